@@ -1,0 +1,38 @@
+namespace Rescind.Core.Accounts;
+
+/// <summary>
+/// A kind of credential an API hands out (Numeral's <c>sk_live_</c> key, a DigiCert dev key, …). Each API
+/// registers its kinds once; creating an account issues one of every registered kind.
+/// </summary>
+public sealed record CredentialKind(string Api, string Mode, string Prefix, int SecretLength = 32)
+{
+    public string Name => $"{Api}.{Mode}";
+}
+
+/// <summary>A credential as its owner sees it once, at creation.</summary>
+public sealed record IssuedCredential(string Id, string Api, string Mode, string Secret);
+
+/// <summary>A credential resolved from a presented secret.</summary>
+public sealed record Principal(string CredentialId, string? AccountId, string Api, string Mode)
+{
+    public bool IsLive => Mode == "live";
+}
+
+public sealed class CredentialKinds
+{
+    private readonly List<CredentialKind> kinds = [];
+
+    public IReadOnlyList<CredentialKind> All => kinds;
+
+    public CredentialKinds Add(CredentialKind kind)
+    {
+        if (kinds.Any(k => k.Name == kind.Name))
+        {
+            throw new InvalidOperationException($"credential kind {kind.Name} is registered twice");
+        }
+        kinds.Add(kind);
+        return this;
+    }
+
+    public CredentialKind? Find(string api, string mode) => kinds.FirstOrDefault(k => k.Api == api && k.Mode == mode);
+}

@@ -1,0 +1,112 @@
+using Dapper;
+using Rescind.Core.Storage;
+
+namespace Rescind.Core.Coordination;
+
+public sealed record AuditEntry(
+    long Id, string? AccountId, string Api, string ResourceType, string ResourceId, string Action, string? FromState,
+    string? ToState, string ActorKind, string? ActorId, string? RequestId, string? IdempotencyKey, string? Reason, long At);
+
+public sealed record OutboxEvent(
+    long Id, string EventId, string? AccountId, string Api, string EventType, string ResourceType, string ResourceId,
+    string Payload, long CreatedAt, long? DeliveredAt);
+
+public sealed record AuditQuery(string? AccountId = null, string? ResourceId = null, string? Api = null, string? Action = null, long? AfterId = null, int Limit = 100);
+
+/// <summary>Read side of the audit log and the outbox, filtered per account and per resource.</summary>
+public static class AuditLog
+{
+    public static async Task<IReadOnlyList<AuditEntry>> QueryAsync(Database db, AuditQuery q, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<AuditRow>(
+            """
+            SELECT id AS Id, account_id AS AccountId, api AS Api, resource_type AS ResourceType, resource_id AS ResourceId,
+                   action AS Action, from_state AS FromState, to_state AS ToState, actor_kind AS ActorKind,
+                   actor_id AS ActorId, request_id AS RequestId, idempotency_key AS IdempotencyKey, reason AS Reason, at AS At
+            FROM audit_log
+            WHERE (@AccountId IS NULL OR account_id = @AccountId)
+              AND (@ResourceId IS NULL OR resource_id = @ResourceId)
+              AND (@Api IS NULL OR api = @Api)
+              AND (@Action IS NULL OR action = @Action)
+              AND (@AfterId IS NULL OR id > @AfterId)
+            ORDER BY id LIMIT @Limit
+            """,
+            q);
+        return rows.Select(r => new AuditEntry(r.Id, r.AccountId, r.Api, r.ResourceType, r.ResourceId, r.Action, r.FromState,
+            r.ToState, r.ActorKind, r.ActorId, r.RequestId, r.IdempotencyKey, r.Reason, r.At)).ToList();
+    }
+
+    public static async Task<IReadOnlyList<OutboxEvent>> EventsAsync(Database db, string? accountId, string? resourceId, long? afterId, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<EventRow>(
+            """
+            SELECT id AS Id, event_id AS EventId, account_id AS AccountId, api AS Api, event_type AS EventType,
+                   resource_type AS ResourceType, resource_id AS ResourceId, payload AS Payload,
+                   created_at AS CreatedAt, delivered_at AS DeliveredAt
+            FROM outbox
+            WHERE (@accountId IS NULL OR account_id = @accountId)
+              AND (@resourceId IS NULL OR resource_id = @resourceId)
+              AND (@afterId IS NULL OR id > @afterId)
+            ORDER BY id LIMIT @limit
+            """,
+            new { accountId, resourceId, afterId, limit });
+        return rows.Select(r => new OutboxEvent(r.Id, r.EventId, r.AccountId, r.Api, r.EventType, r.ResourceType, r.ResourceId,
+            r.Payload, r.CreatedAt, r.DeliveredAt)).ToList();
+    }
+
+    private sealed class AuditRow
+    {
+        public long Id { get; set; }
+
+        public string? AccountId { get; set; }
+
+        public string Api { get; set; } = "";
+
+        public string ResourceType { get; set; } = "";
+
+        public string ResourceId { get; set; } = "";
+
+        public string Action { get; set; } = "";
+
+        public string? FromState { get; set; }
+
+        public string? ToState { get; set; }
+
+        public string ActorKind { get; set; } = "";
+
+        public string? ActorId { get; set; }
+
+        public string? RequestId { get; set; }
+
+        public string? IdempotencyKey { get; set; }
+
+        public string? Reason { get; set; }
+
+        public long At { get; set; }
+    }
+
+    private sealed class EventRow
+    {
+        public long Id { get; set; }
+
+        public string EventId { get; set; } = "";
+
+        public string? AccountId { get; set; }
+
+        public string Api { get; set; } = "";
+
+        public string EventType { get; set; } = "";
+
+        public string ResourceType { get; set; } = "";
+
+        public string ResourceId { get; set; } = "";
+
+        public string Payload { get; set; } = "";
+
+        public long CreatedAt { get; set; }
+
+        public long? DeliveredAt { get; set; }
+    }
+}

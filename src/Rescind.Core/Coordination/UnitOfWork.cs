@@ -1,0 +1,124 @@
+using System.Data.Common;
+using Dapper;
+using Rescind.Core.Storage;
+
+namespace Rescind.Core.Coordination;
+
+/// <summary>
+/// One open write transaction. The work a coordinator runs reads and writes through it, and records every state
+/// change with <see cref="RecordAsync"/>, which writes the audit row and the outbox event in the same transaction.
+/// </summary>
+public sealed class UnitOfWork : IAsyncDisposable
+{
+    private readonly DbConnection connection;
+    private readonly DbTransaction transaction;
+    private readonly TimeProvider clock;
+
+    internal UnitOfWork(Database db, DbConnection connection, DbTransaction transaction, TimeProvider clock, OperationContext context)
+    {
+        Db = db;
+        this.connection = connection;
+        this.transaction = transaction;
+        this.clock = clock;
+        Context = context;
+        Now = clock.GetUtcNow();
+    }
+
+    public Database Db { get; }
+
+    public OperationContext Context { get; }
+
+    /// <summary>The transaction's single notion of "now": every timestamp it writes agrees.</summary>
+    public DateTimeOffset Now { get; }
+
+    public long NowMs => Time.ToUnixMs(Now);
+
+    public TimeProvider Clock => clock;
+
+    public List<Change> Recorded { get; } = [];
+
+    /// <summary>Set when the work decided to write nothing after all (a refusal, a replay): the transaction is
+    /// rolled back instead of committed.</summary>
+    public bool RollbackOnly { get; set; }
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? args = null) =>
+        connection.QuerySingleOrDefaultAsync<T>(sql, args, transaction);
+
+    public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? args = null) =>
+        connection.QueryAsync<T>(sql, args, transaction);
+
+    public Task<T> ExecuteScalarAsync<T>(string sql, object? args = null) =>
+        connection.ExecuteScalarAsync<T>(sql, args, transaction)!;
+
+    public Task<int> ExecuteAsync(string sql, object? args = null) =>
+        connection.ExecuteAsync(sql, args, transaction);
+
+    /// <summary>Runs a conditional write that must touch exactly <paramref name="expected"/> rows; anything else
+    /// means a concurrent writer got there first and the whole transaction is retried.</summary>
+    public async Task ExecuteExpectingAsync(int expected, string sql, object? args = null)
+    {
+        var n = await connection.ExecuteAsync(sql, args, transaction);
+        if (n != expected)
+        {
+            throw new ConcurrencyConflictException($"expected {expected} row(s), changed {n}");
+        }
+    }
+
+    public async Task RecordAsync(Change change)
+    {
+        var ctx = Context;
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO audit_log (account_id, api, resource_type, resource_id, action, from_state, to_state,
+                                   actor_kind, actor_id, request_id, idempotency_key, reason, at)
+            VALUES (@AccountId, @Api, @ResourceType, @ResourceId, @Action, @From, @To,
+                    @ActorKind, @ActorId, @RequestId, @Key, @Reason, @At)
+            """,
+            new
+            {
+                ctx.AccountId,
+                change.Api,
+                change.ResourceType,
+                change.ResourceId,
+                change.Action,
+                change.From,
+                change.To,
+                ActorKind = ctx.Actor.Kind,
+                ActorId = ctx.Actor.Id,
+                ctx.RequestId,
+                Key = ctx.Idempotency?.Key,
+                change.Reason,
+                At = NowMs,
+            },
+            transaction);
+        if (change.EventType is not null)
+        {
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO outbox (event_id, account_id, api, event_type, resource_type, resource_id, payload, created_at)
+                VALUES (@EventId, @AccountId, @Api, @EventType, @ResourceType, @ResourceId, @Payload, @At)
+                """,
+                new
+                {
+                    EventId = Ids.New("evt_", clock),
+                    ctx.AccountId,
+                    change.Api,
+                    change.EventType,
+                    change.ResourceType,
+                    change.ResourceId,
+                    Payload = change.EventPayload ?? "{}",
+                    At = NowMs,
+                },
+                transaction);
+        }
+        Recorded.Add(change);
+    }
+
+    internal Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        await transaction.DisposeAsync();
+        await connection.DisposeAsync();
+    }
+}

@@ -1,0 +1,31 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Rescind.Core;
+
+public static class Ids
+{
+    /// <summary>A time-ordered (UUID v7) id with the vendor's prefix, e.g. <c>cert_req_0190…</c>.</summary>
+    public static string New(string prefix, TimeProvider clock) =>
+        prefix + Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
+
+    public static bool HasUuidSuffix(string? id, string prefix) =>
+        id is not null && id.Length == prefix.Length + 36 && id.StartsWith(prefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(id.AsSpan(prefix.Length), "D", out _);
+
+    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+    /// <summary>A random secret of base62 characters (about 5.95 bits each).</summary>
+    public static string Secret(int length)
+    {
+        var chars = new char[length];
+        for (var i = 0; i < length; i++)
+        {
+            chars[i] = Alphabet[RandomNumberGenerator.GetInt32(Alphabet.Length)];
+        }
+        return new string(chars);
+    }
+
+    public static string Sha256Hex(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Rescind.Core.Jobs;
+
+/// <summary>
+/// A piece of the outside world or of housekeeping that moves on the clock (expiry, reminders, key purge). A job
+/// must be safe when several nodes run it at once: it claims work with conditional writes in the coordinator.
+/// </summary>
+public interface IJob
+{
+    string Name { get; }
+
+    /// <summary>Does whatever is due at the clock's "now"; returns how many items it handled.</summary>
+    Task<int> RunOnceAsync(CancellationToken ct);
+}
+
+public sealed class JobOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>Runs every registered job on a <see cref="TimeProvider"/> timer, and on demand (operator, tests).</summary>
+public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptions<JobOptions> options, ILogger<JobRunner> log)
+    : BackgroundService
+{
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+
+    public IReadOnlyList<IJob> Jobs { get; } = jobs.ToList();
+
+    /// <summary>Runs each job once, now. Returns the number of items each handled.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> RunAllOnceAsync(CancellationToken ct)
+    {
+        await oneAtATime.WaitAsync(ct);
+        try
+        {
+            var handled = new Dictionary<string, int>();
+            foreach (var job in Jobs)
+            {
+                try
+                {
+                    handled[job.Name] = await job.RunOnceAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Job {Job} failed; it runs again on the next tick", job.Name);
+                    handled[job.Name] = -1;
+                }
+            }
+            return handled;
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+        log.LogInformation("Background jobs every {Interval}: {Jobs}", options.Value.Interval, string.Join(", ", Jobs.Select(j => j.Name)));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunAllOnceAsync(stoppingToken);
+                await Task.Delay(options.Value.Interval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break; // graceful shutdown: the current job finished its transaction or rolled back
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        oneAtATime.Dispose();
+        base.Dispose();
+    }
+}

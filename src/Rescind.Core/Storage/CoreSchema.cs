@@ -1,0 +1,95 @@
+using FluentMigrator;
+
+namespace Rescind.Core.Storage;
+
+/// <summary>The shared tables every API writes through the coordinator. Timestamps are UTC unix milliseconds.</summary>
+[Migration(2026_11_23_0001, "core: accounts, credentials, audit log, outbox, idempotency, mail sink")]
+public sealed class CoreSchema : Migration
+{
+    public override void Up()
+    {
+        Create.Table("accounts")
+            .WithColumn("id").AsString(64).PrimaryKey()
+            .WithColumn("name").AsString(200).NotNullable()
+            .WithColumn("created_at").AsInt64().NotNullable();
+
+        // Every credential of every API, and the operator's, stored only as a SHA-256 hash.
+        Create.Table("credentials")
+            .WithColumn("id").AsString(64).PrimaryKey()
+            .WithColumn("account_id").AsString(64).Nullable()
+            .WithColumn("api").AsString(32).NotNullable()
+            .WithColumn("mode").AsString(8).NotNullable()
+            .WithColumn("hash").AsString(64).NotNullable().Unique("ux_credentials_hash")
+            .WithColumn("hint").AsString(64).NotNullable()
+            .WithColumn("created_at").AsInt64().NotNullable()
+            .WithColumn("revoked_at").AsInt64().Nullable();
+        Create.Index("ix_credentials_account").OnTable("credentials").OnColumn("account_id");
+
+        Create.Table("audit_log")
+            .WithColumn("id").AsInt64().PrimaryKey().Identity()
+            .WithColumn("account_id").AsString(64).Nullable()
+            .WithColumn("api").AsString(32).NotNullable()
+            .WithColumn("resource_type").AsString(64).NotNullable()
+            .WithColumn("resource_id").AsString(80).NotNullable()
+            .WithColumn("action").AsString(64).NotNullable()
+            .WithColumn("from_state").AsString(40).Nullable()
+            .WithColumn("to_state").AsString(40).Nullable()
+            .WithColumn("actor_kind").AsString(16).NotNullable()
+            .WithColumn("actor_id").AsString(64).Nullable()
+            .WithColumn("request_id").AsString(128).Nullable()
+            .WithColumn("idempotency_key").AsString(256).Nullable()
+            .WithColumn("reason").AsString(2000).Nullable()
+            .WithColumn("at").AsInt64().NotNullable();
+        Create.Index("ix_audit_resource").OnTable("audit_log").OnColumn("resource_id").Ascending().OnColumn("id").Ascending();
+        Create.Index("ix_audit_account").OnTable("audit_log").OnColumn("account_id").Ascending().OnColumn("id").Ascending();
+
+        Create.Table("outbox")
+            .WithColumn("id").AsInt64().PrimaryKey().Identity()
+            .WithColumn("event_id").AsString(64).NotNullable().Unique("ux_outbox_event_id")
+            .WithColumn("account_id").AsString(64).Nullable()
+            .WithColumn("api").AsString(32).NotNullable()
+            .WithColumn("event_type").AsString(80).NotNullable()
+            .WithColumn("resource_type").AsString(64).NotNullable()
+            .WithColumn("resource_id").AsString(80).NotNullable()
+            .WithColumn("payload").AsString(int.MaxValue).NotNullable()
+            .WithColumn("created_at").AsInt64().NotNullable()
+            .WithColumn("delivered_at").AsInt64().Nullable();
+        Create.Index("ix_outbox_resource").OnTable("outbox").OnColumn("resource_id");
+        Create.Index("ix_outbox_pending").OnTable("outbox").OnColumn("delivered_at").Ascending().OnColumn("id").Ascending();
+
+        Create.Table("idempotency")
+            .WithColumn("id").AsInt64().PrimaryKey().Identity()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("api").AsString(32).NotNullable()
+            .WithColumn("key").AsString(256).NotNullable()
+            .WithColumn("fingerprint").AsString(64).NotNullable()
+            .WithColumn("response_status").AsInt32().NotNullable()
+            .WithColumn("response_body").AsString(int.MaxValue).NotNullable()
+            .WithColumn("resource_id").AsString(80).Nullable()
+            .WithColumn("created_at").AsInt64().NotNullable()
+            .WithColumn("expires_at").AsInt64().NotNullable();
+        Create.Index("ux_idempotency_key").OnTable("idempotency")
+            .OnColumn("account_id").Ascending().OnColumn("api").Ascending().OnColumn("key").Ascending()
+            .WithOptions().Unique();
+        Create.Index("ix_idempotency_expiry").OnTable("idempotency").OnColumn("expires_at");
+
+        // Outgoing mail (reminders) lands here; an SMTP relay can drain it later.
+        Create.Table("mail_sink")
+            .WithColumn("id").AsInt64().PrimaryKey().Identity()
+            .WithColumn("account_id").AsString(64).Nullable()
+            .WithColumn("to_address").AsString(320).NotNullable()
+            .WithColumn("subject").AsString(500).NotNullable()
+            .WithColumn("body").AsString(int.MaxValue).NotNullable()
+            .WithColumn("resource_id").AsString(80).Nullable()
+            .WithColumn("created_at").AsInt64().NotNullable();
+        Create.Index("ix_mail_resource").OnTable("mail_sink").OnColumn("resource_id");
+    }
+
+    public override void Down()
+    {
+        foreach (var table in new[] { "mail_sink", "idempotency", "outbox", "audit_log", "credentials", "accounts" })
+        {
+            Delete.Table(table);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+
+namespace Rescind.Core.Storage;
+
+public enum DatabaseKind
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// The one storage seam: opens connections and write transactions for SQLite (embedded default) or PostgreSQL.
+/// The few dialect differences live here and nowhere else.
+/// </summary>
+public sealed class Database : IAsyncDisposable
+{
+    private readonly NpgsqlDataSource? postgres;
+
+    private Database(DatabaseKind kind, string connectionString)
+    {
+        Kind = kind;
+        ConnectionString = connectionString;
+        if (kind == DatabaseKind.Postgres)
+        {
+            postgres = NpgsqlDataSource.Create(connectionString);
+        }
+    }
+
+    public DatabaseKind Kind { get; }
+
+    public string ConnectionString { get; }
+
+    /// <summary>Row lock for a read that precedes a write in the same transaction. SQLite's
+    /// <c>BEGIN IMMEDIATE</c> already holds the single writer lock, so it needs none.</summary>
+    public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
+
+    /// <summary><c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, for work queues shared by several nodes.</summary>
+    public string ForUpdateSkipLocked => Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+
+    /// <summary>
+    /// Accepts a PostgreSQL connection string (<c>Host=…</c>) or URI (<c>postgres://…</c>), a SQLite connection
+    /// string (<c>Data Source=…</c>) or a path to a SQLite file.
+    /// </summary>
+    public static Database Open(string spec)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        if (spec.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || spec.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Database(DatabaseKind.Postgres, FromUri(new Uri(spec)));
+        }
+        if (spec.Contains("Host=", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Database(DatabaseKind.Postgres, spec);
+        }
+        var sqlite = spec.Contains('=', StringComparison.Ordinal)
+            ? new SqliteConnectionStringBuilder(spec)
+            : new SqliteConnectionStringBuilder { DataSource = spec };
+        sqlite.Pooling = true;
+        sqlite.DefaultTimeout = 30;
+        return new Database(DatabaseKind.Sqlite, sqlite.ToString());
+    }
+
+    public static Database ForSqliteFile(string path) => Open(Path.GetFullPath(path));
+
+    private static string FromUri(Uri uri)
+    {
+        var b = new NpgsqlConnectionStringBuilder
+        {
+            Host = uri.Host,
+            Port = uri.IsDefaultPort || uri.Port <= 0 ? 5432 : uri.Port,
+            Database = uri.AbsolutePath.Trim('/'),
+        };
+        if (!string.IsNullOrEmpty(uri.UserInfo))
+        {
+            var parts = uri.UserInfo.Split(':', 2);
+            b.Username = Uri.UnescapeDataString(parts[0]);
+            if (parts.Length > 1)
+            {
+                b.Password = Uri.UnescapeDataString(parts[1]);
+            }
+        }
+        return b.ToString();
+    }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct)
+    {
+        if (postgres is not null)
+        {
+            return await postgres.OpenConnectionAsync(ct);
+        }
+        var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var pragma = connection.CreateCommand();
+        // WAL lets readers run beside the single writer; FULL keeps every acknowledged commit durable.
+        pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    /// <summary>
+    /// A write transaction. On SQLite it is <c>BEGIN IMMEDIATE</c> (the writer lock is taken up front, so a
+    /// read-then-write inside it cannot interleave with another writer); on PostgreSQL it is READ COMMITTED and
+    /// callers lock the rows they change with <see cref="ForUpdate"/>, parent first.
+    /// </summary>
+    public async Task<(DbConnection Connection, DbTransaction Transaction)> BeginWriteAsync(CancellationToken ct)
+    {
+        var connection = await OpenAsync(ct);
+        try
+        {
+            DbTransaction tx = connection is SqliteConnection sqlite
+                ? sqlite.BeginTransaction(deferred: false)
+                : await connection.BeginTransactionAsync(ct);
+            return (connection, tx);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>True for failures that mean "someone else got there first; run the whole transaction again".</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+        SqliteException sq => sq.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        ConcurrencyConflictException => true,
+        _ => false,
+    };
+
+    /// <summary>True when the database cannot be reached at all (answered as 503, never as a bug).</summary>
+    public static bool IsUnavailable(Exception e) => e switch
+    {
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException or IOException } => true,
+        NpgsqlException n when n.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) && n is not PostgresException => true,
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections,
+        SqliteException sq => sq.SqliteErrorCode is 10 or 13 or 14, // IOERR, FULL, CANTOPEN
+        _ => false,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (postgres is not null)
+        {
+            await postgres.DisposeAsync();
+        }
+        else
+        {
+            SqliteConnection.ClearAllPools();
+        }
+    }
+}
+
+/// <summary>A conditional update found the row changed since it was read: the transaction is retried.</summary>
+public sealed class ConcurrencyConflictException(string message) : Exception(message);

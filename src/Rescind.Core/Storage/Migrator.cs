@@ -1,0 +1,54 @@
+using System.Reflection;
+using Dapper;
+using FluentMigrator.Runner;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Rescind.Core.Storage;
+
+public static class Migrator
+{
+    /// <summary>
+    /// Brings the schema up to date. On PostgreSQL several nodes may start at once, so the run is serialised by an
+    /// advisory lock; on SQLite the file lock does the same.
+    /// </summary>
+    public static async Task MigrateAsync(Database db, IEnumerable<Assembly> migrationAssemblies, CancellationToken ct)
+    {
+        var assemblies = migrationAssemblies.Append(typeof(Migrator).Assembly).Distinct().ToArray();
+        await using var lockConnection = await db.OpenAsync(ct);
+        if (db.Kind == DatabaseKind.Postgres)
+        {
+            await lockConnection.ExecuteAsync("SELECT pg_advisory_lock(72001)");
+        }
+        else
+        {
+            await lockConnection.ExecuteAsync("PRAGMA journal_mode=WAL;");
+        }
+        try
+        {
+            using var services = new ServiceCollection()
+                .AddFluentMigratorCore()
+                .ConfigureRunner(rb =>
+                {
+                    if (db.Kind == DatabaseKind.Postgres)
+                    {
+                        rb.AddPostgres();
+                    }
+                    else
+                    {
+                        rb.AddSQLite();
+                    }
+                    rb.WithGlobalConnectionString(db.ConnectionString).ScanIn(assemblies).For.Migrations();
+                })
+                .BuildServiceProvider(validateScopes: false);
+            using var scope = services.CreateScope();
+            scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+        }
+        finally
+        {
+            if (db.Kind == DatabaseKind.Postgres)
+            {
+                await lockConnection.ExecuteAsync("SELECT pg_advisory_unlock(72001)");
+            }
+        }
+    }
+}

@@ -1,0 +1,417 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Jobs;
+using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
+using Rescind.Server.Numeral;
+using Rescind.Server.Operator;
+
+namespace Rescind.Server.Cli;
+
+/// <summary>The <c>rescind</c> command line. Every verb but <c>serve</c> works on the database directly.</summary>
+public static class CliApp
+{
+    private const string Usage = """
+        rescind: runs pending business requests and cancels them correctly.
+
+        Usage: rescind <verb> [options]      (no verb: serve)
+
+          serve      [--data DIR] [--database CS] [--urls URLS] [--demo]   run the HTTP service
+          migrate    [--data DIR] [--database CS]                          bring the schema up to date
+          demo       [--json]                                              create a demo account with data, print credentials
+          accounts   create --name NAME [--json] | list [--json]           manage accounts (tenants)
+          keys       create --account ID --api API --mode live|test [--json] | revoke --id CREDENTIAL_ID
+          operator   token [--json]                                        issue an operator credential
+          simulate   numeral submit|accept|reject --request ID             the Numeral customer's actions
+          simulate   numeral outstanding --customer ID                     a customer's outstanding queue
+          jobs       run                                                   run every background job once
+          audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
+
+        Every verb takes --data DIR (default ./data, SQLite) or --database CS (PostgreSQL "Host=…" or postgres://…),
+        and --help. The environment variable Rescind__Database works too.
+        """;
+
+    private static readonly string[] StorageOptions = ["data", "database"];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        try
+        {
+            if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("--help" or "-h")))
+            {
+                return await ServeAsync(args);
+            }
+            var rest = args[1..];
+            return args[0] switch
+            {
+                "serve" => await ServeAsync(rest),
+                "--help" or "-h" or "help" => Print(Usage, 0),
+                "migrate" => await MigrateAsync(rest),
+                "demo" => await DemoAsync(rest),
+                "accounts" => await AccountsAsync(rest),
+                "keys" => await KeysAsync(rest),
+                "operator" => await OperatorAsync(rest),
+                "simulate" => await SimulateAsync(rest),
+                "jobs" => await JobsAsync(rest),
+                "audit" => await AuditAsync(rest),
+                _ => throw new UsageException($"unknown verb '{args[0]}'"),
+            };
+        }
+        catch (UsageException e)
+        {
+            await Console.Error.WriteLineAsync($"rescind: {e.Message}\nRun 'rescind --help' for usage.");
+            return 2;
+        }
+    }
+
+    private static int Print(string text, int code)
+    {
+        Console.WriteLine(text);
+        return code;
+    }
+
+    // ---- serve -------------------------------------------------------------------------------------------
+
+    private static async Task<int> ServeAsync(string[] args)
+    {
+        var hostArgs = new List<string>();
+        var demo = false;
+        var urlsGiven = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var a = args[i];
+            var eq = a.IndexOf('=', StringComparison.Ordinal);
+            var name = a.StartsWith("--", StringComparison.Ordinal) ? (eq > 0 ? a[2..eq] : a[2..]) : null;
+            string? Value() => eq > 0 ? a[(eq + 1)..] : i + 1 < args.Length ? args[++i] : throw new UsageException($"--{name} needs a value");
+            switch (name)
+            {
+                case "help":
+                    return Print("Usage: rescind serve [--data DIR] [--database CS] [--urls URLS] [--demo]\n  --demo  create a demo account with data and print how to call it", 0);
+                case "demo":
+                    demo = true;
+                    break;
+                case "data":
+                    hostArgs.Add("--Rescind:Data=" + Value());
+                    break;
+                case "database":
+                    hostArgs.Add("--Rescind:Database=" + Value());
+                    break;
+                case "urls":
+                    urlsGiven = true;
+                    hostArgs.Add("--urls=" + Value());
+                    break;
+                case "environment" or "contentRoot" or "applicationName":
+                    hostArgs.Add($"--{name}={Value()}");
+                    break;
+                case not null when name.Contains(':', StringComparison.Ordinal):
+                    hostArgs.Add($"--{name}={Value()}"); // any configuration key, e.g. --Rescind:Jobs:Interval=00:00:01
+                    break;
+                default:
+                    throw new UsageException($"serve: unexpected argument '{a}'");
+            }
+        }
+        if (!urlsGiven && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null && Environment.GetEnvironmentVariable("URLS") is null)
+        {
+            hostArgs.Add("--urls=http://127.0.0.1:5080");
+        }
+        var app = ServerApp.Build(hostArgs.ToArray());
+        await app.StartAsync();
+        if (demo)
+        {
+            var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
+            var seeded = await SeedDemoAsync(app.Services, CancellationToken.None);
+            Console.WriteLine(DescribeDemo(seeded, url.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal),
+                app.Services.GetRequiredService<Database>()));
+        }
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    // ---- offline verbs -----------------------------------------------------------------------------------
+
+    /// <summary>The core services without the web host, on the database the options name, migrated.</summary>
+    private static async Task<ServiceProvider> OpenAsync(CliArgs a)
+    {
+        var overrides = new Dictionary<string, string?>();
+        if (a.Get("data") is { } data)
+        {
+            overrides["Rescind:Data"] = data;
+        }
+        if (a.Get("database") is { } database)
+        {
+            overrides["Rescind:Database"] = database;
+        }
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables().AddInMemoryCollection(overrides).Build();
+        var services = new ServiceCollection()
+            .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning))
+            .AddRescindCore(configuration)
+            .BuildServiceProvider();
+        await CoreServices.MigrateAsync(services, CancellationToken.None);
+        return services;
+    }
+
+    private static CliArgs Parse(string[] args, string usage, string[] options, string[]? flags = null)
+    {
+        var parsed = CliArgs.Parse(args, [.. options, .. StorageOptions], flags ?? []);
+        if (parsed.Help)
+        {
+            Console.WriteLine(usage);
+        }
+        return parsed;
+    }
+
+    private static async Task<int> MigrateAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind migrate [--data DIR] [--database CS]", []);
+        if (a.Help)
+        {
+            return 0;
+        }
+        NoPositional(a);
+        await using var services = await OpenAsync(a);
+        Console.WriteLine($"Schema is up to date ({services.GetRequiredService<Database>().Kind}).");
+        return 0;
+    }
+
+    private static async Task<int> DemoAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind demo [--json]\n  Creates a demo account, a customer and a pending certificate request, and an operator credential.", [], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        NoPositional(a);
+        await using var services = await OpenAsync(a);
+        var seeded = await SeedDemoAsync(services, CancellationToken.None);
+        Console.WriteLine(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>()));
+        return 0;
+    }
+
+    private static async Task<int> AccountsAsync(string[] args)
+    {
+        const string usage = "Usage: rescind accounts create --name NAME [--json]\n       rescind accounts list [--json]";
+        var a = Parse(args, usage, ["name"], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        var sub = Sub(a, "create", "list");
+        await using var services = await OpenAsync(a);
+        var accounts = services.GetRequiredService<AccountStore>();
+        if (sub == "create")
+        {
+            var created = await accounts.CreateAccountAsync(a.Require("name"), Actor.Operator(null), CancellationToken.None);
+            Console.WriteLine(a.Has("json")
+                ? Json(OperatorApi.CreatedJson(created))
+                : $"Account {created.Account.Id} ({created.Account.Name})\n" + string.Join('\n', created.Credentials.Select(c => $"  {c.Api,-10} {c.Mode,-5} {c.Secret}  ({c.Id})")));
+            return 0;
+        }
+        var list = await accounts.ListAccountsAsync(CancellationToken.None);
+        Console.WriteLine(a.Has("json")
+            ? Json(new { accounts = list.Select(OperatorApi.AccountJson) })
+            : string.Join('\n', list.Select(x => $"{x.Id}  {Time.Iso(x.CreatedAt)}  {x.Name}")));
+        return 0;
+    }
+
+    private static async Task<int> KeysAsync(string[] args)
+    {
+        const string usage = "Usage: rescind keys create --account ID --api API --mode live|test [--json]\n       rescind keys revoke --id CREDENTIAL_ID";
+        var a = Parse(args, usage, ["account", "api", "mode", "id"], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        var sub = Sub(a, "create", "revoke");
+        await using var services = await OpenAsync(a);
+        var accounts = services.GetRequiredService<AccountStore>();
+        if (sub == "revoke")
+        {
+            if (!await accounts.RevokeCredentialAsync(a.Require("id"), Actor.Operator(null), CancellationToken.None))
+            {
+                await Console.Error.WriteLineAsync("rescind: no such active credential");
+                return 1;
+            }
+            Console.WriteLine("Revoked.");
+            return 0;
+        }
+        var (account, api, mode) = (a.Require("account"), a.Require("api"), a.Require("mode"));
+        var kinds = services.GetRequiredService<CredentialKinds>();
+        if (kinds.Find(api, mode) is null)
+        {
+            throw new UsageException($"no credential kind '{api}' '{mode}'; known: {string.Join(", ", kinds.All.Select(k => k.Name))}");
+        }
+        var issued = await accounts.CreateCredentialAsync(account, api, mode, Actor.Operator(null), CancellationToken.None);
+        if (issued is null)
+        {
+            await Console.Error.WriteLineAsync("rescind: no such account");
+            return 1;
+        }
+        Console.WriteLine(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)");
+        return 0;
+    }
+
+    private static async Task<int> OperatorAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind operator token [--json]\n  Issues an operator credential for the operator API and console.", [], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        Sub(a, "token");
+        await using var services = await OpenAsync(a);
+        var issued = await services.GetRequiredService<AccountStore>().CreateOperatorCredentialAsync(Actor.Operator(null), CancellationToken.None);
+        Console.WriteLine(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)");
+        return 0;
+    }
+
+    private static async Task<int> SimulateAsync(string[] args)
+    {
+        const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID";
+        var a = Parse(args, usage, ["request", "customer"], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        if (a.Positional.Count != 2 || a.Positional[0] != "numeral")
+        {
+            throw new UsageException("simulate needs an API and an action, e.g. 'simulate numeral accept --request cert_req_…'");
+        }
+        var action = a.Positional[1];
+        await using var services = await OpenAsync(a);
+        var db = services.GetRequiredService<Database>();
+        if (action == "outstanding")
+        {
+            var now = Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
+            var rows = await NumeralStore.OutstandingAsync(db, a.Require("customer"), now, CancellationToken.None);
+            Console.WriteLine(NumeralJson.Serialize(rows.Select(r => NumeralJson.Request(r, now))));
+            return 0;
+        }
+        if (!NumeralSimulation.Actions.Contains(action))
+        {
+            throw new UsageException($"unknown numeral action '{action}'; use submit, accept, reject or outstanding");
+        }
+        var answer = await NumeralSimulation.ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
+        Console.WriteLine(answer.Body);
+        return answer.Status < 300 ? 0 : 1;
+    }
+
+    private static async Task<int> JobsAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind jobs run\n  Runs every background job once (expiry, reminders, purges) and prints what each handled.", []);
+        if (a.Help)
+        {
+            return 0;
+        }
+        Sub(a, "run");
+        await using var services = await OpenAsync(a);
+        var handled = await services.GetRequiredService<JobRunner>().RunAllOnceAsync(CancellationToken.None);
+        Console.WriteLine(Json(handled));
+        return 0;
+    }
+
+    private static async Task<int> AuditAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind audit [--account ID] [--resource ID] [--limit N] [--json]", ["account", "resource", "limit"], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        NoPositional(a);
+        var limit = 100;
+        if (a.Get("limit") is { } l && (!int.TryParse(l, out limit) || limit is < 1 or > 10000))
+        {
+            throw new UsageException("--limit must be 1 to 10000");
+        }
+        await using var services = await OpenAsync(a);
+        var rows = await AuditLog.QueryAsync(services.GetRequiredService<Database>(), new AuditQuery(a.Get("account"), a.Get("resource"), Limit: limit), CancellationToken.None);
+        Console.WriteLine(a.Has("json")
+            ? Json(rows)
+            : string.Join('\n', rows.Select(r => $"{Time.Iso(r.At)}  {r.Api,-8} {r.ResourceId}  {r.Action,-10} {r.FromState ?? "-"} → {r.ToState ?? "-"}  by {r.ActorKind} {r.ActorId}")));
+        return 0;
+    }
+
+    // ---- demo --------------------------------------------------------------------------------------------
+
+    private sealed record DemoData(CreatedAccount Account, IssuedCredential Operator, string CustomerId, string RequestId);
+
+    /// <summary>A demo account with a customer and a pending certificate request, made through the same code paths
+    /// as the API.</summary>
+    private static async Task<DemoData> SeedDemoAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var accounts = services.GetRequiredService<AccountStore>();
+        var coordinator = services.GetRequiredService<Coordinator>();
+        var clock = services.GetRequiredService<TimeProvider>();
+        var numeral = services.GetRequiredService<IOptions<NumeralOptions>>().Value;
+        var created = await accounts.CreateAccountAsync("Demo", Actor.System, ct);
+        var op = await accounts.CreateOperatorCredentialAsync(Actor.System, ct);
+        var live = created.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live");
+        var ctx = new OperationContext(created.Account.Id, NumeralStore.Api, Actor.Credential(live.Id), "demo");
+        var customer = await NumeralCommands.CreateCustomerAsync(coordinator, ctx, "live",
+            new NewCustomer("demo-buyer-1", "Demo Buyer Inc.", "buyer@example.com"), ct);
+        var customerId = JsonDocument.Parse(customer.Body).RootElement.GetProperty("id").GetString()!;
+        var request = await NumeralCommands.CreateRequestAsync(coordinator, ctx,
+            new NewRequest(customerId, "US-CA-CDTFA-230", ["US-CA"], clock.GetUtcNow().AddDays(30)), numeral, ct);
+        var requestId = JsonDocument.Parse(request.Body).RootElement.GetProperty("id").GetString()!;
+        return new DemoData(created, op, customerId, requestId);
+    }
+
+    private static object DemoJson(DemoData d) => new
+    {
+        account_id = d.Account.Account.Id,
+        credentials = d.Account.Credentials.Select(OperatorApi.CredentialJson),
+        operator_token = d.Operator.Secret,
+        numeral = new { customer_id = d.CustomerId, certificate_request_id = d.RequestId },
+    };
+
+    private static string DescribeDemo(DemoData d, string url, Database db)
+    {
+        var live = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live").Secret;
+        var test = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "test").Secret;
+        return $"""
+
+            Rescind is running at {url} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
+
+            Demo account      {d.Account.Account.Id}
+              Numeral live key  {live}
+              Numeral test key  {test}   (certificate requests are live-only: this one gets 403 TESTMODE_NOT_SUPPORTED)
+              Operator token    {d.Operator.Secret}
+            A pending certificate request {d.RequestId} for customer {d.CustomerId}.
+
+            Cancel it (run it twice: the second answer is the same 200 body):
+              curl -s -X DELETE {url}/tax/certificate-requests/{d.RequestId} \
+                -H "Authorization: Bearer {live}" -H "X-API-Version: {NumeralModule.Version}"
+
+            List requests:
+              curl -s "{url}/tax/certificate-requests?limit=10" -H "Authorization: Bearer {live}" -H "X-API-Version: {NumeralModule.Version}"
+
+            The audit log (operator):
+              curl -s "{url}/operator/audit?resource_id={d.RequestId}" -H "Authorization: Bearer {d.Operator.Secret}"
+
+            OpenAPI: {url}/openapi/numeral.json    Stop with Ctrl+C.
+            """;
+    }
+
+    private static string Json(object value) => JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true });
+
+    private static string Sub(CliArgs a, params string[] allowed)
+    {
+        if (a.Positional.Count != 1 || !allowed.Contains(a.Positional[0]))
+        {
+            throw new UsageException($"expected one of: {string.Join(", ", allowed)}");
+        }
+        return a.Positional[0];
+    }
+
+    private static void NoPositional(CliArgs a)
+    {
+        if (a.Positional.Count > 0)
+        {
+            throw new UsageException($"unexpected argument '{a.Positional[0]}'");
+        }
+    }
+}

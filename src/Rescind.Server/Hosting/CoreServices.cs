@@ -1,0 +1,45 @@
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Jobs;
+using Rescind.Core.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Rescind.Server.Numeral;
+
+namespace Rescind.Server.Hosting;
+
+/// <summary>The services every entry point shares: the web host, CLI verbs and tests.</summary>
+public static class CoreServices
+{
+    public static IServiceCollection AddRescindCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<RescindOptions>().Bind(configuration.GetSection(RescindOptions.Section));
+        services.AddOptions<JobOptions>().Bind(configuration.GetSection("Rescind:Jobs"));
+        services.AddOptions<NumeralOptions>().Bind(configuration.GetSection("Rescind:Numeral"));
+        services.AddSingleton(sp =>
+        {
+            var spec = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RescindOptions>>().Value.DatabaseSpec();
+            if (!spec.Contains('=', StringComparison.Ordinal) && !spec.Contains("://", StringComparison.Ordinal))
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(spec))!);
+            }
+            return Database.Open(spec);
+        });
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Coordinator>();
+        services.AddSingleton<AccountStore>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<IJob, IdempotencyPurgeJob>();
+
+        var kinds = new CredentialKinds();
+        NumeralModule.AddCredentials(kinds);
+        services.AddSingleton(kinds);
+        NumeralModule.AddServices(services);
+        return services;
+    }
+
+    /// <summary>Every assembly that carries migrations (the core's and the API folders' in this one).</summary>
+    public static IEnumerable<System.Reflection.Assembly> MigrationAssemblies => [typeof(CoreServices).Assembly];
+
+    public static Task MigrateAsync(IServiceProvider services, CancellationToken ct) =>
+        Migrator.MigrateAsync(services.GetRequiredService<Database>(), MigrationAssemblies, ct);
+}

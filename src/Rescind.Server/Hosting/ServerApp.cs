@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Rescind.Core.Accounts;
+using Rescind.Core.Jobs;
+using Rescind.Server.Http;
+using Rescind.Server.Numeral;
+using Rescind.Server.Operator;
+
+namespace Rescind.Server.Hosting;
+
+/// <summary>Builds the web host: services, middleware order, and every API's routes.</summary>
+public static class ServerApp
+{
+    public static WebApplication Build(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Services.AddRescindCore(builder.Configuration);
+        builder.Services.AddHostedService<StartupTasks>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+
+        var limits = builder.Configuration.GetSection("Rescind:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        builder.Services.AddRescindRateLimits(limits);
+        // Kestrel's own cap sits above every API's limit, which each API enforces itself to answer in its envelope.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = 1024 * 1024;
+            k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
+            k.AddServerHeader = false;
+        });
+        builder.Services.AddSingleton(new EnvelopeRegistry()
+            .Add("/tax", NumeralEnvelope.Instance)
+            .Add("/operator", ProblemEnvelope.Instance));
+        builder.Services.AddOpenApi("numeral", o => o.ShouldInclude = d => d.GroupName == "numeral");
+        builder.Services.AddOpenApi("operator", o => o.ShouldInclude = d => d.GroupName == "operator");
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            o.UseUtcTimestamp = true;
+        });
+
+        var app = builder.Build();
+        app.UseRequestIds();
+        app.UseApiFailures();
+        app.UseApiNotFound();
+        app.UseRateLimiter();
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapGet("/healthz", HealthAsync).ExcludeFromDescription();
+        app.MapNumeral();
+        app.MapOperator();
+        return app;
+    }
+
+    private static async Task<IResult> HealthAsync(Rescind.Core.Storage.Database db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT 1";
+        await cmd.ExecuteScalarAsync(ct);
+        return Results.Ok(new { status = "ok", database = db.Kind.ToString().ToLowerInvariant() });
+    }
+}
+
+/// <summary>Runs before the server listens: the schema is brought up to date and an operator credential exists.</summary>
+public sealed class StartupTasks(IServiceProvider services, AccountStore accounts, IOptions<RescindOptions> options, ILogger<StartupTasks> log)
+    : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await CoreServices.MigrateAsync(services, ct);
+        if (options.Value.OperatorToken is { Length: > 0 } configured)
+        {
+            await accounts.EnsureOperatorSecretAsync(configured, ct);
+        }
+        else if (!await accounts.AnyOperatorCredentialAsync(ct))
+        {
+            var issued = await accounts.CreateOperatorCredentialAsync(Rescind.Core.Coordination.Actor.System, ct);
+            // Shown once, like every credential: it is stored only as a hash.
+            log.LogWarning("First start: operator credential {Secret} (shown once; `rescind operator token` issues another)", issued.Secret);
+        }
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

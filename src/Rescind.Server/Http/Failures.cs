@@ -1,0 +1,55 @@
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.Http;
+
+/// <summary>
+/// The last line of defence, in each API's own envelope: an unreachable database is a 503 the caller may retry;
+/// any other exception is a bug, logged with its request id and answered as a 500 without internals. Unknown
+/// routes and wrong methods are answered in the envelope of the API the path belongs to.
+/// </summary>
+public static class Failures
+{
+    public static IApplicationBuilder UseApiFailures(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        try
+        {
+            await next(http);
+        }
+        catch (Exception e) when (!http.Response.HasStarted && e is not OperationCanceledException)
+        {
+            var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Rescind.Http");
+            http.Response.Clear();
+            if (e is BadHttpRequestException bad)
+            {
+                var failure = bad.StatusCode == 413 ? SharedFailure.PayloadTooLarge : SharedFailure.MalformedJson;
+                await http.WriteFailureAsync(failure, bad.StatusCode, bad.StatusCode == 413 ? "The request body is too large." : "The request could not be read.");
+                return;
+            }
+            if (Database.IsUnavailable(e) || e is TimeoutException)
+            {
+                log.LogWarning("Storage unavailable: {Message}", e.Message);
+                http.Response.Headers.RetryAfter = "1";
+                await http.WriteFailureAsync(SharedFailure.Unavailable, 503, "The service is temporarily unavailable; retry shortly.");
+                return;
+            }
+            log.LogError(e, "Unhandled failure on {Method} {Path}", http.Request.Method, http.Request.Path);
+            await http.WriteFailureAsync(SharedFailure.Internal, 500, "An internal error occurred; it has been logged with this request's id.");
+        }
+    });
+
+    /// <summary>After routing found nothing: 404 or 405 in the owning API's envelope.</summary>
+    public static IApplicationBuilder UseApiNotFound(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        await next(http);
+        if (http.Response.HasStarted || http.GetEndpoint() is not null && http.Response.StatusCode != 405)
+        {
+            return;
+        }
+        if (http.Response.StatusCode is 404 or 405 && http.Response.ContentLength is null or 0)
+        {
+            var is405 = http.Response.StatusCode == 405;
+            await http.WriteFailureAsync(is405 ? SharedFailure.MethodNotAllowed : SharedFailure.NotFound, http.Response.StatusCode,
+                is405 ? $"{http.Request.Method} is not allowed on this path." : "No such route.");
+        }
+    });
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using Rescind.Core;
+
+namespace Rescind.Server.Http;
+
+/// <summary>A field that failed validation, named as the caller wrote it.</summary>
+public sealed record FieldError(string Field, string Message);
+
+/// <summary>
+/// Typed access to a request's JSON object that stops at the first problem and says which field and why. Unknown
+/// fields are rejected so a typo never silently does nothing.
+/// </summary>
+public sealed class JsonFields(JsonElement root)
+{
+    public FieldError? Error { get; private set; }
+
+    public bool Ok => Error is null;
+
+    public JsonFields Allow(params string[] names)
+    {
+        foreach (var p in root.EnumerateObject())
+        {
+            if (Error is null && Array.IndexOf(names, p.Name) < 0)
+            {
+                Error = new(p.Name, $"{p.Name} is not a recognised field.");
+            }
+        }
+        return this;
+    }
+
+    public string? String(string name, bool required, int maxLength = 255, Func<string, bool>? valid = null, string? format = null)
+    {
+        if (Error is not null)
+        {
+            return null;
+        }
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Error = new(name, $"{name} is required.");
+            }
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            Error = new(name, $"{name} must be a string.");
+            return null;
+        }
+        var s = v.GetString()!;
+        if (s.Length == 0 || s.Length > maxLength)
+        {
+            Error = new(name, $"{name} must be 1 to {maxLength} characters.");
+            return null;
+        }
+        if (valid is not null && !valid(s))
+        {
+            Error = new(name, $"{name} is not valid{(format is null ? "" : $"; expected {format}")}.");
+            return null;
+        }
+        return s;
+    }
+
+    public IReadOnlyList<string>? StringArray(string name, bool required, int maxItems, int maxLength, Func<string, bool>? valid = null, string? format = null)
+    {
+        if (Error is not null)
+        {
+            return null;
+        }
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Error = new(name, $"{name} is required.");
+            }
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.Array)
+        {
+            Error = new(name, $"{name} must be an array of strings.");
+            return null;
+        }
+        var items = new List<string>();
+        foreach (var item in v.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } s || s.Length > maxLength
+                || (valid is not null && !valid(s)))
+            {
+                Error = new(name, $"{name} must contain only strings{(format is null ? "" : $" like {format}")}.");
+                return null;
+            }
+            items.Add(s);
+        }
+        if (items.Count == 0 || items.Count > maxItems)
+        {
+            Error = new(name, $"{name} must have 1 to {maxItems} items.");
+            return null;
+        }
+        if (items.Distinct(StringComparer.Ordinal).Count() != items.Count)
+        {
+            Error = new(name, $"{name} must not repeat an item.");
+            return null;
+        }
+        return items;
+    }
+
+    /// <summary>An ISO-8601 timestamp that states UTC (trailing Z).</summary>
+    public DateTimeOffset? Timestamp(string name, bool required)
+    {
+        var s = String(name, required, 40);
+        if (s is null)
+        {
+            return null;
+        }
+        if (!Time.TryParseUtc(s, out var t))
+        {
+            Error = new(name, $"{name} must be an ISO-8601 UTC timestamp such as 2026-12-31T23:59:59Z.");
+            return null;
+        }
+        return t;
+    }
+
+    public void Fail(string name, string message) => Error ??= new(name, message);
+}

@@ -1,0 +1,259 @@
+using Microsoft.Extensions.Options;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Http;
+using Rescind.Server.Hosting;
+
+namespace Rescind.Server.Numeral;
+
+/// <summary>
+/// Numeral's tax API (X-API-Version 2026-03-01): certificate requests and the customers they are for.
+/// <code>
+/// POST   /tax/customers                              create a customer
+/// GET    /tax/customers/{id}                         get a customer
+/// DELETE /tax/customers/{id}                         remove a customer (their requests show customer: null)
+/// POST   /tax/certificate-requests                   create a request           live-only
+/// GET    /tax/certificate-requests                   list, filtered, cursor      live-only
+/// GET    /tax/certificate-requests/{request_id}      get                         live-only
+/// DELETE /tax/certificate-requests/{request_id}      cancel                      live-only
+/// </code>
+/// </summary>
+public static class NumeralApi
+{
+    private const string PrincipalKey = "numeral.principal";
+
+    public static IEndpointRouteBuilder MapNumeral(this IEndpointRouteBuilder app)
+    {
+        var tax = app.MapGroup("/tax").WithGroupName("numeral").AddEndpointFilter(AuthenticateAsync);
+        tax.MapPost("/customers", CreateCustomerAsync);
+        tax.MapGet("/customers/{id}", GetCustomerAsync);
+        tax.MapDelete("/customers/{id}", DeleteCustomerAsync);
+
+        var requests = tax.MapGroup("/certificate-requests").AddEndpointFilter(LiveOnly);
+        requests.MapPost("/", CreateRequestAsync);
+        requests.MapGet("/", ListRequestsAsync);
+        requests.MapGet("/{request_id}", GetRequestAsync);
+        requests.MapDelete("/{request_id}", CancelRequestAsync);
+        return app;
+    }
+
+    /// <summary>Bearer key first (401), then the version header (400) [ours: that order].</summary>
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
+            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(NumeralStore.Api, header[7..].Trim(), http.RequestAborted)
+            : null;
+        if (principal is null)
+        {
+            return NumeralEnvelope.Fail(401, NumeralEnvelope.Unauthorized,
+                header.Length == 0 ? "Missing Authorization header; send Authorization: Bearer sk_live_…" : "The API key is not valid.").ToResult();
+        }
+        var version = http.Request.Headers["X-API-Version"].ToString();
+        if (version != NumeralModule.Version)
+        {
+            return NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidApiVersion,
+                version.Length == 0
+                    ? $"The X-API-Version header is required; this API serves {NumeralModule.Version}."
+                    : $"X-API-Version '{(version.Length > 40 ? version[..40] : version)}' is not supported; use {NumeralModule.Version}.").ToResult();
+        }
+        http.Items[PrincipalKey] = principal;
+        return await next(context);
+    }
+
+    /// <summary>Certificate-request endpoints are live-only [doc]: any sk_test_ key is refused.</summary>
+    private static ValueTask<object?> LiveOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        Principal(context.HttpContext).IsLive
+            ? next(context)
+            : ValueTask.FromResult<object?>(NumeralEnvelope.Fail(403, NumeralEnvelope.TestmodeNotSupported,
+                "Certificate requests are live-only; use an sk_live_ key.").ToResult());
+
+    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+
+    private static OperationContext Context(HttpContext http) =>
+        new(Principal(http).AccountId, NumeralStore.Api, Actor.Credential(Principal(http).CredentialId), RequestIds.Of(http));
+
+    private static async Task<IResult> CreateCustomerAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<NumeralOptions> numeral, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, options.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var (input, error) = NumeralCommands.ParseNewCustomer(doc.RootElement);
+        if (input is null)
+        {
+            return NumeralEnvelope.Invalid(error!).ToResult();
+        }
+        var ctx = WithKey(http, Context(http), doc, numeral.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await NumeralCommands.CreateCustomerAsync(coordinator, ctx, Principal(http).Mode, input, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var row = Ids.HasUuidSuffix(id, "cust_") ? await NumeralStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct) : null;
+        return row is null
+            ? NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "No such customer in this account.").ToResult()
+            : new StoredResponse(200, NumeralJson.Serialize(NumeralJson.Customer(row))).ToResult();
+    }
+
+    private static async Task<IResult> DeleteCustomerAsync(string id, HttpContext http, Coordinator coordinator, CancellationToken ct)
+    {
+        if (!Ids.HasUuidSuffix(id, "cust_"))
+        {
+            return NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "No such customer in this account.").ToResult();
+        }
+        return (await NumeralCommands.DeleteCustomerAsync(coordinator, Context(http), Principal(http).Mode, id, ct)).ToResult();
+    }
+
+    private static async Task<IResult> CreateRequestAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<NumeralOptions> numeral, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, options.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var (input, error) = NumeralCommands.ParseNewRequest(doc.RootElement);
+        if (input is null)
+        {
+            return NumeralEnvelope.Invalid(error!).ToResult();
+        }
+        var ctx = WithKey(http, Context(http), doc, numeral.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await NumeralCommands.CreateRequestAsync(coordinator, ctx, input, numeral.Value, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetRequestAsync(string request_id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var row = Ids.HasUuidSuffix(request_id, "cert_req_") ? await NumeralStore.GetRequestAsync(db, Principal(http).AccountId, request_id, ct) : null;
+        return row is null
+            ? NumeralEnvelope.NotFound(request_id).ToResult()
+            : new StoredResponse(200, NumeralJson.Serialize(NumeralJson.Request(row, Time.ToUnixMs(clock.GetUtcNow())))).ToResult();
+    }
+
+    private static async Task<IResult> CancelRequestAsync(string request_id, HttpContext http, Coordinator coordinator, CancellationToken ct)
+    {
+        if (!Ids.HasUuidSuffix(request_id, "cert_req_"))
+        {
+            return NumeralEnvelope.NotFound(request_id).ToResult();
+        }
+        return (await NumeralCommands.RunAsync(coordinator, Context(http), request_id, NumeralRules.Cancel, ct)).ToResult();
+    }
+
+    private static async Task<IResult> ListRequestsAsync(HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var accountId = Principal(http).AccountId!;
+        var now = Time.ToUnixMs(clock.GetUtcNow());
+        foreach (var name in q.Keys)
+        {
+            if (Array.IndexOf(ListParameters, name) < 0)
+            {
+                return Bad($"Unknown query parameter '{name}'.");
+            }
+            if (q[name].Count > 1)
+            {
+                return Bad($"Query parameter '{name}' is given more than once.");
+            }
+        }
+        var status = Param("status");
+        if (status is not null && !NumeralRules.PublicStates.Contains(status))
+        {
+            return Bad("status must be one of pending, fulfilled, canceled, invalid.");
+        }
+        var limit = 10;
+        if (Param("limit") is { } l && (!int.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            return Bad("limit must be an integer from 1 to 100.");
+        }
+        var idType = Param("id_type") ?? "id";
+        if (idType is not ("id" or "reference_customer_id"))
+        {
+            return Bad("id_type must be id or reference_customer_id.");
+        }
+        IReadOnlyList<string>? customers = null;
+        if (Param("customer_id") is { } customer)
+        {
+            customers = await NumeralStore.ResolveCustomersAsync(db, accountId, idType, customer, ct);
+            if (customers.Count == 0)
+            {
+                return Page([], hasMore: false);
+            }
+        }
+        else if (Param("id_type") is not null)
+        {
+            return Bad("id_type is only meaningful with customer_id.");
+        }
+        var times = new long?[4];
+        string[] timeParams = ["created_after", "created_before", "updated_after", "updated_before"];
+        for (var i = 0; i < timeParams.Length; i++)
+        {
+            if (Param(timeParams[i]) is not { } text)
+            {
+                continue;
+            }
+            if (!Time.TryParseUtc(text, out var t))
+            {
+                return Bad($"{timeParams[i]} must be an ISO-8601 UTC timestamp such as 2026-01-31T00:00:00Z.");
+            }
+            times[i] = Time.ToUnixMs(t);
+        }
+        (long, string)? after = null;
+        if (Param("cursor") is { } cursor)
+        {
+            after = Ids.HasUuidSuffix(cursor, "cert_req_") ? await NumeralStore.CursorAsync(db, accountId, cursor, ct) : null;
+            if (after is null)
+            {
+                return Bad("cursor does not name a certificate request of this account; pass the next_cursor of a previous page.");
+            }
+        }
+        var rows = await NumeralStore.ListRequestsAsync(db, new NumeralStore.ListFilter(
+            accountId, null, customers, Param("certificate_type_id"), times[0], times[1], times[2], times[3], after, limit, status, now), ct);
+        return Page(rows.Take(limit).ToList(), rows.Count > limit);
+
+        string? Param(string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+
+        IResult Page(IReadOnlyList<RequestRow> page, bool hasMore) => new StoredResponse(200, NumeralJson.Serialize(new CertificateRequestList(
+            "list", page.Select(r => NumeralJson.Request(r, now)).ToList(), hasMore, hasMore ? page[^1].Id : null))).ToResult();
+    }
+
+    private static readonly string[] ListParameters =
+        ["status", "customer_id", "id_type", "certificate_type_id", "created_after", "created_before", "updated_after", "updated_before", "limit", "cursor"];
+
+    private static IResult Bad(string message) => NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, message).ToResult();
+
+    private static IResult BodyFailure(BodyRead read) => read.Failure == SharedFailure.PayloadTooLarge
+        ? NumeralEnvelope.Fail(413, "PAYLOAD_TOO_LARGE", read.Message!).ToResult()
+        : NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, read.Message!).ToResult();
+
+    /// <summary>An optional <c>Idempotency-Key</c> on creates [ours]: same key and body → the first answer.</summary>
+    private static OperationContext WithKey(HttpContext http, OperationContext ctx, System.Text.Json.JsonDocument body, NumeralOptions options, out StoredResponse? error)
+    {
+        error = null;
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length == 0)
+        {
+            return ctx;
+        }
+        if (key.Length > 255 || key.Any(char.IsControl))
+        {
+            error = NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, "Idempotency-Key must be 1 to 255 printable characters.");
+            return ctx;
+        }
+        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + body.RootElement.GetRawText());
+        return ctx with { Idempotency = new IdempotencyRequest(key, fingerprint, NumeralEnvelope.IdempotencyPolicy(options.IdempotencyRetention)) };
+    }
+}

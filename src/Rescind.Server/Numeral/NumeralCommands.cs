@@ -1,0 +1,206 @@
+using System.Text.Json;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Lifecycles;
+using Rescind.Core.Mail;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.Numeral;
+
+public sealed record NewCustomer(string? ReferenceCustomerId, string? Name, string? Email);
+
+public sealed record NewRequest(string CustomerId, string CertificateTypeId, IReadOnlyList<string> Jurisdictions, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// Every Numeral write, as work for the coordinator: read and lock, decide with the pure rules, apply, answer.
+/// The HTTP handlers, the CLI, the demo and the jobs all come through here.
+/// </summary>
+public static class NumeralCommands
+{
+    public static Task<StoredResponse> CreateCustomerAsync(Coordinator coordinator, OperationContext ctx, string mode, NewCustomer input, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var row = new CustomerRow
+            {
+                Id = Ids.New("cust_", uow.Clock),
+                AccountId = ctx.AccountId!,
+                Mode = mode,
+                ReferenceCustomerId = input.ReferenceCustomerId,
+                Name = input.Name,
+                Email = input.Email,
+                CreatedAt = uow.NowMs,
+            };
+            await uow.ExecuteAsync(
+                """
+                INSERT INTO numeral_customers (id, account_id, mode, reference_customer_id, name, email, created_at)
+                VALUES (@Id, @AccountId, @Mode, @ReferenceCustomerId, @Name, @Email, @CreatedAt)
+                """,
+                row);
+            var body = NumeralJson.Serialize(NumeralJson.Customer(row));
+            await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "create", null, "active", "customer.created", body));
+            return new StoredResponse(201, body);
+        }, ct);
+
+    /// <summary>Removes a customer; their requests stay, showing <c>customer: null</c> [doc].</summary>
+    public static Task<StoredResponse> DeleteCustomerAsync(Coordinator coordinator, OperationContext ctx, string mode, string id, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var row = await NumeralStore.LockCustomerAsync(uow, ctx.AccountId!, mode, id);
+            if (row is null)
+            {
+                return NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "No such customer in this account.");
+            }
+            await uow.ExecuteExpectingAsync(1, "UPDATE numeral_customers SET deleted_at = @Now WHERE id = @Id AND deleted_at IS NULL", new { Now = uow.NowMs, row.Id });
+            var body = NumeralJson.Serialize(new DeletedObject(row.Id, "customer", true));
+            await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "delete", "active", "deleted", "customer.deleted", body));
+            return new StoredResponse(200, body);
+        }, ct);
+
+    public static Task<StoredResponse> CreateRequestAsync(Coordinator coordinator, OperationContext ctx, NewRequest input, NumeralOptions options, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            // Certificate requests are live-only, so their customer must be a live one.
+            var customer = await NumeralStore.LockCustomerAsync(uow, ctx.AccountId!, "live", input.CustomerId);
+            if (customer is null)
+            {
+                return NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "customer_id does not name a customer of this account.");
+            }
+            if (input.ExpiresAt is { } e && e <= uow.Now)
+            {
+                return NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, "expires_at must be in the future.");
+            }
+            var row = new RequestRow
+            {
+                Id = Ids.New("cert_req_", uow.Clock),
+                AccountId = ctx.AccountId!,
+                CustomerId = customer.Id,
+                CertificateTypeId = input.CertificateTypeId,
+                Jurisdictions = JsonSerializer.Serialize(input.Jurisdictions),
+                Status = NumeralRules.Pending,
+                CreatedAt = uow.NowMs,
+                UpdatedAt = uow.NowMs,
+                ExpiresAt = input.ExpiresAt is { } x ? Time.ToUnixMs(x) : null,
+                Version = 1,
+                CustomerReference = customer.ReferenceCustomerId,
+                CustomerEmail = customer.Email,
+            };
+            await uow.ExecuteAsync(
+                """
+                INSERT INTO numeral_requests (id, account_id, customer_id, certificate_type_id, jurisdictions, status,
+                                              created_at, updated_at, expires_at, version)
+                VALUES (@Id, @AccountId, @CustomerId, @CertificateTypeId, @Jurisdictions, @Status,
+                        @CreatedAt, @UpdatedAt, @ExpiresAt, @Version)
+                """,
+                row);
+            if (customer.Email is not null && NumeralRules.NextReminder(uow.NowMs, row.ExpiresAt, options.ReminderInterval) is { } due)
+            {
+                await uow.ExecuteAsync(
+                    "INSERT INTO numeral_reminders (request_id, account_id, due_at, sent_count) VALUES (@Id, @AccountId, @due, 0)",
+                    new { row.Id, row.AccountId, due });
+            }
+            var body = NumeralJson.Serialize(NumeralJson.Request(row, uow.NowMs));
+            await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.RequestType, row.Id, "create", null, NumeralRules.Pending,
+                NumeralRules.EventCreated, body));
+            return new StoredResponse(201, body);
+        }, ct);
+
+    /// <summary>
+    /// Runs a lifecycle command (cancel, or a simulated customer action) on one request: a due expiry first, then
+    /// the table's decision. Cancel answers 200 with the object both when it cancels and when it was already canceled.
+    /// </summary>
+    public static Task<StoredResponse> RunAsync(Coordinator coordinator, OperationContext ctx, string requestId, string command, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyAsync(uow, ctx.AccountId, requestId, command), ct);
+
+    internal static async Task<StoredResponse> DecideAndApplyAsync(UnitOfWork uow, string? accountId, string requestId, string command)
+    {
+        var row = await NumeralStore.LockRequestAsync(uow, accountId, requestId);
+        if (row is null)
+        {
+            return NumeralEnvelope.NotFound(requestId);
+        }
+        var (expiry, decision) = NumeralRules.Decide(row.Status, row.ExpiresAt, command, uow.NowMs);
+        if (expiry is Decision.Transitioned expire)
+        {
+            row = await NumeralStore.ApplyAsync(uow, row, expire, NumeralRules.Expire);
+        }
+        switch (decision)
+        {
+            case Decision.Transitioned t:
+                var certificateId = command == NumeralRules.Accept ? Ids.New("cert_", uow.Clock) : null;
+                row = await NumeralStore.ApplyAsync(uow, row, t, command, certificateId);
+                return Ok(row, uow.NowMs);
+            case Decision.AlreadyDone:
+                return Ok(row, uow.NowMs);
+            case Decision.Refused r:
+                return NumeralEnvelope.Refused(r);
+            default:
+                throw new InvalidOperationException($"Numeral has no deferred outcomes, got {decision}");
+        }
+    }
+
+    /// <summary>Sends one due reminder, if the request still waits for its customer, and schedules the next.</summary>
+    internal static async Task<bool> SendReminderAsync(UnitOfWork uow, string requestId, long dueAt, TimeSpan interval)
+    {
+        var row = await NumeralStore.LockRequestAsync(uow, null, requestId); // parent first, as the cancel does
+        var sent = await uow.QuerySingleOrDefaultAsync<int?>(
+            "SELECT sent_count FROM numeral_reminders WHERE request_id = @requestId AND due_at = @dueAt" + uow.Db.ForUpdate,
+            new { requestId, dueAt });
+        if (sent is null)
+        {
+            return false; // sent by another node, or the request stopped waiting
+        }
+        if (row is null || row.Status != NumeralRules.Pending || row.CustomerEmail is null || row.CustomerDeletedAt is not null)
+        {
+            await uow.ExecuteAsync("DELETE FROM numeral_reminders WHERE request_id = @requestId", new { requestId });
+            return false;
+        }
+        if (NumeralRules.HasExpired(row.Status, row.ExpiresAt, uow.NowMs))
+        {
+            // Applying the expiry removes the reminder with it.
+            await NumeralStore.ApplyAsync(uow, row, (Decision.Transitioned)NumeralRules.Requests.Decide(row.Status, NumeralRules.Expire), NumeralRules.Expire);
+            return false;
+        }
+        await MailSink.SendAsync(uow, row.CustomerEmail, $"Reminder: a {row.CertificateTypeId} exemption certificate is requested",
+            $"Please submit your {row.CertificateTypeId} certificate for {string.Join(", ", JsonSerializer.Deserialize<string[]>(row.Jurisdictions) ?? [])}."
+            + (row.ExpiresAt is { } e ? $" The request expires at {Time.Iso(e)}." : ""),
+            row.Id);
+        if (NumeralRules.NextReminder(uow.NowMs, row.ExpiresAt, interval) is { } next)
+        {
+            await uow.ExecuteExpectingAsync(1,
+                "UPDATE numeral_reminders SET due_at = @next, sent_count = sent_count + 1 WHERE request_id = @requestId AND due_at = @dueAt",
+                new { requestId, next, dueAt });
+        }
+        else
+        {
+            await uow.ExecuteAsync("DELETE FROM numeral_reminders WHERE request_id = @requestId", new { requestId });
+        }
+        return true;
+    }
+
+    private static StoredResponse Ok(RequestRow row, long now) => new(200, NumeralJson.Serialize(NumeralJson.Request(row, now)));
+
+    /// <summary>Validates a create body; the first problem wins.</summary>
+    public static (NewRequest? Input, FieldError? Error) ParseNewRequest(JsonElement root)
+    {
+        var f = new JsonFields(root).Allow("customer_id", "certificate_type_id", "jurisdictions", "expires_at");
+        var customerId = f.String("customer_id", required: true, 64, id => Ids.HasUuidSuffix(id, "cust_"), "cust_<uuid>");
+        var type = f.String("certificate_type_id", required: true, 64, IsCode, "an identifier such as US-CA-CDTFA-230");
+        var jurisdictions = f.StringArray("jurisdictions", required: true, 60, 16, IsJurisdiction, "US-CA");
+        var expiresAt = f.Timestamp("expires_at", required: false);
+        return f.Ok ? (new NewRequest(customerId!, type!, jurisdictions!, expiresAt), null) : (null, f.Error);
+    }
+
+    public static (NewCustomer? Input, FieldError? Error) ParseNewCustomer(JsonElement root)
+    {
+        var f = new JsonFields(root).Allow("reference_customer_id", "name", "email");
+        var reference = f.String("reference_customer_id", required: false, 255);
+        var name = f.String("name", required: false, 255);
+        var email = f.String("email", required: false, 320, e => e.IndexOf('@') is > 0 and var at && at < e.Length - 1 && !e.Any(char.IsWhiteSpace), "an email address");
+        return f.Ok ? (new NewCustomer(reference, name, email), null) : (null, f.Error);
+    }
+
+    public static bool IsCode(string s) => s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
+
+    public static bool IsJurisdiction(string s) =>
+        s.Length is >= 2 and <= 16 && s.All(ch => char.IsAsciiLetterUpper(ch) || char.IsAsciiDigit(ch) || ch == '-');
+}

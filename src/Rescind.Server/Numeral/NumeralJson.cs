@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rescind.Core;
+
+namespace Rescind.Server.Numeral;
+
+/// <summary>Numeral's wire objects, snake_case as the vendor writes them.</summary>
+public static class NumeralJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static CertificateRequestObject Request(RequestRow r, long now) => new(
+        r.Id,
+        "tax.certificate_request",
+        NumeralRules.PublicStatus(r.Status, r.ExpiresAt, now),
+        r.CustomerId is not null && r.CustomerDeletedAt is null ? new CustomerRef(r.CustomerId, r.CustomerReference) : null,
+        r.Status == NumeralRules.Fulfilled ? r.CertificateId : null,
+        r.CertificateTypeId,
+        JsonSerializer.Deserialize<string[]>(r.Jurisdictions) ?? [],
+        Time.Iso(r.CreatedAt),
+        Time.Iso(r.UpdatedAt),
+        Time.Iso(r.ExpiresAt),
+        true);
+
+    public static CustomerObject Customer(CustomerRow c) =>
+        new(c.Id, "customer", c.ReferenceCustomerId, c.Name, c.Email, Time.Iso(c.CreatedAt), c.Mode == "live");
+}
+
+public sealed record CustomerRef(string Id, string? ReferenceCustomerId);
+
+public sealed record CertificateRequestObject(
+    string Id,
+    string Object,
+    string Status,
+    CustomerRef? Customer,
+    string? CertificateId,
+    string CertificateTypeId,
+    IReadOnlyList<string> Jurisdictions,
+    string CreatedAt,
+    string UpdatedAt,
+    string? ExpiresAt,
+    bool Livemode);
+
+public sealed record CertificateRequestList(
+    string Object,
+    IReadOnlyList<CertificateRequestObject> CertificateRequests,
+    bool HasMore,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? NextCursor);
+
+public sealed record CustomerObject(string Id, string Object, string? ReferenceCustomerId, string? Name, string? Email, string CreatedAt, bool Livemode);
+
+public sealed record DeletedObject(string Id, string Object, bool Deleted);

@@ -1,0 +1,29 @@
+using Rescind.Core.Accounts;
+using Rescind.Core.Jobs;
+
+namespace Rescind.Server.Numeral;
+
+public sealed class NumeralOptions
+{
+    /// <summary>How often a pending request's customer is reminded [ours: default 3 days].</summary>
+    public TimeSpan ReminderInterval { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>How long an Idempotency-Key on a create is remembered [ours: 24 hours].</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>What the Numeral folder adds to the host: its credentials, jobs and options.</summary>
+public static class NumeralModule
+{
+    public const string Version = "2026-03-01";
+
+    public static void AddCredentials(CredentialKinds kinds) => kinds
+        .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))
+        .Add(new CredentialKind(NumeralStore.Api, "test", "sk_test_"));
+
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton<IJob, NumeralExpiryJob>();
+        services.AddSingleton<IJob, NumeralReminderJob>();
+    }
+}

@@ -1,0 +1,63 @@
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Http;
+using Rescind.Server.Operator;
+
+namespace Rescind.Server.Numeral;
+
+/// <summary>
+/// The customer's side of Numeral, for the operator: the customer starts a submission, the submission is accepted
+/// (fulfilled, with a certificate) or rejected (failed, shown as invalid); the customer's outstanding queue.
+/// <code>
+/// POST /operator/numeral/certificate-requests/{id}/submit    pending → processing
+/// POST /operator/numeral/certificate-requests/{id}/accept    processing → fulfilled
+/// POST /operator/numeral/certificate-requests/{id}/reject    processing → failed
+/// GET  /operator/numeral/customers/{id}/outstanding          requests waiting for the customer
+/// </code>
+/// Answers are Numeral's object or Numeral's envelope, as the customer's action would produce them.
+/// </summary>
+public static class NumeralSimulation
+{
+    public static readonly string[] Actions = [NumeralRules.Submit, NumeralRules.Accept, NumeralRules.Reject];
+
+    public static RouteGroupBuilder MapNumeralSimulation(this RouteGroupBuilder group)
+    {
+        group.MapPost("/certificate-requests/{id}/{action}", ActOverHttpAsync);
+        group.MapGet("/customers/{id}/outstanding", OutstandingAsync);
+        return group;
+    }
+
+    /// <summary>Performs one customer action as the operator; used by the HTTP route and the CLI.</summary>
+    public static async Task<StoredResponse> ActAsync(Coordinator coordinator, Database db, Actor actor, string? requestId, string action, string? httpRequestId, CancellationToken ct)
+    {
+        if (!Actions.Contains(action))
+        {
+            return NumeralEnvelope.Fail(404, "NOT_FOUND", $"Unknown action '{action}'; use submit, accept or reject.");
+        }
+        var row = Ids.HasUuidSuffix(requestId, "cert_req_") ? await NumeralStore.GetRequestAsync(db, null, requestId!, ct) : null;
+        if (row is null)
+        {
+            return NumeralEnvelope.NotFound(requestId ?? "");
+        }
+        var ctx = new OperationContext(row.AccountId, NumeralStore.Api, actor, httpRequestId);
+        return await NumeralCommands.RunAsync(coordinator, ctx, row.Id, action, ct);
+    }
+
+    private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        var answer = await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), ct);
+        return answer.ToResult();
+    }
+
+    private static async Task<IResult> OutstandingAsync(string id, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = Time.ToUnixMs(clock.GetUtcNow());
+        var rows = await NumeralStore.OutstandingAsync(db, id, now, ct);
+        return new StoredResponse(200, NumeralJson.Serialize(new
+        {
+            customer_id = id,
+            outstanding = rows.Select(r => NumeralJson.Request(r, now)),
+        })).ToResult();
+    }
+}

@@ -1,0 +1,251 @@
+using Dapper;
+using Rescind.Core.Coordination;
+using Rescind.Core.Lifecycles;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.Numeral;
+
+public sealed class RequestRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string? CustomerId { get; set; }
+
+    public string CertificateTypeId { get; set; } = "";
+
+    public string Jurisdictions { get; set; } = "[]";
+
+    public string Status { get; set; } = "";
+
+    public string? CertificateId { get; set; }
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public long? ExpiresAt { get; set; }
+
+    public int Version { get; set; }
+
+    public string? CustomerReference { get; set; }
+
+    public string? CustomerEmail { get; set; }
+
+    public long? CustomerDeletedAt { get; set; }
+}
+
+public sealed class CustomerRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string? ReferenceCustomerId { get; set; }
+
+    public string? Name { get; set; }
+
+    public string? Email { get; set; }
+
+    public long CreatedAt { get; set; }
+
+    public long? DeletedAt { get; set; }
+}
+
+/// <summary>Numeral's SQL, explicit about every lock and condition.</summary>
+public static class NumeralStore
+{
+    public const string Api = "numeral";
+    public const string RequestType = "tax.certificate_request";
+    public const string CustomerType = "customer";
+
+    private const string RequestColumns =
+        """
+        r.id AS Id, r.account_id AS AccountId, r.customer_id AS CustomerId, r.certificate_type_id AS CertificateTypeId,
+        r.jurisdictions AS Jurisdictions, r.status AS Status, r.certificate_id AS CertificateId, r.created_at AS CreatedAt,
+        r.updated_at AS UpdatedAt, r.expires_at AS ExpiresAt, r.version AS Version,
+        c.reference_customer_id AS CustomerReference, c.email AS CustomerEmail, c.deleted_at AS CustomerDeletedAt
+        """;
+
+    private const string RequestFrom = "FROM numeral_requests r LEFT JOIN numeral_customers c ON c.id = r.customer_id";
+
+    private const string CustomerColumns =
+        """
+        id AS Id, account_id AS AccountId, mode AS Mode, reference_customer_id AS ReferenceCustomerId, name AS Name,
+        email AS Email, created_at AS CreatedAt, deleted_at AS DeletedAt
+        """;
+
+    /// <summary>Reads and row-locks a request of the account (any account when <paramref name="accountId"/> is null).</summary>
+    public static Task<RequestRow?> LockRequestAsync(UnitOfWork uow, string? accountId, string id) =>
+        uow.QuerySingleOrDefaultAsync<RequestRow>(
+            // FOR UPDATE OF: lock the request only; the customer row is read, not changed.
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id{(accountId is null ? "" : " AND r.account_id = @accountId")}"
+            + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF r" : ""),
+            new { id, accountId });
+
+    public static async Task<RequestRow?> GetRequestAsync(Database db, string? accountId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<RequestRow>(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id{(accountId is null ? "" : " AND r.account_id = @accountId")}",
+            new { id, accountId });
+    }
+
+    public static async Task<CustomerRow?> GetCustomerAsync(Database db, string accountId, string mode, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<CustomerRow>(
+            $"SELECT {CustomerColumns} FROM numeral_customers WHERE id = @id AND account_id = @accountId AND mode = @mode AND deleted_at IS NULL",
+            new { id, accountId, mode });
+    }
+
+    public static Task<CustomerRow?> LockCustomerAsync(UnitOfWork uow, string accountId, string mode, string id) =>
+        uow.QuerySingleOrDefaultAsync<CustomerRow>(
+            $"SELECT {CustomerColumns} FROM numeral_customers WHERE id = @id AND account_id = @accountId AND mode = @mode AND deleted_at IS NULL"
+            + uow.Db.ForUpdate,
+            new { id, accountId, mode });
+
+    public sealed record ListFilter(
+        string AccountId,
+        IReadOnlyList<string>? Statuses,
+        IReadOnlyList<string>? CustomerIds,
+        string? CertificateTypeId,
+        long? CreatedAfter,
+        long? CreatedBefore,
+        long? UpdatedAfter,
+        long? UpdatedBefore,
+        (long CreatedAt, string Id)? After,
+        int Limit,
+        string? PublicStatus,
+        long Now);
+
+    /// <summary>Newest first; the cursor is the last id of the previous page. Fetches one extra row to know
+    /// whether there is more.</summary>
+    public static async Task<IReadOnlyList<RequestRow>> ListRequestsAsync(Database db, ListFilter f, CancellationToken ct)
+    {
+        var where = new List<string> { "r.account_id = @AccountId" };
+        // A pending request past expires_at already shows as invalid, before the expiry job writes it.
+        switch (f.PublicStatus)
+        {
+            case NumeralRules.Pending:
+                where.Add("(r.status = 'processing' OR (r.status = 'pending' AND (r.expires_at IS NULL OR r.expires_at > @Now)))");
+                break;
+            case NumeralRules.Invalid:
+                where.Add("(r.status IN ('invalid', 'failed') OR (r.status = 'pending' AND r.expires_at <= @Now))");
+                break;
+            case not null:
+                where.Add("r.status = @PublicStatus");
+                break;
+        }
+        if (f.CustomerIds is not null)
+        {
+            where.Add(db.Kind == DatabaseKind.Postgres ? "r.customer_id = ANY(@CustomerIds)" : "r.customer_id IN @CustomerIds");
+        }
+        if (f.CertificateTypeId is not null)
+        {
+            where.Add("r.certificate_type_id = @CertificateTypeId");
+        }
+        if (f.CreatedAfter is not null)
+        {
+            where.Add("r.created_at > @CreatedAfter");
+        }
+        if (f.CreatedBefore is not null)
+        {
+            where.Add("r.created_at < @CreatedBefore");
+        }
+        if (f.UpdatedAfter is not null)
+        {
+            where.Add("r.updated_at > @UpdatedAfter");
+        }
+        if (f.UpdatedBefore is not null)
+        {
+            where.Add("r.updated_at < @UpdatedBefore");
+        }
+        if (f.After is not null)
+        {
+            where.Add("(r.created_at < @AfterCreatedAt OR (r.created_at = @AfterCreatedAt AND r.id < @AfterId))");
+        }
+        var sql = $"SELECT {RequestColumns} {RequestFrom} WHERE {string.Join(" AND ", where)} ORDER BY r.created_at DESC, r.id DESC LIMIT @Take";
+        await using var connection = await db.OpenAsync(ct);
+        var args = new DynamicParameters(new
+        {
+            f.AccountId,
+            f.CertificateTypeId,
+            f.CreatedAfter,
+            f.CreatedBefore,
+            f.UpdatedAfter,
+            f.UpdatedBefore,
+            f.PublicStatus,
+            f.Now,
+            AfterCreatedAt = f.After?.CreatedAt,
+            AfterId = f.After?.Id,
+            Take = f.Limit + 1,
+        });
+        if (f.CustomerIds is not null)
+        {
+            args.Add("CustomerIds", f.CustomerIds.ToArray());
+        }
+        return (await connection.QueryAsync<RequestRow>(sql, args)).ToList();
+    }
+
+    public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string accountId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(
+            "SELECT created_at FROM numeral_requests WHERE id = @id AND account_id = @accountId", new { id, accountId });
+        return createdAt is { } c ? (c, id) : null;
+    }
+
+    /// <summary>Customer ids the list filter resolves to; empty when the customer cannot be resolved [doc].</summary>
+    public static async Task<IReadOnlyList<string>> ResolveCustomersAsync(Database db, string accountId, string idType, string value, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var column = idType == "reference_customer_id" ? "reference_customer_id" : "id";
+        return (await connection.QueryAsync<string>(
+            $"SELECT id FROM numeral_customers WHERE account_id = @accountId AND mode = 'live' AND deleted_at IS NULL AND {column} = @value",
+            new { accountId, value })).ToList();
+    }
+
+    /// <summary>The customer's outstanding queue: the requests still waiting for them (public status pending).</summary>
+    public static async Task<IReadOnlyList<RequestRow>> OutstandingAsync(Database db, string customerId, long now, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<RequestRow>(
+            $"""
+            SELECT {RequestColumns} {RequestFrom}
+            WHERE r.customer_id = @customerId
+              AND (r.status = 'processing' OR (r.status = 'pending' AND (r.expires_at IS NULL OR r.expires_at > @now)))
+            ORDER BY r.created_at, r.id
+            """,
+            new { customerId, now })).ToList();
+    }
+
+    /// <summary>
+    /// Applies one transition of a locked request: the conditional update, the reminders that stop when the request
+    /// stops waiting for its customer, and the audit row with its outbox event.
+    /// </summary>
+    public static async Task<RequestRow> ApplyAsync(UnitOfWork uow, RequestRow row, Decision.Transitioned t, string command, string? certificateId = null)
+    {
+        await uow.ExecuteExpectingAsync(1,
+            """
+            UPDATE numeral_requests SET status = @To, updated_at = @Now, version = version + 1,
+                   certificate_id = COALESCE(@certificateId, certificate_id)
+            WHERE id = @Id AND version = @Version AND status = @From
+            """,
+            new { t.To, Now = uow.NowMs, certificateId, row.Id, row.Version, t.From });
+        if (t.From == NumeralRules.Pending)
+        {
+            await uow.ExecuteAsync("DELETE FROM numeral_reminders WHERE request_id = @Id", new { row.Id });
+        }
+        row.Status = t.To;
+        row.UpdatedAt = uow.NowMs;
+        row.Version++;
+        row.CertificateId = certificateId ?? row.CertificateId;
+        await uow.RecordAsync(new Change(Api, RequestType, row.Id, command, t.From, t.To, t.Event,
+            NumeralJson.Serialize(NumeralJson.Request(row, uow.NowMs))));
+        return row;
+    }
+}

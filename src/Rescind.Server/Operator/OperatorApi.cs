@@ -1,0 +1,244 @@
+using System.Globalization;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Jobs;
+using Rescind.Core.Mail;
+using Rescind.Core.Storage;
+using Rescind.Server.Http;
+using Rescind.Server.Numeral;
+
+namespace Rescind.Server.Operator;
+
+/// <summary>
+/// The operator API, behind the operator credential, in RFC 9457 problem details.
+/// <code>
+/// GET    /operator/accounts                          list accounts
+/// POST   /operator/accounts                          create an account with every API's credentials (shown once)
+/// GET    /operator/accounts/{id}/credentials         list an account's credentials (hints only)
+/// POST   /operator/accounts/{id}/credentials         issue a credential {api, mode}
+/// DELETE /operator/credentials/{id}                  revoke a credential
+/// GET    /operator/audit                             audit log across accounts (account_id, resource_id, api, action, after, limit)
+/// GET    /operator/events                            outbox events (account_id, resource_id, after, limit)
+/// GET    /operator/mail                              the mail sink (account_id, resource_id, limit)
+/// POST   /operator/jobs/run                          run every background job once, now
+/// …      /operator/numeral/…                         the Numeral customer's side (see NumeralSimulation)
+/// </code>
+/// </summary>
+public static class OperatorApi
+{
+    public const string PrincipalKey = "operator.principal";
+
+    public static IEndpointRouteBuilder MapOperator(this IEndpointRouteBuilder app)
+    {
+        var op = app.MapGroup("/operator").WithGroupName("operator").AddEndpointFilter(AuthenticateAsync);
+        op.MapGet("/accounts", ListAccountsAsync);
+        op.MapPost("/accounts", CreateAccountAsync);
+        op.MapGet("/accounts/{id}/credentials", ListCredentialsAsync);
+        op.MapPost("/accounts/{id}/credentials", CreateCredentialAsync);
+        op.MapDelete("/credentials/{id}", RevokeCredentialAsync);
+        op.MapGet("/audit", AuditAsync);
+        op.MapGet("/events", EventsAsync);
+        op.MapGet("/mail", MailAsync);
+        op.MapPost("/jobs/run", RunJobsAsync);
+        op.MapGroup("/numeral").MapNumeralSimulation();
+        return app;
+    }
+
+    public static Actor Actor(HttpContext http) => Core.Coordination.Actor.Operator(((Principal)http.Items[PrincipalKey]!).CredentialId);
+
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
+            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(AccountStore.OperatorApi, header[7..].Trim(), http.RequestAborted)
+            : null;
+        if (principal is null)
+        {
+            return Problem(401, "unauthorized", "An operator credential is required: Authorization: Bearer op_…");
+        }
+        http.Items[PrincipalKey] = principal;
+        return await next(context);
+    }
+
+    public static IResult Problem(int status, string code, string detail) =>
+        ProblemEnvelope.Instance.Error(status, code, detail).ToResult("application/problem+json");
+
+    private static async Task<IResult> ListAccountsAsync(AccountStore accounts, CancellationToken ct) =>
+        Results.Ok(new { accounts = (await accounts.ListAccountsAsync(ct)).Select(AccountJson) });
+
+    private static async Task<IResult> CreateAccountAsync(HttpContext http, AccountStore accounts, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, 16 * 1024, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return Problem(read.Failure == SharedFailure.PayloadTooLarge ? 413 : 400, "invalid_request", read.Message!);
+        }
+        var f = new JsonFields(doc.RootElement).Allow("name");
+        var name = f.String("name", required: true, 200);
+        if (!f.Ok)
+        {
+            return Problem(400, "invalid_request", f.Error!.Message);
+        }
+        var created = await accounts.CreateAccountAsync(name!, Actor(http), ct);
+        return Results.Json(CreatedJson(created), statusCode: 201);
+    }
+
+    private static async Task<IResult> ListCredentialsAsync(string id, AccountStore accounts, CancellationToken ct)
+    {
+        if (await accounts.FindAccountAsync(id, ct) is null)
+        {
+            return Problem(404, "not_found", "No such account.");
+        }
+        return Results.Ok(new
+        {
+            credentials = (await accounts.ListCredentialsAsync(id, ct)).Select(c => new
+            {
+                id = c.Id,
+                api = c.Api,
+                mode = c.Mode,
+                hint = c.Hint,
+                created_at = Time.Iso(c.CreatedAt),
+                revoked_at = Time.Iso(c.RevokedAt),
+            }),
+        });
+    }
+
+    private static async Task<IResult> CreateCredentialAsync(string id, HttpContext http, AccountStore accounts, CredentialKinds kinds, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, 16 * 1024, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return Problem(read.Failure == SharedFailure.PayloadTooLarge ? 413 : 400, "invalid_request", read.Message!);
+        }
+        var f = new JsonFields(doc.RootElement).Allow("api", "mode");
+        var api = f.String("api", required: true, 32);
+        var mode = f.String("mode", required: true, 8, m => m is "live" or "test", "live or test");
+        if (!f.Ok)
+        {
+            return Problem(400, "invalid_request", f.Error!.Message);
+        }
+        if (kinds.Find(api!, mode!) is null)
+        {
+            return Problem(400, "invalid_request", $"No credential kind {api} {mode}; known: {string.Join(", ", kinds.All.Select(k => k.Name))}.");
+        }
+        var issued = await accounts.CreateCredentialAsync(id, api!, mode!, Actor(http), ct);
+        return issued is null
+            ? Problem(404, "not_found", "No such account.")
+            : Results.Json(CredentialJson(issued), statusCode: 201);
+    }
+
+    private static async Task<IResult> RevokeCredentialAsync(string id, HttpContext http, AccountStore accounts, CancellationToken ct) =>
+        await accounts.RevokeCredentialAsync(id, Actor(http), ct)
+            ? Results.Ok(new { id, revoked = true })
+            : Problem(404, "not_found", "No such active credential.");
+
+    private static async Task<IResult> AuditAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (!TryLimit(http, out var limit) || !TryLong(q["after"], out var after))
+        {
+            return Problem(400, "invalid_request", "limit must be 1 to 1000 and after an audit row id.");
+        }
+        var rows = await AuditLog.QueryAsync(db, new AuditQuery(Opt(q["account_id"]), Opt(q["resource_id"]), Opt(q["api"]), Opt(q["action"]), after, limit), ct);
+        return Results.Ok(new
+        {
+            audit = rows.Select(a => new
+            {
+                id = a.Id,
+                account_id = a.AccountId,
+                api = a.Api,
+                resource_type = a.ResourceType,
+                resource_id = a.ResourceId,
+                action = a.Action,
+                from_state = a.FromState,
+                to_state = a.ToState,
+                actor = new { kind = a.ActorKind, id = a.ActorId },
+                request_id = a.RequestId,
+                idempotency_key = a.IdempotencyKey,
+                reason = a.Reason,
+                at = Time.Iso(a.At),
+            }),
+        });
+    }
+
+    private static async Task<IResult> EventsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (!TryLimit(http, out var limit) || !TryLong(q["after"], out var after))
+        {
+            return Problem(400, "invalid_request", "limit must be 1 to 1000 and after an event row id.");
+        }
+        var rows = await AuditLog.EventsAsync(db, Opt(q["account_id"]), Opt(q["resource_id"]), after, limit, ct);
+        return Results.Ok(new
+        {
+            events = rows.Select(e => new
+            {
+                id = e.Id,
+                event_id = e.EventId,
+                account_id = e.AccountId,
+                api = e.Api,
+                type = e.EventType,
+                resource_type = e.ResourceType,
+                resource_id = e.ResourceId,
+                payload = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement,
+                created_at = Time.Iso(e.CreatedAt),
+                delivered_at = Time.Iso(e.DeliveredAt),
+            }),
+        });
+    }
+
+    private static async Task<IResult> MailAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        if (!TryLimit(http, out var limit))
+        {
+            return Problem(400, "invalid_request", "limit must be 1 to 1000.");
+        }
+        var q = http.Request.Query;
+        var mail = await MailSink.ListAsync(db, Opt(q["account_id"]), Opt(q["resource_id"]), limit, ct);
+        return Results.Ok(new
+        {
+            mail = mail.Select(m => new { id = m.Id, account_id = m.AccountId, to = m.To, subject = m.Subject, body = m.Body, resource_id = m.ResourceId, created_at = Time.Iso(m.CreatedAt) }),
+        });
+    }
+
+    private static async Task<IResult> RunJobsAsync(JobRunner jobs, CancellationToken ct) =>
+        Results.Ok(new { handled = await jobs.RunAllOnceAsync(ct) });
+
+    public static object AccountJson(Account a) => new { id = a.Id, name = a.Name, created_at = Time.Iso(a.CreatedAt) };
+
+    public static object CredentialJson(IssuedCredential c) => new { id = c.Id, api = c.Api, mode = c.Mode, secret = c.Secret };
+
+    public static object CreatedJson(CreatedAccount created) => new
+    {
+        account = AccountJson(created.Account),
+        credentials = created.Credentials.Select(CredentialJson),
+    };
+
+    private static string? Opt(Microsoft.Extensions.Primitives.StringValues v) => v.Count == 1 && v[0]!.Length > 0 ? v[0] : null;
+
+    private static bool TryLimit(HttpContext http, out int limit)
+    {
+        limit = 100;
+        var v = Opt(http.Request.Query["limit"]);
+        return v is null || (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= 1000);
+    }
+
+    private static bool TryLong(Microsoft.Extensions.Primitives.StringValues v, out long? value)
+    {
+        value = null;
+        if (Opt(v) is not { } s)
+        {
+            return true;
+        }
+        if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            value = n;
+            return true;
+        }
+        return false;
+    }
+}
