@@ -38,6 +38,8 @@ public static class CliApp
 
     private static readonly string[] StorageOptions = ["data", "database"];
 
+    private static readonly string[] ConfigurationSections = ["Rescind", "Logging", "Kestrel", "AllowedHosts"];
+
     public static async Task<int> RunAsync(string[] args)
     {
         try
@@ -108,8 +110,9 @@ public static class CliApp
                 case "environment" or "contentRoot" or "applicationName":
                     hostArgs.Add($"--{name}={Value()}");
                     break;
-                case not null when name.Contains(':', StringComparison.Ordinal):
-                    hostArgs.Add($"--{name}={Value()}"); // any configuration key, e.g. --Rescind:Jobs:Interval=00:00:01
+                case not null when name.Contains(':', StringComparison.Ordinal) || ConfigurationSections.Contains(name):
+                    // Any configuration key, e.g. --Rescind:Jobs:Interval=00:00:01 (the test host passes its settings so).
+                    hostArgs.Add($"--{name}={(eq > 0 ? a[(eq + 1)..] : Value())}");
                     break;
                 default:
                     throw new UsageException($"serve: unexpected argument '{a}'");

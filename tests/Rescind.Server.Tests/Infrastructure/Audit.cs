@@ -1,0 +1,27 @@
+using System.Text.Json;
+
+namespace Rescind.Server.Tests.Infrastructure;
+
+/// <summary>What the audit log and the outbox hold for one resource, read through the operator API.</summary>
+public static class Audit
+{
+    public static async Task<IReadOnlyList<JsonElement>> RowsAsync(RescindServer server, string resourceId)
+    {
+        var a = await Tenant.Operator(server, HttpMethod.Get, $"/operator/audit?resource_id={resourceId}&limit=1000");
+        Assert.True(a.Code == 200, a.Body);
+        return a.Json.GetProperty("audit").EnumerateArray().ToList();
+    }
+
+    public static async Task<IReadOnlyList<JsonElement>> EventsAsync(RescindServer server, string resourceId)
+    {
+        var a = await Tenant.Operator(server, HttpMethod.Get, $"/operator/events?resource_id={resourceId}&limit=1000");
+        Assert.True(a.Code == 200, a.Body);
+        return a.Json.GetProperty("events").EnumerateArray().ToList();
+    }
+
+    public static async Task<int> ActionCountAsync(RescindServer server, string resourceId, string action) =>
+        (await RowsAsync(server, resourceId)).Count(r => r.GetProperty("action").GetString() == action);
+
+    public static async Task<int> EventCountAsync(RescindServer server, string resourceId, string type) =>
+        (await EventsAsync(server, resourceId)).Count(e => e.GetProperty("type").GetString() == type);
+}

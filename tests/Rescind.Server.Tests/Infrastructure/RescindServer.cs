@@ -1,0 +1,143 @@
+using Dapper;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Npgsql;
+using Rescind.Core;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A real Rescind host on a fresh database of its own (one per test class), with a fake clock that moves 1 ms on
+/// every reading so timestamps stay distinct and ordered. Background jobs are off; tests run them on demand.
+/// </summary>
+public abstract class RescindServer : IAsyncLifetime
+{
+    private WebApplicationFactory<Program>? factory;
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = TimeSpan.FromMilliseconds(1) };
+
+    public string OperatorToken { get; } = "op_test_" + Ids.Secret(24);
+
+    public HttpClient Client { get; private set; } = null!;
+
+    private bool started;
+
+    public IServiceProvider Services => factory!.Services;
+
+    public Database Db => Services.GetRequiredService<Database>();
+
+    public abstract string Name { get; }
+
+    /// <summary>Configuration a subclass adds (e.g. a tight rate limit).</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
+
+    protected abstract Task<string> CreateDatabaseAsync();
+
+    protected virtual Task DropDatabaseAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
+    {
+        var spec = await CreateDatabaseAsync();
+        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("Rescind:Database", spec);
+            b.UseSetting("Rescind:OperatorToken", OperatorToken);
+            b.UseSetting("Rescind:Jobs:Enabled", "false");
+            b.UseSetting("Rescind:RateLimit:PermitsPerSecond", "0");
+            b.UseSetting("Logging:LogLevel:Default", "Warning");
+            foreach (var (key, value) in Settings)
+            {
+                b.UseSetting(key, value);
+            }
+            b.ConfigureServices(s => s.AddSingleton<TimeProvider>(Clock));
+        });
+        Client = factory.CreateClient();
+        started = true;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (started)
+        {
+            Client.Dispose();
+        }
+        if (factory is not null)
+        {
+            await factory.DisposeAsync();
+        }
+        await DropDatabaseAsync();
+    }
+
+    public async Task<long> CountAsync(string sql, object? args = null)
+    {
+        await using var connection = await Db.OpenAsync(CancellationToken.None);
+        return await connection.ExecuteScalarAsync<long>(sql, args);
+    }
+}
+
+public class SqliteServer : RescindServer
+{
+    private string? folder;
+
+    public override string Name => "sqlite";
+
+    protected override Task<string> CreateDatabaseAsync()
+    {
+        folder = Directory.CreateTempSubdirectory("rescind-test-").FullName;
+        return Task.FromResult(Path.Combine(folder, "rescind.db"));
+    }
+
+    protected override Task DropDatabaseAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(folder!, recursive: true);
+        }
+        catch (IOException)
+        {
+            // a pooled handle may linger for a moment; the temp folder is cleaned by the OS
+        }
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// PostgreSQL from <c>RESCIND_TEST_POSTGRES</c> (set by test.sh, which starts a private cluster). Missing, it
+/// fails loudly: the SQLite-only run filters these classes out by their <c>Category=Postgres</c> trait instead.
+/// </summary>
+public class PostgresServer : RescindServer
+{
+    private string? database;
+
+    public override string Name => "postgres";
+
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("RESCIND_TEST_POSTGRES") is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException(
+                "RESCIND_TEST_POSTGRES is not set. Run the suite through ./test.sh, which starts a private PostgreSQL, " +
+                "or filter with --filter Category!=Postgres to run the SQLite half only.");
+
+    protected override async Task<string> CreateDatabaseAsync()
+    {
+        database = "rescind_t_" + Guid.NewGuid().ToString("N")[..16];
+        await using (var admin = new NpgsqlConnection(AdminConnectionString))
+        {
+            await admin.OpenAsync();
+            await admin.ExecuteAsync($"CREATE DATABASE {database}");
+        }
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, MaxPoolSize = 60 }.ToString();
+    }
+
+    protected override async Task DropDatabaseAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await using var admin = new NpgsqlConnection(AdminConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+    }
+}
