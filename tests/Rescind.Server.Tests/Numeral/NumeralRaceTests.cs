@@ -1,0 +1,105 @@
+using Rescind.Server.Tests.Infrastructure;
+
+namespace Rescind.Server.Tests.Numeral;
+
+/// <summary>
+/// Concurrency: whatever the interleaving, one request changes state once, with one audit row and one event, and
+/// the stored state, the audit log and the outbox tell the same story.
+/// </summary>
+public abstract class NumeralRaceTests(RescindServer server)
+{
+    [Fact]
+    public async Task Fifty_parallel_cancels_of_one_request_make_one_transition_one_audit_row_and_one_event()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => t.CancelAsync(id))));
+
+        Assert.All(answers, a => Assert.Equal(200, a.Code));
+        Assert.Single(answers.Select(a => a.Body).Distinct()); // every caller sees the same canceled object
+        Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+        Assert.Equal(1, await Audit.EventCountAsync(server, id, "tax.certificate_request.canceled"));
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM numeral_requests WHERE id = @id AND status = 'canceled' AND version = 2", new { id }));
+    }
+
+    [Fact]
+    public async Task Two_hundred_cancel_versus_acceptance_races_each_have_exactly_one_winner()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var customer = await t.CreateCustomerAsync();
+        var ids = new List<string>();
+        for (var i = 0; i < 200; i++)
+        {
+            var id = await t.CreateRequestAsync(customer);
+            Assert.Equal(200, (await t.SimulateAsync(id, "submit")).Code);
+            ids.Add(id);
+        }
+
+        // Both sides of each race start together; all 200 races run at once.
+        var races = await Task.WhenAll(ids.Select(async id =>
+        {
+            var cancel = Task.Run(() => t.CancelAsync(id));
+            var accept = Task.Run(() => t.SimulateAsync(id, "accept"));
+            return (Id: id, Cancel: await cancel, Accept: await accept);
+        }));
+
+        var cancelWins = 0;
+        foreach (var (id, cancel, accept) in races)
+        {
+            var stored = (await t.GetAsync(id)).Str("status");
+            var audit = await Audit.RowsAsync(server, id);
+            var events = (await Audit.EventsAsync(server, id)).Select(e => e.GetProperty("type").GetString()).ToList();
+            if (cancel.Code == 200)
+            {
+                cancelWins++;
+                accept.IsNumeralError(409, "REQUEST_NOT_PENDING");
+                Assert.Equal("canceled", stored);
+                Assert.Equal(1, audit.Count(r => r.GetProperty("action").GetString() == "cancel"));
+                Assert.Equal(0, audit.Count(r => r.GetProperty("action").GetString() == "accept"));
+                Assert.Contains("tax.certificate_request.canceled", events);
+                Assert.DoesNotContain("tax.certificate_request.fulfilled", events);
+            }
+            else
+            {
+                cancel.IsNumeralError(409, "REQUEST_ALREADY_FULFILLED");
+                Assert.Equal(200, accept.Code);
+                Assert.Equal("fulfilled", stored);
+                Assert.Equal(0, audit.Count(r => r.GetProperty("action").GetString() == "cancel"));
+                Assert.Equal(1, audit.Count(r => r.GetProperty("action").GetString() == "accept"));
+                Assert.Contains("tax.certificate_request.fulfilled", events);
+                Assert.DoesNotContain("tax.certificate_request.canceled", events);
+            }
+        }
+        // Across the whole account: one terminal transition per request, no more.
+        Assert.Equal(200, await server.CountAsync(
+            "SELECT COUNT(*) FROM audit_log WHERE account_id = @AccountId AND action IN ('cancel', 'accept')", new { t.AccountId }));
+        Assert.Equal(cancelWins, await server.CountAsync(
+            "SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId AND status = 'canceled'", new { t.AccountId }));
+        Assert.Equal(200 - cancelWins, await server.CountAsync(
+            "SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId AND status = 'fulfilled' AND certificate_id IS NOT NULL", new { t.AccountId }));
+    }
+
+    [Fact]
+    public async Task Parallel_creates_with_one_idempotency_key_create_one_request()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var customer = await t.CreateCustomerAsync();
+        var body = new { customer_id = customer, certificate_type_id = "US-TX-01-339", jurisdictions = new[] { "US-TX" } };
+        var key = new Dictionary<string, string?> { ["Idempotency-Key"] = "create-" + Guid.NewGuid() };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ =>
+            Task.Run(() => t.Numeral(HttpMethod.Post, "/tax/certificate-requests", body, key))));
+
+        Assert.All(answers, a => Assert.Equal(201, a.Code));
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId", new { t.AccountId }));
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM audit_log WHERE account_id = @AccountId AND action = 'create' AND resource_type = 'tax.certificate_request'", new { t.AccountId }));
+    }
+}
+
+[Trait("Category", "Sqlite")]
+public sealed class NumeralRaceTests_Sqlite(SqliteServer server) : NumeralRaceTests(server), IClassFixture<SqliteServer>;
+
+[Trait("Category", "Postgres")]
+public sealed class NumeralRaceTests_Postgres(PostgresServer server) : NumeralRaceTests(server), IClassFixture<PostgresServer>;
