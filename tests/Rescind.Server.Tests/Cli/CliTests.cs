@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Npgsql;
+using Dapper;
+using Rescind.Server.Tests.Infrastructure;
+
+namespace Rescind.Server.Tests.Cli;
+
+/// <summary>The <c>rescind</c> executable itself, run as a process against a database of its own.</summary>
+public abstract class CliTests : IAsyncLifetime
+{
+    protected abstract Task<string[]> StorageArgsAsync();
+
+    protected virtual Task CleanupAsync() => Task.CompletedTask;
+
+    private string[] storage = [];
+
+    public async Task InitializeAsync() => storage = await StorageArgsAsync();
+
+    public Task DisposeAsync() => CleanupAsync();
+
+    protected static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    private Task<(int Code, string Out, string Err)> Rescind(params string[] args) => RunAsync([.. args, .. storage]);
+
+    [Fact]
+    public async Task Demo_json_prints_the_account_and_every_credential_as_one_object()
+    {
+        var (code, output, err) = await Rescind("demo", "--json");
+
+        Assert.True(code == 0, err);
+        var o = JsonDocument.Parse(output).RootElement;
+        Assert.StartsWith("acct_", o.GetProperty("account_id").GetString(), StringComparison.Ordinal);
+        var secrets = o.GetProperty("credentials").EnumerateArray().Select(c => c.GetProperty("secret").GetString()!).ToList();
+        Assert.Contains(secrets, s => s.StartsWith("sk_live_", StringComparison.Ordinal));
+        Assert.Contains(secrets, s => s.StartsWith("sk_test_", StringComparison.Ordinal));
+        Assert.StartsWith("op_", o.GetProperty("operator_token").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("cert_req_", o.GetProperty("numeral").GetProperty("certificate_request_id").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Accounts_keys_and_the_customers_side_work_from_the_command_line()
+    {
+        var created = await Rescind("accounts", "create", "--name", "Acme", "--json");
+        Assert.True(created.Code == 0, created.Err);
+        var account = JsonDocument.Parse(created.Out).RootElement.GetProperty("account").GetProperty("id").GetString()!;
+        Assert.Contains(account, (await Rescind("accounts", "list")).Out, StringComparison.Ordinal);
+
+        var key = await Rescind("keys", "create", "--account", account, "--api", "numeral", "--mode", "live", "--json");
+        Assert.True(key.Code == 0, key.Err);
+        var keyId = JsonDocument.Parse(key.Out).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(0, (await Rescind("keys", "revoke", "--id", keyId)).Code);
+        Assert.Equal(1, (await Rescind("keys", "revoke", "--id", keyId)).Code);
+
+        var demo = JsonDocument.Parse((await Rescind("demo", "--json")).Out).RootElement;
+        var request = demo.GetProperty("numeral").GetProperty("certificate_request_id").GetString()!;
+        var submitted = await Rescind("simulate", "numeral", "submit", "--request", request);
+        Assert.True(submitted.Code == 0, submitted.Out + submitted.Err);
+        var accepted = await Rescind("simulate", "numeral", "accept", "--request", request);
+        Assert.Equal("fulfilled", JsonDocument.Parse(accepted.Out).RootElement.GetProperty("status").GetString());
+        var again = await Rescind("simulate", "numeral", "reject", "--request", request);
+        Assert.Equal(1, again.Code);
+        Assert.Contains("REQUEST_NOT_PENDING", again.Out, StringComparison.Ordinal);
+
+        var audit = await Rescind("audit", "--resource", request, "--json");
+        var actions = JsonDocument.Parse(audit.Out).RootElement.EnumerateArray().Select(r => r.GetProperty("Action").GetString()).ToList();
+        Assert.Equal(["create", "submit", "accept"], actions);
+        Assert.Equal(0, (await Rescind("jobs", "run")).Code);
+        Assert.Equal(0, (await Rescind("migrate")).Code);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("accounts")]
+    [InlineData("accounts", "create")]
+    [InlineData("accounts", "create", "--name")]
+    [InlineData("accounts", "list", "--colour", "red")]
+    [InlineData("keys", "create", "--account", "acct_x", "--api", "nope", "--mode", "live")]
+    [InlineData("simulate", "numeral", "explode", "--request", "cert_req_x")]
+    [InlineData("audit", "--limit", "zero")]
+    [InlineData("serve", "--bogus")]
+    [InlineData("demo", "--json=yes")]
+    public async Task Bad_arguments_exit_with_2_and_say_what_was_wrong(params string[] args)
+    {
+        var (code, _, err) = await Rescind(args);
+        Assert.Equal(2, code);
+        Assert.StartsWith("rescind: ", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("accounts", "--help")]
+    [InlineData("keys", "--help")]
+    [InlineData("simulate", "--help")]
+    [InlineData("demo", "--help")]
+    public async Task Help_is_available_everywhere(params string[] args)
+    {
+        var (code, output, _) = await RunAsync(args);
+        Assert.Equal(0, code);
+        Assert.Contains("Usage", output, StringComparison.Ordinal);
+    }
+}
+
+[Trait("Category", "Sqlite")]
+public sealed class CliTests_Sqlite : CliTests
+{
+    private string? folder;
+
+    protected override Task<string[]> StorageArgsAsync()
+    {
+        folder = Directory.CreateTempSubdirectory("rescind-cli-").FullName;
+        return Task.FromResult<string[]>(["--data", folder]);
+    }
+
+    protected override Task CleanupAsync()
+    {
+        Directory.Delete(folder!, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+[Trait("Category", "Postgres")]
+public sealed class CliTests_Postgres : CliTests
+{
+    private readonly string database = "rescind_cli_" + Guid.NewGuid().ToString("N")[..12];
+
+    protected override async Task<string[]> StorageArgsAsync()
+    {
+        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync($"CREATE DATABASE {database}");
+        return ["--database", new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString()];
+    }
+
+    protected override async Task CleanupAsync()
+    {
+        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+    }
+}
