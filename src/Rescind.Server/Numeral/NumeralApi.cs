@@ -184,16 +184,7 @@ public static class NumeralApi
         {
             return Bad("id_type must be id or reference_customer_id.");
         }
-        IReadOnlyList<string>? customers = null;
-        if (Param("customer_id") is { } customer)
-        {
-            customers = await NumeralStore.ResolveCustomersAsync(db, accountId, idType, customer, ct);
-            if (customers.Count == 0)
-            {
-                return Page([], hasMore: false);
-            }
-        }
-        else if (Param("id_type") is not null)
+        if (Param("id_type") is not null && Param("customer_id") is null)
         {
             return Bad("id_type is only meaningful with customer_id.");
         }
@@ -220,8 +211,17 @@ public static class NumeralApi
                 return Bad("cursor does not name a certificate request of this account; pass the next_cursor of a previous page.");
             }
         }
+        IReadOnlyList<string>? customers = null;
+        if (Param("customer_id") is { } customer)
+        {
+            customers = await NumeralStore.ResolveCustomersAsync(db, accountId, idType, customer, ct);
+            if (customers.Count == 0)
+            {
+                return Page([], hasMore: false);
+            }
+        }
         var rows = await NumeralStore.ListRequestsAsync(db, new NumeralStore.ListFilter(
-            accountId, null, customers, Param("certificate_type_id"), times[0], times[1], times[2], times[3], after, limit, status, now), ct);
+            accountId, customers, Param("certificate_type_id"), times[0], times[1], times[2], times[3], after, limit, status, now), ct);
         return Page(rows.Take(limit).ToList(), rows.Count > limit);
 
         string? Param(string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;

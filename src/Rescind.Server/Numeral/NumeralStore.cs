@@ -110,7 +110,6 @@ public static class NumeralStore
 
     public sealed record ListFilter(
         string AccountId,
-        IReadOnlyList<string>? Statuses,
         IReadOnlyList<string>? CustomerIds,
         string? CertificateTypeId,
         long? CreatedAfter,

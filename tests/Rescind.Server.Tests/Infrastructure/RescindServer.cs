@@ -38,10 +38,28 @@ public abstract class RescindServer : IAsyncLifetime
 
     protected virtual Task DropDatabaseAsync() => Task.CompletedTask;
 
+    private readonly List<WebApplicationFactory<Program>> otherNodes = [];
+
+    private string spec = "";
+
     public async Task InitializeAsync()
     {
-        var spec = await CreateDatabaseAsync();
-        factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        spec = await CreateDatabaseAsync();
+        factory = Node();
+        Client = factory.CreateClient();
+        started = true;
+    }
+
+    /// <summary>Another Rescind host on the same database, as a second node of a cluster would be.</summary>
+    public HttpClient StartAnotherNode()
+    {
+        var node = Node();
+        otherNodes.Add(node);
+        return node.CreateClient();
+    }
+
+    private WebApplicationFactory<Program> Node() =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseSetting("Rescind:Database", spec);
             b.UseSetting("Rescind:OperatorToken", OperatorToken);
@@ -54,15 +72,16 @@ public abstract class RescindServer : IAsyncLifetime
             }
             b.ConfigureServices(s => s.AddSingleton<TimeProvider>(Clock));
         });
-        Client = factory.CreateClient();
-        started = true;
-    }
 
     public async Task DisposeAsync()
     {
         if (started)
         {
             Client.Dispose();
+        }
+        foreach (var node in otherNodes)
+        {
+            await node.DisposeAsync();
         }
         if (factory is not null)
         {

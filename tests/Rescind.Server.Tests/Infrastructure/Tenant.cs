@@ -28,8 +28,11 @@ public sealed record Answer(HttpStatusCode Status, string Body, HttpResponseMess
 }
 
 /// <summary>An account created through the operator API, with its credentials.</summary>
-public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDictionary<string, (string Id, string Secret)> credentials)
+public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDictionary<string, (string Id, string Secret)> credentials, HttpClient? via = null)
 {
+    /// <summary>The same tenant, talking to another node.</summary>
+    public Tenant On(HttpClient node) => new(server, accountId, credentials, node);
+
     public const string NumeralVersion = "2026-03-01";
 
     public string AccountId => accountId;
@@ -61,7 +64,7 @@ public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDict
         {
             h[k] = v;
         }
-        return SendAsync(server, method, path, body switch { null => null, string s => s, _ => JsonSerializer.Serialize(body) }, h);
+        return SendAsync(server, method, path, body switch { null => null, string s => s, _ => JsonSerializer.Serialize(body) }, h, via);
     }
 
     public async Task<string> CreateCustomerAsync(string? reference = null, string? email = "buyer@example.com")
@@ -89,7 +92,7 @@ public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDict
     public Task<Answer> SimulateAsync(string id, string action) =>
         Operator(server, HttpMethod.Post, $"/operator/numeral/certificate-requests/{id}/{action}");
 
-    public static async Task<Answer> SendAsync(RescindServer server, HttpMethod method, string path, string? body, Dictionary<string, string?> headers)
+    public static async Task<Answer> SendAsync(RescindServer server, HttpMethod method, string path, string? body, Dictionary<string, string?> headers, HttpClient? via = null)
     {
         using var request = new HttpRequestMessage(method, path);
         foreach (var (k, v) in headers)
@@ -103,7 +106,7 @@ public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDict
         {
             request.Content = new StringContent(body, Encoding.UTF8, "application/json");
         }
-        var response = await server.Client.SendAsync(request);
+        var response = await (via ?? server.Client).SendAsync(request);
         return new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), response);
     }
 }

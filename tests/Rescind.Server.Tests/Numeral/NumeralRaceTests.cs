@@ -81,6 +81,28 @@ public abstract class NumeralRaceTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Two_nodes_on_one_database_cancel_each_request_exactly_once()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var other = t.On(server.StartAnotherNode());
+        var ids = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            ids.Add(await t.PendingRequestAsync());
+        }
+
+        var answers = await Task.WhenAll(ids.SelectMany(id => Enumerable.Range(0, 6).Select(n =>
+            Task.Run(() => (n % 2 == 0 ? t : other).CancelAsync(id)))));
+
+        Assert.All(answers, a => Assert.Equal(200, a.Code));
+        foreach (var id in ids)
+        {
+            Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+            Assert.Equal(1, await Audit.EventCountAsync(server, id, "tax.certificate_request.canceled"));
+        }
+    }
+
+    [Fact]
     public async Task Parallel_creates_with_one_idempotency_key_create_one_request()
     {
         var t = await Tenant.CreateAsync(server);

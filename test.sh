@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# Runs the whole Rescind test suite: SQLite-backed and PostgreSQL-backed tests.
+#
+#   ./test.sh [extra dotnet test args...]
+#
+# PostgreSQL-backed test classes carry the xunit trait Category=Postgres and read
+# their connection string from RESCIND_TEST_POSTGRES (Npgsql format). Unless that
+# variable is already set, this script starts a private, throw-away PostgreSQL
+# cluster for the duration of the run, so nothing on the machine is touched and
+# parallel runs (other worktrees, CI jobs) cannot interfere with each other.
+#
+# Environment knobs:
+#   RESCIND_TEST_POSTGRES=...     use this server instead of starting one
+#   RESCIND_TEST_SQLITE_ONLY=1    skip PostgreSQL on purpose (runs Category!=Postgres)
+#   CI=true                       a missing PostgreSQL is an error, not a warning
+#   RESCIND_TEST_DRY=1            prove the cluster works with psql; don't run dotnet test
+#   RESCIND_PG_BINDIR_SEARCH=...  space-separated globs for PostgreSQL bin dirs
+#                                 (default: Debian's /usr/lib/postgresql/*/bin, then PATH;
+#                                 setting it also disables the PATH fallback)
+#
+# Once dotnet test has run, the last line of output is
+# `tests: N passed, N failed, N skipped`, summed over all test projects.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+is_root() { [[ "$(id -u)" -eq 0 ]]; }
+is_ci() { [[ "${CI:-}" == "true" || "${CI:-}" == "1" ]]; }
+log() { printf 'test.sh: %s\n' "$*" >&2; }
+
+banner() {
+  # Deliberately hard to overlook: a green run that silently skipped half the
+  # suite is worse than a red one.
+  local line='!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!'
+  {
+    printf '\n%s\n' "$line"
+    local msg
+    for msg in "$@"; do printf '!!!  %s\n' "$msg"; done
+    printf '%s\n\n' "$line"
+  } >&2
+}
+
+# --------------------------------------------------------------------------
+# Cleanup. Everything this script creates lives under RUN_TMP; the cluster is
+# stopped before the directory goes away so no postgres process is orphaned.
+# --------------------------------------------------------------------------
+RUN_TMP=""
+PG_BIN=""
+PG_DATA=""
+PG_USER=""
+
+as_pg() {
+  # PostgreSQL refuses to run as root. The subshell cd keeps the server tools
+  # from tripping over a cwd the unprivileged user cannot read (e.g. /root).
+  if is_root; then
+    (cd "$RUN_TMP" && runuser -u "$PG_USER" -- "$@")
+  else
+    (cd "$RUN_TMP" && "$@")
+  fi
+}
+
+# shellcheck disable=SC2317  # only reached through the EXIT trap
+stop_cluster() {
+  [[ -n "$PG_DATA" && -f "$PG_DATA/postmaster.pid" ]] || return 0
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 30 stop >/dev/null 2>&1 || true
+  # Last resort if pg_ctl could not do it: kill the postmaster we started, by pid.
+  if [[ -f "$PG_DATA/postmaster.pid" ]]; then
+    local pid
+    pid="$(head -n 1 "$PG_DATA/postmaster.pid" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]]; then kill -9 "$pid" 2>/dev/null || true; sleep 1; fi
+  fi
+}
+
+# shellcheck disable=SC2317
+cleanup() {
+  stop_cluster
+  if [[ -n "$RUN_TMP" ]]; then rm -rf -- "$RUN_TMP"; fi
+}
+trap cleanup EXIT
+# Turn signals into a normal exit so the EXIT trap (and thus cleanup) runs.
+trap 'log "interrupted (SIGINT)"; exit 130' INT
+trap 'log "terminated (SIGTERM) - e.g. a CI time limit"; exit 143' TERM
+trap 'exit 129' HUP
+
+if is_root; then
+  # The unprivileged server user must be able to traverse the run directory,
+  # and root's TMPDIR might not allow that, so use /tmp explicitly.
+  RUN_TMP="$(mktemp -d /tmp/rescind-test.XXXXXX)"
+  chmod 755 "$RUN_TMP"
+else
+  RUN_TMP="$(mktemp -d "${TMPDIR:-/tmp}/rescind-test.XXXXXX")"
+fi
+
+# --------------------------------------------------------------------------
+# Locating PostgreSQL server binaries.
+# --------------------------------------------------------------------------
+find_pg_bindir() {
+  local dir
+  local -a found=()
+  # Unquoted on purpose: the patterns are globs.
+  # shellcheck disable=SC2086
+  for dir in ${RESCIND_PG_BINDIR_SEARCH:-/usr/lib/postgresql/*/bin}; do
+    if [[ -x "$dir/initdb" && -x "$dir/pg_ctl" ]]; then found+=("$dir"); fi
+  done
+  if ((${#found[@]})); then
+    # Several majors can be installed side by side on Debian; take the newest.
+    printf '%s\n' "${found[@]}" | sort -V | tail -n 1
+    return 0
+  fi
+  if [[ -z "${RESCIND_PG_BINDIR_SEARCH:-}" ]] && command -v initdb >/dev/null && command -v pg_ctl >/dev/null; then
+    # Resolve symlinks: pg_ctl locates the `postgres` binary next to its real path.
+    dirname "$(readlink -f "$(command -v pg_ctl)")"
+    return 0
+  fi
+  return 1
+}
+
+install_pg() {
+  # Only package registries are reachable in CI, which is all this needs.
+  # Failure is not fatal here: the caller decides what a missing server means.
+  command -v apt-get >/dev/null || { log "apt-get not available; cannot install PostgreSQL"; return 1; }
+  log "PostgreSQL server binaries not found; installing the Debian 'postgresql' package..."
+  apt-get update -qq || return 1
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null || return 1
+}
+
+# --------------------------------------------------------------------------
+# Choosing the mode: full suite (PostgreSQL available) or SQLite half only.
+# --------------------------------------------------------------------------
+SQLITE_ONLY=""
+if [[ "${RESCIND_TEST_SQLITE_ONLY:-}" == "1" ]]; then
+  SQLITE_ONLY="deliberately (RESCIND_TEST_SQLITE_ONLY=1)"
+  # Make sure no test can reach a server by accident.
+  unset RESCIND_TEST_POSTGRES
+elif [[ -n "${RESCIND_TEST_POSTGRES:-}" ]]; then
+  log "using the PostgreSQL server given in RESCIND_TEST_POSTGRES"
+else
+  if ! PG_BIN="$(find_pg_bindir)"; then
+    if is_root; then install_pg || log "installing PostgreSQL failed"; fi
+    PG_BIN="$(find_pg_bindir)" || PG_BIN=""
+  fi
+  if [[ -z "$PG_BIN" ]]; then
+    if is_ci; then
+      banner "ERROR: PostgreSQL server binaries (initdb, pg_ctl) not found." \
+             "CI must run the PostgreSQL-backed tests; refusing to run half the suite." \
+             "Install the Debian 'postgresql' package (or set RESCIND_TEST_POSTGRES)."
+      exit 1
+    fi
+    SQLITE_ONLY="because no PostgreSQL server binaries were found"
+  fi
+fi
+
+if [[ -n "$SQLITE_ONLY" ]]; then
+  if [[ "${RESCIND_TEST_SQLITE_ONLY:-}" == "1" ]]; then what="PostgreSQL skipped"; else what="PostgreSQL not found"; fi
+  banner "$what: running the SQLite half only ($SQLITE_ONLY)." \
+         "Every test with Category=Postgres is SKIPPED in this run." \
+         "Install PostgreSQL (apt-get install postgresql) or set RESCIND_TEST_POSTGRES" \
+         "to run the whole suite. CI always runs the whole suite."
+fi
+
+# --------------------------------------------------------------------------
+# Starting the private cluster.
+# --------------------------------------------------------------------------
+port_in_use() {
+  # Bash's /dev/tcp avoids depending on python3/ss, which a bare image may lack.
+  timeout 2 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null
+}
+
+start_cluster() {
+  local pg_root="$RUN_TMP/pg"
+  PG_DATA="$pg_root/data"
+  mkdir -p "$pg_root/sock"
+
+  if is_root; then
+    if getent passwd postgres >/dev/null; then
+      PG_USER=postgres # created by the Debian package
+    else
+      PG_USER=rescindpg
+      getent passwd "$PG_USER" >/dev/null ||
+        useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$PG_USER"
+    fi
+    chown -R "$PG_USER" "$pg_root"
+  fi
+
+  log "initialising a throw-away cluster with $PG_BIN"
+  # trust auth is fine: the server only listens on loopback and lives for one run.
+  # --no-sync: durability is irrelevant for data deleted minutes later.
+  if ! as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U rescind --encoding=UTF8 --no-locale --no-sync \
+      >"$RUN_TMP/initdb.log" 2>&1; then
+    cat "$RUN_TMP/initdb.log" >&2
+    log "initdb failed"
+    exit 1
+  fi
+
+  # fsync & co. off: crash safety is worthless here and costs a lot of test time.
+  # max_connections: both test projects run in parallel, each with its own pools.
+  cat >>"$PG_DATA/postgresql.conf" <<EOF
+
+# --- added by test.sh (throw-away test cluster) ---
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$pg_root/sock'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 300
+EOF
+
+  # Find a free port by trying. Checking first and retrying on a bind failure
+  # also covers the race with another run that picked the same port meanwhile.
+  local port=55432 attempt server_log="$pg_root/server.log"
+  for attempt in $(seq 1 20); do
+    while port_in_use "$port"; do port=$((port + 1)); done
+    as_pg truncate -s 0 "$server_log" 2>/dev/null || true
+    if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$server_log" -w -t 60 -o "-p $port" start >/dev/null 2>&1; then
+      PG_PORT="$port"
+      break
+    fi
+    if grep -qiE 'could not (bind|create listen)|address already in use' "$server_log" 2>/dev/null; then
+      log "port $port was taken meanwhile (attempt $attempt); trying the next one"
+      port=$((port + 1))
+      continue
+    fi
+    tail -n 30 "$server_log" >&2 || true
+    log "PostgreSQL failed to start"
+    exit 1
+  done
+  if [[ -z "${PG_PORT:-}" ]]; then
+    log "could not find a free port for PostgreSQL"
+    exit 1
+  fi
+
+  # pg_ctl -w may have checked readiness over the unix socket; the tests use TCP.
+  if [[ -x "$PG_BIN/pg_isready" ]] &&
+     ! "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U rescind -d postgres -t 30; then
+    tail -n 30 "$server_log" >&2 || true
+    log "PostgreSQL does not accept TCP connections on 127.0.0.1:$PG_PORT"
+    exit 1
+  fi
+
+  export RESCIND_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=rescind;Database=postgres;Pooling=true;Maximum Pool Size=50;Timeout=15;Command Timeout=60"
+  log "PostgreSQL $("$PG_BIN/pg_ctl" --version | awk '{print $3}') listening on 127.0.0.1:$PG_PORT"
+}
+
+PG_PORT=""
+if [[ -z "$SQLITE_ONLY" && -n "$PG_BIN" ]]; then
+  start_cluster
+fi
+
+# --------------------------------------------------------------------------
+# Building the dotnet test command line.
+# --------------------------------------------------------------------------
+args=("$@")
+if [[ -n "$SQLITE_ONLY" ]]; then
+  # Merge with a caller's --filter rather than adding a second one, which
+  # dotnet test would not combine.
+  pg_excl='Category!=Postgres'
+  merged=""
+  for i in "${!args[@]}"; do
+    case "${args[$i]}" in
+      --filter)
+        if ((i + 1 < ${#args[@]})); then
+          args[i + 1]="(${args[i + 1]})&$pg_excl"
+          merged=1
+        fi
+        ;;
+      --filter=* | --filter:*)
+        args[i]="--filter=(${args[$i]:9})&$pg_excl"
+        merged=1
+        ;;
+    esac
+  done
+  [[ -n "$merged" ]] || args+=(--filter "$pg_excl")
+fi
+# -tl:off: the summary below parses the classic console output, which MSBuild's
+# terminal logger would replace when it thinks it is talking to a terminal.
+cmd=(dotnet test Rescind.slnx -c Release -tl:off "${args[@]}")
+
+if [[ "${RESCIND_TEST_DRY:-}" == "1" ]]; then
+  log "dry run; would run: ${cmd[*]}"
+  if [[ -n "$PG_PORT" ]]; then
+    psql_bin="$PG_BIN/psql"
+    [[ -x "$psql_bin" ]] || psql_bin=psql
+    conn="host=127.0.0.1 port=$PG_PORT user=rescind dbname=postgres"
+    db="rescind_dry_$$"
+    "$psql_bin" -X -v ON_ERROR_STOP=1 -qAt "$conn" -c 'select version()'
+    "$psql_bin" -X -v ON_ERROR_STOP=1 -q "$conn" -c "create database $db"
+    "$psql_bin" -X -v ON_ERROR_STOP=1 -qAt "host=127.0.0.1 port=$PG_PORT user=rescind dbname=$db" \
+      -c 'create table t (x int); insert into t values (42); select x from t'
+    "$psql_bin" -X -v ON_ERROR_STOP=1 -q "$conn" -c "drop database $db"
+    log "dry run: cluster OK (RESCIND_TEST_POSTGRES=$RESCIND_TEST_POSTGRES)"
+  fi
+  exit 0
+fi
+
+command -v dotnet >/dev/null || { log "dotnet not found on PATH"; exit 1; }
+
+# --------------------------------------------------------------------------
+# Running the tests and summarising over all test projects.
+# --------------------------------------------------------------------------
+test_log="$RUN_TMP/dotnet-test.log"
+rc=0
+"${cmd[@]}" 2>&1 | tee "$test_log" || rc=$?
+
+# One line per test project, e.g.
+#   Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total:    12, Duration: ...
+read -r n_failed n_passed n_skipped < <(
+  grep -E '^(Passed|Failed)! +- Failed: ' "$test_log" |
+    sed -E 's/.*Failed: *([0-9]+), Passed: *([0-9]+), Skipped: *([0-9]+).*/\1 \2 \3/' |
+    awk '{ f += $1; p += $2; s += $3 } END { printf "%d %d %d\n", f, p, s }'
+)
+
+if [[ "$rc" -ne 0 && "$n_failed" -eq 0 ]]; then
+  # The counts only cover projects that got as far as running tests.
+  log "dotnet test failed (exit $rc) without failing tests: look for build errors or an aborted test run above"
+elif [[ "$rc" -eq 0 && $((n_passed + n_failed)) -eq 0 ]]; then
+  log "dotnet test succeeded but no tests ran - treating that as a failure"
+  rc=1
+elif [[ "$rc" -eq 0 && "$n_failed" -gt 0 ]]; then
+  rc=1
+fi
+
+echo
+if [[ -n "$SQLITE_ONLY" ]]; then
+  banner "SQLite half only ($SQLITE_ONLY): Category=Postgres tests were NOT run."
+fi
+echo "tests: $n_passed passed, $n_failed failed, $n_skipped skipped"
+exit "$rc"
