@@ -3,7 +3,6 @@ using Rescind.Core.Coordination;
 using Rescind.Core.Jobs;
 using Rescind.Core.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Rescind.Server.Numeral;
 
 namespace Rescind.Server.Hosting;
 
@@ -14,7 +13,7 @@ public static class CoreServices
     {
         services.AddOptions<RescindOptions>().Bind(configuration.GetSection(RescindOptions.Section));
         services.AddOptions<JobOptions>().Bind(configuration.GetSection("Rescind:Jobs"));
-        services.AddOptions<NumeralOptions>().Bind(configuration.GetSection("Rescind:Numeral"));
+        services.AddOptions<Numeral.NumeralOptions>().Bind(configuration.GetSection("Rescind:Numeral"));
         services.AddSingleton(sp =>
         {
             var spec = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RescindOptions>>().Value.DatabaseSpec();
@@ -31,9 +30,12 @@ public static class CoreServices
         services.AddSingleton<IJob, IdempotencyPurgeJob>();
 
         var kinds = new CredentialKinds();
-        NumeralModule.AddCredentials(kinds);
+        foreach (var module in ApiModules.All)
+        {
+            module.AddCredentials(kinds);
+            module.AddServices(services);
+        }
         services.AddSingleton(kinds);
-        NumeralModule.AddServices(services);
         return services;
     }
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Rescind.Core.Accounts;
 using Rescind.Core.Jobs;
 using Rescind.Server.Http;
-using Rescind.Server.Numeral;
 using Rescind.Server.Operator;
 
 namespace Rescind.Server.Hosting;
@@ -28,10 +27,16 @@ public static class ServerApp
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
             k.AddServerHeader = false;
         });
-        builder.Services.AddSingleton(new EnvelopeRegistry()
-            .Add("/tax", NumeralEnvelope.Instance)
-            .Add("/operator", ProblemEnvelope.Instance));
-        builder.Services.AddOpenApi("numeral", o => o.ShouldInclude = d => d.GroupName == "numeral");
+        var envelopes = new EnvelopeRegistry().Add("/operator", ProblemEnvelope.Instance);
+        foreach (var module in ApiModules.All)
+        {
+            foreach (var prefix in module.PathPrefixes)
+            {
+                envelopes.Add(prefix, module.Envelope);
+            }
+            builder.Services.AddOpenApi(module.Name, o => o.ShouldInclude = d => d.GroupName == module.Name);
+        }
+        builder.Services.AddSingleton(envelopes);
         builder.Services.AddOpenApi("operator", o => o.ShouldInclude = d => d.GroupName == "operator");
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -48,7 +53,10 @@ public static class ServerApp
         app.UseRateLimiter();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/healthz", HealthAsync).ExcludeFromDescription();
-        app.MapNumeral();
+        foreach (var module in ApiModules.All)
+        {
+            module.MapRoutes(app);
+        }
         app.MapOperator();
         return app;
     }

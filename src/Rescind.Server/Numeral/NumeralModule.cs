@@ -1,5 +1,6 @@
 using Rescind.Core.Accounts;
 using Rescind.Core.Jobs;
+using Rescind.Server.Hosting;
 
 namespace Rescind.Server.Numeral;
 
@@ -16,6 +17,15 @@ public sealed class NumeralOptions
 public static class NumeralModule
 {
     public const string Version = "2026-03-01";
+
+    public static ApiModule Module { get; } = new(
+        NumeralStore.Api,
+        AddCredentials,
+        AddServices,
+        ["/tax"],
+        NumeralEnvelope.Instance,
+        app => app.MapNumeral(),
+        group => group.MapNumeralSimulation());
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))

@@ -6,7 +6,6 @@ using Rescind.Core.Jobs;
 using Rescind.Core.Mail;
 using Rescind.Core.Storage;
 using Rescind.Server.Http;
-using Rescind.Server.Numeral;
 
 namespace Rescind.Server.Operator;
 
@@ -22,7 +21,7 @@ namespace Rescind.Server.Operator;
 /// GET    /operator/events                            outbox events (account_id, resource_id, after, limit)
 /// GET    /operator/mail                              the mail sink (account_id, resource_id, limit)
 /// POST   /operator/jobs/run                          run every background job once, now
-/// …      /operator/numeral/…                         the Numeral customer's side (see NumeralSimulation)
+/// …      /operator/{api}/…                           each API's simulation of its outside world (ApiModule.MapSimulation)
 /// </code>
 /// </summary>
 public static class OperatorApi
@@ -41,7 +40,10 @@ public static class OperatorApi
         op.MapGet("/events", EventsAsync);
         op.MapGet("/mail", MailAsync);
         op.MapPost("/jobs/run", RunJobsAsync);
-        op.MapGroup("/numeral").MapNumeralSimulation();
+        foreach (var module in Hosting.ApiModules.All)
+        {
+            module.MapSimulation(op.MapGroup("/" + module.Name));
+        }
         return app;
     }
 
