@@ -20,6 +20,7 @@ public sealed class LifecycleTableTests
     private const string Complete = "complete";
 
     private const string SessionCancelled = "session.cancelled";
+    private const string SessionPendingCancellation = "session.pending_cancellation";
     private const string PaymentCancelled = "payment.cancelled";
 
     private static readonly Lifecycle Sessions = new(
@@ -31,7 +32,7 @@ public sealed class LifecycleTableTests
         refusedByDefault: "SESSION_NOT_OPEN",
         table:
         [
-            (Open, Cancel, Rule.Go(Cancelled, SessionCancelled, deferTo: PendingCancellation)),
+            (Open, Cancel, Rule.Go(Cancelled, SessionCancelled, deferTo: PendingCancellation, deferEvent: SessionPendingCancellation)),
             (Processing, Cancel, Rule.Go(Cancelled, SessionCancelled)),
             (PendingCancellation, Cancel, Rule.Done),
             (Cancelled, Cancel, Rule.Done),
@@ -247,6 +248,7 @@ public sealed class LifecycleTableTests
         var deferred = Assert.IsType<Decision.Deferred>(decision);
         Assert.Equal(Open, deferred.From);
         Assert.Equal(PendingCancellation, deferred.To);
+        Assert.Equal(SessionPendingCancellation, deferred.Event); // the final event waits for the last child
         Assert.Equal(
             [new ChildChange("pay_1", Pending, Cancelled, PaymentCancelled), new ChildChange("pay_5", Pending, Cancelled, PaymentCancelled)],
             deferred.Cascade);

@@ -16,9 +16,10 @@ public enum Verdict
 /// One cell of a lifecycle table. <see cref="DeferTo"/> is the state a parent takes instead of <see cref="To"/>
 /// when a cascade meets children that cannot be stopped (e.g. a checkout session pending cancellation).
 /// </summary>
-public sealed record Rule(Verdict Verdict, string? To = null, string? Code = null, string? Event = null, string? DeferTo = null)
+public sealed record Rule(Verdict Verdict, string? To = null, string? Code = null, string? Event = null, string? DeferTo = null, string? DeferEvent = null)
 {
-    public static Rule Go(string to, string? @event = null, string? deferTo = null) => new(Verdict.Go, to, null, @event, deferTo);
+    public static Rule Go(string to, string? @event = null, string? deferTo = null, string? deferEvent = null) =>
+        new(Verdict.Go, to, null, @event, deferTo, deferEvent);
 
     public static Rule Done { get; } = new(Verdict.AlreadyDone);
 
@@ -50,6 +51,10 @@ public sealed class Lifecycle
         RefusedByDefault = refusedByDefault;
         this.projection = new Dictionary<string, string>(projection ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         rules = new Dictionary<(string, string), Rule>();
+        foreach (var state in terminal)
+        {
+            Require(states.Contains(state), $"unknown terminal state '{state}'");
+        }
         foreach (var (state, command, rule) in table)
         {
             Require(states.Contains(state), $"unknown state '{state}'");
@@ -146,7 +151,7 @@ public sealed class Lifecycle
         }
         if (pending.Count > 0 && rule.DeferTo is not null)
         {
-            return new Decision.Deferred(state, rule.DeferTo, rule.Event, changes, pending);
+            return new Decision.Deferred(state, rule.DeferTo, rule.DeferEvent, changes, pending);
         }
         if (pending.Count > 0)
         {
@@ -178,6 +183,7 @@ public abstract record Decision
     public sealed record Refused(string State, string Code) : Decision;
 
     /// <summary>Part of the cascade cannot be stopped now: the parent waits in <paramref name="To"/> for
-    /// <paramref name="Pending"/> to end on their own.</summary>
+    /// <paramref name="Pending"/> to end on their own, emitting <paramref name="Event"/> (the rule's DeferEvent,
+    /// not its final event: that comes when the last pending child ends).</summary>
     public sealed record Deferred(string From, string To, string? Event, IReadOnlyList<ChildChange> Cascade, IReadOnlyList<string> Pending) : Decision;
 }
