@@ -43,6 +43,15 @@ public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDict
 
     public string LiveKeyId => credentials["numeral.live"].Id;
 
+    /// <summary>Any credential the account was created with, by API and mode (e.g. "digicert", "live").</summary>
+    public (string Id, string Secret) Credential(string api, string mode) => credentials[$"{api}.{mode}"];
+
+    public RescindServer Server => server;
+
+    /// <summary>A raw call on this tenant's node (or the server's client) with exactly the given headers.</summary>
+    public Task<Answer> SendAsync(HttpMethod method, string path, string? body, Dictionary<string, string?> headers) =>
+        SendAsync(server, method, path, body, headers, via);
+
     public static async Task<Tenant> CreateAsync(RescindServer server, string name = "Tenant")
     {
         var created = await Operator(server, HttpMethod.Post, "/operator/accounts", new { name });
