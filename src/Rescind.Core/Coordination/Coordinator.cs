@@ -10,7 +10,7 @@ namespace Rescind.Core.Coordination;
 /// events and the idempotency record, or none of them. A lost race is retried from the top, where the work reads
 /// the new state and decides again; it is never half-applied.
 /// </summary>
-public sealed class Coordinator(Database db, TimeProvider clock, ILogger<Coordinator> log)
+public sealed class Coordinator(Database db, TimeProvider clock, ILogger<Coordinator> log, IFaultInjector? faults = null)
 {
     private const int MaxAttempts = 8;
 
@@ -24,7 +24,7 @@ public sealed class Coordinator(Database db, TimeProvider clock, ILogger<Coordin
             try
             {
                 var (connection, transaction) = await db.BeginWriteAsync(ct);
-                await using var uow = new UnitOfWork(db, connection, transaction, clock, context);
+                await using var uow = new UnitOfWork(db, connection, transaction, clock, context, faults ?? NoFaults.Instance);
                 var result = await work(uow, ct);
                 if (!uow.RollbackOnly)
                 {

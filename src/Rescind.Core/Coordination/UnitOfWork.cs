@@ -14,8 +14,11 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly DbTransaction transaction;
     private readonly TimeProvider clock;
 
-    internal UnitOfWork(Database db, DbConnection connection, DbTransaction transaction, TimeProvider clock, OperationContext context)
+    private readonly IFaultInjector faults;
+
+    internal UnitOfWork(Database db, DbConnection connection, DbTransaction transaction, TimeProvider clock, OperationContext context, IFaultInjector faults)
     {
+        this.faults = faults;
         Db = db;
         this.connection = connection;
         this.transaction = transaction;
@@ -64,8 +67,12 @@ public sealed class UnitOfWork : IAsyncDisposable
         }
     }
 
+    /// <summary>A point where a test may inject a failure (see <see cref="IFaultInjector"/>).</summary>
+    public ValueTask CheckpointAsync(string name) => faults.AtAsync(name, CancellationToken.None);
+
     public async Task RecordAsync(Change change)
     {
+        await faults.AtAsync($"record:{change.ResourceType}:{change.Action}", CancellationToken.None);
         var ctx = Context;
         await connection.ExecuteAsync(
             """

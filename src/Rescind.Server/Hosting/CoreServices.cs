@@ -24,6 +24,7 @@ public static class CoreServices
             return Database.Open(spec);
         });
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
         services.AddSingleton<Coordinator>();
         services.AddSingleton<AccountStore>();
         services.AddSingleton<JobRunner>();

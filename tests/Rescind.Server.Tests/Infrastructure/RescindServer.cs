@@ -34,6 +34,11 @@ public abstract class RescindServer : IAsyncLifetime
     /// <summary>Configuration a subclass adds (e.g. a tight rate limit).</summary>
     protected virtual IEnumerable<KeyValuePair<string, string>> Settings => [];
 
+    /// <summary>Services a subclass replaces (e.g. a fault injector).</summary>
+    protected virtual void AddServices(IServiceCollection services)
+    {
+    }
+
     protected abstract Task<string> CreateDatabaseAsync();
 
     protected virtual Task DropDatabaseAsync() => Task.CompletedTask;
@@ -70,7 +75,11 @@ public abstract class RescindServer : IAsyncLifetime
             {
                 b.UseSetting(key, value);
             }
-            b.ConfigureServices(s => s.AddSingleton<TimeProvider>(Clock));
+            b.ConfigureServices(s =>
+            {
+                s.AddSingleton<TimeProvider>(Clock);
+                AddServices(s);
+            });
         });
 
     public async Task DisposeAsync()

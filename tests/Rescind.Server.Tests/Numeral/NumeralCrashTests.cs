@@ -1,0 +1,64 @@
+using Rescind.Server.Tests.Infrastructure;
+
+namespace Rescind.Server.Tests.Numeral;
+
+/// <summary>A transaction that dies half-way leaves nothing behind: state, reminders, audit and outbox together.</summary>
+public abstract class NumeralCrashTests(RescindServer server)
+{
+    private FaultSwitch Faults => ((IFaultyServer)server).Faults;
+
+    [Fact]
+    public async Task A_cancel_that_fails_after_the_state_update_leaves_the_request_pending_with_its_reminders()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        Faults.Arm("record:tax.certificate_request:cancel");
+        Answer failed;
+        try
+        {
+            failed = await t.CancelAsync(id);
+        }
+        finally
+        {
+            Faults.Disarm();
+        }
+
+        failed.IsNumeralError(500, "INTERNAL_ERROR");
+        Assert.Equal("pending", (await t.GetAsync(id)).Str("status"));
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM numeral_reminders WHERE request_id = @id", new { id }));
+        Assert.Equal(1, await server.CountAsync("SELECT version FROM numeral_requests WHERE id = @id", new { id }));
+        Assert.Equal(0, await Audit.ActionCountAsync(server, id, "cancel"));
+        Assert.Equal(0, await Audit.EventCountAsync(server, id, "tax.certificate_request.canceled"));
+
+        Assert.Equal("canceled", (await t.CancelAsync(id)).Str("status")); // and the retry applies it once
+        Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+    }
+
+    [Fact]
+    public async Task A_create_that_fails_before_its_audit_row_leaves_no_request_and_frees_its_idempotency_key()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var customer = await t.CreateCustomerAsync();
+        var body = new { customer_id = customer, certificate_type_id = "US-CA-CDTFA-230", jurisdictions = new[] { "US-CA" } };
+        var key = new Dictionary<string, string?> { ["Idempotency-Key"] = "crash-" + Guid.NewGuid() };
+        Faults.Arm("record:tax.certificate_request:create");
+        try
+        {
+            (await t.Numeral(HttpMethod.Post, "/tax/certificate-requests", body, key)).IsNumeralError(500, "INTERNAL_ERROR");
+        }
+        finally
+        {
+            Faults.Disarm();
+        }
+
+        Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId", new { t.AccountId }));
+        Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM numeral_reminders WHERE account_id = @AccountId", new { t.AccountId }));
+        Assert.Equal(201, (await t.Numeral(HttpMethod.Post, "/tax/certificate-requests", body, key)).Code);
+    }
+}
+
+[Trait("Category", "Sqlite")]
+public sealed class NumeralCrashTests_Sqlite(FaultySqliteServer server) : NumeralCrashTests(server), IClassFixture<FaultySqliteServer>;
+
+[Trait("Category", "Postgres")]
+public sealed class NumeralCrashTests_Postgres(FaultyPostgresServer server) : NumeralCrashTests(server), IClassFixture<FaultyPostgresServer>;
