@@ -35,5 +35,6 @@ public static class NumeralModule
     {
         services.AddSingleton<IJob, NumeralExpiryJob>();
         services.AddSingleton<IJob, NumeralReminderJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, NumeralWebhookShape>();
     }
 }

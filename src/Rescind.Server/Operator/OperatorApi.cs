@@ -6,6 +6,7 @@ using Rescind.Core.Jobs;
 using Rescind.Core.Mail;
 using Rescind.Core.Storage;
 using Rescind.Server.Http;
+using Rescind.Server.Webhooks;
 
 namespace Rescind.Server.Operator;
 
@@ -21,6 +22,7 @@ namespace Rescind.Server.Operator;
 /// GET    /operator/events                            outbox events (account_id, resource_id, after, limit)
 /// GET    /operator/mail                              the mail sink (account_id, resource_id, limit)
 /// POST   /operator/jobs/run                          run every background job once, now
+/// …      /operator/webhook-endpoints, /operator/webhook-deliveries   see WebhooksOperatorApi
 /// …      /operator/{api}/…                           each API's simulation of its outside world (ApiModule.MapSimulation)
 /// </code>
 /// </summary>
@@ -40,6 +42,7 @@ public static class OperatorApi
         op.MapGet("/events", EventsAsync);
         op.MapGet("/mail", MailAsync);
         op.MapPost("/jobs/run", RunJobsAsync);
+        op.MapWebhooks();
         foreach (var module in Hosting.ApiModules.All)
         {
             module.MapSimulation(op.MapGroup("/" + module.Name));
@@ -188,7 +191,7 @@ public static class OperatorApi
                 resource_id = e.ResourceId,
                 payload = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement,
                 created_at = Time.Iso(e.CreatedAt),
-                delivered_at = Time.Iso(e.DeliveredAt),
+                dispatched_at = Time.Iso(e.DispatchedAt),
             }),
         });
     }
