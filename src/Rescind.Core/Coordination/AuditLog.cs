@@ -54,10 +54,10 @@ public static class AuditLog
             r.Payload, r.CreatedAt, r.DispatchedAt)).ToList();
     }
 
-    /// <summary>One outbox event by its row id, on an open connection.</summary>
-    public static async Task<IEnumerable<OutboxEvent>> EventsByIdAsync(System.Data.Common.DbConnection connection, long id) =>
+    /// <summary>Outbox events by row id, on an open connection.</summary>
+    public static async Task<IEnumerable<OutboxEvent>> EventsByIdsAsync(System.Data.Common.DbConnection connection, DatabaseKind kind, long[] ids) =>
         (await connection.QueryAsync<EventRow>(
-            $"SELECT {EventColumns} FROM outbox WHERE id = @id", new { id }))
+            $"SELECT {EventColumns} FROM outbox WHERE " + (kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids"), new { ids }))
         .Select(r => new OutboxEvent(r.Id, r.EventId, r.AccountId, r.Api, r.EventType, r.ResourceType, r.ResourceId, r.Payload, r.CreatedAt, r.DispatchedAt));
 
     private const string EventColumns =

@@ -56,8 +56,12 @@ public sealed class WebhookDispatcher(
         while (true)
         {
             var claimed = await ClaimAsync(ct);
-            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
-                async (d, c) => await AttemptAsync(d, c));
+            var outcomes = new Outcome[claimed.Count];
+            var (events, endpoints) = await LoadAsync(claimed, ct);
+            await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
+                async (i, c) => outcomes[i] = await AttemptAsync(claimed[i], events.GetValueOrDefault(claimed[i].OutboxId), endpoints.GetValueOrDefault(claimed[i].EndpointId), c));
+            // One commit for the whole batch: a crash before it only means these are retried when their lease ends.
+            await FinishAsync(outcomes, ct);
             attempted += claimed.Count;
             if (claimed.Count < Options.BatchSize)
             {
@@ -84,26 +88,17 @@ public sealed class WebhookDispatcher(
                     return total;
                 }
                 var now = Now;
-                foreach (var group in events.Where(e => e.AccountId is not null).GroupBy(e => (e.AccountId, e.Api)))
-                {
-                    var endpoints = (await connection.QueryAsync<string>(
-                        "SELECT id FROM webhook_endpoints WHERE account_id = @AccountId AND api = @Api AND disabled_at IS NULL",
-                        new { group.Key.AccountId, group.Key.Api }, tx)).ToList();
-                    foreach (var e in group)
-                    {
-                        foreach (var endpoint in endpoints)
-                        {
-                            await connection.ExecuteAsync(
-                                """
-                                INSERT INTO webhook_deliveries (outbox_id, event_id, endpoint_id, account_id, status, attempts, next_attempt_at, created_at)
-                                VALUES (@Id, @EventId, @endpoint, @AccountId, 'pending', 0, @now, @now)
-                                ON CONFLICT (outbox_id, endpoint_id) DO NOTHING
-                                """,
-                                new { e.Id, e.EventId, endpoint, e.AccountId, now }, tx);
-                        }
-                    }
-                }
                 var ids = events.Select(e => e.Id).ToArray();
+                // One set-based statement: every event of the batch times every enabled endpoint of its account and API.
+                await connection.ExecuteAsync(
+                    $"""
+                    INSERT INTO webhook_deliveries (outbox_id, event_id, endpoint_id, account_id, status, attempts, next_attempt_at, created_at)
+                    SELECT o.id, o.event_id, w.id, o.account_id, 'pending', 0, @now, @now
+                    FROM outbox o JOIN webhook_endpoints w ON w.account_id = o.account_id AND w.api = o.api AND w.disabled_at IS NULL
+                    WHERE o.{(db.Kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids")}
+                    ON CONFLICT (outbox_id, endpoint_id) DO NOTHING
+                    """,
+                    new { now, ids }, tx);
                 await connection.ExecuteAsync(
                     db.Kind == DatabaseKind.Postgres
                         ? "UPDATE outbox SET dispatched_at = @now WHERE id = ANY(@ids)"
@@ -130,20 +125,30 @@ public sealed class WebhookDispatcher(
             new { now, lease = now + (long)Options.Lease.TotalMilliseconds, n = Options.BatchSize })).ToList();
     }
 
-    private async Task AttemptAsync(ClaimedDelivery d, CancellationToken ct)
+    private sealed record Outcome(ClaimedDelivery Delivery, int? StatusCode, string? Error, string? Excerpt, int ElapsedMs, bool Dead, long FinishedAt);
+
+    /// <summary>The events and (enabled) endpoints of a claimed batch, in two queries.</summary>
+    private async Task<(Dictionary<long, OutboxEvent> Events, Dictionary<string, WebhookEndpoint> Endpoints)> LoadAsync(
+        IReadOnlyList<ClaimedDelivery> claimed, CancellationToken ct)
     {
-        WebhookEndpoint? endpoint;
-        OutboxEvent? e;
-        await using (var connection = await db.OpenAsync(ct))
+        if (claimed.Count == 0)
         {
-            endpoint = await WebhookStore.ActiveEndpointAsync(connection, d.EndpointId);
-            e = (await AuditLog.EventsByIdAsync(connection, d.OutboxId)).SingleOrDefault();
+            return ([], []);
         }
+        await using var connection = await db.OpenAsync(ct);
+        var events = (await AuditLog.EventsByIdsAsync(connection, db.Kind, claimed.Select(d => d.OutboxId).Distinct().ToArray()))
+            .ToDictionary(e => e.Id);
+        var endpoints = (await WebhookStore.ActiveEndpointsAsync(connection, db.Kind, claimed.Select(d => d.EndpointId).Distinct().ToArray()))
+            .ToDictionary(e => e.Id, StringComparer.Ordinal);
+        return (events, endpoints);
+    }
+
+    private async Task<Outcome> AttemptAsync(ClaimedDelivery d, OutboxEvent? e, WebhookEndpoint? endpoint, CancellationToken ct)
+    {
         var shape = endpoint is null ? null : shapes.For(endpoint.Api);
         if (endpoint is null || e is null || shape is null)
         {
-            await FinishAsync(d, statusCode: null, error: endpoint is null ? "endpoint disabled" : "no webhook shape for this API", excerpt: null, 0, dead: true, ct);
-            return;
+            return new Outcome(d, null, endpoint is null ? "endpoint disabled" : "no webhook shape for this API", null, 0, Dead: true, Now);
         }
         var request = shape.Build(e, endpoint, clock.GetUtcNow());
         var started = Stopwatch.GetTimestamp();
@@ -177,7 +182,11 @@ public sealed class WebhookDispatcher(
         var elapsed = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var ok = status is >= 200 and < 300;
         var dead = !ok && Now - d.CreatedAt >= (long)Options.Horizon.TotalMilliseconds;
-        await FinishAsync(d, status, error ?? (ok ? null : $"HTTP {status}"), excerpt, elapsed, dead, ct);
+        if (!ok)
+        {
+            log.LogInformation("Webhook delivery {Delivery} attempt {Attempt} failed: {Error}{Dead}", d.Id, d.Attempts, error ?? $"HTTP {status}", dead ? " (dead-lettered)" : "");
+        }
+        return new Outcome(d, status, error ?? (ok ? null : $"HTTP {status}"), excerpt, elapsed, dead, Now);
     }
 
     private static async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken ct)
@@ -188,47 +197,85 @@ public sealed class WebhookDispatcher(
         return n == 0 ? null : new string(buffer, 0, n);
     }
 
-    /// <summary>Logs the attempt and settles the delivery, only if our claim still holds (a node whose lease ran out
-    /// does not overwrite the node that took over).</summary>
-    private async Task FinishAsync(ClaimedDelivery d, int? statusCode, string? error, string? excerpt, int elapsedMs, bool dead, CancellationToken ct)
+    /// <summary>Logs the attempts and settles the deliveries, each only if our claim still holds (a node whose
+    /// lease ran out does not overwrite the node that took over).</summary>
+    private async Task FinishAsync(IReadOnlyList<Outcome> outcomes, CancellationToken ct)
     {
-        var now = Now;
-        var delivered = statusCode is >= 200 and < 300;
-        var next = now + (long)Backoff.After(d.Attempts, Random.Shared.NextDouble()).TotalMilliseconds;
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
         var (connection, tx) = await db.BeginWriteAsync(ct);
         await using (connection)
         await using (tx)
         {
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
-                VALUES (@Id, @Attempts, @started, @elapsedMs, @statusCode, @error, @excerpt)
-                """,
-                new { d.Id, d.Attempts, started = now - elapsedMs, elapsedMs, statusCode, error = Trim(error), excerpt = Trim(excerpt) }, tx);
-            await connection.ExecuteAsync(
-                """
-                UPDATE webhook_deliveries
-                SET status = @status, locked_until = NULL, last_status_code = @statusCode, last_error = @error,
-                    next_attempt_at = @next, delivered_at = @deliveredAt
-                WHERE id = @Id AND attempts = @Attempts
-                """,
-                new
+            var rows = outcomes.Select(o =>
+            {
+                var delivered = o.StatusCode is >= 200 and < 300;
+                return new FinishRow(
+                    o.Delivery.Id,
+                    o.Delivery.Attempts,
+                    o.FinishedAt - o.ElapsedMs,
+                    o.ElapsedMs,
+                    o.StatusCode,
+                    Trim(o.Error),
+                    Trim(o.Excerpt),
+                    delivered ? "delivered" : o.Dead ? "dead" : "pending",
+                    o.FinishedAt + (long)Backoff.After(o.Delivery.Attempts, Random.Shared.NextDouble()).TotalMilliseconds,
+                    delivered ? o.FinishedAt : null);
+            }).ToList();
+            if (db.Kind == DatabaseKind.Postgres)
+            {
+                // Two statements for the whole batch instead of two round trips per delivery.
+                var args = new
                 {
-                    status = delivered ? "delivered" : dead ? "dead" : "pending",
-                    statusCode,
-                    error = Trim(error),
-                    next,
-                    deliveredAt = delivered ? now : (long?)null,
-                    d.Id,
-                    d.Attempts,
-                }, tx);
+                    Ids = rows.Select(r => r.Id).ToArray(),
+                    Attempts = rows.Select(r => r.Attempt).ToArray(),
+                    Started = rows.Select(r => r.Started).ToArray(),
+                    Elapsed = rows.Select(r => r.ElapsedMs).ToArray(),
+                    Codes = rows.Select(r => r.StatusCode).ToArray(),
+                    Errors = rows.Select(r => r.Error).ToArray(),
+                    Excerpts = rows.Select(r => r.Excerpt).ToArray(),
+                    Statuses = rows.Select(r => r.Status).ToArray(),
+                    Next = rows.Select(r => r.Next).ToArray(),
+                    DeliveredAt = rows.Select(r => r.DeliveredAt).ToArray(),
+                };
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+                    SELECT * FROM unnest(@Ids, @Attempts, @Started, @Elapsed, @Codes, @Errors, @Excerpts)
+                    """, args, tx);
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE webhook_deliveries d
+                    SET status = u.status, locked_until = NULL, last_status_code = u.code, last_error = u.error,
+                        next_attempt_at = u.next, delivered_at = u.delivered_at
+                    FROM unnest(@Ids, @Attempts, @Statuses, @Codes, @Errors, @Next, @DeliveredAt)
+                         AS u(id, attempts, status, code, error, next, delivered_at)
+                    WHERE d.id = u.id AND d.attempts = u.attempts
+                    """, args, tx);
+            }
+            else
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+                    VALUES (@Id, @Attempt, @Started, @ElapsedMs, @StatusCode, @Error, @Excerpt)
+                    """, rows, tx);
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE webhook_deliveries
+                    SET status = @Status, locked_until = NULL, last_status_code = @StatusCode, last_error = @Error,
+                        next_attempt_at = @Next, delivered_at = @DeliveredAt
+                    WHERE id = @Id AND attempts = @Attempt
+                    """, rows, tx);
+            }
             await tx.CommitAsync(ct);
         }
-        if (!delivered)
-        {
-            log.LogInformation("Webhook delivery {Delivery} attempt {Attempt} failed: {Error}{Dead}", d.Id, d.Attempts, error, dead ? " (dead-lettered)" : "");
-        }
     }
+
+    private sealed record FinishRow(
+        long Id, int Attempt, long Started, int ElapsedMs, int? StatusCode, string? Error, string? Excerpt, string Status, long Next, long? DeliveredAt);
 
     private static string? Trim(string? s) => s is { Length: > 500 } ? s[..500] : s;
 

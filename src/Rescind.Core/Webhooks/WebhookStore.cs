@@ -127,12 +127,11 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
         return rows.Select(r => new AttemptInfo(r.Id, r.DeliveryId, r.Attempt, r.StartedAt, r.DurationMs, r.StatusCode, r.Error, r.ResponseExcerpt)).ToList();
     }
 
-    internal static async Task<WebhookEndpoint?> ActiveEndpointAsync(DbConnection connection, string id)
-    {
-        var r = await connection.QuerySingleOrDefaultAsync<EndpointRow>(
-            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE id = @id AND disabled_at IS NULL", new { id });
-        return r is null ? null : new WebhookEndpoint(r.Id, r.AccountId, r.Api, r.Url, r.Secret, r.TimeoutMs);
-    }
+    internal static async Task<IEnumerable<WebhookEndpoint>> ActiveEndpointsAsync(DbConnection connection, DatabaseKind kind, string[] ids) =>
+        (await connection.QueryAsync<EndpointRow>(
+            $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE disabled_at IS NULL AND "
+            + (kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids"), new { ids }))
+        .Select(r => new WebhookEndpoint(r.Id, r.AccountId, r.Api, r.Url, r.Secret, r.TimeoutMs));
 
     private const string EndpointColumns = "id AS Id, account_id AS AccountId, api AS Api, url AS Url, secret AS Secret, timeout_ms AS TimeoutMs";
 
