@@ -31,6 +31,7 @@ public static class CliApp
           simulate   numeral outstanding --customer ID                     a customer's outstanding queue
           jobs       run                                                   run every background job once
           audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
+          verify     [--json]                                              check every invariant; exit 1 on a violation
           webhooks   add --account ID --api API --url URL [--timeout-ms N] [--json] | list [--account ID]
                      deliveries [--endpoint ID] [--status pending|delivered|dead] | attempts --delivery N
                      redeliver --delivery N | disable --endpoint ID
@@ -65,6 +66,7 @@ public static class CliApp
                 "jobs" => await JobsAsync(rest),
                 "audit" => await AuditAsync(rest),
                 "webhooks" => await WebhooksAsync(rest),
+                "verify" => await VerifyAsync(rest),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }
@@ -340,6 +342,34 @@ public static class CliApp
             ? Json(rows)
             : string.Join('\n', rows.Select(r => $"{Time.Iso(r.At)}  {r.Api,-8} {r.ResourceId}  {r.Action,-10} {r.FromState ?? "-"} → {r.ToState ?? "-"}  by {r.ActorKind} {r.ActorId}")));
         return 0;
+    }
+
+    private static async Task<int> VerifyAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind verify [--json]\n  Checks the whole database against every invariant; exit code 1 when any is violated.", [], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        NoPositional(a);
+        await using var services = await OpenAsync(a);
+        var result = await services.GetRequiredService<Verifier>().VerifyAsync(CancellationToken.None);
+        if (a.Has("json"))
+        {
+            Console.WriteLine(Json(new { ok = result.Ok, invariants = result.Results.Select(r => new { name = r.Invariant, violations = r.Violations }) }));
+        }
+        else
+        {
+            foreach (var (name, violations) in result.Results)
+            {
+                Console.WriteLine($"{(violations.Count == 0 ? "ok  " : "FAIL")}  {name}");
+                foreach (var v in violations)
+                {
+                    Console.WriteLine($"        {v}");
+                }
+            }
+        }
+        return result.Ok ? 0 : 1;
     }
 
     private static async Task<int> WebhooksAsync(string[] args)

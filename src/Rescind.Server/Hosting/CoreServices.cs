@@ -32,6 +32,7 @@ public static class CoreServices
         services.AddSingleton<IJob, IdempotencyPurgeJob>();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection("Rescind:Webhooks"));
         services.AddSingleton<WebhookShapes>();
+        services.AddSingleton<Verifier>();
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<IJob>(sp => sp.GetRequiredService<WebhookDispatcher>());

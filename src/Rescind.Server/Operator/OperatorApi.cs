@@ -22,6 +22,7 @@ namespace Rescind.Server.Operator;
 /// GET    /operator/events                            outbox events (account_id, resource_id, after, limit)
 /// GET    /operator/mail                              the mail sink (account_id, resource_id, limit)
 /// POST   /operator/jobs/run                          run every background job once, now
+/// GET    /operator/verify                            check every invariant of the database (as `rescind verify`)
 /// …      /operator/webhook-endpoints, /operator/webhook-deliveries   see WebhooksOperatorApi
 /// …      /operator/{api}/…                           each API's simulation of its outside world (ApiModule.MapSimulation)
 /// </code>
@@ -42,6 +43,7 @@ public static class OperatorApi
         op.MapGet("/events", EventsAsync);
         op.MapGet("/mail", MailAsync);
         op.MapPost("/jobs/run", RunJobsAsync);
+        op.MapGet("/verify", VerifyAsync);
         op.MapWebhooks();
         foreach (var module in Hosting.ApiModules.All)
         {
@@ -208,6 +210,12 @@ public static class OperatorApi
         {
             mail = mail.Select(m => new { id = m.Id, account_id = m.AccountId, to = m.To, subject = m.Subject, body = m.Body, resource_id = m.ResourceId, created_at = Time.Iso(m.CreatedAt) }),
         });
+    }
+
+    private static async Task<IResult> VerifyAsync(Verifier verifier, CancellationToken ct)
+    {
+        var result = await verifier.VerifyAsync(ct);
+        return Results.Ok(new { ok = result.Ok, invariants = result.Results.Select(r => new { name = r.Invariant, violations = r.Violations }) });
     }
 
     private static async Task<IResult> RunJobsAsync(JobRunner jobs, CancellationToken ct) =>
