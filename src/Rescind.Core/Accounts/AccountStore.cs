@@ -24,7 +24,7 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
             var issued = new List<IssuedCredential>();
             foreach (var kind in kinds.All)
             {
-                issued.Add(await InsertCredentialAsync(uow, account.Id, kind.Api, kind.Mode, kind.Prefix, kind.SecretLength));
+                issued.Add(await InsertCredentialAsync(uow, account.Id, kind));
             }
             return new CreatedAccount(account, issued);
         }, ct);
@@ -54,7 +54,7 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
         }
         return await coordinator.RunAsync(
             new OperationContext(accountId, "rescind", actor, null),
-            (uow, _) => InsertCredentialAsync(uow, accountId, kind.Api, kind.Mode, kind.Prefix, kind.SecretLength),
+            (uow, _) => InsertCredentialAsync(uow, accountId, kind),
             ct);
     }
 
@@ -62,7 +62,7 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
     public Task<IssuedCredential> CreateOperatorCredentialAsync(Actor actor, CancellationToken ct) =>
         coordinator.RunAsync(
             new OperationContext(null, "rescind", actor, null),
-            (uow, _) => InsertCredentialAsync(uow, null, OperatorApi, "live", "op_", 40),
+            (uow, _) => InsertCredentialAsync(uow, null, new CredentialKind(OperatorApi, "live", "op_", 40)),
             ct);
 
     /// <summary>Makes sure a configured operator secret is accepted (idempotent; the secret itself is not stored).</summary>
@@ -133,9 +133,10 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
         return row is null ? null : new Principal(row.Id, row.AccountId, row.Api, row.Mode);
     }
 
-    private async Task<IssuedCredential> InsertCredentialAsync(UnitOfWork uow, string? accountId, string api, string mode, string prefix, int length)
+    private async Task<IssuedCredential> InsertCredentialAsync(UnitOfWork uow, string? accountId, CredentialKind kind)
     {
-        var secret = prefix + Ids.Secret(length);
+        var (api, mode, prefix) = (kind.Api, kind.Mode, kind.Prefix);
+        var secret = kind.NewSecret();
         var id = Ids.New("cred_", clock);
         await uow.ExecuteAsync(
             """

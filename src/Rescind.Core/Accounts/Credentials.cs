@@ -2,11 +2,17 @@ namespace Rescind.Core.Accounts;
 
 /// <summary>
 /// A kind of credential an API hands out (Numeral's <c>sk_live_</c> key, a DigiCert dev key, …). Each API
-/// registers its kinds once; creating an account issues one of every registered kind.
+/// registers its kinds once; creating an account issues one of every registered kind. With
+/// <see cref="IdLength"/> set, the key reads <c>&lt;prefix&gt;&lt;id&gt;:&lt;secret&gt;</c> (Circle's
+/// <c>TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c>); the whole string is the secret that is hashed.
 /// </summary>
-public sealed record CredentialKind(string Api, string Mode, string Prefix, int SecretLength = 32)
+public sealed record CredentialKind(string Api, string Mode, string Prefix, int SecretLength = 32, int IdLength = 0)
 {
     public string Name => $"{Api}.{Mode}";
+
+    /// <summary>A fresh key of this kind's shape.</summary>
+    public string NewSecret() =>
+        Prefix + (IdLength > 0 ? Ids.Secret(IdLength) + ":" : "") + Ids.Secret(SecretLength);
 }
 
 /// <summary>A credential as its owner sees it once, at creation.</summary>

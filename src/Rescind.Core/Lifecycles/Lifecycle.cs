@@ -10,6 +10,10 @@ public enum Verdict
 
     /// <summary>The state does not allow the command; <see cref="Rule.Code"/> says why.</summary>
     Refuse,
+
+    /// <summary>The command is accepted but its effect is settled later by the outside world (a best-effort,
+    /// same-nonce replacement on a chain): move to <see cref="Rule.DeferTo"/> and wait.</summary>
+    Defer,
 }
 
 /// <summary>
@@ -24,6 +28,10 @@ public sealed record Rule(Verdict Verdict, string? To = null, string? Code = nul
     public static Rule Done { get; } = new(Verdict.AlreadyDone);
 
     public static Rule Refuse(string code) => new(Verdict.Refuse, Code: code);
+
+    /// <summary>Accept the command now, let its outcome be settled later: the resource waits in
+    /// <paramref name="to"/>, and <see cref="Lifecycle.Decide"/> answers <see cref="Decision.Deferred"/>.</summary>
+    public static Rule Defer(string to, string? @event = null) => new(Verdict.Defer, null, null, null, to, @event);
 }
 
 /// <summary>
@@ -62,6 +70,7 @@ public sealed class Lifecycle
             Require(rule.Verdict != Verdict.Go || (rule.To is not null && states.Contains(rule.To)), $"{state}/{command}: unknown target '{rule.To}'");
             Require(rule.DeferTo is null || states.Contains(rule.DeferTo), $"{state}/{command}: unknown defer state '{rule.DeferTo}'");
             Require(rule.Verdict != Verdict.Go || !Terminal.Contains(state), $"{state} is terminal but has a transition on {command}");
+            Require(rule.Verdict != Verdict.Defer || (rule.DeferTo is not null && !Terminal.Contains(state)), $"{state}/{command}: a deferral needs a defer state and a non-terminal source");
             Require(rules.TryAdd((state, command), rule), $"{state}/{command} is listed twice");
         }
         foreach (var (from, to) in this.projection)
@@ -114,6 +123,7 @@ public sealed class Lifecycle
         {
             Verdict.Go => new Decision.Transitioned(state, rule.To!, rule.Event, []),
             Verdict.AlreadyDone => new Decision.AlreadyDone(state),
+            Verdict.Defer => new Decision.Deferred(state, rule.DeferTo!, rule.DeferEvent, [], []),
             _ => new Decision.Refused(state, rule.Code ?? RefusedByDefault),
         };
     }
@@ -129,7 +139,7 @@ public sealed class Lifecycle
         var rule = RuleFor(state, command);
         if (rule.Verdict != Verdict.Go)
         {
-            return Decide(state, command);
+            return Decide(state, command); // including a deferral of the parent alone
         }
         var changes = new List<ChildChange>();
         var pending = new List<string>();

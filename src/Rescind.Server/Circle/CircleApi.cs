@@ -1,0 +1,442 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.Circle;
+
+/// <summary>
+/// Circle's developer-controlled wallets API, as the official SDK calls it.
+/// <code>
+/// GET  /v1/w3s/config/entity/publicKey                   the account's RSA public key (PEM)
+/// POST /v1/w3s/developer/walletSets                      create a wallet set            key + ciphertext
+/// GET  /v1/w3s/walletSets[/{id}]                         list / get wallet sets
+/// POST /v1/w3s/developer/wallets                         create wallets per blockchain  key + ciphertext
+/// GET  /v1/w3s/wallets[/{id}], /v1/w3s/wallets/{id}/balances
+/// POST /v1/faucet/drips                                  test tokens for a test wallet
+/// POST /v1/w3s/developer/transactions/transfer           transfer                       key + ciphertext
+/// POST /v1/w3s/developer/transactions/{id}/cancel        cancel (best effort)           key + ciphertext
+/// POST /v1/w3s/developer/transactions/{id}/accelerate    accelerate                     key + ciphertext
+/// GET  /v1/w3s/transactions[/{id}]                       list (filters, pageBefore/pageAfter, Link) / get
+/// </code>
+/// </summary>
+public static class CircleApi
+{
+    private const string PrincipalKey = "circle.principal";
+
+    public static IEndpointRouteBuilder MapCircle(this IEndpointRouteBuilder app)
+    {
+        var w3s = app.MapGroup("/v1/w3s").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync);
+        w3s.MapGet("/config/entity/publicKey", PublicKeyAsync);
+        w3s.MapPost("/developer/walletSets", CreateWalletSetAsync);
+        w3s.MapGet("/walletSets", ListWalletSetsAsync);
+        w3s.MapGet("/walletSets/{id}", GetWalletSetAsync);
+        w3s.MapPost("/developer/wallets", CreateWalletsAsync);
+        w3s.MapGet("/wallets", ListWalletsAsync);
+        w3s.MapGet("/wallets/{id}", GetWalletAsync);
+        w3s.MapGet("/wallets/{id}/balances", BalancesAsync);
+        w3s.MapPost("/developer/transactions/transfer", TransferAsync);
+        w3s.MapPost("/developer/transactions/{id}/cancel", (string id, HttpContext http, Coordinator c, Database db, CircleEntitySecrets s, IOptions<RescindOptions> o, IOptions<CircleOptions> co, CancellationToken ct) =>
+            ActAsync(id, CircleRules.Cancel, http, c, db, s, o, co, ct));
+        w3s.MapPost("/developer/transactions/{id}/accelerate", (string id, HttpContext http, Coordinator c, Database db, CircleEntitySecrets s, IOptions<RescindOptions> o, IOptions<CircleOptions> co, CancellationToken ct) =>
+            ActAsync(id, CircleRules.Accelerate, http, c, db, s, o, co, ct));
+        w3s.MapGet("/transactions", ListTransactionsAsync);
+        w3s.MapGet("/transactions/{id}", GetTransactionAsync);
+        app.MapGroup("/v1/faucet").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).MapPost("/drips", DripAsync);
+        return app;
+    }
+
+    /// <summary><c>Bearer TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> (or LIVE_API_KEY) [doc]; anything else is 401.</summary>
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        var key = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : "";
+        var parts = key.Split(':');
+        if (parts.Length != 3 || parts[0] is not ("TEST_API_KEY" or "LIVE_API_KEY") || parts[1].Length == 0 || parts[2].Length == 0)
+        {
+            return CircleEnvelope.MalformedAuthorization.ToResult();
+        }
+        var principal = await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(CircleStore.Api, key, http.RequestAborted);
+        if (principal is null)
+        {
+            return CircleEnvelope.InvalidCredentials.ToResult();
+        }
+        http.Items[PrincipalKey] = principal;
+        return await next(context);
+    }
+
+    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+
+    private static string Mode(HttpContext http) => Principal(http).Mode;
+
+    private static OperationContext Context(HttpContext http) =>
+        new(Principal(http).AccountId, CircleStore.Api, Actor.Credential(Principal(http).CredentialId), RequestIds.Of(http));
+
+    /// <summary>Test keys reach testnets, live keys mainnets [doc].</summary>
+    private static StoredResponse? Gate(HttpContext http, string blockchain)
+    {
+        var chain = CircleRules.FindChain(blockchain)!;
+        return chain.Testnet == Principal(http).IsLive ? CircleEnvelope.ChainRefused(blockchain, Principal(http).IsLive) : null;
+    }
+
+    private static async Task<IResult> PublicKeyAsync(HttpContext http, CircleEntitySecrets secrets, CancellationToken ct) =>
+        new StoredResponse(200, CircleJson.Data(new { publicKey = await secrets.PublicKeyAsync(Principal(http).AccountId!, ct) })).ToResult();
+
+    // ---- mutations: body, key, ciphertext ----
+
+    private sealed record Mutation(JsonDocument Doc, OperationContext Context, string Ciphertext);
+
+    /// <summary>
+    /// Reads a mutating body: <c>idempotencyKey</c> (UUID) and <c>entitySecretCiphertext</c> are required [doc]. A key
+    /// seen before is answered by the coordinator from its record (a resend carries a fresh ciphertext, so the
+    /// fingerprint leaves both out [ours]); a new key needs a ciphertext that decrypts to the registered secret
+    /// and was not used before.
+    /// </summary>
+    private static async Task<(Mutation? M, StoredResponse? Error)> ReadMutationAsync(
+        HttpContext http, Database db, CircleEntitySecrets secrets, long maxBytes, CircleOptions options, string[] fields, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, maxBytes, ct);
+        if (read.Document is null)
+        {
+            return (null, read.Failure == SharedFailure.PayloadTooLarge ? CircleEnvelope.Fail(413, 413, read.Message!) : CircleEnvelope.Bad(read.Message!));
+        }
+        var root = read.Document.RootElement;
+        var f = new JsonFields(root).Allow([.. fields, "idempotencyKey", "entitySecretCiphertext"]);
+        var key = f.String("idempotencyKey", required: true, 36, k => Guid.TryParseExact(k, "D", out _), "a UUID v4");
+        var ciphertext = f.String("entitySecretCiphertext", required: true, 4096);
+        if (!f.Ok)
+        {
+            read.Document.Dispose();
+            return (null, CircleEnvelope.Invalid(f.Error!));
+        }
+        var rest = new JsonObject();
+        foreach (var p in root.EnumerateObject().Where(p => p.Name is not ("idempotencyKey" or "entitySecretCiphertext")))
+        {
+            rest[p.Name] = JsonNode.Parse(p.Value.GetRawText());
+        }
+        var fingerprint = Ids.Sha256Hex(http.Request.Path + "\n" + rest.ToJsonString());
+        var ctx = Context(http) with { Idempotency = new IdempotencyRequest(key!, fingerprint, IdempotencyPolicy(options.IdempotencyRetention)) };
+        var accountId = Principal(http).AccountId!;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            var seen = await connection.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key",
+                new { accountId, key }) > 0;
+            if (!seen)
+            {
+                var check = await secrets.CheckAsync(accountId, ciphertext!, ct);
+                var error = check switch
+                {
+                    CiphertextCheck.NotRegistered => CircleEnvelope.NotRegistered,
+                    CiphertextCheck.Invalid => CircleEnvelope.BadCiphertext,
+                    _ => await connection.ExecuteScalarAsync<long>(
+                        "SELECT COUNT(*) FROM circle_ciphertexts WHERE account_id = @accountId AND hash = @Hash",
+                        new { accountId, Hash = Ids.Sha256Hex(ciphertext!) }) > 0 ? CircleEnvelope.Reused : null,
+                };
+                if (error is not null)
+                {
+                    read.Document.Dispose();
+                    return (null, error);
+                }
+            }
+        }
+        return (new Mutation(read.Document, ctx, ciphertext!), null);
+    }
+
+    /// <summary>A repeat answers the original; a create's 201 becomes 200 on repeat [doc].</summary>
+    private static IdempotencyPolicy IdempotencyPolicy(TimeSpan retention)
+    {
+        var policy = CircleEnvelope.IdempotencyPolicy(retention);
+        return new IdempotencyPolicy
+        {
+            Retention = policy.Retention,
+            OnMismatch = policy.OnMismatch,
+            InFlight = policy.InFlight,
+            OnRepeat = r => r.Response.Status == 201 ? new StoredResponse(200, r.Response.Body) : r.Response,
+        };
+    }
+
+    private static async Task<IResult> CreateWalletSetAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
+    {
+        var (m, error) = await ReadMutationAsync(http, db, secrets, options.Value.MaxBodyBytes, circle.Value, ["name"], ct);
+        if (m is null)
+        {
+            return error!.ToResult();
+        }
+        using var doc = m.Doc;
+        var f = new JsonFields(doc.RootElement);
+        var name = f.String("name", required: false, 255);
+        if (!f.Ok)
+        {
+            return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        return (await CircleCommands.CreateWalletSetAsync(coordinator, m.Context, Mode(http), m.Ciphertext, name, ct)).ToResult();
+    }
+
+    private static async Task<IResult> CreateWalletsAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
+    {
+        var (m, error) = await ReadMutationAsync(http, db, secrets, options.Value.MaxBodyBytes, circle.Value, ["walletSetId", "blockchains", "count", "accountType", "metadata"], ct);
+        if (m is null)
+        {
+            return error!.ToResult();
+        }
+        using var doc = m.Doc;
+        var root = doc.RootElement;
+        var f = new JsonFields(root);
+        var setId = f.String("walletSetId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
+        var chains = f.StringArray("blockchains", required: true, 20, 24, s => CircleRules.FindChain(s) is not null, "ETH-SEPOLIA");
+        var count = 1;
+        if (f.Ok && CircleCommands.Optional(root, "count") is { } c && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out count) || count is < 1 or > 200))
+        {
+            f.Fail("count", "count must be an integer from 1 to 200.");
+        }
+        if (f.Ok && CircleCommands.Optional(root, "accountType") is { } at && at.ToString() != "EOA")
+        {
+            f.Fail("accountType", "accountType must be EOA; smart contract accounts are not simulated.");
+        }
+        if (!f.Ok)
+        {
+            return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        if (count * chains!.Count > 200)
+        {
+            return CircleEnvelope.Bad("At most 200 wallets are created per request (count × blockchains).").ToResult();
+        }
+        foreach (var chain in chains)
+        {
+            if (Gate(http, chain) is { } refused)
+            {
+                return refused.ToResult();
+            }
+        }
+        return (await CircleCommands.CreateWalletsAsync(coordinator, m.Context, Mode(http), m.Ciphertext, new NewWallets(setId!, chains, count), ct)).ToResult();
+    }
+
+    private static async Task<IResult> TransferAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
+    {
+        var (m, error) = await ReadMutationAsync(http, db, secrets, options.Value.MaxBodyBytes, circle.Value,
+            ["walletId", "destinationAddress", "tokenId", "amounts", "feeLevel", "gasLimit", "gasPrice", "maxFee", "priorityFee", "refId", "blockchain", "tokenAddress", "walletAddress", "nftTokenIds"], ct);
+        if (m is null)
+        {
+            return error!.ToResult();
+        }
+        using var doc = m.Doc;
+        var root = doc.RootElement;
+        var f = new JsonFields(root);
+        var walletId = f.String("walletId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
+        var destination = f.String("destinationAddress", required: true, 80);
+        var tokenId = f.String("tokenId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
+        var amounts = f.StringArray("amounts", required: true, 1, 40);
+        var feeLevel = f.String("feeLevel", required: false, 8, s => s is "LOW" or "MEDIUM" or "HIGH", "LOW, MEDIUM or HIGH");
+        var gasLimit = Whole("gasLimit", 21_000, 10_000_000);
+        var maxFee = Gwei("maxFee");
+        var priorityFee = Gwei("priorityFee");
+        var refId = f.String("refId", required: false, 255);
+        if (f.Ok && root.TryGetProperty("gasPrice", out _))
+        {
+            f.Fail("gasPrice", "gasPrice is for chains without EIP-1559; use feeLevel or gasLimit + maxFee + priorityFee.");
+        }
+        if (f.Ok && (feeLevel is null) == (maxFee is null))
+        {
+            f.Fail("feeLevel", "Give either feeLevel or gasLimit + maxFee + priorityFee.");
+        }
+        if (f.Ok && maxFee is not null && (gasLimit is null || priorityFee is null || priorityFee > maxFee))
+        {
+            f.Fail("maxFee", "maxFee needs gasLimit and priorityFee, and priorityFee may not exceed maxFee.");
+        }
+        if (!f.Ok)
+        {
+            return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), walletId!, ct);
+        if (wallet is not null && Gate(http, wallet.Blockchain) is { } refused)
+        {
+            return refused.ToResult();
+        }
+        var input = new NewTransfer(walletId!, destination!, tokenId!, amounts![0], feeLevel, gasLimit, maxFee, priorityFee, refId);
+        return (await CircleCommands.TransferAsync(coordinator, m.Context, Mode(http), m.Ciphertext, input, ct)).ToResult();
+
+        long? Whole(string name, long min, long max)
+        {
+            var s = f.String(name, required: false, 12);
+            if (s is null)
+            {
+                return null;
+            }
+            if (!long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+            {
+                f.Fail(name, $"{name} must be a whole number from {min} to {max}.");
+                return null;
+            }
+            return v;
+        }
+
+        // Fee prices in gwei are kept whole, rounded up [ours].
+        long? Gwei(string name)
+        {
+            var s = f.String(name, required: false, 24);
+            if (s is null)
+            {
+                return null;
+            }
+            if (!decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) || v <= 0 || v > 1_000_000)
+            {
+                f.Fail(name, $"{name} must be a positive decimal number of gwei.");
+                return null;
+            }
+            return (long)decimal.Ceiling(v);
+        }
+    }
+
+    private static async Task<IResult> ActAsync(string id, string command, HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
+    {
+        var (m, error) = await ReadMutationAsync(http, db, secrets, options.Value.MaxBodyBytes, circle.Value, [], ct);
+        if (m is null)
+        {
+            return error!.ToResult();
+        }
+        using var doc = m.Doc;
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return CircleEnvelope.TransactionNotFound.ToResult();
+        }
+        return (await CircleCommands.ActAsync(coordinator, m.Context, Mode(http), m.Ciphertext, id, command, ct)).ToResult();
+    }
+
+    private static async Task<IResult> DripAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, options.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return CircleEnvelope.Bad(read.Message!).ToResult();
+        }
+        var root = doc.RootElement;
+        var f = new JsonFields(root).Allow("address", "blockchain", "usdc", "native", "eurc");
+        var address = f.String("address", required: true, 80);
+        var blockchain = f.String("blockchain", required: true, 24, s => CircleRules.FindChain(s) is not null, "a blockchain such as ETH-SEPOLIA");
+        var usdc = Flag("usdc");
+        var native = Flag("native");
+        if (!f.Ok)
+        {
+            return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        if (Principal(http).IsLive)
+        {
+            return CircleEnvelope.Fail(403, 3, "The faucet is for test API keys and testnets only.").ToResult();
+        }
+        if (Gate(http, blockchain!) is { } refused)
+        {
+            return refused.ToResult();
+        }
+        // Neither flag asks for both [ours].
+        var both = usdc is null && native is null;
+        var answer = await CircleCommands.DripAsync(coordinator, Context(http), blockchain!, address!, both || usdc == true, both || native == true, ct);
+        return answer.Status == 204 ? Results.NoContent() : answer.ToResult();
+
+        bool? Flag(string name)
+        {
+            if (CircleCommands.Optional(root, name) is not { } v)
+            {
+                return null;
+            }
+            if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                f.Fail(name, $"{name} must be true or false.");
+                return null;
+            }
+            return v.GetBoolean();
+        }
+    }
+
+    // ---- reads ----
+
+    private static async Task<IResult> GetWalletSetAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = await CircleStore.GetAsync<WalletSetRow>(db,
+            $"SELECT {CircleStore.WalletSetColumns} FROM circle_wallet_sets WHERE id = @id AND account_id = @AccountId AND mode = @mode",
+            new { id, Principal(http).AccountId, mode = Mode(http) }, ct);
+        return row is null ? CircleEnvelope.WalletSetMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new { walletSet = CircleJson.WalletSet(row) })).ToResult();
+    }
+
+    private static async Task<IResult> GetWalletAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
+        return row is null ? CircleEnvelope.WalletMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new { wallet = CircleJson.Wallet(row) })).ToResult();
+    }
+
+    private sealed class BalanceRow
+    {
+        public string TokenId { get; set; } = "";
+
+        public long Amount { get; set; }
+
+        public long UpdatedAt { get; set; }
+    }
+
+    /// <summary>Non-zero balances [ours: like includeAll=false]; <c>includeAll=true</c> lists every token of the chain.</summary>
+    private static async Task<IResult> BalancesAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
+        if (wallet is null)
+        {
+            return CircleEnvelope.WalletMissing.ToResult();
+        }
+        var rows = await CircleStore.ListAsync<BalanceRow>(db,
+            "SELECT token_id AS TokenId, amount AS Amount, updated_at AS UpdatedAt FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
+        var includeAll = http.Request.Query["includeAll"].ToString() == "true";
+        var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet.Blockchain)
+            .Select(t => (Token: t, Row: rows.FirstOrDefault(r => r.TokenId == t.Id)))
+            .Where(x => includeAll || x.Row is { Amount: > 0 })
+            .Select(x => CircleJson.Balance(x.Token, x.Row?.Amount ?? 0, x.Row?.UpdatedAt ?? wallet.CreatedAt));
+        return new StoredResponse(200, CircleJson.Data(new { tokenBalances = balances })).ToResult();
+    }
+
+    private static async Task<IResult> GetTransactionAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = Guid.TryParseExact(id, "D", out _) ? await CircleStore.GetTransactionAsync(db, Principal(http).AccountId, Mode(http), id, ct) : null;
+        return row is null ? CircleEnvelope.TransactionNotFound.ToResult() : new StoredResponse(200, CircleJson.Data(new { transaction = CircleJson.Transaction(row) })).ToResult();
+    }
+
+    private static Task<IResult> ListWalletSetsAsync(HttpContext http, Database db, CancellationToken ct) =>
+        CirclePaging.ListAsync<WalletSetRow>(http, db, "circle_wallet_sets", CircleStore.WalletSetColumns, Principal(http).AccountId!, Mode(http),
+            ["from", "to"], (_, _) => null, "walletSets", CircleJson.WalletSet, ct);
+
+    private static Task<IResult> ListWalletsAsync(HttpContext http, Database db, CancellationToken ct) =>
+        CirclePaging.ListAsync<WalletRow>(http, db, "circle_wallets", CircleStore.WalletColumns, Principal(http).AccountId!, Mode(http),
+            ["from", "to", "address", "blockchain", "walletSetId", "refId"], (name, value) => name switch
+            {
+                "address" => ("address = @address", value),
+                "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
+                "walletSetId" => ("wallet_set_id = @walletSetId", value),
+                "refId" => ("1 = 0", value), // wallets carry no refId here
+                _ => null,
+            }, "wallets", CircleJson.Wallet, ct);
+
+    private static Task<IResult> ListTransactionsAsync(HttpContext http, Database db, CancellationToken ct) =>
+        CirclePaging.ListAsync<TransactionRow>(http, db, "circle_transactions", CircleStore.TransactionColumns, Principal(http).AccountId!, Mode(http),
+            ["from", "to", "blockchain", "state", "walletIds", "txType", "destinationAddress", "txHash", "operation", "custodyType", "includeAll"],
+            (name, value) => name switch
+            {
+                "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
+                // SENT also shows a transaction whose cancel replacement is racing it.
+                "state" => !CircleRules.PublicStates.Contains(value) ? null
+                    : value == CircleRules.Sent ? ("state IN ('SENT', 'CANCEL_PENDING')", value) : ("state = @state", value),
+                "walletIds" => ("wallet_id IN @walletIds", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+                "txType" => value switch { "OUTBOUND" => ("1 = 1", value), "INBOUND" => ("1 = 0", value), _ => null },
+                "destinationAddress" => ("destination_address = @destinationAddress", value),
+                "txHash" => ("tx_hash = @txHash", value),
+                "operation" => value switch { "TRANSFER" => ("1 = 1", value), "CONTRACT_EXECUTION" or "CONTRACT_DEPLOYMENT" => ("1 = 0", value), _ => null },
+                "custodyType" => value switch { "DEVELOPER" => ("1 = 1", value), "ENDUSER" => ("1 = 0", value), _ => null },
+                "includeAll" => value is "true" or "false" ? ("1 = 1", value) : null,
+                _ => null,
+            }, "transactions", CircleJson.Transaction, ct);
+}

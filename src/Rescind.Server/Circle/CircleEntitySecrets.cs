@@ -1,0 +1,114 @@
+using System.Security.Cryptography;
+using Dapper;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.Circle;
+
+/// <summary>What a presented <c>entitySecretCiphertext</c> turned out to be.</summary>
+public enum CiphertextCheck
+{
+    Valid,
+    NotRegistered,
+    Invalid,
+}
+
+/// <summary>
+/// The entity secret [doc, sdk]: one RSA-2048 key pair per account, made on first use; the client encrypts its
+/// 32-byte secret with RSA-OAEP (SHA-256) under the public key; we decrypt, compare with the registered secret's
+/// hash, and remember each ciphertext's hash so it is accepted once.
+/// </summary>
+public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, TimeProvider clock)
+{
+    private sealed class EntityRow
+    {
+        public string PublicKey { get; set; } = "";
+
+        public string PrivateKey { get; set; } = "";
+
+        public string? SecretHash { get; set; }
+    }
+
+    public async Task<string> PublicKeyAsync(string accountId, CancellationToken ct) => (await EnsureAsync(accountId, ct)).PublicKey;
+
+    private async Task<EntityRow> EnsureAsync(string accountId, CancellationToken ct)
+    {
+        var row = await CircleStore.GetAsync<EntityRow>(db,
+            "SELECT public_key AS PublicKey, private_key AS PrivateKey, secret_hash AS SecretHash FROM circle_entities WHERE account_id = @accountId",
+            new { accountId }, ct);
+        if (row is not null)
+        {
+            return row;
+        }
+        using var rsa = RSA.Create(2048);
+        var fresh = new EntityRow { PublicKey = rsa.ExportSubjectPublicKeyInfoPem(), PrivateKey = rsa.ExportPkcs8PrivateKeyPem() };
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            // Two first readers may race: the first key pair written is the account's.
+            await connection.ExecuteAsync(
+                """
+                INSERT INTO circle_entities (account_id, public_key, private_key, created_at) VALUES (@accountId, @PublicKey, @PrivateKey, @Now)
+                ON CONFLICT (account_id) DO NOTHING
+                """,
+                new { accountId, fresh.PublicKey, fresh.PrivateKey, Now = Time.ToUnixMs(clock.GetUtcNow()) });
+        }
+        return (await CircleStore.GetAsync<EntityRow>(db,
+            "SELECT public_key AS PublicKey, private_key AS PrivateKey, secret_hash AS SecretHash FROM circle_entities WHERE account_id = @accountId",
+            new { accountId }, ct))!;
+    }
+
+    /// <summary>Registers (or replaces) the account's entity secret: 64 hex characters (32 bytes) [doc].</summary>
+    public async Task<bool> RegisterAsync(string accountId, string secretHex, Actor actor, CancellationToken ct)
+    {
+        if (secretHex.Length != 64 || !secretHex.All(char.IsAsciiHexDigit))
+        {
+            return false;
+        }
+        await EnsureAsync(accountId, ct);
+        await coordinator.RunAsync(new OperationContext(accountId, CircleStore.Api, actor, null), async (uow, _) =>
+        {
+            await uow.ExecuteExpectingAsync(1, "UPDATE circle_entities SET secret_hash = @Hash, registered_at = @Now WHERE account_id = @accountId",
+                new { accountId, Hash = Ids.Sha256Hex(secretHex.ToLowerInvariant()), Now = uow.NowMs });
+            await uow.RecordAsync(new Change(CircleStore.Api, "circle.entity_secret", accountId, "register", null, "registered"));
+            return true;
+        }, ct);
+        return true;
+    }
+
+    /// <summary>Decrypts and compares; does not yet consume the ciphertext (see <see cref="ConsumeAsync"/>).</summary>
+    public async Task<CiphertextCheck> CheckAsync(string accountId, string ciphertext, CancellationToken ct)
+    {
+        var row = await EnsureAsync(accountId, ct);
+        if (row.SecretHash is null)
+        {
+            return CiphertextCheck.NotRegistered;
+        }
+        byte[] plain;
+        try
+        {
+            var bytes = Convert.FromBase64String(ciphertext);
+            using var rsa = RSA.Create();
+            rsa.ImportFromPem(row.PrivateKey);
+            plain = rsa.Decrypt(bytes, RSAEncryptionPadding.OaepSHA256);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException)
+        {
+            return CiphertextCheck.Invalid;
+        }
+        // The SDK encrypts the 32 raw bytes; a client that encrypts the 64 hex characters is accepted too [ours].
+        var hex = plain.Length == 32 ? Convert.ToHexStringLower(plain)
+            : plain.Length == 64 && plain.All(b => char.IsAsciiHexDigit((char)b)) ? System.Text.Encoding.ASCII.GetString(plain).ToLowerInvariant()
+            : null;
+        return hex is not null && CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.ASCII.GetBytes(Ids.Sha256Hex(hex)), System.Text.Encoding.ASCII.GetBytes(row.SecretHash))
+            ? CiphertextCheck.Valid
+            : CiphertextCheck.Invalid;
+    }
+
+    /// <summary>Marks a ciphertext used inside the request's transaction; false when it was used before.</summary>
+    public static async Task<bool> ConsumeAsync(UnitOfWork uow, string accountId, string ciphertext) =>
+        await uow.ExecuteAsync(
+            "INSERT INTO circle_ciphertexts (account_id, hash, used_at) VALUES (@accountId, @Hash, @Now) ON CONFLICT (account_id, hash) DO NOTHING",
+            new { accountId, Hash = Ids.Sha256Hex(ciphertext), Now = uow.NowMs }) == 1;
+}

@@ -1,0 +1,58 @@
+using Dapper;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Jobs;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.Circle;
+
+/// <summary>The chains' clock: mines every block that is due, each in its own transaction (at most 100 per chain
+/// per run, so a long pause catches up over a few runs [ours]).</summary>
+public sealed class CircleChainJob(Database db, Coordinator coordinator, TimeProvider clock) : IJob
+{
+    public string Name => "circle-chains";
+
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        IReadOnlyList<DueChain> due;
+        await using (var connection = await db.OpenAsync(ct))
+        {
+            due = (await connection.QueryAsync<DueChain>(
+                "SELECT account_id AS AccountId, blockchain AS Blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT 1000",
+                new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
+        }
+        var mined = 0;
+        foreach (var c in due)
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var ctx = new OperationContext(c.AccountId, CircleStore.Api, Actor.System, null);
+                var more = await coordinator.RunAsync(ctx, async (uow, _) =>
+                {
+                    var next = await uow.QuerySingleOrDefaultAsync<long>(
+                        "SELECT next_block_at FROM circle_chains WHERE account_id = @AccountId AND blockchain = @Blockchain", c);
+                    if (next > uow.NowMs)
+                    {
+                        uow.RollbackOnly = true;
+                        return false;
+                    }
+                    await CircleCommands.MineBlockAsync(uow, c.AccountId, c.Blockchain);
+                    return true;
+                }, ct);
+                if (!more)
+                {
+                    break;
+                }
+                mined++;
+            }
+        }
+        return mined;
+    }
+
+    private sealed class DueChain
+    {
+        public string AccountId { get; set; } = "";
+
+        public string Blockchain { get; set; } = "";
+    }
+}

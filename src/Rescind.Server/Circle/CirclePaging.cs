@@ -1,0 +1,136 @@
+using System.Globalization;
+using Dapper;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.Circle;
+
+/// <summary>
+/// Circle's list paging [doc]: <c>pageSize</c> 1–50 (default 10), <c>pageAfter</c> / <c>pageBefore</c> an item id
+/// (not both), <c>order</c> DESC (default) or ASC by creation, and a <c>Link</c> header with rel="next" / "prev".
+/// </summary>
+public static class CirclePaging
+{
+    public delegate (string Sql, object Value)? Filter(string name, string value);
+
+    public static async Task<IResult> ListAsync<T>(HttpContext http, Database db, string table, string columns, string accountId, string mode,
+        string[] filters, Filter filter, string listName, Func<T, object> shape, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var where = new List<string> { "account_id = @accountId", "mode = @mode" };
+        var args = new DynamicParameters(new { accountId, mode });
+        foreach (var name in q.Keys)
+        {
+            if (name is not ("pageSize" or "pageAfter" or "pageBefore" or "order") && Array.IndexOf(filters, name) < 0)
+            {
+                return Bad($"Unknown query parameter '{name}'.");
+            }
+            if (q[name].Count > 1)
+            {
+                return Bad($"Query parameter '{name}' is given more than once.");
+            }
+        }
+        var size = 10;
+        if (Param("pageSize") is { } ps && (!int.TryParse(ps, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 50))
+        {
+            return Bad("pageSize must be an integer from 1 to 50.");
+        }
+        var order = Param("order") ?? "DESC";
+        if (order is not ("ASC" or "DESC"))
+        {
+            return Bad("order must be ASC or DESC.");
+        }
+        foreach (var (name, op) in new[] { ("from", ">="), ("to", "<=") })
+        {
+            if (Param(name) is not { } text)
+            {
+                continue;
+            }
+            if (!Time.TryParseUtc(text, out var t))
+            {
+                return Bad($"{name} must be an ISO-8601 UTC date-time such as 2026-01-31T00:00:00Z.");
+            }
+            where.Add($"created_at {op} @{name}");
+            args.Add(name, Time.ToUnixMs(t));
+        }
+        foreach (var name in filters.Where(n => n is not ("from" or "to")))
+        {
+            if (Param(name) is not { } value)
+            {
+                continue;
+            }
+            if (filter(name, value) is not { } clause)
+            {
+                return Bad($"{name} '{(value.Length > 40 ? value[..40] : value)}' is not a valid value.");
+            }
+            where.Add(clause.Sql);
+            args.Add(name, clause.Value);
+        }
+        var after = Param("pageAfter");
+        var before = Param("pageBefore");
+        if (after is not null && before is not null)
+        {
+            return Bad("pageBefore and pageAfter cannot be used together.");
+        }
+        var cursorId = after ?? before;
+        await using var connection = await db.OpenAsync(ct);
+        if (cursorId is not null)
+        {
+            var at = await connection.QuerySingleOrDefaultAsync<long?>(
+                $"SELECT created_at FROM {table} WHERE id = @cursorId AND account_id = @accountId AND mode = @mode", new { cursorId, accountId, mode });
+            if (at is null)
+            {
+                return Bad($"{(after is not null ? "pageAfter" : "pageBefore")} does not name an item of this list.");
+            }
+            // "After" follows the list's order; "before" walks back against it.
+            var forward = after is not null;
+            var greater = (order == "ASC") == forward;
+            where.Add(greater ? "(created_at > @cAt OR (created_at = @cAt AND id > @cId))" : "(created_at < @cAt OR (created_at = @cAt AND id < @cId))");
+            args.Add("cAt", at);
+            args.Add("cId", cursorId);
+        }
+        var walkBack = before is not null;
+        var dir = (order == "DESC") != walkBack ? "DESC" : "ASC";
+        args.Add("take", size + 1);
+        var rows = (await connection.QueryAsync<T>(
+            $"SELECT {columns} FROM {table} WHERE {string.Join(" AND ", where)} ORDER BY created_at {dir}, id {dir} LIMIT @take", args)).ToList();
+        var more = rows.Count > size;
+        var page = rows.Take(size).ToList();
+        if (walkBack)
+        {
+            page.Reverse();
+        }
+        var ids = page.Select(p => (string)typeof(T).GetProperty("Id")!.GetValue(p)!).ToList();
+        var links = new List<string>();
+        var hasNext = walkBack ? page.Count > 0 : more;
+        var hasPrev = walkBack ? more : after is not null && page.Count > 0;
+        if (hasNext)
+        {
+            links.Add($"<{Url("pageAfter", ids[^1])}>; rel=\"next\"");
+        }
+        if (hasPrev)
+        {
+            links.Add($"<{Url("pageBefore", ids[0])}>; rel=\"prev\"");
+        }
+        if (links.Count > 0)
+        {
+            http.Response.Headers.Link = string.Join(", ", links);
+        }
+        return new StoredResponse(200, CircleJson.Data(new Dictionary<string, object> { [listName] = page.Select(shape).ToList() })).ToResult();
+
+        string? Param(string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+
+        string Url(string cursorName, string id)
+        {
+            var kept = q.Where(kv => kv.Key is not ("pageAfter" or "pageBefore" or "pageSize"))
+                .Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value.ToString()))
+                .Append($"pageSize={size}")
+                .Append($"{cursorName}={Uri.EscapeDataString(id)}");
+            return $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}?{string.Join("&", kept)}";
+        }
+    }
+
+    private static IResult Bad(string message) => CircleEnvelope.Bad(message).ToResult();
+}
