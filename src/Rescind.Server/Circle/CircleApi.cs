@@ -430,7 +430,7 @@ public static class CircleApi
                 // SENT also shows a transaction whose cancel replacement is racing it.
                 "state" => !CircleRules.PublicStates.Contains(value) ? null
                     : value == CircleRules.Sent ? ("state IN ('SENT', 'CANCEL_PENDING')", value) : ("state = @state", value),
-                "walletIds" => ("wallet_id IN @walletIds", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+                "walletIds" => (db.Kind == DatabaseKind.Postgres ? "wallet_id = ANY(@walletIds)" : "wallet_id IN @walletIds", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
                 "txType" => value switch { "OUTBOUND" => ("1 = 1", value), "INBOUND" => ("1 = 0", value), _ => null },
                 "destinationAddress" => ("destination_address = @destinationAddress", value),
                 "txHash" => ("tx_hash = @txHash", value),

@@ -222,8 +222,8 @@ public static class CircleCommands
         var c = await CircleStore.LockChainAsync(uow, accountId, blockchain);
         var height = c.Height + 1;
         await uow.ExecuteExpectingAsync(1,
-            "UPDATE circle_chains SET height = @height, next_block_at = @next WHERE account_id = @accountId AND blockchain = @blockchain AND height = @Height",
-            new { height, next = Math.Max(c.NextBlockAt, uow.NowMs - chain.BlockSeconds * 1000L) + chain.BlockSeconds * 1000L, accountId, blockchain, c.Height });
+            "UPDATE circle_chains SET height = @height, next_block_at = @next WHERE account_id = @accountId AND blockchain = @blockchain AND height = @previous",
+            new { height, next = Math.Max(c.NextBlockAt, uow.NowMs - chain.BlockSeconds * 1000L) + chain.BlockSeconds * 1000L, accountId, blockchain, previous = c.Height });
         var open = (await uow.QueryAsync<TransactionRow>(
             $"""
             SELECT {CircleStore.TransactionColumns} FROM circle_transactions
