@@ -115,9 +115,10 @@ public static class GoCardlessApi
         {
             if (p.Name != key)
             {
+                var found = p.Name.Length > 40 ? p.Name[..40] : p.Name;
                 read.Document.Dispose();
                 return (null, default, GoCardlessEnvelope.Usage(400, "invalid_document_structure",
-                    $"The request body must be a JSON object with a single '{key}' key; found '{p.Name}'.", Rid(http)).ToResult());
+                    $"The request body must be a JSON object with a single '{key}' key; found '{found}'.", Rid(http)).ToResult());
             }
         }
         if (!root.TryGetProperty(key, out var payload) || payload.ValueKind != JsonValueKind.Object)
