@@ -33,7 +33,11 @@ public static class GoCardlessModule
         .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Live, "live_"))
         .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Sandbox, "sandbox_"));
 
-    public static void AddServices(IServiceCollection services) => services.AddSingleton<IJob, GoCardlessFlowExpiryJob>();
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddOptions<GoCardlessOptions>().BindConfiguration("Rescind:GoCardless");
+        services.AddSingleton<IJob, GoCardlessFlowExpiryJob>();
+    }
 }
 
 /// <summary>Writes down the expiry of flows whose 7 days have run out (they already read as expired before).</summary>

@@ -147,3 +147,21 @@ public sealed class GoCardlessLifecycleTests_Sqlite(SqliteServer server) : GoCar
 
 [Trait("Category", "Postgres")]
 public sealed class GoCardlessLifecycleTests_Postgres(PostgresServer server) : GoCardlessLifecycleTests(server), IClassFixture<PostgresServer>;
+
+/// <summary>A configured public URL is what flows hand the payer.</summary>
+public sealed class PublicUrlSqliteServer : SqliteServer
+{
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => [new("Rescind:GoCardless:PublicUrl", "https://pay.example.com/")];
+}
+
+[Trait("Category", "Sqlite")]
+public sealed class GoCardlessPublicUrlTests(PublicUrlSqliteServer server) : IClassFixture<PublicUrlSqliteServer>
+{
+    [Fact]
+    public async Task Flows_use_Rescind_GoCardless_PublicUrl_for_their_authorisation_url()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var (flow, url) = await t.CreateFlowAsync(await t.CreateBillingRequestAsync());
+        Assert.Equal("https://pay.example.com/gocardless/flows/" + flow, url);
+    }
+}

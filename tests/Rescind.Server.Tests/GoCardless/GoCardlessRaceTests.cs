@@ -129,6 +129,21 @@ public abstract class GoCardlessRaceTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Parallel_cancels_with_one_Idempotency_Key_act_once_and_all_get_the_first_answer()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.CreateBillingRequestAsync();
+        var key = new Dictionary<string, string?> { ["Idempotency-Key"] = "cancel-" + Guid.NewGuid() };
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => t.BrActAsync(id, "cancel", null, headers: key))));
+
+        Assert.All(answers, a => Assert.Equal(200, a.Code));
+        Assert.Single(answers.Select(a => a.Body).Distinct());
+        Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+        Assert.Equal(1, await Audit.EventCountAsync(server, id, "billing_requests.cancelled"));
+    }
+
+    [Fact]
     public async Task Parallel_creates_with_one_Idempotency_Key_create_one_request_and_the_rest_conflict_naming_it()
     {
         var t = await Tenant.CreateAsync(server);
