@@ -140,6 +140,33 @@ public abstract class GoCardlessLifecycleTests(RescindServer server)
         (await t.Gc(HttpMethod.Post, "/billing_request_flows", new { billing_request_flows = new { links = new { billing_request = "BRQ0000000000AA" } } }))
             .IsGcError(422, "validation_failed", field: "billing_request");
     }
+    [Fact]
+    public async Task GoCardless_fulfilling_a_request_holds_it_in_fulfilling_until_the_simulation_finishes_it()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.ReadyRequestAsync();
+
+        Assert.Equal("fulfilling", (await t.SimulateAsync($"billing_requests/{id}/fulfilling")).BillingRequest().GetProperty("status").GetString());
+        Assert.Equal("fulfilling", (await t.SimulateAsync($"billing_requests/{id}/fulfilling")).BillingRequest().GetProperty("status").GetString());
+        var done = (await t.SimulateAsync($"billing_requests/{id}/fulfil")).BillingRequest();
+
+        Assert.Equal("fulfilled", done.GetProperty("status").GetString());
+        Assert.Matches("^MD", done.GetProperty("links").GetProperty("mandate_request_mandate").GetString()!);
+        var fulfilled = Assert.Single(await t.EventsAsync(id), e => e.GetProperty("action").GetString() == "fulfilled");
+        Assert.Equal("gocardless", fulfilled.GetProperty("details").GetProperty("origin").GetString());
+        (await t.SimulateAsync($"billing_requests/{id}/fulfilling")).IsGcError(422, "invalid_state", "billing_request_not_pending");
+    }
+
+    [Fact]
+    public async Task Unknown_flows_and_requests_are_404_on_the_page_and_in_the_simulation()
+    {
+        var t = await Tenant.CreateAsync(server);
+        Assert.Equal(404, (await t.SendAsync(HttpMethod.Get, "/gocardless/flows/BRF0000000000AA", null, [])).Code);
+        (await t.PageActAsync("BRF0000000000AA", "collect_customer_details")).IsGcError(404, "invalid_api_usage", "resource_not_found");
+        (await t.PageActAsync("BRF0000000000AA", "cancel")).IsGcError(404, "invalid_api_usage", "path_not_found");
+        (await t.PayerAsync("BRQ0000000000AA", "collect_customer_details")).IsGcError(404, "invalid_api_usage", "resource_not_found");
+        (await t.SimulateAsync("billing_request_flows/BRF0000000000AA/abandon")).IsGcError(404, "invalid_api_usage", "resource_not_found");
+    }
 }
 
 [Trait("Category", "Sqlite")]
