@@ -80,6 +80,8 @@ curl -fsS "$url/healthz" >/dev/null || { cat "$work/server.log"; log "server did
 log "server on $url"
 
 account="$("${rescind[@]}" accounts create --name compat --json "${storage[@]}")"
+account_id="$(node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8")).account.id)' <<<"$account")"
+operator="$("${rescind[@]}" operator token --json "${storage[@]}" | node -e 'process.stdout.write(JSON.parse(require("fs").readFileSync(0,"utf8")).secret)')"
 token() { node -e 'const a=JSON.parse(require("fs").readFileSync(0,"utf8"));process.stdout.write(a.credentials.find(c=>c.api===process.argv[1]&&c.mode===process.argv[2]).secret)' "$1" "$2" <<<"$account"; }
 
 status=0
@@ -88,7 +90,8 @@ status=0
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   for mode in sandbox live; do
     log "gocardless-nodejs, $mode token"
-    RESCIND_URL="$url" GOCARDLESS_TOKEN="$(token gocardless "$mode")" node --test
+    RESCIND_URL="$url" GOCARDLESS_TOKEN="$(token gocardless "$mode")" GOCARDLESS_MODE="$mode" \
+      RESCIND_OPERATOR_TOKEN="$operator" RESCIND_ACCOUNT_ID="$account_id" node --test
   done
 ) || status=$?
 if [[ $status -ne 0 ]]; then

@@ -37,6 +37,8 @@ public static class GoCardlessModule
     {
         services.AddOptions<GoCardlessOptions>().BindConfiguration("Rescind:GoCardless");
         services.AddSingleton<IJob, GoCardlessFlowExpiryJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape>(new GoCardlessWebhookShape(GoCardlessStore.ApiFor(GoCardlessStore.Live)));
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape>(new GoCardlessWebhookShape(GoCardlessStore.ApiFor(GoCardlessStore.Sandbox)));
     }
 }
 
