@@ -22,6 +22,7 @@ public static class ApiModules
     public static IReadOnlyList<ApiModule> All { get; } =
     [
         Numeral.NumeralModule.Module,
+        GoCardless.GoCardlessModule.Module,
         Circle.CircleModule.Module,
     ];
 }
