@@ -7,7 +7,7 @@
 #                                             (e.g. "$RESCIND_TEST_POSTGRES"; needs psql on PATH)
 #
 # Builds the server, starts it on a free port, creates an account with the CLI on the same database, runs
-# `npm ci` + `node --test` in each suite folder (today: gocardless), and stops the server. Exit status is the
+# `npm ci` + `node --test` in each suite folder (today: gocardless, circle), and stops the server. Exit status is the
 # suites'. Needs the .NET SDK, node >= 20 and npm (the registry must be reachable for `npm ci`).
 set -euo pipefail
 
@@ -93,6 +93,17 @@ status=0
     RESCIND_URL="$url" GOCARDLESS_TOKEN="$(token gocardless "$mode")" GOCARDLESS_MODE="$mode" \
       RESCIND_OPERATOR_TOKEN="$operator" RESCIND_ACCOUNT_ID="$account_id" node --test
   done
+) || status=$?
+(
+  cd "$here/circle"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  # The vendor's console step: register a fresh entity secret for the account (operator API).
+  secret="$(node -e 'process.stdout.write(require("crypto").randomBytes(32).toString("hex"))')"
+  curl -fsS -X POST "$url/operator/circle/accounts/$account_id/entity-secret" -H "Authorization: Bearer $operator" \
+    -H 'Content-Type: application/json' -d "{\"entitySecret\":\"$secret\"}" >/dev/null
+  log "@circle-fin/developer-controlled-wallets, test key"
+  RESCIND_URL="$url" CIRCLE_API_KEY="$(token circle test)" CIRCLE_ENTITY_SECRET="$secret" \
+    RESCIND_OPERATOR_TOKEN="$operator" RESCIND_ACCOUNT_ID="$account_id" node --test
 ) || status=$?
 if [[ $status -ne 0 ]]; then
   log "FAILED; server log follows"
