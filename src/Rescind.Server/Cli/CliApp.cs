@@ -29,6 +29,8 @@ public static class CliApp
           operator   token [--json]                                        issue an operator credential
           simulate   numeral submit|accept|reject --request ID             the Numeral customer's actions
           simulate   numeral outstanding --customer ID                     a customer's outstanding queue
+          circle     entity-secret --account ID --secret HEX64             register a Circle entity secret (the console step)
+          circle     mine --account ID --blockchain CHAIN [--count N]      mine blocks of an account's simulated chain
           jobs       run                                                   run every background job once
           audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
           verify     [--json]                                              check every invariant; exit 1 on a violation
@@ -63,6 +65,7 @@ public static class CliApp
                 "keys" => await KeysAsync(rest),
                 "operator" => await OperatorAsync(rest),
                 "simulate" => await SimulateAsync(rest),
+                "circle" => await CircleAsync(rest),
                 "jobs" => await JobsAsync(rest),
                 "audit" => await AuditAsync(rest),
                 "webhooks" => await WebhooksAsync(rest),
@@ -276,6 +279,43 @@ public static class CliApp
         var issued = await services.GetRequiredService<AccountStore>().CreateOperatorCredentialAsync(Actor.Operator(null), CancellationToken.None);
         Console.WriteLine(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)");
         return 0;
+    }
+
+    private static async Task<int> CircleAsync(string[] args)
+    {
+        const string usage = "Usage: rescind circle entity-secret --account ID --secret HEX64\n       rescind circle mine --account ID --blockchain CHAIN [--count N]";
+        var a = Parse(args, usage, ["account", "secret", "blockchain", "count"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        var verb = Sub(a, "entity-secret", "mine");
+        await using var services = await OpenAsync(a);
+        var accountId = a.Require("account");
+        if (await services.GetRequiredService<AccountStore>().FindAccountAsync(accountId, CancellationToken.None) is null)
+        {
+            throw new UsageException($"no account {accountId}");
+        }
+        if (verb == "entity-secret")
+        {
+            var ok = await services.GetRequiredService<Circle.CircleEntitySecrets>().RegisterAsync(accountId, a.Require("secret"), Actor.Operator(null), CancellationToken.None);
+            return ok ? Print($"entity secret registered for {accountId}", 0) : throw new UsageException("--secret must be 64 hexadecimal characters");
+        }
+        var blockchain = a.Require("blockchain");
+        if (Circle.CircleRules.FindChain(blockchain) is null)
+        {
+            throw new UsageException($"unknown blockchain {blockchain}");
+        }
+        var count = int.TryParse(a.Get("count") ?? "1", System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000
+            ? n : throw new UsageException("--count must be 1 to 1000");
+        var coordinator = services.GetRequiredService<Coordinator>();
+        long height = 0;
+        for (var i = 0; i < count; i++)
+        {
+            height = await coordinator.RunAsync(new OperationContext(accountId, Circle.CircleStore.Api, Actor.Operator(null), null),
+                (uow, _) => Circle.CircleCommands.MineBlockAsync(uow, accountId, blockchain), CancellationToken.None);
+        }
+        return Print($"{blockchain} of {accountId} at height {height}", 0);
     }
 
     private static async Task<int> SimulateAsync(string[] args)

@@ -34,6 +34,25 @@ public abstract class CliTests(ProcessStorage store) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Circle_entity_secret_registration_and_block_mining_work_from_the_command_line()
+    {
+        var created = await Rescind("accounts", "create", "--name", "Wallets", "--json");
+        Assert.True(created.Code == 0, created.Err);
+        var account = JsonDocument.Parse(created.Out).RootElement.GetProperty("account").GetProperty("id").GetString()!;
+
+        var registered = await Rescind("circle", "entity-secret", "--account", account, "--secret", new string('a', 64));
+        Assert.True(registered.Code == 0, registered.Err);
+        Assert.Equal(2, (await Rescind("circle", "entity-secret", "--account", account, "--secret", "short")).Code);
+        Assert.Equal(2, (await Rescind("circle", "entity-secret", "--account", "acct_missing", "--secret", new string('a', 64))).Code);
+
+        var mined = await Rescind("circle", "mine", "--account", account, "--blockchain", "ETH-SEPOLIA", "--count", "3");
+        Assert.True(mined.Code == 0, mined.Err);
+        Assert.Contains("height 3", mined.Out, StringComparison.Ordinal);
+        Assert.Equal(2, (await Rescind("circle", "mine", "--account", account, "--blockchain", "NOPE")).Code);
+        Assert.Equal(0, (await Rescind("verify")).Code);
+    }
+
+    [Fact]
     public async Task Accounts_keys_and_the_customers_side_work_from_the_command_line()
     {
         var created = await Rescind("accounts", "create", "--name", "Acme", "--json");
