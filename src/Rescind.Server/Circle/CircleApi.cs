@@ -128,8 +128,8 @@ public static class CircleApi
         await using (var connection = await db.OpenAsync(ct))
         {
             var seen = await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key",
-                new { accountId, key }) > 0;
+                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key AND expires_at > @now",
+                new { accountId, key, now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()) }) > 0;
             if (!seen)
             {
                 var check = await secrets.CheckAsync(accountId, ciphertext!, ct);

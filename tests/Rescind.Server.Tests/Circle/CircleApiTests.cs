@@ -88,6 +88,19 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task After_24_hours_a_key_is_new_again_and_its_ciphertext_is_checked_again()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var key = Guid.NewGuid().ToString();
+        Assert.Equal(201, (await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A" })).Code);
+        server.Clock.Advance(TimeSpan.FromHours(24) + TimeSpan.FromMinutes(1));
+        (await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A", ["entitySecretCiphertext"] = c.Ciphertext(new string('b', 64)) }))
+            .IsCircleError(400, 156013);
+        Assert.Equal(201, (await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A" })).Code);
+        Assert.Equal(2, await server.CountAsync("SELECT COUNT(*) FROM circle_wallet_sets WHERE account_id = @AccountId", new { c.AccountId }));
+    }
+
+    [Fact]
     public async Task Wallets_get_addresses_per_blockchain_and_keys_reach_only_their_networks()
     {
         var c = await CircleClient.CreateAsync(server);
