@@ -50,6 +50,7 @@ public static class CircleApi
         w3s.MapGet("/transactions", ListTransactionsAsync);
         w3s.MapGet("/transactions/{id}", GetTransactionAsync);
         app.MapGroup("/v1/faucet").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).MapPost("/drips", DripAsync);
+        app.MapGroup("/v2/notifications").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).MapGet("/publicKey/{id}", NotificationKeyAsync);
         return app;
     }
 
@@ -358,6 +359,30 @@ public static class CircleApi
     }
 
     // ---- reads ----
+
+    private sealed class EndpointRow
+    {
+        public string Secret { get; set; } = "";
+
+        public long CreatedAt { get; set; }
+    }
+
+    /// <summary>The public key that verifies a subscription's notifications (the key id is the endpoint id).</summary>
+    private static async Task<IResult> NotificationKeyAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = await CircleStore.GetAsync<EndpointRow>(db,
+            "SELECT secret AS Secret, created_at AS CreatedAt FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
+            new { id, Principal(http).AccountId }, ct);
+        return row is null
+            ? CircleEnvelope.Fail(404, CircleEnvelope.ResourceNotFound, "Cannot find the public key.").ToResult()
+            : new StoredResponse(200, CircleJson.Data(new
+            {
+                id,
+                algorithm = "ECDSA_SHA_256",
+                publicKey = CircleWebhookShape.PublicKeyBase64(row.Secret),
+                createDate = CircleJson.Date(row.CreatedAt),
+            })).ToResult();
+    }
 
     private static async Task<IResult> GetWalletSetAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {

@@ -17,7 +17,7 @@ public static class CircleModule
         CircleStore.Api,
         AddCredentials,
         AddServices,
-        ["/v1/w3s", "/v1/faucet"],
+        ["/v1/w3s", "/v1/faucet", "/v2/notifications"],
         CircleEnvelope.Instance,
         app => app.MapCircle(),
         group => group.MapCircleSimulation());
@@ -31,6 +31,7 @@ public static class CircleModule
     {
         services.AddSingleton<CircleEntitySecrets>();
         services.AddSingleton<IJob, CircleChainJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, CircleWebhookShape>();
         foreach (var invariant in CircleInvariants.All)
         {
             services.AddSingleton(invariant);
