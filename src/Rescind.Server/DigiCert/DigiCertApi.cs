@@ -261,11 +261,15 @@ public static class DigiCertApi
         }
     }
 
+    /// <summary>Reissue and revoke take an optional body: none at all is as good as <c>{}</c>.</summary>
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
     private static async Task<IResult> ReissueAsync(string order_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
     {
         string? csr = null;
         string? comments = null;
-        if (http.Request.ContentLength is not 0)
+        if (HasBody(http.Request))
         {
             var (doc, failure) = await ReadBodyAsync(http, options, ct);
             using (doc)
@@ -299,7 +303,7 @@ public static class DigiCertApi
     private static async Task<IResult> RevokeAsync(string order_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
     {
         string? comments = null;
-        if (http.Request.ContentLength is not 0)
+        if (HasBody(http.Request))
         {
             var (doc, failure) = await ReadBodyAsync(http, options, ct);
             using (doc)
