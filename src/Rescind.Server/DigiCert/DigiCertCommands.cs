@@ -118,7 +118,7 @@ public static class DigiCertCommands
                 var approval = order.Status == DigiCertRules.NeedsApproval
                     ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
                     : null;
-                return DigiCertEnvelope.Refused(refused, DigiCertRules.Cancel, approval?.Id);
+                return DigiCertEnvelope.Refused(refused, DigiCertRules.Cancel, order.Id, approval?.Id);
             }
             var t = (Decision.Transitioned)decision;
             if (t.From == DigiCertRules.ReissuePending)
@@ -150,7 +150,7 @@ public static class DigiCertCommands
             if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Reissue) is not Decision.Transitioned t)
             {
                 uow.RollbackOnly = true;
-                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Reissue);
+                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Reissue, order.Id);
             }
             if (csr is not null)
             {
@@ -176,7 +176,7 @@ public static class DigiCertCommands
             if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Revoke) is not Decision.Transitioned t)
             {
                 uow.RollbackOnly = true;
-                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Revoke);
+                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Revoke, order.Id);
             }
             var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.RevokeRequest, DigiCertRules.Approved, comments);
             await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
@@ -204,7 +204,7 @@ public static class DigiCertCommands
             {
                 case Decision.Refused r:
                     uow.RollbackOnly = true;
-                    return DigiCertEnvelope.Refused(r, command);
+                    return DigiCertEnvelope.Refused(r, command, order.Id);
                 case Decision.AlreadyDone:
                     uow.RollbackOnly = true;
                     break;

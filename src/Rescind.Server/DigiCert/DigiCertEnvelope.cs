@@ -47,13 +47,14 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
     public static StoredResponse NoContent { get; } = new(204, "");
 
     /// <summary>An order refusal from the lifecycle table, naming the current status and what to do instead.</summary>
-    public static StoredResponse Refused(Decision.Refused r, string command, long? pendingRequestId = null) => (r.State, command) switch
+    public static StoredResponse Refused(Decision.Refused r, string command, long orderId, long? pendingRequestId = null) => (r.State, command) switch
     {
         (DigiCertRules.NeedsApproval, DigiCertRules.Cancel) => Fail(400, r.Code,
             "The order is needs_approval: it has not been placed yet and cannot be canceled. The approver must reject the request instead"
             + (pendingRequestId is { } id ? $" (PUT /services/v2/request/{id}/status with status rejected)." : ".")),
         (DigiCertRules.Issued, DigiCertRules.Cancel) => Fail(400, r.Code,
-            "The order is issued and cannot be canceled; revoke the certificate instead (PUT /services/v2/order/certificate/{order_id}/revoke)."),
+            $"The order is issued and cannot be canceled; revoke the certificate instead (PUT /services/v2/order/certificate/{orderId}/revoke)."),
+        (DigiCertRules.Canceled, DigiCertRules.Cancel) => Fail(400, r.Code, "The order is already canceled; a cancel cannot be repeated or undone."),
         (_, DigiCertRules.Cancel) => Fail(400, r.Code, $"The order is {r.State} and cannot be canceled."),
         (DigiCertRules.ReissuePending, DigiCertRules.Revoke) => Fail(400, r.Code,
             "The order has a pending reissue; cancel the reissue before revoking the certificate."),

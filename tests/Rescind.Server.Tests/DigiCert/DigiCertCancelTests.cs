@@ -129,7 +129,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
 
         a.IsDigiCertError(400, "invalid_status|order");
         Assert.Contains("issued", a.Message(), StringComparison.Ordinal);
-        Assert.Contains("revoke", a.Message(), StringComparison.Ordinal);
+        Assert.Contains($"/services/v2/order/certificate/{id}/revoke", a.Message(), StringComparison.Ordinal);
         Assert.Equal(before, (await t.GetOrderAsync(id)).Body);
         Assert.Equal(0, await DigiCertClient.ActionCountAsync(server, id, "cancel"));
     }
