@@ -83,6 +83,26 @@ public abstract class CliTests : IAsyncLifetime
         Assert.Equal(0, (await Rescind("migrate")).Code);
     }
 
+    [Fact]
+    public async Task Verify_passes_on_a_healthy_database_and_exits_1_naming_each_violation()
+    {
+        var demo = JsonDocument.Parse((await Rescind("demo", "--json")).Out).RootElement;
+        var request = demo.GetProperty("numeral").GetProperty("certificate_request_id").GetString()!;
+        var healthy = await Rescind("verify");
+        Assert.True(healthy.Code == 0, healthy.Out + healthy.Err);
+
+        // Corrupt the database behind Rescind's back: a state change with no audit row or event.
+        await CorruptAsync("UPDATE numeral_requests SET status = 'canceled' WHERE id = '" + request + "'");
+        var broken = await Rescind("verify");
+
+        Assert.Equal(1, broken.Code);
+        Assert.Contains("FAIL  numeral: each request's state is its last audited state", broken.Out, StringComparison.Ordinal);
+        Assert.Contains(request, broken.Out, StringComparison.Ordinal);
+        Assert.Contains("reminders only for pending requests", broken.Out, StringComparison.Ordinal);
+    }
+
+    protected abstract Task CorruptAsync(string sql);
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("accounts")]
@@ -132,6 +152,13 @@ public sealed class CliTests_Sqlite : CliTests
         Directory.Delete(folder!, recursive: true);
         return Task.CompletedTask;
     }
+
+    protected override async Task CorruptAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(folder!, "rescind.db") + ";Pooling=false");
+        await connection.OpenAsync();
+        await connection.ExecuteAsync(sql);
+    }
 }
 
 [Trait("Category", "Postgres")]
@@ -145,6 +172,13 @@ public sealed class CliTests_Postgres : CliTests
         await admin.OpenAsync();
         await admin.ExecuteAsync($"CREATE DATABASE {database}");
         return ["--database", new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString()];
+    }
+
+    protected override async Task CorruptAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString());
+        await connection.OpenAsync();
+        await connection.ExecuteAsync(sql);
     }
 
     protected override async Task CleanupAsync()
