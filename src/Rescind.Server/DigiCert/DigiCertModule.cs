@@ -20,5 +20,13 @@ public static class DigiCertModule
     /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(DigiCertStore.Api, "live", "", 48));
 
-    public static void AddServices(IServiceCollection services) => services.AddSingleton<IJob, DigiCertExpiryJob>();
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton<IJob, DigiCertExpiryJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, DigiCertWebhookShape>();
+        foreach (var invariant in DigiCertInvariants.All)
+        {
+            services.AddSingleton(invariant);
+        }
+    }
 }

@@ -36,6 +36,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         Assert.Equal(request.GetProperty("id").GetInt64(), requests[0].GetProperty("id").GetInt64());
         Assert.Equal("new_request", requests[0].GetProperty("type").GetString());
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, id, "order_created"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -65,6 +66,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         (await t.ProcessAsync(o.RequestId, "rejected")).IsDigiCertError(400, "invalid_status|request");
         Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, o.Id, "approve"));
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, o.Id, "order_approved"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -77,6 +79,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var sent = Assert.Single(mail.Json.GetProperty("mail").EnumerateArray());
         Assert.Equal("bob@example.com", sent.GetProperty("to").GetString());
         Assert.Contains($"/operator/digicert/orders/{o.Id}/generate", sent.GetProperty("body").GetString(), StringComparison.Ordinal);
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -93,6 +96,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var t = await Tenant.CreateAsync(server);
         (await t.DigiCertAsync(HttpMethod.Post, "/services/v2/order/certificate/ssl_plus", body)).IsDigiCertError(status, code);
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM digicert_orders WHERE account_id = @AccountId", new { t.AccountId }));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -103,6 +107,7 @@ public abstract class DigiCertApiTests(RescindServer server)
     {
         var t = await Tenant.CreateAsync(server);
         (await t.DigiCertAsync(HttpMethod.Post, "/services/v2/order/certificate/client_premium", body)).IsDigiCertError(400, code);
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -111,6 +116,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var t = await Tenant.CreateAsync(server);
         (await t.DigiCertAsync(HttpMethod.Post, "/services/v2/order/certificate/ssl_gold", new { certificate = new { common_name = "x", csr = "y" } }))
             .IsDigiCertError(404, "not_found|product");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -119,6 +125,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var t = await Tenant.CreateAsync(server);
         (await t.DigiCertAsync(HttpMethod.Get, "/services/v2/nothing-here")).IsDigiCertError(404, "not_found|route");
         (await t.DigiCertAsync(HttpMethod.Delete, "/services/v2/order/certificate/1")).IsDigiCertError(405, "method_not_allowed");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -161,6 +168,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         Assert.Equal((6L, 2, 2), (p.GetProperty("total").GetInt64(), p.GetProperty("limit").GetInt32(), p.GetProperty("offset").GetInt32()));
         var past = await t.DigiCertAsync(HttpMethod.Get, "/services/v2/order/certificate?offset=50");
         Assert.Equal(0, past.Json.GetProperty("orders").GetArrayLength());
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -173,6 +181,7 @@ public abstract class DigiCertApiTests(RescindServer server)
     {
         var t = await Tenant.CreateAsync(server);
         (await t.DigiCertAsync(HttpMethod.Get, "/services/v2/order/certificate?" + query)).IsDigiCertError(400, code);
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -198,6 +207,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         Assert.Equal(3, all.Json.GetProperty("page").GetProperty("total").GetInt64());
         Assert.Equal(2, all.Json.GetProperty("requests").GetArrayLength());
         (await t.DigiCertAsync(HttpMethod.Get, "/services/v2/request?status=done")).IsDigiCertError(400, "invalid_param|status");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -210,6 +220,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var o = await t.OrderAsync(skipApproval: false);
         (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/request/{o.RequestId}/status", body)).IsDigiCertError(400, code);
         Assert.Equal("needs_approval", await t.StatusAsync(o.Id));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -222,6 +233,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         (await t.ProcessAsync(reissue, "rejected")).IsDigiCertError(400, "invalid_type|request");
         Assert.Equal("reissue_pending", await t.StatusAsync(id));
         (await t.ProcessAsync(987654321, "approved")).IsDigiCertError(404, "not_found|request");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -246,6 +258,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         (await t.SimulateAsync(o.Id, "generate")).IsDigiCertError(400, "invalid_status|order");
         (await t.SimulateAsync(o.Id, "nope")).IsDigiCertError(404, "not_found|route");
         (await t.SimulateAsync(123456789, "validate")).IsDigiCertError(404, "not_found|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -265,6 +278,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, id, "certificate_revoked"));
         (await t.RevokeAsync(id)).IsDigiCertError(400, "invalid_status|order");
         (await t.ReissueAsync(id)).IsDigiCertError(400, "invalid_status|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -281,6 +295,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         refused.IsDigiCertError(400, "invalid_status|order");
         Assert.Contains("cancel the reissue", refused.Message(), StringComparison.Ordinal);
         (await t.RevokeAsync(987654321)).IsDigiCertError(404, "not_found|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -300,6 +315,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         Assert.Equal("approved", (await t.GetRequestAsync(request)).Str("status"));
         Assert.Equal(2, await DigiCertClient.EventCountAsync(server, id, "certificate_issued"));
         (await t.CancelAsync(id)).IsDigiCertError(400, "invalid_status|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -336,6 +352,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var stranger = await Tenant.CreateAsync(server, "Stranger");
         var theirs = await stranger.DigiCertAsync(HttpMethod.Get, "/services/v2/audit-log");
         Assert.Equal(0, theirs.Json.GetProperty("page").GetProperty("total").GetInt64());
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -346,6 +363,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         a.IsDigiCertError(401, "access_denied|invalid_api_key");
         Assert.NotNull(a.Header("X-Request-Id"));
         Assert.Equal(JsonValueKind.Array, a.Json.GetProperty("errors").ValueKind);
+        await Audit.AssertVerifiedAsync(server);
     }
 }
 

@@ -21,6 +21,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.True(order.GetProperty("refund_required").GetBoolean()); // paid from the balance by default
         Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, o.Id, "cancel"));
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, o.Id, "order_canceled"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -35,6 +36,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.Equal("canceled", await t.StatusAsync(o.Id));
         (await t.SimulateAsync(o.Id, "generate")).IsDigiCertError(400, "invalid_status|order"); // the link is dead
         Assert.Equal("canceled", await t.StatusAsync(o.Id));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -48,6 +50,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
 
         Assert.Equal("canceled", await t.StatusAsync(o.Id));
         (await t.SimulateAsync(o.Id, "validate")).IsDigiCertError(400, "invalid_status|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -61,6 +64,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.False((await t.GetOrderAsync(o.Id)).Json.GetProperty("refund_required").GetBoolean());
         var entry = (await t.AuditLogAsync(o.Id)).Single(e => e.GetProperty("action").GetString() == "cancel");
         Assert.False(entry.GetProperty("refund_required").GetBoolean());
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -91,6 +95,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.Equal(o.Id, evt.GetProperty("payload").GetProperty("order_id").GetInt64());
         Assert.Equal("canceled", evt.GetProperty("payload").GetProperty("status").GetString());
         Assert.Equal("duplicate of order 41", evt.GetProperty("payload").GetProperty("note").GetString());
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -116,6 +121,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.Equal("not approved by finance", request.GetProperty("processor_comment").GetString());
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, o.Id, "order_rejected"));
         (await t.CancelAsync(o.Id)).IsDigiCertError(400, "invalid_status|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -132,6 +138,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.Contains($"/services/v2/order/certificate/{id}/revoke", a.Message(), StringComparison.Ordinal);
         Assert.Equal(before, (await t.GetOrderAsync(id)).Body);
         Assert.Equal(0, await DigiCertClient.ActionCountAsync(server, id, "cancel"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -154,6 +161,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         }
         Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, canceled, "cancel")); // not undoable, not repeatable
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, canceled, "order_canceled"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -186,6 +194,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         // The reissue is gone: nothing left to validate, and the issued order can be reissued again.
         (await t.SimulateAsync(id, "validate")).IsDigiCertError(400, "invalid_status|order");
         Assert.Equal(201, (await t.ReissueAsync(id)).Code);
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -209,6 +218,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
 
         Assert.Equal("pending", await t.StatusAsync(o.Id));
         Assert.Equal(0, await DigiCertClient.ActionCountAsync(server, o.Id, "cancel"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -218,6 +228,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         var o = await t.OrderAsync();
         (await t.CancelAsync(o.Id, new string('n', 901))).IsDigiCertError(400, "invalid_param|note");
         Assert.Equal(204, (await t.CancelAsync(o.Id, new string('n', 900))).Code);
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -233,6 +244,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.Equal(204, a.Code);
         Assert.Equal("pending", await t.StatusAsync(o.Id));
         Assert.Single(await Audit.RowsAsync(server, o.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))); // only the create
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -249,6 +261,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         (await other.DigiCertAsync(HttpMethod.Get, $"/services/v2/audit-log?filters[order_id]={o.Id}")).IsDigiCertError(404, "not_found|order");
         Assert.Equal("pending", await owner.StatusAsync(o.Id));
         Assert.Equal(0, await DigiCertClient.ActionCountAsync(server, o.Id, "cancel"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -264,6 +277,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/order/certificate/{id}/status", new { status = "canceled", note = "x" }))
             .IsDigiCertError(404, "not_found|order");
         (await t.DigiCertAsync(HttpMethod.Get, $"/services/v2/order/certificate/{id}")).IsDigiCertError(404, "not_found|order");
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Theory]
@@ -278,6 +292,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
         (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/order/certificate/{o.Id}/status", new { status = "canceled", note = "x" },
             new() { ["X-DC-DEVKEY"] = key })).IsDigiCertError(401, "access_denied|invalid_api_key");
         Assert.Equal("pending", await t.StatusAsync(o.Id));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -292,6 +307,7 @@ public abstract class DigiCertCancelTests(RescindServer server)
             .IsDigiCertError(401, "access_denied|invalid_api_key");
         Assert.Equal(200, (await Tenant.Operator(server, HttpMethod.Delete, "/operator/credentials/" + t.Credential("digicert", "live").Id)).Code);
         (await t.CancelAsync(o.Id)).IsDigiCertError(401, "access_denied|invalid_api_key");
+        await Audit.AssertVerifiedAsync(server);
     }
 }
 

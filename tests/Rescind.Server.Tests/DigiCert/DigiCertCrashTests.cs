@@ -35,6 +35,7 @@ public abstract class DigiCertCrashTests(RescindServer server)
         Assert.Equal(0, await DigiCertClient.EventCountAsync(server, o.Id, "order_canceled"));
         Assert.Equal(204, (await t.CancelAsync(o.Id)).Code); // and the retry applies it once
         Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, o.Id, "cancel"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -52,6 +53,7 @@ public abstract class DigiCertCrashTests(RescindServer server)
         Assert.Equal(0, await DigiCertClient.EventCountAsync(server, id, "order_canceled"));
         Assert.Equal(204, (await t.CancelAsync(id)).Code);
         Assert.Equal("rejected", (await t.GetRequestAsync(request)).Str("status"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -65,6 +67,7 @@ public abstract class DigiCertCrashTests(RescindServer server)
         Assert.Equal("needs_approval", await t.StatusAsync(o.Id));
         Assert.Equal("pending", (await t.GetRequestAsync(o.RequestId)).Str("status"));
         Assert.Equal(0, await DigiCertClient.EventCountAsync(server, o.Id, "order_approved"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -78,6 +81,7 @@ public abstract class DigiCertCrashTests(RescindServer server)
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM digicert_orders WHERE account_id = @AccountId", new { t.AccountId }));
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM digicert_requests WHERE account_id = @AccountId", new { t.AccountId }));
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM outbox WHERE account_id = @AccountId AND api = 'digicert'", new { t.AccountId }));
+        await Audit.AssertVerifiedAsync(server);
     }
 }
 

@@ -23,6 +23,7 @@ public abstract class DigiCertRaceTests(RescindServer server)
         Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, o.Id, "cancel"));
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, o.Id, "order_canceled"));
         Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM digicert_orders WHERE id = @Id AND status = 'canceled' AND version = 2", new { o.Id }));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -76,6 +77,7 @@ public abstract class DigiCertRaceTests(RescindServer server)
             "SELECT COUNT(*) FROM digicert_orders WHERE account_id = @AccountId AND status = 'canceled'", new { t.AccountId }));
         Assert.Equal(Races - cancelWins, await server.CountAsync(
             "SELECT COUNT(*) FROM digicert_orders WHERE account_id = @AccountId AND status = 'issued' AND certificate_id IS NOT NULL", new { t.AccountId }));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -119,6 +121,7 @@ public abstract class DigiCertRaceTests(RescindServer server)
                 Assert.Equal(["order_created", "order_approved"], events);
             }
         }
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -179,6 +182,7 @@ public abstract class DigiCertRaceTests(RescindServer server)
         Assert.Equal(Races, await server.CountAsync(
             "SELECT COUNT(*) FROM audit_log WHERE account_id = @AccountId AND resource_type = 'request' AND action IN ('approve', 'reject') AND from_state = 'pending'",
             new { t.AccountId }));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -201,6 +205,7 @@ public abstract class DigiCertRaceTests(RescindServer server)
             Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, group.Key, "cancel"));
             Assert.Equal(1, await DigiCertClient.EventCountAsync(server, group.Key, "order_canceled"));
         }
+        await Audit.AssertVerifiedAsync(server);
     }
 }
 

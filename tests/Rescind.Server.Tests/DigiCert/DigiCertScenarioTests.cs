@@ -51,6 +51,7 @@ public abstract class DigiCertScenarioTests(RescindServer server)
         Assert.Equal(
             ["order_created", "order_approved", "certificate_issued", "reissue_requested", "order_canceled", "certificate_revoked"],
             await DigiCertClient.EventTypesAsync(server, id));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -77,6 +78,7 @@ public abstract class DigiCertScenarioTests(RescindServer server)
         Assert.Equal("waiting_pickup", cancel.GetProperty("from_status").GetString());
         Assert.Equal("employee left", cancel.GetProperty("note").GetString());
         Assert.True(cancel.GetProperty("refund_required").GetBoolean());
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -107,6 +109,7 @@ public abstract class DigiCertScenarioTests(RescindServer server)
         var again = await Tenant.Operator(server, HttpMethod.Post, "/operator/jobs/run");
         Assert.Equal(0, again.Json.GetProperty("handled").GetProperty("digicert-expiry").GetInt32());
         Assert.Equal(1, await DigiCertClient.ActionCountAsync(server, o.Id, "expire"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -121,6 +124,7 @@ public abstract class DigiCertScenarioTests(RescindServer server)
 
         Assert.Equal("pending", await t.StatusAsync(pending.Id));
         Assert.Equal("issued", await t.StatusAsync(issued));
+        await Audit.AssertVerifiedAsync(server);
     }
 }
 
