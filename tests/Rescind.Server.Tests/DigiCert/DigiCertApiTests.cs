@@ -356,6 +356,27 @@ public abstract class DigiCertApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task An_oversized_body_is_413_request_too_large_in_DigiCerts_envelope()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var o = await t.OrderAsync();
+        var huge = "{\"status\":\"canceled\",\"note\":\"" + new string('x', 70 * 1024) + "\"}";
+
+        (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/order/certificate/{o.Id}/status", huge)).IsDigiCertError(413, "request_too_large");
+        Assert.Equal("pending", await t.StatusAsync(o.Id));
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_lists_the_DigiCert_routes()
+    {
+        var a = await Tenant.SendAsync(server, HttpMethod.Get, "/openapi/digicert.json", null, []);
+        Assert.True(a.Code == 200, a.Body);
+        var paths = a.Json.GetProperty("paths");
+        Assert.True(paths.TryGetProperty("/services/v2/order/certificate/{order_id}/status", out _), a.Body);
+        Assert.True(paths.TryGetProperty("/services/v2/audit-log", out _), a.Body);
+    }
+
+    [Fact]
     public async Task Every_response_carries_an_X_Request_Id_even_a_401()
     {
         var t = await Tenant.CreateAsync(server);
