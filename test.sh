@@ -14,6 +14,7 @@
 #   RESCIND_TEST_SQLITE_ONLY=1    skip PostgreSQL on purpose (runs Category!=Postgres)
 #   CI=true                       a missing PostgreSQL is an error, not a warning
 #   RESCIND_TEST_DRY=1            prove the cluster works with psql; don't run dotnet test
+#   RESCIND_TEST_NO_COMPAT=1      skip the official npm clients' suites (tests/compat)
 #   RESCIND_PG_BINDIR_SEARCH=...  space-separated globs for PostgreSQL bin dirs
 #                                 (default: Debian's /usr/lib/postgresql/*/bin, then PATH;
 #                                 setting it also disables the PATH fallback)
@@ -319,6 +320,40 @@ elif [[ "$rc" -eq 0 && $((n_passed + n_failed)) -eq 0 ]]; then
   rc=1
 elif [[ "$rc" -eq 0 && "$n_failed" -gt 0 ]]; then
   rc=1
+fi
+
+# --------------------------------------------------------------------------
+# The official clients' compatibility suites (tests/compat), against a real
+# server on each database. Skipped when extra dotnet test arguments narrow the
+# run (e.g. a --filter) or with RESCIND_TEST_NO_COMPAT=1.
+# --------------------------------------------------------------------------
+if [[ $# -eq 0 && -z "${RESCIND_TEST_NO_COMPAT:-}" ]]; then
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    if is_ci; then
+      log "node/npm not found: the official-client compatibility suites cannot run"; rc=1
+    else
+      banner "node/npm not found: the official-client compatibility suites were NOT run."
+    fi
+  else
+    compat_targets=("sqlite")
+    [[ -n "${RESCIND_TEST_POSTGRES:-}" ]] && compat_targets+=("postgres")
+    for target in "${compat_targets[@]}"; do
+      compat_log="$RUN_TMP/compat-$target.log"
+      compat_rc=0
+      if [[ "$target" == "postgres" ]]; then
+        tests/compat/run.sh --postgres "$RESCIND_TEST_POSTGRES" 2>&1 | tee "$compat_log" || compat_rc=$?
+      else
+        tests/compat/run.sh 2>&1 | tee "$compat_log" || compat_rc=$?
+      fi
+      # node --test (TAP) ends each suite with "# pass N" and "# fail N".
+      read -r c_pass c_fail < <(awk '/^# pass /{p+=$3} /^# fail /{f+=$3} END{printf "%d %d\n", p, f}' "$compat_log")
+      log "compat ($target): $c_pass passed, $c_fail failed (exit $compat_rc)"
+      n_passed=$((n_passed + c_pass)); n_failed=$((n_failed + c_fail))
+      if [[ "$compat_rc" -ne 0 || $((c_pass + c_fail)) -eq 0 ]]; then
+        rc=1
+      fi
+    done
+  fi
 fi
 
 echo

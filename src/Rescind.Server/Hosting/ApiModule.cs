@@ -23,5 +23,6 @@ public static class ApiModules
     [
         Numeral.NumeralModule.Module,
         DigiCert.DigiCertModule.Module,
+        GoCardless.GoCardlessModule.Module,
     ];
 }

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using Npgsql;
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
 using Rescind.Server.DigiCert;
@@ -11,34 +8,18 @@ using Rescind.Server.Tests.Infrastructure;
 namespace Rescind.Server.Tests.DigiCert;
 
 /// <summary><c>rescind simulate digicert …</c>, run as a process against a database of its own.</summary>
-public abstract class DigiCertCliTests : IAsyncLifetime
+public abstract class DigiCertCliTests(ProcessStorage store) : IAsyncLifetime
 {
-    protected abstract Task<(string[] Args, string Spec)> StorageAsync();
-
-    protected virtual Task CleanupAsync() => Task.CompletedTask;
-
     private string[] storage = [];
-    private string spec = "";
 
-    public async Task InitializeAsync() => (storage, spec) = await StorageAsync();
+    public async Task InitializeAsync() => storage = await store.CreateAsync();
 
-    public Task DisposeAsync() => CleanupAsync();
+    public Task DisposeAsync() => store.DropAsync();
 
-    private async Task<(int Code, string Out, string Err)> Rescind(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var a in args.Concat(storage))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int Code, string Out, string Err)> Rescind(params string[] args) => RescindProcess.RunAsync([.. args, .. storage]);
+
+    /// <summary>The database the process uses, for placing an order in-process (there is no CLI verb for it).</summary>
+    private string Spec => storage[0] == "--data" ? Path.Combine(storage[1], "rescind.db") : storage[1];
 
     [Fact]
     public async Task The_CA_and_the_clock_act_on_an_order_from_the_command_line()
@@ -49,7 +30,7 @@ public abstract class DigiCertCliTests : IAsyncLifetime
         var account = root.GetProperty("account").GetProperty("id").GetString()!;
         var key = root.GetProperty("credentials").EnumerateArray().Single(c => c.GetProperty("api").GetString() == "digicert");
         long orderId;
-        await using (var db = Database.Open(spec))
+        await using (var db = Database.Open(Spec))
         {
             var coordinator = new Coordinator(db, TimeProvider.System, NullLogger<Coordinator>.Instance);
             var ctx = new OperationContext(account, DigiCertStore.Api, Actor.Credential(key.GetProperty("id").GetString()!), "cli-test");
@@ -78,50 +59,7 @@ public abstract class DigiCertCliTests : IAsyncLifetime
 }
 
 [Trait("Category", "Sqlite")]
-public sealed class DigiCertCliTests_Sqlite : DigiCertCliTests
-{
-    private string? folder;
-
-    protected override Task<(string[] Args, string Spec)> StorageAsync()
-    {
-        folder = Directory.CreateTempSubdirectory("rescind-dc-cli-").FullName;
-        return Task.FromResult<(string[], string)>((["--data", folder], Path.Combine(folder, "rescind.db")));
-    }
-
-    protected override Task CleanupAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(folder!, recursive: true);
-        }
-        catch (IOException)
-        {
-            // a pooled handle may linger; the temp folder is cleaned by the OS
-        }
-        return Task.CompletedTask;
-    }
-}
+public sealed class DigiCertCliTests_Sqlite() : DigiCertCliTests(new SqliteProcessStorage());
 
 [Trait("Category", "Postgres")]
-public sealed class DigiCertCliTests_Postgres : DigiCertCliTests
-{
-    private readonly string database = "rescind_dccli_" + Guid.NewGuid().ToString("N")[..12];
-
-    protected override async Task<(string[] Args, string Spec)> StorageAsync()
-    {
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        var cs = new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString();
-        return (["--database", cs], cs);
-    }
-
-    protected override async Task CleanupAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-    }
-}
+public sealed class DigiCertCliTests_Postgres() : DigiCertCliTests(new PostgresProcessStorage());

@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Dapper;
-using Npgsql;
 using Rescind.Server.Tests.Infrastructure;
 
 namespace Rescind.Server.Tests.Webhooks;
@@ -13,17 +10,13 @@ namespace Rescind.Server.Tests.Webhooks;
 /// A real <c>rescind serve</c> process is killed with SIGKILL while deliveries are in flight, then restarted on the
 /// same database: every event still arrives (at least once), and every delivery ends delivered.
 /// </summary>
-public abstract class WebhookCrashTests : IAsyncLifetime
+public abstract class WebhookCrashTests(ProcessStorage store) : IAsyncLifetime
 {
     private string[] storage = [];
 
-    protected abstract Task<string[]> StorageArgsAsync();
+    public async Task InitializeAsync() => storage = await store.CreateAsync();
 
-    protected virtual Task CleanupAsync() => Task.CompletedTask;
-
-    public async Task InitializeAsync() => storage = await StorageArgsAsync();
-
-    public Task DisposeAsync() => CleanupAsync();
+    public Task DisposeAsync() => store.DropAsync();
 
     [Fact]
     public async Task Killing_the_server_mid_delivery_loses_nothing()
@@ -37,7 +30,7 @@ public abstract class WebhookCrashTests : IAsyncLifetime
         var added = await CliAsync("webhooks", "add", "--account", accountId, "--api", "numeral", "--url", receiver.BaseUrl + "/crash", "--json");
         Assert.True(added.Code == 0, added.Err);
 
-        var port = FreePort();
+        var port = RescindProcess.FreePort();
         var server = StartServer(port, operatorToken);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         try
@@ -93,23 +86,12 @@ public abstract class WebhookCrashTests : IAsyncLifetime
         }
     }
 
-    private Process StartServer(int port, string operatorToken)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var a in (string[])["serve", "--urls", $"http://127.0.0.1:{port}", .. storage,
-                     "--Rescind:OperatorToken=" + operatorToken, "--Rescind:Webhooks:Lease=00:00:02",
-                     "--Rescind:Webhooks:Concurrency=4", "--Rescind:Webhooks:BatchSize=4", "--Rescind:RateLimit:PermitsPerSecond=0"])
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
+    private Process StartServer(int port, string operatorToken) => RescindProcess.Start(
+    [
+        "serve", "--urls", $"http://127.0.0.1:{port}", .. storage,
+        "--Rescind:OperatorToken=" + operatorToken, "--Rescind:Webhooks:Lease=00:00:02",
+        "--Rescind:Webhooks:Concurrency=4", "--Rescind:Webhooks:BatchSize=4", "--Rescind:RateLimit:PermitsPerSecond=0",
+    ]);
 
     private static async Task WaitHealthyAsync(HttpClient http)
     {
@@ -132,64 +114,11 @@ public abstract class WebhookCrashTests : IAsyncLifetime
         throw new TimeoutException("rescind did not become healthy");
     }
 
-    private async Task<(int Code, string Out, string Err)> CliAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var a in args.Concat(storage))
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        return (p.ExitCode, await stdout, await stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
+    private Task<(int Code, string Out, string Err)> CliAsync(params string[] args) => RescindProcess.RunAsync([.. args, .. storage]);
 }
 
 [Trait("Category", "Sqlite")]
-public sealed class WebhookCrashTests_Sqlite : WebhookCrashTests
-{
-    private string? folder;
-
-    protected override Task<string[]> StorageArgsAsync()
-    {
-        folder = Directory.CreateTempSubdirectory("rescind-crash-").FullName;
-        return Task.FromResult<string[]>(["--data", folder]);
-    }
-
-    protected override Task CleanupAsync()
-    {
-        Directory.Delete(folder!, recursive: true);
-        return Task.CompletedTask;
-    }
-}
+public sealed class WebhookCrashTests_Sqlite() : WebhookCrashTests(new SqliteProcessStorage());
 
 [Trait("Category", "Postgres")]
-public sealed class WebhookCrashTests_Postgres : WebhookCrashTests
-{
-    private readonly string database = "rescind_crash_" + Guid.NewGuid().ToString("N")[..12];
-
-    protected override async Task<string[]> StorageArgsAsync()
-    {
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        return ["--database", new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString()];
-    }
-
-    protected override async Task CleanupAsync()
-    {
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-    }
-}
+public sealed class WebhookCrashTests_Postgres() : WebhookCrashTests(new PostgresProcessStorage());
