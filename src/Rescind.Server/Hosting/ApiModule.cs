@@ -22,5 +22,6 @@ public static class ApiModules
     public static IReadOnlyList<ApiModule> All { get; } =
     [
         Numeral.NumeralModule.Module,
+        CrissCross.CrissCrossModule.Module,
     ];
 }
