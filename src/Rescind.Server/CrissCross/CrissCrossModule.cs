@@ -36,7 +36,9 @@ public static class CrissCrossModule
 
     public static void AddServices(IServiceCollection services)
     {
-        services.AddOptions<CrissCrossOptions>().BindConfiguration("Rescind:CrissCross");
+        // The web host registers IConfiguration; the CLI's offline verbs do not (they run on the defaults).
+        services.AddOptions<CrissCrossOptions>().Configure<IServiceProvider>((o, sp) =>
+            sp.GetService<IConfiguration>()?.GetSection("Rescind:CrissCross").Bind(o));
         services.AddSingleton<IJob, CrissCrossProviderTimeoutJob>();
         services.AddSingleton<IJob, CrissCrossSessionExpiryJob>();
     }
