@@ -321,6 +321,16 @@ public abstract class CrissCrossApiTests(RescindServer server)
         Assert.False(string.IsNullOrEmpty(missing.Header("X-Request-Id")));
         (await m.GetSessionAsync("not-a-uuid")).IsCollectError(404, "SESSION_NOT_FOUND");
     }
+
+    [Fact]
+    public async Task A_body_over_64_KiB_is_413_PAYLOAD_TOO_LARGE_in_the_Collect_envelope()
+    {
+        var m = await CrissCrossMerchant.CreateAsync(server);
+        var body = JsonSerializer.Serialize(new { merchantReference = "big", amount = 1, currency = "KES", payerDetails = new { note = new string('x', 70_000) } });
+
+        (await m.SendAsync(HttpMethod.Post, "/v1/checkout/session", body)).IsCollectError(413, "PAYLOAD_TOO_LARGE");
+        Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM crisscross_sessions WHERE merchant_reference = 'big'"));
+    }
 }
 
 [Trait("Category", "Sqlite")]
