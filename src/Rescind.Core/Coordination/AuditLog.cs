@@ -9,7 +9,7 @@ public sealed record AuditEntry(
 
 public sealed record OutboxEvent(
     long Id, string EventId, string? AccountId, string Api, string EventType, string ResourceType, string ResourceId,
-    string Payload, long CreatedAt, long? DeliveredAt);
+    string Payload, long CreatedAt, long? DispatchedAt);
 
 public sealed record AuditQuery(string? AccountId = null, string? ResourceId = null, string? Api = null, string? Action = null, long? AfterId = null, int Limit = 100);
 
@@ -41,10 +41,8 @@ public static class AuditLog
     {
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<EventRow>(
-            """
-            SELECT id AS Id, event_id AS EventId, account_id AS AccountId, api AS Api, event_type AS EventType,
-                   resource_type AS ResourceType, resource_id AS ResourceId, payload AS Payload,
-                   created_at AS CreatedAt, delivered_at AS DeliveredAt
+            $"""
+            SELECT {EventColumns}
             FROM outbox
             WHERE (@accountId IS NULL OR account_id = @accountId)
               AND (@resourceId IS NULL OR resource_id = @resourceId)
@@ -53,8 +51,21 @@ public static class AuditLog
             """,
             new { accountId, resourceId, afterId, limit });
         return rows.Select(r => new OutboxEvent(r.Id, r.EventId, r.AccountId, r.Api, r.EventType, r.ResourceType, r.ResourceId,
-            r.Payload, r.CreatedAt, r.DeliveredAt)).ToList();
+            r.Payload, r.CreatedAt, r.DispatchedAt)).ToList();
     }
+
+    /// <summary>Outbox events by row id, on an open connection.</summary>
+    public static async Task<IEnumerable<OutboxEvent>> EventsByIdsAsync(System.Data.Common.DbConnection connection, DatabaseKind kind, long[] ids) =>
+        (await connection.QueryAsync<EventRow>(
+            $"SELECT {EventColumns} FROM outbox WHERE " + (kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids"), new { ids }))
+        .Select(r => new OutboxEvent(r.Id, r.EventId, r.AccountId, r.Api, r.EventType, r.ResourceType, r.ResourceId, r.Payload, r.CreatedAt, r.DispatchedAt));
+
+    private const string EventColumns =
+        """
+        id AS Id, event_id AS EventId, account_id AS AccountId, api AS Api, event_type AS EventType,
+        resource_type AS ResourceType, resource_id AS ResourceId, payload AS Payload,
+        created_at AS CreatedAt, dispatched_at AS DispatchedAt
+        """;
 
     private sealed class AuditRow
     {
@@ -107,6 +118,6 @@ public static class AuditLog
 
         public long CreatedAt { get; set; }
 
-        public long? DeliveredAt { get; set; }
+        public long? DispatchedAt { get; set; }
     }
 }

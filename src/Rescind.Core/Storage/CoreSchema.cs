@@ -53,9 +53,9 @@ public sealed class CoreSchema : Migration
             .WithColumn("resource_id").AsString(80).NotNullable()
             .WithColumn("payload").AsString(int.MaxValue).NotNullable()
             .WithColumn("created_at").AsInt64().NotNullable()
-            .WithColumn("delivered_at").AsInt64().Nullable();
+            .WithColumn("dispatched_at").AsInt64().Nullable();
         Create.Index("ix_outbox_resource").OnTable("outbox").OnColumn("resource_id");
-        Create.Index("ix_outbox_pending").OnTable("outbox").OnColumn("delivered_at").Ascending().OnColumn("id").Ascending();
+        Create.Index("ix_outbox_undispatched").OnTable("outbox").OnColumn("dispatched_at").Ascending().OnColumn("id").Ascending();
 
         Create.Table("idempotency")
             .WithColumn("id").AsInt64().PrimaryKey().Identity()

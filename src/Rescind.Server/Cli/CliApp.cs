@@ -31,6 +31,10 @@ public static class CliApp
           simulate   numeral outstanding --customer ID                     a customer's outstanding queue
           jobs       run                                                   run every background job once
           audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
+          verify     [--json]                                              check every invariant; exit 1 on a violation
+          webhooks   add --account ID --api API --url URL [--timeout-ms N] [--json] | list [--account ID]
+                     deliveries [--endpoint ID] [--status pending|delivered|dead] | attempts --delivery N
+                     redeliver --delivery N | disable --endpoint ID
 
         Every verb takes --data DIR (default ./data, SQLite) or --database CS (PostgreSQL "Host=…" or postgres://…),
         and --help. The environment variable Rescind__Database works too.
@@ -61,6 +65,8 @@ public static class CliApp
                 "simulate" => await SimulateAsync(rest),
                 "jobs" => await JobsAsync(rest),
                 "audit" => await AuditAsync(rest),
+                "webhooks" => await WebhooksAsync(rest),
+                "verify" => await VerifyAsync(rest),
                 _ => throw new UsageException($"unknown verb '{args[0]}'"),
             };
         }
@@ -336,6 +342,126 @@ public static class CliApp
             ? Json(rows)
             : string.Join('\n', rows.Select(r => $"{Time.Iso(r.At)}  {r.Api,-8} {r.ResourceId}  {r.Action,-10} {r.FromState ?? "-"} → {r.ToState ?? "-"}  by {r.ActorKind} {r.ActorId}")));
         return 0;
+    }
+
+    private static async Task<int> VerifyAsync(string[] args)
+    {
+        var a = Parse(args, "Usage: rescind verify [--json]\n  Checks the whole database against every invariant; exit code 1 when any is violated.", [], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        NoPositional(a);
+        await using var services = await OpenAsync(a);
+        var result = await services.GetRequiredService<Verifier>().VerifyAsync(CancellationToken.None);
+        if (a.Has("json"))
+        {
+            Console.WriteLine(Json(new { ok = result.Ok, invariants = result.Results.Select(r => new { name = r.Invariant, violations = r.Violations }) }));
+        }
+        else
+        {
+            foreach (var (name, violations) in result.Results)
+            {
+                Console.WriteLine($"{(violations.Count == 0 ? "ok  " : "FAIL")}  {name}");
+                foreach (var v in violations)
+                {
+                    Console.WriteLine($"        {v}");
+                }
+            }
+        }
+        return result.Ok ? 0 : 1;
+    }
+
+    private static async Task<int> WebhooksAsync(string[] args)
+    {
+        const string usage = """
+            Usage: rescind webhooks add --account ID --api API --url URL [--timeout-ms N] [--json]
+                   rescind webhooks list [--account ID]
+                   rescind webhooks deliveries [--endpoint ID] [--status pending|delivered|dead] [--limit N]
+                   rescind webhooks attempts --delivery N
+                   rescind webhooks redeliver --delivery N
+                   rescind webhooks disable --endpoint ID
+            """;
+        var a = Parse(args, usage, ["account", "api", "url", "timeout-ms", "endpoint", "status", "limit", "delivery"], ["json"]);
+        if (a.Help)
+        {
+            return 0;
+        }
+        var sub = Sub(a, "add", "list", "deliveries", "attempts", "redeliver", "disable");
+        int? Int(string name, int min, int max) =>
+            a.Get(name) is not { } v ? null
+            : int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
+            : throw new UsageException($"--{name} must be a number from {min} to {max}");
+        long Delivery() => long.TryParse(a.Require("delivery"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d)
+            ? d : throw new UsageException("--delivery must be a delivery id (a number)");
+        var status = a.Get("status");
+        if (status is not (null or "pending" or "delivered" or "dead"))
+        {
+            throw new UsageException("--status must be pending, delivered or dead");
+        }
+        var timeout = Int("timeout-ms", 100, 60_000);
+        var limit = Int("limit", 1, 10_000) ?? 100;
+        var delivery = sub is "attempts" or "redeliver" ? Delivery() : 0;
+        await using var services = await OpenAsync(a);
+        var store = services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>();
+        var ct = CancellationToken.None;
+        switch (sub)
+        {
+            case "add":
+                var (account, api, url) = (a.Require("account"), a.Require("api"), a.Require("url"));
+                if (await services.GetRequiredService<AccountStore>().FindAccountAsync(account, ct) is null)
+                {
+                    await Console.Error.WriteLineAsync("rescind: no such account");
+                    return 1;
+                }
+                var (endpoint, refusal) = await store.CreateEndpointAsync(account, api, url, timeout, Actor.Operator(null), ct);
+                if (endpoint is null)
+                {
+                    throw new UsageException(refusal switch
+                    {
+                        Rescind.Core.Webhooks.WebhookStore.Refusal.UnknownApi => $"--api must be one of: {string.Join(", ", services.GetRequiredService<Rescind.Core.Webhooks.WebhookShapes>().Apis)}",
+                        _ => "--url must be an absolute http or https URL",
+                    });
+                }
+                Console.WriteLine(a.Has("json")
+                    ? Json(new { id = endpoint.Id, account_id = endpoint.AccountId, api = endpoint.Api, url = endpoint.Url, timeout_ms = endpoint.TimeoutMs, secret = endpoint.Secret })
+                    : $"{endpoint.Id}  signing secret {endpoint.Secret} (shown once)");
+                return 0;
+            case "list":
+                foreach (var e in await store.EndpointsAsync(a.Get("account"), ct))
+                {
+                    Console.WriteLine($"{e.Id}  {e.AccountId}  {e.Api,-10} {(e.DisabledAt is null ? "enabled " : "disabled")}  {e.Url}");
+                }
+                return 0;
+            case "deliveries":
+                foreach (var d in await store.DeliveriesAsync(a.Get("endpoint"), null, status, a.Get("account"), null, limit, ct))
+                {
+                    Console.WriteLine($"{d.Id,8}  {d.Status,-9} attempts {d.Attempts,2}  {d.EventId}  → {d.EndpointId}  {d.LastStatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} {d.LastError}");
+                }
+                return 0;
+            case "attempts":
+                foreach (var x in await store.AttemptsAsync(delivery, ct))
+                {
+                    Console.WriteLine($"#{x.Attempt}  {Time.Iso(x.StartedAt)}  {x.DurationMs} ms  {x.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}  {x.Error ?? x.ResponseExcerpt}");
+                }
+                return 0;
+            case "redeliver":
+                if (!await store.RedeliverAsync(delivery, Actor.Operator(null), ct))
+                {
+                    await Console.Error.WriteLineAsync("rescind: no such delivery");
+                    return 1;
+                }
+                Console.WriteLine("Queued again, due now.");
+                return 0;
+            default:
+                if (!await store.DisableEndpointAsync(a.Require("endpoint"), Actor.Operator(null), ct))
+                {
+                    await Console.Error.WriteLineAsync("rescind: no such enabled endpoint");
+                    return 1;
+                }
+                Console.WriteLine("Disabled.");
+                return 0;
+        }
     }
 
     // ---- demo --------------------------------------------------------------------------------------------

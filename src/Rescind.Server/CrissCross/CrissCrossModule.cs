@@ -41,5 +41,10 @@ public static class CrissCrossModule
             sp.GetService<IConfiguration>()?.GetSection("Rescind:CrissCross").Bind(o));
         services.AddSingleton<IJob, CrissCrossProviderTimeoutJob>();
         services.AddSingleton<IJob, CrissCrossSessionExpiryJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, CrissCrossWebhookShape>();
+        foreach (var invariant in CrissCrossInvariants.All)
+        {
+            services.AddSingleton(invariant);
+        }
     }
 }

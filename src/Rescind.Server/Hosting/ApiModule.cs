@@ -23,5 +23,6 @@ public static class ApiModules
     [
         Numeral.NumeralModule.Module,
         CrissCross.CrissCrossModule.Module,
+        GoCardless.GoCardlessModule.Module,
     ];
 }

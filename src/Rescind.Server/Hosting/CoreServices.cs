@@ -2,6 +2,7 @@ using Rescind.Core.Accounts;
 using Rescind.Core.Coordination;
 using Rescind.Core.Jobs;
 using Rescind.Core.Storage;
+using Rescind.Core.Webhooks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Rescind.Server.Hosting;
@@ -29,6 +30,19 @@ public static class CoreServices
         services.AddSingleton<AccountStore>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<IJob, IdempotencyPurgeJob>();
+        services.AddOptions<WebhookOptions>().Bind(configuration.GetSection("Rescind:Webhooks"));
+        services.AddSingleton<WebhookShapes>();
+        services.AddSingleton<Verifier>();
+        services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookDispatcher>();
+        services.AddSingleton<IJob>(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                ConnectTimeout = TimeSpan.FromSeconds(10),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            });
 
         var kinds = new CredentialKinds();
         foreach (var module in ApiModules.All)

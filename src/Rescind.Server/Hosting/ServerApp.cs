@@ -16,6 +16,7 @@ public static class ServerApp
         builder.Services.AddRescindCore(builder.Configuration);
         builder.Services.AddHostedService<StartupTasks>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobRunner>());
+        builder.Services.AddHostedService<Rescind.Core.Webhooks.WebhookPump>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 
         var limits = builder.Configuration.GetSection("Rescind:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions();

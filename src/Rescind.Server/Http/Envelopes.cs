@@ -11,6 +11,9 @@ public interface IErrorEnvelope
 {
     StoredResponse Error(int status, string code, string message);
 
+    /// <summary>The same, for envelopes that carry the request's id in their body (GoCardless).</summary>
+    StoredResponse Error(int status, string code, string message, string? requestId) => Error(status, code, message);
+
     /// <summary>The API's own code for the shared failure kinds.</summary>
     string CodeFor(SharedFailure failure);
 }
@@ -96,6 +99,7 @@ public static class StoredResponseResults
     {
         var envelope = http.RequestServices.GetRequiredService<EnvelopeRegistry>().For(http.Request.Path);
         var contentType = envelope is ProblemEnvelope ? "application/problem+json" : "application/json";
-        return envelope.Error(status, envelope.CodeFor(failure), message).WriteAsync(http, contentType);
+        var requestId = http.Items.TryGetValue(RequestIds.Header, out var id) ? id as string : null;
+        return envelope.Error(status, envelope.CodeFor(failure), message, requestId).WriteAsync(http, contentType);
     }
 }

@@ -35,5 +35,10 @@ public static class NumeralModule
     {
         services.AddSingleton<IJob, NumeralExpiryJob>();
         services.AddSingleton<IJob, NumeralReminderJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, NumeralWebhookShape>();
+        foreach (var invariant in NumeralInvariants.All)
+        {
+            services.AddSingleton(invariant);
+        }
     }
 }

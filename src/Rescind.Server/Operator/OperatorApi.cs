@@ -6,6 +6,7 @@ using Rescind.Core.Jobs;
 using Rescind.Core.Mail;
 using Rescind.Core.Storage;
 using Rescind.Server.Http;
+using Rescind.Server.Webhooks;
 
 namespace Rescind.Server.Operator;
 
@@ -21,6 +22,8 @@ namespace Rescind.Server.Operator;
 /// GET    /operator/events                            outbox events (account_id, resource_id, after, limit)
 /// GET    /operator/mail                              the mail sink (account_id, resource_id, limit)
 /// POST   /operator/jobs/run                          run every background job once, now
+/// GET    /operator/verify                            check every invariant of the database (as `rescind verify`)
+/// …      /operator/webhook-endpoints, /operator/webhook-deliveries   see WebhooksOperatorApi
 /// …      /operator/{api}/…                           each API's simulation of its outside world (ApiModule.MapSimulation)
 /// </code>
 /// </summary>
@@ -40,6 +43,8 @@ public static class OperatorApi
         op.MapGet("/events", EventsAsync);
         op.MapGet("/mail", MailAsync);
         op.MapPost("/jobs/run", RunJobsAsync);
+        op.MapGet("/verify", VerifyAsync);
+        op.MapWebhooks();
         foreach (var module in Hosting.ApiModules.All)
         {
             module.MapSimulation(op.MapGroup("/" + module.Name));
@@ -188,7 +193,7 @@ public static class OperatorApi
                 resource_id = e.ResourceId,
                 payload = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement,
                 created_at = Time.Iso(e.CreatedAt),
-                delivered_at = Time.Iso(e.DeliveredAt),
+                dispatched_at = Time.Iso(e.DispatchedAt),
             }),
         });
     }
@@ -205,6 +210,12 @@ public static class OperatorApi
         {
             mail = mail.Select(m => new { id = m.Id, account_id = m.AccountId, to = m.To, subject = m.Subject, body = m.Body, resource_id = m.ResourceId, created_at = Time.Iso(m.CreatedAt) }),
         });
+    }
+
+    private static async Task<IResult> VerifyAsync(Verifier verifier, CancellationToken ct)
+    {
+        var result = await verifier.VerifyAsync(ct);
+        return Results.Ok(new { ok = result.Ok, invariants = result.Results.Select(r => new { name = r.Invariant, violations = r.Violations }) });
     }
 
     private static async Task<IResult> RunJobsAsync(JobRunner jobs, CancellationToken ct) =>

@@ -1,41 +1,22 @@
-using System.Diagnostics;
 using System.Text.Json;
-using Npgsql;
-using Dapper;
 using Rescind.Server.Tests.Infrastructure;
 
 namespace Rescind.Server.Tests.Cli;
 
 /// <summary>The <c>rescind</c> executable itself, run as a process against a database of its own.</summary>
-public abstract class CliTests : IAsyncLifetime
+public abstract class CliTests(ProcessStorage store) : IAsyncLifetime
 {
-    protected abstract Task<string[]> StorageArgsAsync();
-
-    protected virtual Task CleanupAsync() => Task.CompletedTask;
-
     private string[] storage = [];
 
-    public async Task InitializeAsync() => storage = await StorageArgsAsync();
+    public async Task InitializeAsync() => storage = await store.CreateAsync();
 
-    public Task DisposeAsync() => CleanupAsync();
+    public Task DisposeAsync() => store.DropAsync();
 
-    protected static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(typeof(Program).Assembly.Location);
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout, await stderr);
-    }
+    protected static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RescindProcess.RunAsync(args);
 
-    private Task<(int Code, string Out, string Err)> Rescind(params string[] args) => RunAsync([.. args, .. storage]);
+    private Task<(int Code, string Out, string Err)> Rescind(params string[] args) => RescindProcess.RunAsync([.. args, .. storage]);
+
+    private Task CorruptAsync(string sql) => store.ExecuteAsync(sql);
 
     [Fact]
     public async Task Demo_json_prints_the_account_and_every_credential_as_one_object()
@@ -83,6 +64,24 @@ public abstract class CliTests : IAsyncLifetime
         Assert.Equal(0, (await Rescind("migrate")).Code);
     }
 
+    [Fact]
+    public async Task Verify_passes_on_a_healthy_database_and_exits_1_naming_each_violation()
+    {
+        var demo = JsonDocument.Parse((await Rescind("demo", "--json")).Out).RootElement;
+        var request = demo.GetProperty("numeral").GetProperty("certificate_request_id").GetString()!;
+        var healthy = await Rescind("verify");
+        Assert.True(healthy.Code == 0, healthy.Out + healthy.Err);
+
+        // Corrupt the database behind Rescind's back: a state change with no audit row or event.
+        await CorruptAsync("UPDATE numeral_requests SET status = 'canceled' WHERE id = '" + request + "'");
+        var broken = await Rescind("verify");
+
+        Assert.Equal(1, broken.Code);
+        Assert.Contains("FAIL  numeral: each request's state is its last audited state", broken.Out, StringComparison.Ordinal);
+        Assert.Contains(request, broken.Out, StringComparison.Ordinal);
+        Assert.Contains("reminders only for pending requests", broken.Out, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("accounts")]
@@ -117,40 +116,7 @@ public abstract class CliTests : IAsyncLifetime
 }
 
 [Trait("Category", "Sqlite")]
-public sealed class CliTests_Sqlite : CliTests
-{
-    private string? folder;
-
-    protected override Task<string[]> StorageArgsAsync()
-    {
-        folder = Directory.CreateTempSubdirectory("rescind-cli-").FullName;
-        return Task.FromResult<string[]>(["--data", folder]);
-    }
-
-    protected override Task CleanupAsync()
-    {
-        Directory.Delete(folder!, recursive: true);
-        return Task.CompletedTask;
-    }
-}
+public sealed class CliTests_Sqlite() : CliTests(new SqliteProcessStorage());
 
 [Trait("Category", "Postgres")]
-public sealed class CliTests_Postgres : CliTests
-{
-    private readonly string database = "rescind_cli_" + Guid.NewGuid().ToString("N")[..12];
-
-    protected override async Task<string[]> StorageArgsAsync()
-    {
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        return ["--database", new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString()];
-    }
-
-    protected override async Task CleanupAsync()
-    {
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
-        await admin.OpenAsync();
-        await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-    }
-}
+public sealed class CliTests_Postgres() : CliTests(new PostgresProcessStorage());

@@ -6,8 +6,13 @@ using Rescind.Server.Tests.Infrastructure;
 namespace Rescind.Server.Tests.CrissCross;
 
 /// <summary>Tokens, sessions, payments, refunds, idempotency keys, timestamps and the envelope, over HTTP.</summary>
-public abstract class CrissCrossApiTests(RescindServer server)
+public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>After every test, every invariant of the database holds (<c>rescind verify</c>).</summary>
+    public Task DisposeAsync() => Audit.AssertVerifiedAsync(server);
+
     [Fact]
     public async Task The_token_endpoint_accepts_json_form_basic_and_the_merchantId_spelling()
     {

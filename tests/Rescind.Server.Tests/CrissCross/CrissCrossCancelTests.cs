@@ -4,8 +4,13 @@ using Rescind.Server.Tests.Infrastructure;
 namespace Rescind.Server.Tests.CrissCross;
 
 /// <summary>Every outcome of POST /v1/checkout/session/cancel, on each database.</summary>
-public abstract class CrissCrossCancelTests(RescindServer server)
+public abstract class CrissCrossCancelTests(RescindServer server) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>After every test, every invariant of the database holds (<c>rescind verify</c>).</summary>
+    public Task DisposeAsync() => Audit.AssertVerifiedAsync(server);
+
     private static IReadOnlyList<string> Ids(Answer a, string name) => CrissCrossMerchant.Ids(a.Json.GetProperty(name));
 
     [Fact]

@@ -3,8 +3,13 @@ using Rescind.Server.Tests.Infrastructure;
 namespace Rescind.Server.Tests.CrissCross;
 
 /// <summary>The providers' and the sessions' clocks, driven by the fake clock and the operator's job run.</summary>
-public abstract class CrissCrossClockTests(RescindServer server)
+public abstract class CrissCrossClockTests(RescindServer server) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>After every test, every invariant of the database holds (<c>rescind verify</c>).</summary>
+    public Task DisposeAsync() => Audit.AssertVerifiedAsync(server);
+
     [Fact]
     public async Task Deferred_cancel_end_to_end_mobile_money_in_flight_then_cancel_then_the_prompt_times_out_and_the_session_is_CANCELLED()
     {

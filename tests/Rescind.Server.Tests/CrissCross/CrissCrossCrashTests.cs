@@ -3,8 +3,13 @@ using Rescind.Server.Tests.Infrastructure;
 namespace Rescind.Server.Tests.CrissCross;
 
 /// <summary>A cancel that dies half-way leaves nothing behind: session, transactions, audit, outbox and key together.</summary>
-public abstract class CrissCrossCrashTests(RescindServer server)
+public abstract class CrissCrossCrashTests(RescindServer server) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>After every test, every invariant of the database holds (<c>rescind verify</c>).</summary>
+    public Task DisposeAsync() => Audit.AssertVerifiedAsync(server);
+
     private FaultSwitch Faults => ((IFaultyServer)server).Faults;
 
     private async Task<Answer> WithFaultAsync(string checkpoint, Func<Task<Answer>> call)

@@ -6,8 +6,13 @@ namespace Rescind.Server.Tests.CrissCross;
 /// Concurrency: whatever the interleaving, exactly one story wins, and the session, its transactions, the audit
 /// rows and the outbox events all tell that story.
 /// </summary>
-public abstract class CrissCrossRaceTests(RescindServer server)
+public abstract class CrissCrossRaceTests(RescindServer server) : IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>After every test, every invariant of the database holds (<c>rescind verify</c>).</summary>
+    public Task DisposeAsync() => Audit.AssertVerifiedAsync(server);
+
     private static List<string?> Types(IReadOnlyList<System.Text.Json.JsonElement> events) =>
         events.Select(e => e.GetProperty("type").GetString()).ToList();
 

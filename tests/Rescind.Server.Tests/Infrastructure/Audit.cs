@@ -19,6 +19,13 @@ public static class Audit
         return a.Json.GetProperty("events").EnumerateArray().ToList();
     }
 
+    /// <summary>The whole database satisfies every invariant (<c>rescind verify</c>).</summary>
+    public static async Task AssertVerifiedAsync(RescindServer server)
+    {
+        var a = await Tenant.Operator(server, HttpMethod.Get, "/operator/verify");
+        Assert.True(a.Code == 200 && a.Json.GetProperty("ok").GetBoolean(), a.Body);
+    }
+
     public static async Task<int> ActionCountAsync(RescindServer server, string resourceId, string action) =>
         (await RowsAsync(server, resourceId)).Count(r => r.GetProperty("action").GetString() == action);
 

@@ -158,8 +158,11 @@ public class PostgresServer : RescindServer
             await admin.OpenAsync();
             await admin.ExecuteAsync($"CREATE DATABASE {database}");
         }
-        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, MaxPoolSize = 60 }.ToString();
+        return Adjust(new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = database, MaxPoolSize = 60 }).ToString();
     }
+
+    /// <summary>A subclass's last word on the connection string (e.g. routing it through a proxy).</summary>
+    protected virtual NpgsqlConnectionStringBuilder Adjust(NpgsqlConnectionStringBuilder b) => b;
 
     protected override async Task DropDatabaseAsync()
     {

@@ -32,6 +32,7 @@ public abstract class NumeralCrashTests(RescindServer server)
 
         Assert.Equal("canceled", (await t.CancelAsync(id)).Str("status")); // and the retry applies it once
         Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -54,6 +55,7 @@ public abstract class NumeralCrashTests(RescindServer server)
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId", new { t.AccountId }));
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM numeral_reminders WHERE account_id = @AccountId", new { t.AccountId }));
         Assert.Equal(201, (await t.Numeral(HttpMethod.Post, "/tax/certificate-requests", body, key)).Code);
+        await Audit.AssertVerifiedAsync(server);
     }
 }
 

@@ -21,6 +21,7 @@ public abstract class NumeralRaceTests(RescindServer server)
         Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
         Assert.Equal(1, await Audit.EventCountAsync(server, id, "tax.certificate_request.canceled"));
         Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM numeral_requests WHERE id = @id AND status = 'canceled' AND version = 2", new { id }));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -78,6 +79,7 @@ public abstract class NumeralRaceTests(RescindServer server)
             "SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId AND status = 'canceled'", new { t.AccountId }));
         Assert.Equal(200 - cancelWins, await server.CountAsync(
             "SELECT COUNT(*) FROM numeral_requests WHERE account_id = @AccountId AND status = 'fulfilled' AND certificate_id IS NOT NULL", new { t.AccountId }));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
@@ -100,6 +102,7 @@ public abstract class NumeralRaceTests(RescindServer server)
             Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
             Assert.Equal(1, await Audit.EventCountAsync(server, id, "tax.certificate_request.canceled"));
         }
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]

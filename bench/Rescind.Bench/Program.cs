@@ -1,0 +1,3 @@
+using Rescind.Bench;
+
+return await WebhookBench.RunAsync(args);

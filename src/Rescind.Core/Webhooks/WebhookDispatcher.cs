@@ -1,0 +1,337 @@
+using System.Diagnostics;
+using System.Text;
+using Dapper;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Rescind.Core.Coordination;
+using Rescind.Core.Jobs;
+using Rescind.Core.Storage;
+
+namespace Rescind.Core.Webhooks;
+
+public sealed class WebhookOptions
+{
+    /// <summary>How long an event keeps being retried before its delivery is dead-lettered.</summary>
+    public TimeSpan Horizon { get; set; } = TimeSpan.FromDays(3);
+
+    /// <summary>Attempts in flight at once on one node; a slow receiver holds one slot, not the queue.</summary>
+    public int Concurrency { get; set; } = 16;
+
+    /// <summary>Deliveries claimed per round: memory stays bounded whatever the backlog.</summary>
+    public int BatchSize { get; set; } = 64;
+
+    public int DefaultTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>How long a claim is held; a node that dies mid-attempt loses it after this, and another retries.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan IdleDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>
+/// At-least-once delivery from the outbox. Fan-out turns each new outbox event into one delivery per enabled
+/// endpoint of its account and API; the delivery loop claims due deliveries under a lease (<c>FOR UPDATE SKIP
+/// LOCKED</c> on PostgreSQL, the single writer on SQLite), so two nodes never run one attempt at the same time,
+/// sends them in parallel with per-endpoint timeouts, logs every attempt, and retries with jittered backoff until
+/// the horizon, then dead-letters.
+/// </summary>
+public sealed class WebhookDispatcher(
+    Database db, WebhookShapes shapes, IHttpClientFactory httpFactory, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> log)
+    : IJob
+{
+    public const string HttpClientName = "rescind-webhooks";
+
+    public string Name => "webhooks";
+
+    private WebhookOptions Options => options.Value;
+
+    private long Now => Time.ToUnixMs(clock.GetUtcNow());
+
+    /// <summary>Fans out every new event, then delivers everything due now, a bounded batch at a time.</summary>
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        await FanOutAsync(ct);
+        var attempted = 0;
+        while (true)
+        {
+            var claimed = await ClaimAsync(ct);
+            var outcomes = new Outcome[claimed.Count];
+            var (events, endpoints) = await LoadAsync(claimed, ct);
+            await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
+                async (i, c) => outcomes[i] = await AttemptAsync(claimed[i], events.GetValueOrDefault(claimed[i].OutboxId), endpoints.GetValueOrDefault(claimed[i].EndpointId), c));
+            // One commit for the whole batch: a crash before it only means these are retried when their lease ends.
+            await FinishAsync(outcomes, ct);
+            attempted += claimed.Count;
+            if (claimed.Count < Options.BatchSize)
+            {
+                return attempted;
+            }
+        }
+    }
+
+    public async Task<int> FanOutAsync(CancellationToken ct)
+    {
+        var total = 0;
+        while (true)
+        {
+            var (connection, tx) = await db.BeginWriteAsync(ct);
+            await using (connection)
+            await using (tx)
+            {
+                var events = (await connection.QueryAsync<PendingEvent>(
+                    "SELECT id AS Id, event_id AS EventId, account_id AS AccountId, api AS Api FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT 500"
+                    + db.ForUpdateSkipLocked, transaction: tx)).ToList();
+                if (events.Count == 0)
+                {
+                    await tx.CommitAsync(ct);
+                    return total;
+                }
+                var now = Now;
+                var ids = events.Select(e => e.Id).ToArray();
+                // One set-based statement: every event of the batch times every enabled endpoint of its account and API.
+                await connection.ExecuteAsync(
+                    $"""
+                    INSERT INTO webhook_deliveries (outbox_id, event_id, endpoint_id, account_id, status, attempts, next_attempt_at, created_at)
+                    SELECT o.id, o.event_id, w.id, o.account_id, 'pending', 0, @now, @now
+                    FROM outbox o JOIN webhook_endpoints w ON w.account_id = o.account_id AND w.api = o.api AND w.disabled_at IS NULL
+                    WHERE o.{(db.Kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids")}
+                    ON CONFLICT (outbox_id, endpoint_id) DO NOTHING
+                    """,
+                    new { now, ids }, tx);
+                await connection.ExecuteAsync(
+                    db.Kind == DatabaseKind.Postgres
+                        ? "UPDATE outbox SET dispatched_at = @now WHERE id = ANY(@ids)"
+                        : "UPDATE outbox SET dispatched_at = @now WHERE id IN @ids",
+                    new { now, ids }, tx);
+                await tx.CommitAsync(ct);
+                total += events.Count;
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(CancellationToken ct)
+    {
+        var now = Now;
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<ClaimedDelivery>(
+            $"""
+            UPDATE webhook_deliveries SET locked_until = @lease, attempts = attempts + 1
+            WHERE id IN (SELECT id FROM webhook_deliveries
+                         WHERE status = 'pending' AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until <= @now)
+                         ORDER BY next_attempt_at, id LIMIT @n{db.ForUpdateSkipLocked})
+            RETURNING id AS Id, outbox_id AS OutboxId, endpoint_id AS EndpointId, attempts AS Attempts, created_at AS CreatedAt
+            """,
+            new { now, lease = now + (long)Options.Lease.TotalMilliseconds, n = Options.BatchSize })).ToList();
+    }
+
+    private sealed record Outcome(ClaimedDelivery Delivery, int? StatusCode, string? Error, string? Excerpt, int ElapsedMs, bool Dead, long FinishedAt);
+
+    /// <summary>The events and (enabled) endpoints of a claimed batch, in two queries.</summary>
+    private async Task<(Dictionary<long, OutboxEvent> Events, Dictionary<string, WebhookEndpoint> Endpoints)> LoadAsync(
+        IReadOnlyList<ClaimedDelivery> claimed, CancellationToken ct)
+    {
+        if (claimed.Count == 0)
+        {
+            return ([], []);
+        }
+        await using var connection = await db.OpenAsync(ct);
+        var events = (await AuditLog.EventsByIdsAsync(connection, db.Kind, claimed.Select(d => d.OutboxId).Distinct().ToArray()))
+            .ToDictionary(e => e.Id);
+        var endpoints = (await WebhookStore.ActiveEndpointsAsync(connection, db.Kind, claimed.Select(d => d.EndpointId).Distinct().ToArray()))
+            .ToDictionary(e => e.Id, StringComparer.Ordinal);
+        return (events, endpoints);
+    }
+
+    private async Task<Outcome> AttemptAsync(ClaimedDelivery d, OutboxEvent? e, WebhookEndpoint? endpoint, CancellationToken ct)
+    {
+        var shape = endpoint is null ? null : shapes.For(endpoint.Api);
+        if (endpoint is null || e is null || shape is null)
+        {
+            return new Outcome(d, null, endpoint is null ? "endpoint disabled" : "no webhook shape for this API", null, 0, Dead: true, Now);
+        }
+        var request = shape.Build(e, endpoint, clock.GetUtcNow());
+        var started = Stopwatch.GetTimestamp();
+        int? status = null;
+        string? error = null;
+        string? excerpt = null;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(endpoint.TimeoutMs);
+        try
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
+            {
+                Content = new StringContent(request.Body, Encoding.UTF8, request.ContentType),
+            };
+            foreach (var (name, value) in request.Headers)
+            {
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
+            using var response = await httpFactory.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            status = (int)response.StatusCode;
+            excerpt = await ReadExcerptAsync(response, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            error = $"timed out after {endpoint.TimeoutMs} ms";
+        }
+        catch (HttpRequestException x)
+        {
+            error = x.HttpRequestError + ": " + x.Message;
+        }
+        var elapsed = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var ok = status is >= 200 and < 300;
+        var dead = !ok && Now - d.CreatedAt >= (long)Options.Horizon.TotalMilliseconds;
+        if (!ok)
+        {
+            log.LogInformation("Webhook delivery {Delivery} attempt {Attempt} failed: {Error}{Dead}", d.Id, d.Attempts, error ?? $"HTTP {status}", dead ? " (dead-lettered)" : "");
+        }
+        return new Outcome(d, status, error ?? (ok ? null : $"HTTP {status}"), excerpt, elapsed, dead, Now);
+    }
+
+    private static async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var buffer = new char[500];
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct));
+        var n = await reader.ReadBlockAsync(buffer.AsMemory(), ct);
+        return n == 0 ? null : new string(buffer, 0, n);
+    }
+
+    /// <summary>Logs the attempts and settles the deliveries, each only if our claim still holds (a node whose
+    /// lease ran out does not overwrite the node that took over).</summary>
+    private async Task FinishAsync(IReadOnlyList<Outcome> outcomes, CancellationToken ct)
+    {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+        var (connection, tx) = await db.BeginWriteAsync(ct);
+        await using (connection)
+        await using (tx)
+        {
+            var rows = outcomes.Select(o =>
+            {
+                var delivered = o.StatusCode is >= 200 and < 300;
+                return new FinishRow(
+                    o.Delivery.Id,
+                    o.Delivery.Attempts,
+                    o.FinishedAt - o.ElapsedMs,
+                    o.ElapsedMs,
+                    o.StatusCode,
+                    Trim(o.Error),
+                    Trim(o.Excerpt),
+                    delivered ? "delivered" : o.Dead ? "dead" : "pending",
+                    o.FinishedAt + (long)Backoff.After(o.Delivery.Attempts, Random.Shared.NextDouble()).TotalMilliseconds,
+                    delivered ? o.FinishedAt : null);
+            }).ToList();
+            if (db.Kind == DatabaseKind.Postgres)
+            {
+                // Two statements for the whole batch instead of two round trips per delivery.
+                var args = new
+                {
+                    Ids = rows.Select(r => r.Id).ToArray(),
+                    Attempts = rows.Select(r => r.Attempt).ToArray(),
+                    Started = rows.Select(r => r.Started).ToArray(),
+                    Elapsed = rows.Select(r => r.ElapsedMs).ToArray(),
+                    Codes = rows.Select(r => r.StatusCode).ToArray(),
+                    Errors = rows.Select(r => r.Error).ToArray(),
+                    Excerpts = rows.Select(r => r.Excerpt).ToArray(),
+                    Statuses = rows.Select(r => r.Status).ToArray(),
+                    Next = rows.Select(r => r.Next).ToArray(),
+                    DeliveredAt = rows.Select(r => r.DeliveredAt).ToArray(),
+                };
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+                    SELECT * FROM unnest(@Ids, @Attempts, @Started, @Elapsed, @Codes, @Errors, @Excerpts)
+                    """, args, tx);
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE webhook_deliveries d
+                    SET status = u.status, locked_until = NULL, last_status_code = u.code, last_error = u.error,
+                        next_attempt_at = u.next, delivered_at = u.delivered_at
+                    FROM unnest(@Ids, @Attempts, @Statuses, @Codes, @Errors, @Next, @DeliveredAt)
+                         AS u(id, attempts, status, code, error, next, delivered_at)
+                    WHERE d.id = u.id AND d.attempts = u.attempts
+                    """, args, tx);
+            }
+            else
+            {
+                await connection.ExecuteAsync(
+                    """
+                    INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_excerpt)
+                    VALUES (@Id, @Attempt, @Started, @ElapsedMs, @StatusCode, @Error, @Excerpt)
+                    """, rows, tx);
+                await connection.ExecuteAsync(
+                    """
+                    UPDATE webhook_deliveries
+                    SET status = @Status, locked_until = NULL, last_status_code = @StatusCode, last_error = @Error,
+                        next_attempt_at = @Next, delivered_at = @DeliveredAt
+                    WHERE id = @Id AND attempts = @Attempt
+                    """, rows, tx);
+            }
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    private sealed record FinishRow(
+        long Id, int Attempt, long Started, int ElapsedMs, int? StatusCode, string? Error, string? Excerpt, string Status, long Next, long? DeliveredAt);
+
+    private static string? Trim(string? s) => s is { Length: > 500 } ? s[..500] : s;
+
+    private sealed class PendingEvent
+    {
+        public long Id { get; set; }
+
+        public string EventId { get; set; } = "";
+
+        public string? AccountId { get; set; }
+
+        public string Api { get; set; } = "";
+    }
+
+    private sealed class ClaimedDelivery
+    {
+        public long Id { get; set; }
+
+        public long OutboxId { get; set; }
+
+        public string EndpointId { get; set; } = "";
+
+        public int Attempts { get; set; }
+
+        public long CreatedAt { get; set; }
+    }
+}
+
+/// <summary>Runs the dispatcher continuously on a live node (the job runner's tick is too slow for webhooks).</summary>
+public sealed class WebhookPump(WebhookDispatcher dispatcher, IOptions<JobOptions> jobs, IOptions<WebhookOptions> options, ILogger<WebhookPump> log)
+    : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!jobs.Value.Enabled)
+        {
+            return;
+        }
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (await dispatcher.RunOnceAsync(stoppingToken) == 0)
+                {
+                    await Task.Delay(options.Value.IdleDelay, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (Database.IsUnavailable(e) || Database.IsTransient(e))
+            {
+                log.LogWarning("Webhook dispatch paused: {Message}", e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,470 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.GoCardless;
+
+/// <summary>
+/// GoCardless's billing requests API (GoCardless-Version 2015-07-06), at the root as the official client calls it.
+/// <code>
+/// POST /billing_requests                                  create            201 {"billing_requests": …}
+/// GET  /billing_requests                                  list (status, customer, created_at[..], after, before, limit)
+/// GET  /billing_requests/{id}                             get
+/// POST /billing_requests/{id}/actions/{action}            collect_customer_details, collect_bank_account,
+///                                                         confirm_payer_details, fulfil, cancel, notify, fallback
+/// POST /billing_request_flows                             create a flow (authorisation_url, 7 days)
+/// GET  /billing_request_flows/{id}                        get a flow [ours]
+/// POST /billing_request_flows/{id}/actions/initialise     fresh session token
+/// GET/POST /customers, GET /customers/{id}                customers
+/// GET  /creditors, GET /creditors/{id}                    the account's default creditor
+/// GET  /events, GET /events/{id}                          events from the outbox
+/// </code>
+/// Live and sandbox access tokens of one account see separate data.
+/// </summary>
+public static class GoCardlessApi
+{
+    public const string Version = "2015-07-06";
+    private const string PrincipalKey = "gocardless.principal";
+
+    public static readonly string[] Prefixes = ["/billing_requests", "/billing_request_flows", "/customers", "/creditors", "/events", "/gocardless"];
+
+    public static IEndpointRouteBuilder MapGoCardless(this IEndpointRouteBuilder app)
+    {
+        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).AddEndpointFilter(AuthenticateAsync);
+        gc.MapPost("/billing_requests", CreateBillingRequestAsync);
+        gc.MapGet("/billing_requests", ListBillingRequestsAsync);
+        gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync);
+        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync);
+        gc.MapPost("/billing_request_flows", CreateFlowAsync);
+        gc.MapGet("/billing_request_flows/{id}", GetFlowAsync);
+        gc.MapPost("/billing_request_flows/{id}/actions/initialise", InitialiseFlowAsync);
+        gc.MapPost("/customers", CreateCustomerAsync);
+        gc.MapGet("/customers", ListCustomersAsync);
+        gc.MapGet("/customers/{id}", GetCustomerAsync);
+        gc.MapGet("/creditors", ListCreditorsAsync);
+        gc.MapGet("/creditors/{id}", GetCreditorAsync);
+        gc.MapGet("/events", ListEventsAsync);
+        gc.MapGet("/events/{id}", GetEventAsync);
+        app.MapGoCardlessFlowPage();
+        return app;
+    }
+
+    /// <summary>Access token first (401), then GoCardless-Version (400) [ours: that order].</summary>
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
+            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(GoCardlessStore.Api, header[7..].Trim(), http.RequestAborted)
+            : null;
+        if (principal?.AccountId is null)
+        {
+            return GoCardlessEnvelope.Usage(401, "authentication_failed",
+                header.Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
+                RequestIds.Of(http)).ToResult();
+        }
+        var version = http.Request.Headers["GoCardless-Version"].ToString();
+        if (version != Version)
+        {
+            return (version.Length == 0
+                ? GoCardlessEnvelope.Usage(400, "version_required", $"The GoCardless-Version header is required; this API serves {Version}.", RequestIds.Of(http))
+                : GoCardlessEnvelope.Usage(400, "version_not_found", $"GoCardless-Version '{(version.Length > 40 ? version[..40] : version)}' is not supported; use {Version}.", RequestIds.Of(http))).ToResult();
+        }
+        http.Items[PrincipalKey] = principal;
+        return await next(context);
+    }
+
+    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+
+    private static Caller Caller(HttpContext http) => new(Principal(http).AccountId!, Principal(http).Mode, "api");
+
+    private static OperationContext Context(HttpContext http) =>
+        new(Principal(http).AccountId, GoCardlessStore.ApiFor(Principal(http).Mode), Actor.Credential(Principal(http).CredentialId), RequestIds.Of(http));
+
+    private static string Rid(HttpContext http) => RequestIds.Of(http);
+
+    /// <summary>Reads a POST body and the object under <paramref name="key"/>. Actions accept an empty body as
+    /// <c>{"data": {}}</c> [ours].</summary>
+    private static async Task<(JsonDocument? Doc, JsonElement Payload, IResult? Failure)> ReadAsync(HttpContext http, string key, bool emptyOk, long maxBytes, CancellationToken ct)
+    {
+        if (emptyOk && http.Request.ContentLength == 0)
+        {
+            var empty = JsonDocument.Parse("{}");
+            return (empty, empty.RootElement, null);
+        }
+        var read = await JsonBody.ReadAsync(http.Request, maxBytes, ct);
+        if (read.Document is null)
+        {
+            if (emptyOk && read.Message?.Contains("empty", StringComparison.Ordinal) == true)
+            {
+                var empty = JsonDocument.Parse("{}");
+                return (empty, empty.RootElement, null);
+            }
+            return (null, default, (read.Failure == SharedFailure.PayloadTooLarge
+                ? GoCardlessEnvelope.Usage(413, "request_entity_too_large", read.Message!, Rid(http))
+                : GoCardlessEnvelope.Usage(400, "invalid_json", read.Message!, Rid(http))).ToResult());
+        }
+        var root = read.Document.RootElement;
+        foreach (var p in root.EnumerateObject())
+        {
+            if (p.Name != key)
+            {
+                var found = p.Name.Length > 40 ? p.Name[..40] : p.Name;
+                read.Document.Dispose();
+                return (null, default, GoCardlessEnvelope.Usage(400, "invalid_document_structure",
+                    $"The request body must be a JSON object with a single '{key}' key; found '{found}'.", Rid(http)).ToResult());
+            }
+        }
+        if (!root.TryGetProperty(key, out var payload) || payload.ValueKind != JsonValueKind.Object)
+        {
+            if (emptyOk && !root.TryGetProperty(key, out _))
+            {
+                var empty = JsonDocument.Parse("{}");
+                read.Document.Dispose();
+                return (empty, empty.RootElement, null);
+            }
+            read.Document.Dispose();
+            return (null, default, GoCardlessEnvelope.Usage(400, "invalid_document_structure",
+                $"The request body must be a JSON object with a '{key}' object.", Rid(http)).ToResult());
+        }
+        return (read.Document, payload, null);
+    }
+
+    /// <summary>Every POST may carry an Idempotency-Key (the official client always sends one) [sdk].</summary>
+    private static OperationContext WithKey(HttpContext http, OperationContext ctx, JsonElement payload, GoCardlessOptions options, out StoredResponse? error)
+    {
+        error = null;
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length == 0)
+        {
+            return ctx;
+        }
+        if (key.Length > 128)
+        {
+            error = GoCardlessEnvelope.Usage(400, "idempotency_key_too_long", "Idempotency-Key must be at most 128 characters.", Rid(http));
+            return ctx;
+        }
+        if (key.Any(char.IsControl))
+        {
+            error = GoCardlessEnvelope.Usage(400, "invalid_idempotency_key", "Idempotency-Key must be printable characters.", Rid(http));
+            return ctx;
+        }
+        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + payload.GetRawText());
+        return ctx with { Idempotency = new IdempotencyRequest(key, fingerprint, GoCardlessEnvelope.Policy(options.IdempotencyRetention, Rid(http))) };
+    }
+
+    private static IResult Invalid(HttpContext http, Invalid e) => GoCardlessEnvelope.Invalid(e.Error, e.Pointer, Rid(http)).ToResult();
+
+    // ---- billing requests -----------------------------------------------------------------------------------
+
+    private static async Task<IResult> CreateBillingRequestAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct)
+    {
+        var (doc, payload, failure) = await ReadAsync(http, GoCardlessStore.BillingRequests, false, options.Value.MaxBodyBytes, ct);
+        using var _ = doc;
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var (input, error) = GoCardlessInput.BillingRequest(payload);
+        if (input is null)
+        {
+            return Invalid(http, error!);
+        }
+        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateBillingRequestAsync(coordinator, ctx, Caller(http), input, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetBillingRequestAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var row = GoCardlessRules.LooksLike(id, "BRQ") ? await GoCardlessStore.GetRequestAsync(db, p.AccountId, p.Mode, id, ct) : null;
+        return row is null
+            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
+            : new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.BillingRequests, GoCardlessJson.BillingRequest(row))).ToResult();
+    }
+
+    public static readonly string[] Actions =
+    [
+        GoCardlessRules.CollectCustomerDetails, GoCardlessRules.CollectBankAccount, GoCardlessRules.ConfirmPayerDetails,
+        GoCardlessRules.Fulfil, GoCardlessRules.Cancel, GoCardlessRules.Notify, GoCardlessRules.Fallback,
+    ];
+
+    private static async Task<IResult> ActAsync(string id, string action, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct)
+    {
+        if (!Actions.Contains(action))
+        {
+            return GoCardlessEnvelope.Usage(404, "path_not_found", $"Billing requests have no action '{(action.Length > 40 ? action[..40] : action)}'.", Rid(http)).ToResult();
+        }
+        var (doc, payload, failure) = await ReadAsync(http, "data", true, options.Value.MaxBodyBytes, ct);
+        using var _ = doc;
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var (data, error) = GoCardlessInput.ActionData(action, payload);
+        if (data is null)
+        {
+            return Invalid(http, error!);
+        }
+        if (!GoCardlessRules.LooksLike(id, "BRQ"))
+        {
+            return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
+        }
+        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.ActAsync(coordinator, ctx, Caller(http), id, action, data, ct)).ToResult();
+    }
+
+    private static async Task<IResult> ListBillingRequestsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var q = ListQuery.Parse(http.Request.Query, ["status", "customer"]);
+        if (q.Error is not null)
+        {
+            return Invalid(http, q.Error);
+        }
+        var status = q.Value("status");
+        if (status is not null && !GoCardlessRules.States.Contains(status))
+        {
+            return Invalid(http, new(new("status", "must be one of " + string.Join(", ", GoCardlessRules.States)), "/status"));
+        }
+        var page = await GoCardlessStore.ListRequestsAsync(db, p.AccountId!, p.Mode, status, q.Value("customer"), q.Created, q.Page, ct);
+        if (page is not { } pg)
+        {
+            return Invalid(http, new(new(q.Page.After is null ? "before" : "after", "is not a cursor of this list"), "/cursor"));
+        }
+        return new StoredResponse(200, GoCardlessJson.List(GoCardlessStore.BillingRequests, pg.Rows.Select(GoCardlessJson.BillingRequest),
+            pg.Newer && pg.Rows.Count > 0 ? pg.Rows[0].Id : null, pg.Older && pg.Rows.Count > 0 ? pg.Rows[^1].Id : null, q.Page.Limit)).ToResult();
+    }
+
+    // ---- flows ----------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> CreateFlowAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct)
+    {
+        var (doc, payload, failure) = await ReadAsync(http, GoCardlessStore.Flows, false, options.Value.MaxBodyBytes, ct);
+        using var _ = doc;
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var (input, error) = GoCardlessInput.Flow(payload);
+        if (input is null)
+        {
+            return Invalid(http, error!);
+        }
+        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        var pageBase = gc.Value.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}";
+        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateFlowAsync(coordinator, ctx, Caller(http), input, pageBase, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetFlowAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var row = GoCardlessRules.LooksLike(id, "BRF") ? await GoCardlessStore.GetFlowAsync(db, p.AccountId, p.Mode, id, ct) : null;
+        return row is null
+            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
+            : new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(row))).ToResult();
+    }
+
+    private static async Task<IResult> InitialiseFlowAsync(string id, HttpContext http, Coordinator coordinator, Database db, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct)
+    {
+        var (doc, payload, failure) = await ReadAsync(http, "data", true, options.Value.MaxBodyBytes, ct);
+        using var _ = doc;
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var p = Principal(http);
+        var row = GoCardlessRules.LooksLike(id, "BRF") ? await GoCardlessStore.GetFlowAsync(db, p.AccountId, p.Mode, id, ct) : null;
+        if (row is null)
+        {
+            return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
+        }
+        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.InitialiseFlowAsync(coordinator, ctx, Caller(http), row, ct)).ToResult();
+    }
+
+    // ---- customers and creditors ----------------------------------------------------------------------------
+
+    private static async Task<IResult> CreateCustomerAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct)
+    {
+        var (doc, payload, failure) = await ReadAsync(http, GoCardlessStore.Customers, false, options.Value.MaxBodyBytes, ct);
+        using var _ = doc;
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var (fields, error) = GoCardlessInput.Customer(payload);
+        if (fields is null)
+        {
+            return Invalid(http, error!);
+        }
+        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateCustomerAsync(coordinator, ctx, Caller(http), fields, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var row = GoCardlessRules.LooksLike(id, "CU") ? await GoCardlessStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct) : null;
+        return row is null
+            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
+            : new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Customers, GoCardlessJson.Customer(row))).ToResult();
+    }
+
+    private static async Task<IResult> ListCustomersAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var q = ListQuery.Parse(http.Request.Query, []);
+        if (q.Error is not null)
+        {
+            return Invalid(http, q.Error);
+        }
+        if (await GoCardlessStore.ListCustomersAsync(db, p.AccountId!, p.Mode, q.Created, q.Page, ct) is not { } pg)
+        {
+            return Invalid(http, new(new(q.Page.After is null ? "before" : "after", "is not a cursor of this list"), "/cursor"));
+        }
+        return new StoredResponse(200, GoCardlessJson.List(GoCardlessStore.Customers, pg.Rows.Select(GoCardlessJson.Customer),
+            pg.Newer && pg.Rows.Count > 0 ? pg.Rows[0].Id : null, pg.Older && pg.Rows.Count > 0 ? pg.Rows[^1].Id : null, q.Page.Limit)).ToResult();
+    }
+
+    /// <summary>The default creditor exists from the account's first GoCardless call that needs it [ours].</summary>
+    private static async Task<CreditorRow> CreditorAsync(HttpContext http, Database db, Coordinator coordinator, CancellationToken ct)
+    {
+        var p = Principal(http);
+        return await GoCardlessStore.FindCreditorAsync(db, p.AccountId!, p.Mode, ct)
+            ?? await coordinator.RunAsync(Context(http), (uow, _) => GoCardlessStore.EnsureCreditorAsync(uow, p.AccountId!, p.Mode), ct);
+    }
+
+    private static async Task<IResult> ListCreditorsAsync(HttpContext http, Database db, Coordinator coordinator, CancellationToken ct)
+    {
+        var q = ListQuery.Parse(http.Request.Query, []);
+        if (q.Error is not null)
+        {
+            return Invalid(http, q.Error);
+        }
+        var creditor = await CreditorAsync(http, db, coordinator, ct);
+        var items = q.Page.After is null && q.Page.Before is null ? [GoCardlessJson.Creditor(creditor)] : Array.Empty<System.Text.Json.Nodes.JsonObject>();
+        return new StoredResponse(200, GoCardlessJson.List("creditors", items, null, null, q.Page.Limit)).ToResult();
+    }
+
+    private static async Task<IResult> GetCreditorAsync(string id, HttpContext http, Database db, Coordinator coordinator, CancellationToken ct)
+    {
+        var creditor = await CreditorAsync(http, db, coordinator, ct);
+        return creditor.Id != id
+            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
+            : new StoredResponse(200, GoCardlessJson.Wrap("creditors", GoCardlessJson.Creditor(creditor))).ToResult();
+    }
+
+    // ---- events ---------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> ListEventsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var q = ListQuery.Parse(http.Request.Query, ["resource_type", "action", "billing_request"]);
+        if (q.Error is not null)
+        {
+            return Invalid(http, q.Error);
+        }
+        string[] types = [GoCardlessStore.BillingRequests];
+        var resourceType = q.Value("resource_type");
+        if (resourceType is not null && !types.Contains(resourceType))
+        {
+            return Invalid(http, new(new("resource_type", "must be one of " + string.Join(", ", types)), "/resource_type"));
+        }
+        long? after = null, before = null;
+        if (q.Page.After is { } a && (after = GoCardlessRules.OutboxId(a)) is null)
+        {
+            return Invalid(http, new(new("after", "is not an event id"), "/after"));
+        }
+        if (q.Page.Before is { } b && (before = GoCardlessRules.OutboxId(b)) is null)
+        {
+            return Invalid(http, new(new("before", "is not an event id"), "/before"));
+        }
+        var (rows, older, newer) = await GoCardlessStore.ListEventsAsync(db, p.AccountId!, p.Mode, resourceType, q.Value("action"), q.Value("billing_request"),
+            q.Created, after, before, q.Page.Limit, ct);
+        return new StoredResponse(200, GoCardlessJson.List("events", rows.Select(GoCardlessJson.Event),
+            newer && rows.Count > 0 ? GoCardlessRules.EventId(rows[0].Id) : null,
+            older && rows.Count > 0 ? GoCardlessRules.EventId(rows[^1].Id) : null, q.Page.Limit)).ToResult();
+    }
+
+    private static async Task<IResult> GetEventAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var row = GoCardlessRules.OutboxId(id) is { } n ? await GoCardlessStore.GetEventAsync(db, p.AccountId!, p.Mode, n, ct) : null;
+        return row is null
+            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
+            : new StoredResponse(200, GoCardlessJson.Wrap("events", GoCardlessJson.Event(row))).ToResult();
+    }
+}
+
+/// <summary>The common list parameters: limit (1–500, default 50), after, before, created_at[gt|gte|lt|lte] [sdk].</summary>
+public sealed class ListQuery
+{
+    public PageQuery Page { get; private init; } = new(50, null, null);
+
+    public IReadOnlyList<(string Op, long At)> Created { get; private init; } = [];
+
+    public Invalid? Error { get; private init; }
+
+    private Dictionary<string, string> Values { get; init; } = [];
+
+    public string? Value(string name) => Values.TryGetValue(name, out var v) ? v : null;
+
+    private static readonly Dictionary<string, string> CreatedOps = new(StringComparer.Ordinal)
+    {
+        ["created_at[gt]"] = ">", ["created_at[gte]"] = ">=", ["created_at[lt]"] = "<", ["created_at[lte]"] = "<=",
+    };
+
+    public static ListQuery Parse(IQueryCollection query, string[] filters)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var created = new List<(string, long)>();
+        foreach (var (name, value) in query)
+        {
+            if (value.Count > 1)
+            {
+                return Fail(name, "is given more than once");
+            }
+            var text = value.ToString();
+            if (CreatedOps.TryGetValue(name, out var op))
+            {
+                if (!Time.TryParseUtc(text, out var at))
+                {
+                    return Fail(name, "must be an ISO 8601 UTC timestamp such as 2026-01-31T00:00:00.000Z");
+                }
+                created.Add((op, Time.ToUnixMs(at)));
+            }
+            else if (name is "limit" or "after" or "before" || filters.Contains(name))
+            {
+                values[name] = text;
+            }
+            else
+            {
+                return Fail(name, "is not a recognised parameter");
+            }
+        }
+        var limit = 50;
+        if (values.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 500))
+        {
+            return Fail("limit", "must be a whole number from 1 to 500");
+        }
+        if (values.ContainsKey("after") && values.ContainsKey("before"))
+        {
+            return Fail("after", "cannot be combined with before");
+        }
+        return new ListQuery
+        {
+            Page = new PageQuery(limit, values.GetValueOrDefault("after"), values.GetValueOrDefault("before")),
+            Created = created,
+            Values = values,
+        };
+
+        static ListQuery Fail(string name, string message) => new() { Error = new(new(name, message), "/" + name) };
+    }
+}

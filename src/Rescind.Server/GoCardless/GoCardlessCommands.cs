@@ -1,0 +1,467 @@
+using System.Text.Json.Nodes;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Lifecycles;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.GoCardless;
+
+/// <summary>Who acts and in which data: the account, the mode (live or sandbox) and the event origin
+/// (<c>api</c>, <c>payer</c> or <c>gocardless</c>) [sdk].</summary>
+public sealed record Caller(string AccountId, string Mode, string Origin);
+
+public sealed record NewBillingRequest(JsonObject? MandateRequest, JsonObject? PaymentRequest, JsonObject Metadata, string? CustomerId, string? CreditorId, bool FallbackEnabled);
+
+public sealed record NewFlow(string BillingRequestId, JsonObject Settings, bool AutoFulfil);
+
+/// <summary>
+/// Every GoCardless write, as work for the coordinator: lock (request before its flows) → decide with the pure
+/// rules → apply → answer. HTTP handlers, the hosted flow page, the simulation and the CLI all come through here.
+/// </summary>
+public static class GoCardlessCommands
+{
+    public const string Cancelled = "This billing request has been cancelled none of the resources have been created.";
+
+    private static string? Rid(UnitOfWork uow) => uow.Context.RequestId;
+
+    public static Task<StoredResponse> CreateCustomerAsync(Coordinator coordinator, OperationContext ctx, Caller caller, JsonObject fields, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var row = new CustomerRow { Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs, Body = GoCardlessJson.Write(CustomerBody(fields)) };
+            await GoCardlessStore.InsertCustomerAsync(uow, row);
+            var json = GoCardlessJson.Customer(row);
+            await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(caller.Mode), GoCardlessStore.Customers, row.Id, "create", null, "active", null, null));
+            return new StoredResponse(201, GoCardlessJson.Wrap(GoCardlessStore.Customers, json));
+        }, ct);
+
+    private static JsonObject CustomerBody(JsonObject fields)
+    {
+        var body = new JsonObject();
+        foreach (var name in CustomerFields)
+        {
+            body[name] = GoCardlessJson.Clone(fields[name]);
+        }
+        body["metadata"] = GoCardlessJson.Clone(fields["metadata"]) ?? new JsonObject();
+        return body;
+    }
+
+    public static readonly string[] CustomerFields =
+    [
+        "email", "given_name", "family_name", "company_name", "address_line1", "address_line2", "address_line3", "city",
+        "region", "postal_code", "country_code", "language", "phone_number", "swedish_identity_number", "danish_identity_number",
+    ];
+
+    public static Task<StoredResponse> CreateBillingRequestAsync(Coordinator coordinator, OperationContext ctx, Caller caller, NewBillingRequest input, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var api = GoCardlessStore.ApiFor(caller.Mode);
+            var creditor = await GoCardlessStore.EnsureCreditorAsync(uow, caller.AccountId, caller.Mode);
+            if (input.CreditorId is not null && input.CreditorId != creditor.Id)
+            {
+                return GoCardlessEnvelope.Invalid(new FieldError("creditor", "must be a creditor of this account"), "/billing_requests/links/creditor", Rid(uow));
+            }
+            CustomerRow? customer = null;
+            if (input.CustomerId is not null)
+            {
+                customer = await GoCardlessStore.LockCustomerAsync(uow, caller.AccountId, caller.Mode, input.CustomerId);
+                if (customer is null)
+                {
+                    return GoCardlessEnvelope.Invalid(new FieldError("customer", "must be a customer of this account"), "/billing_requests/links/customer", Rid(uow));
+                }
+            }
+            var newCustomer = customer is null;
+            customer ??= new CustomerRow
+            {
+                Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs,
+                Body = GoCardlessJson.Write(CustomerBody([])),
+            };
+            if (newCustomer)
+            {
+                await GoCardlessStore.InsertCustomerAsync(uow, customer);
+            }
+            var id = GoCardlessRules.NewId("BRQ");
+            var links = new JsonObject
+            {
+                ["customer"] = customer.Id,
+                ["creditor"] = creditor.Id,
+                ["organisation"] = "OR" + creditor.Id[2..],
+            };
+            if (input.MandateRequest is not null)
+            {
+                links["mandate_request"] = GoCardlessRules.NewId("MRQ");
+            }
+            if (input.PaymentRequest is not null)
+            {
+                links["payment_request"] = GoCardlessRules.NewId("PRQ");
+            }
+            var body = new JsonObject
+            {
+                ["mandate_request"] = input.MandateRequest,
+                ["payment_request"] = input.PaymentRequest,
+                ["metadata"] = input.Metadata,
+                ["links"] = links,
+                ["fallback_enabled"] = input.FallbackEnabled,
+                ["fallback_occurred"] = false,
+                ["creditor_name"] = creditor.Name,
+                ["resources"] = new JsonObject
+                {
+                    ["customer"] = GoCardlessJson.Customer(customer),
+                    ["customer_billing_detail"] = null,
+                    ["customer_bank_account"] = null,
+                },
+            };
+            var row = new BillingRequestRow
+            {
+                Id = id, AccountId = caller.AccountId, Mode = caller.Mode, Status = GoCardlessRules.Pending, CustomerId = customer.Id,
+                CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1,
+                Actions = GoCardlessJson.Actions(GoCardlessRules.InitialActions(input.MandateRequest is not null, input.PaymentRequest is not null)),
+                Body = GoCardlessJson.Write(body),
+            };
+            await GoCardlessStore.InsertRequestAsync(uow, row);
+            // The request's change comes first: the idempotency record names it as the created resource.
+            await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, id, "create", null, GoCardlessRules.Pending,
+                GoCardlessStore.BillingRequests + ".created",
+                Event(caller.Origin, "created", "billing_request_created", "This billing request has been created.", id, input.Metadata)));
+            if (newCustomer)
+            {
+                await uow.RecordAsync(new Change(api, GoCardlessStore.Customers, customer.Id, "create", null, "active"));
+            }
+            return new StoredResponse(201, GoCardlessJson.Wrap(GoCardlessStore.BillingRequests, GoCardlessJson.BillingRequest(row)));
+        }, ct);
+
+    private static string Event(string origin, string action, string cause, string description, string billingRequestId, JsonNode? metadata, JsonObject? extraLinks = null, JsonObject? eventMetadata = null)
+    {
+        var links = new JsonObject { ["billing_request"] = billingRequestId };
+        foreach (var (k, v) in extraLinks ?? [])
+        {
+            links[k] = GoCardlessJson.Clone(v);
+        }
+        return GoCardlessJson.EventPayload(GoCardlessStore.BillingRequests, action, origin, cause, description, links,
+            eventMetadata, GoCardlessJson.Clone(metadata) as JsonObject);
+    }
+
+    /// <summary>
+    /// Runs one action on a billing request (API, payer or GoCardless): <paramref name="type"/> is the action's name
+    /// in the URL, <paramref name="data"/> its validated <c>data</c>. <paramref name="autoFulfil"/>: a payer flow
+    /// with auto_fulfil fulfils in the same transaction when the last action completes.
+    /// </summary>
+    public static Task<StoredResponse> ActAsync(Coordinator coordinator, OperationContext ctx, Caller? caller, string id, string type, JsonObject data, CancellationToken ct, string? viaFlow = null) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var row = await GoCardlessStore.LockRequestAsync(uow, caller?.AccountId, caller?.Mode, id);
+            if (row is null)
+            {
+                return GoCardlessEnvelope.NotFound(id, Rid(uow));
+            }
+            var origin = caller?.Origin ?? "gocardless";
+            var autoFulfil = false;
+            if (viaFlow is not null)
+            {
+                // The payer acts through a flow: it must still be open when the request is locked.
+                var flow = await GoCardlessStore.LockFlowAsync(uow, viaFlow);
+                if (flow is null || flow.BillingRequestId != row.Id)
+                {
+                    return GoCardlessEnvelope.NotFound(viaFlow, Rid(uow));
+                }
+                if (GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs) == GoCardlessRules.FlowExpired)
+                {
+                    return FlowExpired(Rid(uow));
+                }
+                autoFulfil = GoCardlessJson.Parse(flow.Body)["auto_fulfil"]?.GetValue<bool>() ?? false;
+            }
+            return type switch
+            {
+                GoCardlessRules.Cancel => await CancelAsync(uow, row, origin, data),
+                GoCardlessRules.Fulfil => await FulfilAsync(uow, row, origin),
+                GoCardlessRules.Notify or GoCardlessRules.Fallback => await SimpleAsync(uow, row, type),
+                GoCardlessRules.StartFulfilling => await StartFulfillingAsync(uow, row),
+                _ => await CompleteAsync(uow, row, origin, type, data, autoFulfil),
+            };
+        }, ct);
+
+    public static StoredResponse FlowExpired(string? requestId) =>
+        GoCardlessEnvelope.Fail(410, GoCardlessEnvelope.InvalidState, "billing_request_flow_expired",
+            "This billing request flow has expired; the link accepts nothing. Ask for a new link.", requestId);
+
+    private static StoredResponse Ok(BillingRequestRow row) =>
+        new(200, GoCardlessJson.Wrap(GoCardlessStore.BillingRequests, GoCardlessJson.BillingRequest(row)));
+
+    private static async Task<StoredResponse> CancelAsync(UnitOfWork uow, BillingRequestRow row, string origin, JsonObject data)
+    {
+        var flows = await GoCardlessStore.LockFlowsAsync(uow, row.Id); // children after their parent
+        var children = flows.Select(f => new Child(f.Id, GoCardlessRules.FlowState(f.State, f.ExpiresAt, uow.NowMs), CanStop: true)).ToList();
+        var decision = GoCardlessRules.Requests.DecideCascade(row.Status, GoCardlessRules.Cancel, GoCardlessRules.Flows, GoCardlessRules.Expire, children);
+        if (decision is Decision.Refused r)
+        {
+            return GoCardlessEnvelope.Refused(r, Rid(uow));
+        }
+        var t = (Decision.Transitioned)decision;
+        var api = GoCardlessStore.ApiFor(row.Mode);
+        var body = GoCardlessJson.Parse(row.Body);
+        var metadata = data["metadata"] as JsonObject;
+        if (metadata is not null)
+        {
+            body["metadata"] = GoCardlessJson.Clone(metadata);
+        }
+        row.Status = t.To;
+        row.Body = GoCardlessJson.Write(body);
+        await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
+        await uow.CheckpointAsync("gocardless:cancel:saved");
+        await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.Cancel, t.From, t.To,
+            GoCardlessStore.BillingRequests + "." + t.Event,
+            Event(origin, "cancelled", "billing_request_cancelled", Cancelled, row.Id, body["metadata"], null, GoCardlessJson.Clone(metadata) as JsonObject)));
+        foreach (var change in t.Cascade)
+        {
+            // Every open flow of the request ends now, in the same transaction [doc].
+            await GoCardlessStore.ExpireFlowAsync(uow, change.Id, uow.NowMs);
+            await uow.RecordAsync(new Change(api, GoCardlessStore.Flows, change.Id, GoCardlessRules.Expire, change.From, change.To, Reason: "billing request cancelled"));
+        }
+        return Ok(row);
+    }
+
+    private static async Task<StoredResponse> FulfilAsync(UnitOfWork uow, BillingRequestRow row, string origin)
+    {
+        var decision = GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.Fulfil);
+        if (decision is Decision.Refused r)
+        {
+            return GoCardlessEnvelope.Refused(r, Rid(uow));
+        }
+        var t = (Decision.Transitioned)decision;
+        var body = GoCardlessJson.Parse(row.Body);
+        var links = (JsonObject)body["links"]!;
+        var created = new JsonObject();
+        if (body["mandate_request"] is JsonObject mandate)
+        {
+            var md = GoCardlessRules.NewId("MD");
+            mandate["links"] = new JsonObject { ["mandate"] = md };
+            links["mandate_request_mandate"] = md;
+            created["mandate_request_mandate"] = md;
+        }
+        if (body["payment_request"] is JsonObject payment)
+        {
+            var pm = GoCardlessRules.NewId("PM");
+            payment["links"] = new JsonObject { ["payment"] = pm };
+            links["payment_request_payment"] = pm;
+            created["payment_request_payment"] = pm;
+        }
+        row.Status = t.To;
+        row.Body = GoCardlessJson.Write(body);
+        await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
+        await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.Fulfil, t.From, t.To,
+            GoCardlessStore.BillingRequests + "." + t.Event,
+            Event(origin, "fulfilled", "billing_request_fulfilled", "This billing request has been fulfilled, and the resources have been created.", row.Id, body["metadata"], created)));
+        return Ok(row);
+    }
+
+    private static async Task<StoredResponse> StartFulfillingAsync(UnitOfWork uow, BillingRequestRow row)
+    {
+        switch (GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.StartFulfilling))
+        {
+            case Decision.Refused r:
+                return GoCardlessEnvelope.Refused(r, Rid(uow));
+            case Decision.Transitioned t:
+                row.Status = t.To;
+                await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
+                await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.StartFulfilling, t.From, t.To));
+                return Ok(row);
+            default:
+                return Ok(row);
+        }
+    }
+
+    private static async Task<StoredResponse> SimpleAsync(UnitOfWork uow, BillingRequestRow row, string command)
+    {
+        var decision = GoCardlessRules.Requests.Decide(row.Status, command);
+        if (decision is Decision.Refused r)
+        {
+            return GoCardlessEnvelope.Refused(r, Rid(uow));
+        }
+        var t = (Decision.Transitioned)decision;
+        var body = GoCardlessJson.Parse(row.Body);
+        if (command == GoCardlessRules.Fallback)
+        {
+            if (body["fallback_enabled"]?.GetValue<bool>() != true)
+            {
+                return GoCardlessEnvelope.State("fallback_not_enabled", "Fallback is not enabled for this billing request.", Rid(uow));
+            }
+            body["fallback_occurred"] = true;
+            row.Body = GoCardlessJson.Write(body);
+        }
+        await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
+        await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, command, t.From, t.To));
+        return Ok(row);
+    }
+
+    private static readonly Dictionary<string, (string Event, string Description)> ActionEvents = new(StringComparer.Ordinal)
+    {
+        [GoCardlessRules.CollectCustomerDetails] = ("collect_customer_details", "The payer's details have been collected."),
+        [GoCardlessRules.CollectBankAccount] = ("collect_bank_account", "The payer's bank account has been collected."),
+        [GoCardlessRules.ConfirmPayerDetails] = ("payer_details_confirmed", "The payer has confirmed their details."),
+        [GoCardlessRules.BankAuthorisation] = ("bank_authorisation_authorised", "The payer has authorised the payment with their bank."),
+    };
+
+    private static async Task<StoredResponse> CompleteAsync(UnitOfWork uow, BillingRequestRow row, string origin, string type, JsonObject data, bool autoFulfil)
+    {
+        if (GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.Act) is Decision.Refused refused)
+        {
+            return GoCardlessEnvelope.Refused(refused, Rid(uow));
+        }
+        var (actions, command, problem) = GoCardlessRules.Complete(GoCardlessJson.Actions(row.Actions), type);
+        switch (problem)
+        {
+            case GoCardlessRules.ActionProblem.NotRequired:
+                return GoCardlessEnvelope.State("billing_request_action_not_available", $"This billing request has no {type} action.", Rid(uow));
+            case GoCardlessRules.ActionProblem.RequirementsNotMet:
+                return GoCardlessEnvelope.State("required_actions_not_completed", $"{type} needs the actions it requires to be completed first.", Rid(uow));
+        }
+        var t = (Decision.Transitioned)GoCardlessRules.Requests.Decide(row.Status, command);
+        var body = GoCardlessJson.Parse(row.Body);
+        var resources = (JsonObject)body["resources"]!;
+        var links = (JsonObject)body["links"]!;
+        if (type == GoCardlessRules.CollectCustomerDetails)
+        {
+            var details = data["customer_billing_detail"] as JsonObject ?? [];
+            if (body["mandate_request"] is not null)
+            {
+                foreach (var required in new[] { "address_line1", "postal_code", "country_code" })
+                {
+                    if (details[required] is null)
+                    {
+                        return GoCardlessEnvelope.Invalid(new FieldError(required, "is required for a mandate"), "/data/customer_billing_detail/" + required, Rid(uow));
+                    }
+                }
+            }
+            var customer = await GoCardlessStore.LockCustomerAsync(uow, row.AccountId, row.Mode, row.CustomerId);
+            var customerBody = GoCardlessJson.Parse(customer!.Body);
+            foreach (var (k, v) in data["customer"] as JsonObject ?? [])
+            {
+                customerBody[k] = GoCardlessJson.Clone(v);
+            }
+            customer.Body = GoCardlessJson.Write(customerBody);
+            await GoCardlessStore.UpdateCustomerAsync(uow, customer.Id, customer.Body);
+            var cbd = resources["customer_billing_detail"]?["id"]?.GetValue<string>() ?? GoCardlessRules.NewId("CBD");
+            var billing = new JsonObject { ["id"] = cbd, ["created_at"] = Time.Iso(uow.NowMs) };
+            foreach (var name in new[] { "address_line1", "address_line2", "address_line3", "city", "region", "postal_code", "country_code", "swedish_identity_number", "danish_identity_number" })
+            {
+                billing[name] = GoCardlessJson.Clone(details[name]);
+            }
+            resources["customer"] = GoCardlessJson.Customer(customer);
+            resources["customer_billing_detail"] = billing;
+            links["customer_billing_detail"] = cbd;
+        }
+        else if (type == GoCardlessRules.CollectBankAccount)
+        {
+            var ba = GoCardlessRules.NewId("BA");
+            var number = data["account_number"]?.GetValue<string>() ?? data["iban"]?.GetValue<string>() ?? "";
+            var branch = data["branch_code"]?.GetValue<string>();
+            resources["customer_bank_account"] = new JsonObject
+            {
+                ["id"] = ba,
+                ["created_at"] = Time.Iso(uow.NowMs),
+                ["account_number_ending"] = number.Length >= 2 ? number[^2..] : number,
+                ["account_holder_name"] = GoCardlessJson.Clone(data["account_holder_name"]),
+                ["account_type"] = GoCardlessJson.Clone(data["account_type"]),
+                ["bank_name"] = "REScind TEST BANK",
+                ["currency"] = GoCardlessJson.Clone(data["currency"]) ?? GoCardlessJson.Clone(body["mandate_request"]?["currency"]),
+                ["country_code"] = GoCardlessJson.Clone(data["country_code"]),
+                ["metadata"] = GoCardlessJson.Clone(data["metadata"]) ?? new JsonObject(),
+                ["enabled"] = true,
+                ["links"] = new JsonObject { ["customer"] = row.CustomerId },
+                ["branch_code_ending"] = branch is { Length: >= 2 } ? branch[^2..] : branch,
+            };
+            links["customer_bank_account"] = ba;
+        }
+        else if (type == GoCardlessRules.ConfirmPayerDetails && body["mandate_request"] is JsonObject mandate && data["payer_requested_dual_signature"] is JsonValue dual)
+        {
+            mandate["payer_requested_dual_signature"] = dual.GetValue<bool>();
+        }
+        row.Status = t.To;
+        row.Actions = GoCardlessJson.Actions(actions);
+        row.Body = GoCardlessJson.Write(body);
+        await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
+        var (eventAction, description) = ActionEvents[type];
+        await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, type, t.From, t.To,
+            GoCardlessStore.BillingRequests + "." + eventAction,
+            Event(origin, eventAction, "billing_request_" + eventAction, description, row.Id, body["metadata"])));
+        if (autoFulfil && row.Status == GoCardlessRules.ReadyToFulfil)
+        {
+            return await FulfilAsync(uow, row, origin);
+        }
+        return Ok(row);
+    }
+
+    public static Task<StoredResponse> CreateFlowAsync(Coordinator coordinator, OperationContext ctx, Caller caller, NewFlow input, string pageBase, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var request = await GoCardlessStore.LockRequestAsync(uow, caller.AccountId, caller.Mode, input.BillingRequestId);
+            if (request is null)
+            {
+                return GoCardlessEnvelope.Invalid(new FieldError("billing_request", "must be a billing request of this account"), "/billing_request_flows/links/billing_request", Rid(uow));
+            }
+            // A flow is only for a request that still takes the payer's input (not after cancel or fulfil).
+            if (GoCardlessRules.Requests.Decide(request.Status, GoCardlessRules.Act) is Decision.Refused refused)
+            {
+                return GoCardlessEnvelope.Refused(refused, Rid(uow));
+            }
+            var id = GoCardlessRules.NewId("BRF");
+            var body = new JsonObject { ["authorisation_url"] = pageBase.TrimEnd('/') + "/gocardless/flows/" + id };
+            foreach (var (k, v) in input.Settings)
+            {
+                body[k] = GoCardlessJson.Clone(v);
+            }
+            body["links"] = new JsonObject { ["billing_request"] = request.Id };
+            var flow = new FlowRow
+            {
+                Id = id, AccountId = caller.AccountId, Mode = caller.Mode, BillingRequestId = request.Id, State = GoCardlessRules.FlowActive,
+                CreatedAt = uow.NowMs, ExpiresAt = uow.NowMs + (long)GoCardlessRules.FlowLifetime.TotalMilliseconds,
+                SessionToken = "sess_" + Ids.Secret(24), Body = GoCardlessJson.Write(body),
+            };
+            await GoCardlessStore.InsertFlowAsync(uow, flow);
+            var api = GoCardlessStore.ApiFor(caller.Mode);
+            await uow.RecordAsync(new Change(api, GoCardlessStore.Flows, id, "create", null, GoCardlessRules.FlowActive));
+            await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, request.Id, "flow_created", request.Status, request.Status,
+                GoCardlessStore.BillingRequests + ".flow_created",
+                Event(caller.Origin, "flow_created", "billing_request_flow_created", "A billing request flow has been created.", request.Id,
+                    GoCardlessJson.Parse(request.Body)["metadata"], new JsonObject { ["billing_request_flow"] = id })));
+            return new StoredResponse(201, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(flow)));
+        }, ct);
+
+    /// <summary>Initialise: a fresh session token for a flow that is still open [sdk]; an expired flow refuses.</summary>
+    public static Task<StoredResponse> InitialiseFlowAsync(Coordinator coordinator, OperationContext ctx, Caller caller, FlowRow seen, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            await GoCardlessStore.LockRequestAsync(uow, caller.AccountId, caller.Mode, seen.BillingRequestId); // parent first
+            var flow = await GoCardlessStore.LockFlowAsync(uow, seen.Id);
+            if (flow is null || GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs) == GoCardlessRules.FlowExpired)
+            {
+                return GoCardlessEnvelope.State("billing_request_flow_expired", "This billing request flow has expired.", Rid(uow));
+            }
+            flow.SessionToken = "sess_" + Ids.Secret(24);
+            await GoCardlessStore.RenewSessionAsync(uow, flow.Id, flow.SessionToken);
+            await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(caller.Mode), GoCardlessStore.Flows, flow.Id, "initialise", flow.State, flow.State));
+            return new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(flow)));
+        }, ct);
+
+    /// <summary>The payer leaves a flow for good (simulation) or its 7 days run out (job): it expires now.</summary>
+    public static Task<StoredResponse> ExpireFlowAsync(Coordinator coordinator, OperationContext ctx, string flowId, bool abandoned, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var seen = await GoCardlessStore.ReadFlowAsync(uow, flowId); // unlocked: the request is locked first
+            if (seen is null)
+            {
+                return GoCardlessEnvelope.NotFound(flowId, Rid(uow));
+            }
+            await GoCardlessStore.LockRequestAsync(uow, null, null, seen.BillingRequestId);
+            var flow = (await GoCardlessStore.LockFlowAsync(uow, flowId))!;
+            var state = GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs);
+            if (GoCardlessRules.Flows.Decide(flow.State, GoCardlessRules.Expire) is Decision.Transitioned t && (abandoned || state == GoCardlessRules.FlowExpired))
+            {
+                var at = abandoned ? uow.NowMs : Math.Min(flow.ExpiresAt, uow.NowMs);
+                await GoCardlessStore.ExpireFlowAsync(uow, flow.Id, at);
+                flow.State = t.To;
+                flow.ExpiresAt = at;
+                await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(flow.Mode), GoCardlessStore.Flows, flow.Id, abandoned ? "abandon" : GoCardlessRules.Expire, t.From, t.To));
+            }
+            return new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(flow)));
+        }, ct);
+}

@@ -1,0 +1,72 @@
+using Dapper;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Jobs;
+using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
+
+namespace Rescind.Server.GoCardless;
+
+public sealed class GoCardlessOptions
+{
+    /// <summary>How long an Idempotency-Key is remembered [ours: 30 days].</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>The base URL of flow pages in authorisation_url; unset, the URL the API was called on.</summary>
+    public string? PublicUrl { get; set; }
+}
+
+/// <summary>What the GoCardless folder adds to the host: live and sandbox access tokens, the flow expiry job.</summary>
+public static class GoCardlessModule
+{
+    public static ApiModule Module { get; } = new(
+        GoCardlessStore.Api,
+        AddCredentials,
+        AddServices,
+        GoCardlessApi.Prefixes,
+        GoCardlessEnvelope.Instance,
+        app => app.MapGoCardless(),
+        group => group.MapGoCardlessSimulation());
+
+    public static void AddCredentials(CredentialKinds kinds) => kinds
+        .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Live, "live_"))
+        .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Sandbox, "sandbox_"));
+
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddOptions<GoCardlessOptions>().BindConfiguration("Rescind:GoCardless");
+        services.AddSingleton<IJob, GoCardlessFlowExpiryJob>();
+    }
+}
+
+/// <summary>Writes down the expiry of flows whose 7 days have run out (they already read as expired before).</summary>
+public sealed class GoCardlessFlowExpiryJob(Database db, Coordinator coordinator, TimeProvider clock) : IJob
+{
+    public string Name => "gocardless-flow-expiry";
+
+    public async Task<int> RunOnceAsync(CancellationToken ct)
+    {
+        var handled = 0;
+        while (true)
+        {
+            List<(string Id, string AccountId, string Mode)> due;
+            await using (var c = await db.OpenAsync(ct))
+            {
+                due = (await c.QueryAsync<(string, string, string)>(
+                    "SELECT id, account_id, mode FROM gc_flows WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
+                    new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
+            }
+            foreach (var f in due)
+            {
+                var ctx = new OperationContext(f.AccountId, GoCardlessStore.ApiFor(f.Mode), Actor.System, null);
+                await GoCardlessCommands.ExpireFlowAsync(coordinator, ctx, f.Id, abandoned: false, ct);
+                handled++;
+            }
+            if (due.Count < 200)
+            {
+                return handled;
+            }
+        }
+    }
+}

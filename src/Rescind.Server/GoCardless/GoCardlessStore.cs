@@ -1,0 +1,370 @@
+using Dapper;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.GoCardless;
+
+public sealed class BillingRequestRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public string CustomerId { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public int Version { get; set; }
+
+    public string Actions { get; set; } = "[]";
+
+    public string Body { get; set; } = "{}";
+}
+
+public sealed class FlowRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string BillingRequestId { get; set; } = "";
+
+    public string State { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+
+    public long ExpiresAt { get; set; }
+
+    public string SessionToken { get; set; } = "";
+
+    public string Body { get; set; } = "{}";
+}
+
+public sealed class CustomerRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+
+    public string Body { get; set; } = "{}";
+}
+
+public sealed class CreditorRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string Name { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+}
+
+public sealed class EventRow
+{
+    public long Id { get; set; }
+
+    public string Payload { get; set; } = "{}";
+
+    public long CreatedAt { get; set; }
+}
+
+/// <summary>A page request: newest first; <c>after</c> pages to older items, <c>before</c> to newer ones [sdk].</summary>
+public sealed record PageQuery(int Limit, string? After, string? Before);
+
+/// <summary>GoCardless's SQL, explicit about every lock and condition.</summary>
+public static class GoCardlessStore
+{
+    public const string Api = "gocardless";
+    public const string Live = "live";
+    public const string Sandbox = "sandbox";
+    public const string BillingRequests = "billing_requests";
+    public const string Flows = "billing_request_flows";
+    public const string Customers = "customers";
+
+    /// <summary>The api name the coordinator, audit log, outbox and idempotency keys use for a mode: sandbox data,
+    /// keys and events are kept apart from live ones [ours].</summary>
+    public static string ApiFor(string mode) => mode == Live ? Api : Api + "." + mode;
+
+    private const string RequestColumns =
+        "id AS Id, account_id AS AccountId, mode AS Mode, status AS Status, customer_id AS CustomerId, created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version, actions AS Actions, body AS Body";
+
+    private const string FlowColumns =
+        "id AS Id, account_id AS AccountId, mode AS Mode, billing_request_id AS BillingRequestId, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, session_token AS SessionToken, body AS Body";
+
+    private const string CustomerColumns = "id AS Id, account_id AS AccountId, mode AS Mode, created_at AS CreatedAt, body AS Body";
+
+    private const string CreditorColumns = "id AS Id, account_id AS AccountId, mode AS Mode, name AS Name, created_at AS CreatedAt";
+
+    // ---- creditors ------------------------------------------------------------------------------------------
+
+    /// <summary>The account's default creditor in this mode, created on first use [ours].</summary>
+    public static async Task<CreditorRow> EnsureCreditorAsync(UnitOfWork uow, string accountId, string mode)
+    {
+        var args = new { accountId, mode, Id = GoCardlessRules.NewId("CR"), Name = "Rescind Creditor", Now = uow.NowMs };
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO gc_creditors (id, account_id, mode, name, created_at) VALUES (@Id, @accountId, @mode, @Name, @Now)
+            ON CONFLICT (account_id, mode) DO NOTHING
+            """,
+            args);
+        return (await uow.QuerySingleOrDefaultAsync<CreditorRow>(
+            $"SELECT {CreditorColumns} FROM gc_creditors WHERE account_id = @accountId AND mode = @mode", args))!;
+    }
+
+    public static async Task<CreditorRow?> FindCreditorAsync(Database db, string accountId, string mode, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<CreditorRow>(
+            $"SELECT {CreditorColumns} FROM gc_creditors WHERE account_id = @accountId AND mode = @mode", new { accountId, mode });
+    }
+
+    // ---- customers ------------------------------------------------------------------------------------------
+
+    public static Task InsertCustomerAsync(UnitOfWork uow, CustomerRow row) => uow.ExecuteAsync(
+        "INSERT INTO gc_customers (id, account_id, mode, created_at, body) VALUES (@Id, @AccountId, @Mode, @CreatedAt, @Body)", row);
+
+    public static Task<CustomerRow?> LockCustomerAsync(UnitOfWork uow, string accountId, string mode, string id) =>
+        uow.QuerySingleOrDefaultAsync<CustomerRow>(
+            $"SELECT {CustomerColumns} FROM gc_customers WHERE id = @id AND account_id = @accountId AND mode = @mode" + uow.Db.ForUpdate,
+            new { id, accountId, mode });
+
+    public static Task UpdateCustomerAsync(UnitOfWork uow, string id, string body) =>
+        uow.ExecuteExpectingAsync(1, "UPDATE gc_customers SET body = @body WHERE id = @id", new { id, body });
+
+    public static async Task<CustomerRow?> GetCustomerAsync(Database db, string accountId, string mode, string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<CustomerRow>(
+            $"SELECT {CustomerColumns} FROM gc_customers WHERE id = @id AND account_id = @accountId AND mode = @mode", new { id, accountId, mode });
+    }
+
+    // ---- billing requests -----------------------------------------------------------------------------------
+
+    public static Task InsertRequestAsync(UnitOfWork uow, BillingRequestRow row) => uow.ExecuteAsync(
+        """
+        INSERT INTO gc_billing_requests (id, account_id, mode, status, customer_id, created_at, updated_at, version, actions, body)
+        VALUES (@Id, @AccountId, @Mode, @Status, @CustomerId, @CreatedAt, @UpdatedAt, @Version, @Actions, @Body)
+        """,
+        row);
+
+    /// <summary>Reads and row-locks a request (the parent: always locked before its flows). Any account and mode
+    /// when <paramref name="accountId"/> is null (operator simulation).</summary>
+    public static Task<BillingRequestRow?> LockRequestAsync(UnitOfWork uow, string? accountId, string? mode, string id) =>
+        uow.QuerySingleOrDefaultAsync<BillingRequestRow>(
+            $"SELECT {RequestColumns} FROM gc_billing_requests WHERE id = @id"
+            + (accountId is null ? "" : " AND account_id = @accountId AND mode = @mode") + uow.Db.ForUpdate,
+            new { id, accountId, mode });
+
+    public static async Task<BillingRequestRow?> GetRequestAsync(Database db, string? accountId, string? mode, string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<BillingRequestRow>(
+            $"SELECT {RequestColumns} FROM gc_billing_requests WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId AND mode = @mode"),
+            new { id, accountId, mode });
+    }
+
+    /// <summary>Writes a locked request's new state, conditional on the version read under the lock.</summary>
+    public static async Task SaveRequestAsync(UnitOfWork uow, BillingRequestRow row, string from)
+    {
+        await uow.ExecuteExpectingAsync(1,
+            """
+            UPDATE gc_billing_requests SET status = @Status, actions = @Actions, body = @Body, updated_at = @Now, version = version + 1
+            WHERE id = @Id AND version = @Version AND status = @from
+            """,
+            new { row.Status, row.Actions, row.Body, Now = uow.NowMs, row.Id, row.Version, from });
+        row.Version++;
+        row.UpdatedAt = uow.NowMs;
+    }
+
+    // ---- flows ----------------------------------------------------------------------------------------------
+
+    public static Task InsertFlowAsync(UnitOfWork uow, FlowRow row) => uow.ExecuteAsync(
+        """
+        INSERT INTO gc_flows (id, account_id, mode, billing_request_id, state, created_at, expires_at, session_token, body)
+        VALUES (@Id, @AccountId, @Mode, @BillingRequestId, @State, @CreatedAt, @ExpiresAt, @SessionToken, @Body)
+        """,
+        row);
+
+    /// <summary>The request's flows, locked (after the request itself), oldest first.</summary>
+    public static async Task<IReadOnlyList<FlowRow>> LockFlowsAsync(UnitOfWork uow, string billingRequestId) =>
+        (await uow.QueryAsync<FlowRow>(
+            $"SELECT {FlowColumns} FROM gc_flows WHERE billing_request_id = @billingRequestId ORDER BY created_at, id" + uow.Db.ForUpdate,
+            new { billingRequestId })).ToList();
+
+    public static Task<FlowRow?> LockFlowAsync(UnitOfWork uow, string id) =>
+        uow.QuerySingleOrDefaultAsync<FlowRow>($"SELECT {FlowColumns} FROM gc_flows WHERE id = @id" + uow.Db.ForUpdate, new { id });
+
+    public static Task<FlowRow?> ReadFlowAsync(UnitOfWork uow, string id) =>
+        uow.QuerySingleOrDefaultAsync<FlowRow>($"SELECT {FlowColumns} FROM gc_flows WHERE id = @id", new { id });
+
+    public static async Task<FlowRow?> GetFlowAsync(Database db, string? accountId, string? mode, string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<FlowRow>(
+            $"SELECT {FlowColumns} FROM gc_flows WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId AND mode = @mode"),
+            new { id, accountId, mode });
+    }
+
+    /// <summary>Ends an active flow now (cancel cascade, payer abandoning, expiry job).</summary>
+    public static Task ExpireFlowAsync(UnitOfWork uow, string id, long expiresAt) => uow.ExecuteExpectingAsync(1,
+        "UPDATE gc_flows SET state = 'expired', expires_at = @expiresAt WHERE id = @id AND state = 'active'", new { id, expiresAt });
+
+    public static Task RenewSessionAsync(UnitOfWork uow, string id, string token) => uow.ExecuteExpectingAsync(1,
+        "UPDATE gc_flows SET session_token = @token WHERE id = @id AND state = 'active'", new { id, token });
+
+    // ---- lists ----------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// One page of <paramref name="table"/> rows, newest first by (created_at, id). Returns the rows and whether
+    /// there are older (after) and newer (before) ones. Unknown cursors yield null.
+    /// </summary>
+    public static async Task<(IReadOnlyList<T> Rows, bool Older, bool Newer)?> PageAsync<T>(
+        Database db, string table, string columns, List<string> where, DynamicParameters args, PageQuery page, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var cursorId = page.After ?? page.Before;
+        var conditions = new List<string>(where);
+        if (cursorId is not null)
+        {
+            args.Add("CursorId", cursorId);
+            var at = await c.QuerySingleOrDefaultAsync<long?>($"SELECT created_at FROM {table} WHERE id = @CursorId AND {string.Join(" AND ", where)}", args);
+            if (at is null)
+            {
+                return null;
+            }
+            args.Add("CursorAt", at.Value);
+            conditions.Add(page.After is not null
+                ? "(created_at < @CursorAt OR (created_at = @CursorAt AND id < @CursorId))"
+                : "(created_at > @CursorAt OR (created_at = @CursorAt AND id > @CursorId))");
+        }
+        args.Add("Take", page.Limit + 1);
+        var order = page.Before is not null && page.After is null ? "ASC" : "DESC";
+        var rows = (await c.QueryAsync<T>(
+            $"SELECT {columns} FROM {table} WHERE {string.Join(" AND ", conditions)} ORDER BY created_at {order}, id {order} LIMIT @Take", args)).ToList();
+        var more = rows.Count > page.Limit;
+        rows = rows.Take(page.Limit).ToList();
+        if (order == "ASC")
+        {
+            rows.Reverse();
+            return (rows, Older: true, Newer: more);
+        }
+        return (rows, Older: more, Newer: page.After is not null);
+    }
+
+    public static Task<(IReadOnlyList<BillingRequestRow> Rows, bool Older, bool Newer)?> ListRequestsAsync(
+        Database db, string accountId, string mode, string? status, string? customer, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
+    {
+        var (where, args) = Scope(accountId, mode);
+        if (status is not null)
+        {
+            where.Add("status = @status");
+            args.Add("status", status);
+        }
+        if (customer is not null)
+        {
+            where.Add("customer_id = @customer");
+            args.Add("customer", customer);
+        }
+        AddCreated(where, args, created);
+        return PageAsync<BillingRequestRow>(db, "gc_billing_requests", RequestColumns, where, args, page, ct);
+    }
+
+    public static Task<(IReadOnlyList<CustomerRow> Rows, bool Older, bool Newer)?> ListCustomersAsync(
+        Database db, string accountId, string mode, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
+    {
+        var (where, args) = Scope(accountId, mode);
+        AddCreated(where, args, created);
+        return PageAsync<CustomerRow>(db, "gc_customers", CustomerColumns, where, args, page, ct);
+    }
+
+    private static (List<string>, DynamicParameters) Scope(string accountId, string mode)
+    {
+        var args = new DynamicParameters();
+        args.Add("AccountId", accountId);
+        args.Add("Mode", mode);
+        return (["account_id = @AccountId", "mode = @Mode"], args);
+    }
+
+    private static void AddCreated(List<string> where, DynamicParameters args, IReadOnlyList<(string Op, long At)> created)
+    {
+        for (var i = 0; i < created.Count; i++)
+        {
+            where.Add($"created_at {created[i].Op} @Created{i}");
+            args.Add($"Created{i}", created[i].At);
+        }
+    }
+
+    /// <summary>Events of one account and mode from the outbox, newest first by outbox id.</summary>
+    public static async Task<(IReadOnlyList<EventRow> Rows, bool Older, bool Newer)> ListEventsAsync(
+        Database db, string accountId, string mode, string? resourceType, string? action, string? billingRequest,
+        IReadOnlyList<(string Op, long At)> created, long? after, long? before, int limit, CancellationToken ct)
+    {
+        var where = new List<string> { "account_id = @AccountId", "api = @Api" };
+        var args = new DynamicParameters();
+        args.Add("AccountId", accountId);
+        args.Add("Api", ApiFor(mode));
+        if (resourceType is not null)
+        {
+            where.Add("resource_type = @ResourceType");
+            args.Add("ResourceType", resourceType);
+        }
+        if (action is not null)
+        {
+            where.Add("event_type = @EventType");
+            args.Add("EventType", (resourceType ?? BillingRequests) + "." + action);
+        }
+        if (billingRequest is not null)
+        {
+            where.Add("resource_id = @BillingRequest");
+            args.Add("BillingRequest", billingRequest);
+        }
+        AddCreated(where, args, created);
+        if (after is not null)
+        {
+            where.Add("id < @After");
+            args.Add("After", after);
+        }
+        if (before is not null)
+        {
+            where.Add("id > @Before");
+            args.Add("Before", before);
+        }
+        args.Add("Take", limit + 1);
+        var ascending = before is not null && after is null;
+        await using var c = await db.OpenAsync(ct);
+        var rows = (await c.QueryAsync<EventRow>(
+            $"SELECT id AS Id, payload AS Payload, created_at AS CreatedAt FROM outbox WHERE {string.Join(" AND ", where)} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @Take",
+            args)).ToList();
+        var more = rows.Count > limit;
+        rows = rows.Take(limit).ToList();
+        if (ascending)
+        {
+            rows.Reverse();
+            return (rows, true, more);
+        }
+        return (rows, more, after is not null);
+    }
+
+    public static async Task<EventRow?> GetEventAsync(Database db, string accountId, string mode, long id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<EventRow>(
+            "SELECT id AS Id, payload AS Payload, created_at AS CreatedAt FROM outbox WHERE id = @id AND account_id = @accountId AND api = @api",
+            new { id, accountId, api = ApiFor(mode) });
+    }
+}

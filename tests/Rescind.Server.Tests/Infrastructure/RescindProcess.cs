@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Dapper;
+using Npgsql;
+
+namespace Rescind.Server.Tests.Infrastructure;
+
+/// <summary>The <c>rescind</c> executable run as a real process (CLI verbs, or <c>serve</c> to kill and restart).</summary>
+public static class RescindProcess
+{
+    public static async Task<(int Code, string Out, string Err)> RunAsync(IEnumerable<string> args)
+    {
+        using var p = Process.Start(StartInfo(args))!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await p.WaitForExitAsync(timeout.Token);
+        return (p.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts a long-running process (e.g. <c>serve</c>), draining its output so it never blocks.</summary>
+    public static Process Start(IEnumerable<string> args)
+    {
+        var p = Process.Start(StartInfo(args))!;
+        p.OutputDataReceived += (_, _) => { };
+        p.ErrorDataReceived += (_, _) => { };
+        p.BeginOutputReadLine();
+        p.BeginErrorReadLine();
+        return p;
+    }
+
+    public static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(typeof(Program).Assembly.Location);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+        return psi;
+    }
+}
+
+/// <summary>A database of its own for process tests: the arguments that point <c>rescind</c> at it, and raw SQL access.</summary>
+public abstract class ProcessStorage
+{
+    public abstract Task<string[]> CreateAsync();
+
+    public abstract Task ExecuteAsync(string sql);
+
+    public abstract Task DropAsync();
+}
+
+public sealed class SqliteProcessStorage : ProcessStorage
+{
+    private string? folder;
+
+    public override Task<string[]> CreateAsync()
+    {
+        folder = Directory.CreateTempSubdirectory("rescind-proc-").FullName;
+        return Task.FromResult<string[]>(["--data", folder]);
+    }
+
+    public override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(folder!, "rescind.db") + ";Pooling=false");
+        await connection.OpenAsync();
+        await connection.ExecuteAsync(sql);
+    }
+
+    public override Task DropAsync()
+    {
+        Directory.Delete(folder!, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class PostgresProcessStorage : ProcessStorage
+{
+    private readonly string database = "rescind_proc_" + Guid.NewGuid().ToString("N")[..12];
+
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString();
+
+    public override async Task<string[]> CreateAsync()
+    {
+        await AdminAsync($"CREATE DATABASE {database}");
+        return ["--database", ConnectionString];
+    }
+
+    public override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await connection.ExecuteAsync(sql);
+    }
+
+    public override Task DropAsync() => AdminAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+
+    private static async Task AdminAsync(string sql)
+    {
+        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
+        await admin.OpenAsync();
+        await admin.ExecuteAsync(sql);
+    }
+}
