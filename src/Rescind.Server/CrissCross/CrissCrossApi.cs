@@ -90,10 +90,17 @@ public static class CrissCrossApi
         var fields = new Dictionary<string, string>(StringComparer.Ordinal);
         if (http.Request.HasFormContentType)
         {
-            var form = await http.Request.ReadFormAsync(ct);
-            foreach (var (k, v) in form)
+            try
             {
-                fields[k] = v.ToString();
+                var form = await http.Request.ReadFormAsync(ct);
+                foreach (var (k, v) in form)
+                {
+                    fields[k] = v.ToString();
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                return Bad($"The form body could not be read: {e.Message}");
             }
         }
         else if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)

@@ -62,6 +62,18 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_request_with_an_unreadable_form_body_is_400_not_a_fault()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/auth/oauth2/token") { Content = new StringContent("client_id=x") };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("multipart/form-data"); // no boundary
+
+        var response = await server.Client.SendAsync(request);
+        var a = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+
+        a.IsCollectError(400, "INVALID_REQUEST");
+    }
+
+    [Fact]
     public async Task A_token_expires_after_an_hour_and_a_revoked_client_credential_stops_its_tokens()
     {
         var m = await CrissCrossMerchant.CreateAsync(server);
