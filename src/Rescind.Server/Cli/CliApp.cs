@@ -29,6 +29,7 @@ public static class CliApp
           operator   token [--json]                                        issue an operator credential
           simulate   numeral submit|accept|reject --request ID             the Numeral customer's actions
           simulate   numeral outstanding --customer ID                     a customer's outstanding queue
+          simulate   crisscross process|complete|fail|error|expire|settle --transaction ID   a payment provider's event
           jobs       run                                                   run every background job once
           audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
           verify     [--json]                                              check every invariant; exit 1 on a violation
@@ -280,11 +281,16 @@ public static class CliApp
 
     private static async Task<int> SimulateAsync(string[] args)
     {
-        const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID";
-        var a = Parse(args, usage, ["request", "customer"], ["json"]);
+        const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID"
+            + "\n       rescind simulate crisscross process|complete|fail|error|expire|settle --transaction ID";
+        var a = Parse(args, usage, ["request", "customer", "transaction"], ["json"]);
         if (a.Help)
         {
             return 0;
+        }
+        if (a.Positional is ["crisscross", var crissCrossAction])
+        {
+            return await SimulateCrissCrossAsync(a, crissCrossAction);
         }
         if (a.Positional.Count != 2 || a.Positional[0] != "numeral")
         {
@@ -305,6 +311,21 @@ public static class CliApp
             throw new UsageException($"unknown numeral action '{action}'; use submit, accept, reject or outstanding");
         }
         var answer = await NumeralSimulation.ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
+        Console.WriteLine(answer.Body);
+        return answer.Status < 300 ? 0 : 1;
+    }
+
+    private static async Task<int> SimulateCrissCrossAsync(CliArgs a, string action)
+    {
+        if (!Rescind.Server.CrissCross.CrissCrossSimulation.Actions.Contains(action))
+        {
+            throw new UsageException($"unknown crisscross action '{action}'; use {string.Join(", ", Rescind.Server.CrissCross.CrissCrossSimulation.Actions)}");
+        }
+        var transaction = a.Require("transaction");
+        await using var services = await OpenAsync(a);
+        var answer = await Rescind.Server.CrissCross.CrissCrossSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
+            services.GetRequiredService<Database>(), Actor.Operator(null), transaction, action, null,
+            services.GetRequiredService<IOptions<Rescind.Server.CrissCross.CrissCrossOptions>>().Value, CancellationToken.None);
         Console.WriteLine(answer.Body);
         return answer.Status < 300 ? 0 : 1;
     }

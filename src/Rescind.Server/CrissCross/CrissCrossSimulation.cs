@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 
@@ -29,23 +30,29 @@ public static class CrissCrossSimulation
                 promptTimeoutSeconds = p.PromptTimeout is { } t ? (long?)t.TotalSeconds : null,
             }),
         }));
-        group.MapPost("/transactions/{id}/{action}", ActAsync);
+        group.MapPost("/transactions/{id}/{action}", ActOverHttpAsync);
         return group;
     }
 
-    private static async Task<IResult> ActAsync(string id, string action, HttpContext http, Coordinator coordinator, Rescind.Core.Storage.Database db, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    /// <summary>Performs one provider event as the operator; used by the HTTP route and the CLI.</summary>
+    public static async Task<StoredResponse> ActAsync(Coordinator coordinator, Database db, Actor actor, string? transactionId, string action,
+        string? requestId, CrissCrossOptions options, CancellationToken ct)
     {
         if (!Actions.Contains(action))
         {
-            return CrissCrossEnvelope.Fail(404, "NOT_FOUND", $"Unknown provider action '{action}'; use {string.Join(", ", Actions)}.").ToResult();
+            return CrissCrossEnvelope.Fail(404, "NOT_FOUND", $"Unknown provider action '{action}'; use {string.Join(", ", Actions)}.");
         }
-        var row = CrissCrossApi.IsUuid(id) ? await CrissCrossStore.GetTransactionAsync(db, null, id, ct) : null;
+        var row = CrissCrossApi.IsUuid(transactionId) ? await CrissCrossStore.GetTransactionAsync(db, null, transactionId!, ct) : null;
         if (row is null)
         {
-            return CrissCrossEnvelope.NoTransaction(id).ToResult();
+            return CrissCrossEnvelope.NoTransaction(transactionId ?? "");
         }
         // Audited under the merchant's account, with the operator as the actor.
-        var ctx = new OperationContext(row.AccountId, CrissCrossStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        return (await CrissCrossCommands.ProviderEventAsync(coordinator, ctx, null, id, action, options.Value, ct)).ToResult();
+        var ctx = new OperationContext(row.AccountId, CrissCrossStore.Api, actor, requestId);
+        return await CrissCrossCommands.ProviderEventAsync(coordinator, ctx, null, row.Id, action, options, ct);
     }
+
+    private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db,
+        IOptions<CrissCrossOptions> options, CancellationToken ct) =>
+        (await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), options.Value, ct)).ToResult();
 }
