@@ -30,6 +30,7 @@ public static class CliApp
           simulate   numeral submit|accept|reject --request ID             the Numeral customer's actions
           simulate   numeral outstanding --customer ID                     a customer's outstanding queue
           simulate   digicert validate|generate|expire --order ID          the CA / recipient / clock on a DigiCert order
+          simulate   crisscross process|complete|fail|error|expire|settle --transaction ID   a payment provider's event
           jobs       run                                                   run every background job once
           audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
           verify     [--json]                                              check every invariant; exit 1 on a violation
@@ -282,8 +283,9 @@ public static class CliApp
     private static async Task<int> SimulateAsync(string[] args)
     {
         const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID"
-            + "\n       rescind simulate digicert validate|generate|expire --order ID";
-        var a = Parse(args, usage, ["request", "customer", "order"], ["json"]);
+            + "\n       rescind simulate digicert validate|generate|expire --order ID"
+            + "\n       rescind simulate crisscross process|complete|fail|error|expire|settle --transaction ID";
+        var a = Parse(args, usage, ["request", "customer", "order", "transaction"], ["json"]);
         if (a.Help)
         {
             return 0;
@@ -291,6 +293,10 @@ public static class CliApp
         if (a.Positional is ["digicert", var digicertAction])
         {
             return await SimulateDigiCertAsync(a, digicertAction);
+        }
+        if (a.Positional is ["crisscross", var crissCrossAction])
+        {
+            return await SimulateCrissCrossAsync(a, crissCrossAction);
         }
         if (a.Positional.Count != 2 || a.Positional[0] != "numeral")
         {
@@ -325,6 +331,21 @@ public static class CliApp
         await using var services = await OpenAsync(a);
         var answer = await Rescind.Server.DigiCert.DigiCertSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
             services.GetRequiredService<Database>(), Actor.Operator(null), order, action, null, CancellationToken.None);
+        Console.WriteLine(answer.Body);
+        return answer.Status < 300 ? 0 : 1;
+    }
+
+    private static async Task<int> SimulateCrissCrossAsync(CliArgs a, string action)
+    {
+        if (!Rescind.Server.CrissCross.CrissCrossSimulation.Actions.Contains(action))
+        {
+            throw new UsageException($"unknown crisscross action '{action}'; use {string.Join(", ", Rescind.Server.CrissCross.CrissCrossSimulation.Actions)}");
+        }
+        var transaction = a.Require("transaction");
+        await using var services = await OpenAsync(a);
+        var answer = await Rescind.Server.CrissCross.CrissCrossSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
+            services.GetRequiredService<Database>(), Actor.Operator(null), transaction, action, null,
+            services.GetRequiredService<IOptions<Rescind.Server.CrissCross.CrissCrossOptions>>().Value, CancellationToken.None);
         Console.WriteLine(answer.Body);
         return answer.Status < 300 ? 0 : 1;
     }

@@ -23,6 +23,7 @@ public static class ApiModules
     [
         Numeral.NumeralModule.Module,
         DigiCert.DigiCertModule.Module,
+        CrissCross.CrissCrossModule.Module,
         GoCardless.GoCardlessModule.Module,
     ];
 }
