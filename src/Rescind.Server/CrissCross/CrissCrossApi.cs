@@ -183,7 +183,7 @@ public static class CrissCrossApi
         }
         var root = doc.RootElement;
         var f = new JsonFields(root).Allow("merchantReference", "amount", "currency", "payerDetails", "redirectUrl", "expiresInSeconds");
-        var reference = f.String("merchantReference", required: true, 255);
+        var reference = f.String("merchantReference", required: true, 255, IsText, TextFormat);
         var amount = Integer(f, root, "amount", required: true, 1, 1_000_000_000_000_000);
         var currency = f.String("currency", required: true, 3, c => c.Length == 3 && c.All(char.IsAsciiLetterUpper), "an ISO 4217 code such as KES");
         var payer = Object(f, root, "payerDetails", required: true);
@@ -224,7 +224,7 @@ public static class CrissCrossApi
         }
         var f = new JsonFields(doc.RootElement).Allow("sessionId", "reason");
         var sessionId = f.String("sessionId", required: true, 36, IsUuid, "a UUID");
-        var reason = f.String("reason", required: false, 1000);
+        var reason = f.String("reason", required: false, 1000, IsText, TextFormat);
         if (!f.Ok)
         {
             return Bad(f.Error!.Message);
@@ -376,6 +376,12 @@ public static class CrissCrossApi
         value = default;
         return text.EndsWith('Z') && Time.TryParseUtc(text, out value);
     }
+
+    private const string TextFormat = "text without control characters";
+
+    /// <summary>Free text we store: no control characters but tab and line breaks (PostgreSQL cannot store NUL at
+    /// all, and SQLite would keep what PostgreSQL refuses) [ours].</summary>
+    private static bool IsText(string s) => !s.Any(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r'));
 
     public static bool IsUuid(string? s) => s is { Length: 36 } && Guid.TryParseExact(s, "D", out _);
 

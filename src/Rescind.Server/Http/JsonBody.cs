@@ -53,11 +53,56 @@ public static class JsonBody
                 doc.Dispose();
                 return new(null, SharedFailure.MalformedJson, "The request body must be a JSON object.");
             }
+            if (!StringsDecode(doc.RootElement))
+            {
+                doc.Dispose();
+                return new(null, SharedFailure.MalformedJson, "The request body contains a string that is not valid Unicode (an unpaired surrogate escape).");
+            }
             return new(doc, null, null);
         }
         catch (JsonException e)
         {
             return new(null, SharedFailure.MalformedJson, $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}).");
+        }
+    }
+
+    /// <summary>
+    /// The parser accepts escapes such as a lone <c>\ud800</c>, which only fail when the string is read; reading
+    /// every string and name once here turns that into a 400 instead of a fault deep inside a handler.
+    /// </summary>
+    private static bool StringsDecode(JsonElement e)
+    {
+        try
+        {
+            Walk(e);
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+
+        static void Walk(JsonElement e)
+        {
+            switch (e.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var p in e.EnumerateObject())
+                    {
+                        _ = p.Name;
+                        Walk(p.Value);
+                    }
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in e.EnumerateArray())
+                    {
+                        Walk(item);
+                    }
+                    break;
+                case JsonValueKind.String:
+                    _ = e.GetString();
+                    break;
+            }
         }
     }
 }
