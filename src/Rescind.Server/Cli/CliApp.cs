@@ -199,7 +199,7 @@ public static class CliApp
         NoPositional(a);
         await using var services = await OpenAsync(a);
         var seeded = await SeedDemoAsync(services, CancellationToken.None);
-        Console.WriteLine(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>()));
+        Console.WriteLine(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>(), running: false));
         return 0;
     }
 
@@ -538,18 +538,20 @@ public static class CliApp
         numeral = new { customer_id = d.CustomerId, certificate_request_id = d.RequestId },
     };
 
-    private static string DescribeDemo(DemoData d, string url, Database db)
+    private static string DescribeDemo(DemoData d, string url, Database db, bool running = true)
     {
         var live = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live").Secret;
         var test = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "test").Secret;
         return $"""
 
-            Rescind is running at {url} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
+            {(running ? $"Rescind is running at {url}" : $"Demo data created; start the server with `rescind serve` (same --data/--database) and call it at {url}")} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
 
             Demo account      {d.Account.Account.Id}
               Numeral live key  {live}
               Numeral test key  {test}   (certificate requests are live-only: this one gets 403 TESTMODE_NOT_SUPPORTED)
               Operator token    {d.Operator.Secret}
+            Every API's credentials (shown once; docs/<api>.md shows how to use each):
+            {string.Join("\n", d.Account.Credentials.Select(c => $"  {c.Api,-12} {c.Mode,-8} {c.Secret}"))}
             A pending certificate request {d.RequestId} for customer {d.CustomerId}.
 
             Cancel it (run it twice: the second answer is the same 200 body):

@@ -120,7 +120,7 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{},\"redirectUrl\":\"ftp://x\"}", "redirectUrl is not valid; expected an absolute http(s) URL.")]
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{},\"expiresInSeconds\":5}", "expiresInSeconds must be an integer from 60 to 604800.")]
     [InlineData("not json", "The request body is not valid JSON (line 1, byte 1).")]
-    [InlineData("{\"merchantReference\":\"a\\ud800b\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "The request body contains a string that is not valid Unicode (an unpaired surrogate escape).")]
+    [InlineData("{\"merchantReference\":\"a\\ud800b\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "The request body contains a string that is not valid Unicode (a lone surrogate escape).")]
     [InlineData("{\"merchantReference\":\"a\\u0000b\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "merchantReference is not valid; expected text without control characters.")]
     public async Task A_malformed_session_create_is_400_INVALID_REQUEST(string body, string message)
     {
