@@ -332,3 +332,100 @@ public sealed class LifecycleTableTests
             () => Sessions.DecideCascade(Open, Cancel, Payments, Cancel, [new("pay_1", "LOST", CanStop: true)]));
     }
 }
+
+/// <summary>
+/// <see cref="Lifecycle.DecideDeferred"/>: a parent waiting in a defer state finishes the deferred command when its
+/// last pending child ends, and not before.
+/// </summary>
+public sealed class LifecycleDeferredTests
+{
+    private static readonly Lifecycle Children = new(
+        name: "test.child",
+        states: ["RUNNING", "DONE", "STOPPED"],
+        terminal: ["DONE", "STOPPED"],
+        commands: ["stop"],
+        table: [("RUNNING", "stop", Rule.Go("STOPPED", "child.stopped"))],
+        refusedByDefault: "CHILD_NOT_RUNNING");
+
+    private static readonly Lifecycle Parents = new(
+        name: "test.parent",
+        states: ["OPEN", "BUSY", "STOPPING", "STOPPED", "DONE"],
+        terminal: ["STOPPED", "DONE"],
+        commands: ["stop", "finish"],
+        table:
+        [
+            ("OPEN", "stop", Rule.Go("STOPPED", "parent.stopped", deferTo: "STOPPING", deferEvent: "parent.stopping")),
+            ("BUSY", "stop", Rule.Go("STOPPED", "parent.stopped", deferTo: "STOPPING", deferEvent: "parent.stopping")),
+            ("STOPPING", "stop", Rule.Done),
+            ("BUSY", "finish", Rule.Go("DONE")),
+        ],
+        refusedByDefault: "PARENT_BUSY");
+
+    [Fact]
+    public void A_deferred_parent_whose_last_child_ended_completes_the_deferred_command_with_its_final_event()
+    {
+        var decision = Parents.DecideDeferred("STOPPING", "stop", Children, [new("c1", "DONE", false), new("c2", "STOPPED", true)]);
+
+        var done = Assert.IsType<Decision.Transitioned>(decision);
+        Assert.Equal(("STOPPING", "STOPPED", "parent.stopped"), (done.From, done.To, done.Event));
+        Assert.Empty(done.Cascade);
+    }
+
+    [Fact]
+    public void A_deferred_parent_with_no_children_at_all_completes()
+    {
+        Assert.IsType<Decision.Transitioned>(Parents.DecideDeferred("STOPPING", "stop", Children, []));
+    }
+
+    [Fact]
+    public void A_deferred_parent_with_children_still_running_stays_deferred_and_names_them()
+    {
+        var decision = Parents.DecideDeferred("STOPPING", "stop", Children,
+            [new("c1", "RUNNING", false), new("c2", "DONE", false), new("c3", "RUNNING", true)]);
+
+        var deferred = Assert.IsType<Decision.Deferred>(decision);
+        Assert.Equal(("STOPPING", "STOPPING", (string?)null), (deferred.From, deferred.To, deferred.Event));
+        Assert.Empty(deferred.Cascade);
+        Assert.Equal(["c1", "c3"], deferred.Pending);
+    }
+
+    [Theory]
+    [InlineData("OPEN")]
+    [InlineData("BUSY")]
+    [InlineData("STOPPED")]
+    public void A_parent_not_in_a_defer_state_of_the_command_is_refused_with_the_default_code(string state)
+    {
+        Assert.Equal(new Decision.Refused(state, "PARENT_BUSY"), Parents.DecideDeferred(state, "stop", Children, []));
+    }
+
+    [Fact]
+    public void A_defer_state_of_another_command_does_not_complete_this_one()
+    {
+        Assert.Equal(new Decision.Refused("STOPPING", "PARENT_BUSY"), Parents.DecideDeferred("STOPPING", "finish", Children, []));
+    }
+
+    [Fact]
+    public void Unknown_states_and_commands_throw()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parents.DecideDeferred("LIMBO", "stop", Children, []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parents.DecideDeferred("STOPPING", "jump", Children, []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Parents.DecideDeferred("STOPPING", "stop", Children, [new("c1", "LOST", false)]));
+    }
+
+    [Fact]
+    public void Rules_that_defer_one_command_to_one_state_but_disagree_on_the_final_state_are_rejected_at_construction()
+    {
+        var e = Assert.Throws<ArgumentException>(() => new Lifecycle(
+            name: "test.bad",
+            states: ["A", "B", "WAIT", "X", "Y"],
+            terminal: ["X", "Y"],
+            commands: ["stop"],
+            table:
+            [
+                ("A", "stop", Rule.Go("X", deferTo: "WAIT")),
+                ("B", "stop", Rule.Go("Y", deferTo: "WAIT")),
+            ],
+            refusedByDefault: "NO"));
+        Assert.Contains("disagree", e.Message, StringComparison.Ordinal);
+    }
+}

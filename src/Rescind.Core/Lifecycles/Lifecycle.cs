@@ -73,6 +73,12 @@ public sealed class Lifecycle
             Require(rule.Verdict != Verdict.Defer || (rule.DeferTo is not null && !Terminal.Contains(state)), $"{state}/{command}: a deferral needs a defer state and a non-terminal source");
             Require(rules.TryAdd((state, command), rule), $"{state}/{command} is listed twice");
         }
+        foreach (var group in rules.Where(r => r.Value.DeferTo is not null).GroupBy(r => (r.Value.DeferTo, r.Key.Command)))
+        {
+            // A parent waiting in a defer state must know, unambiguously, where it goes when its last child ends.
+            Require(group.Select(r => (r.Value.To, r.Value.Event)).Distinct().Count() == 1,
+                $"rules deferring {group.Key.Command} to {group.Key.DeferTo} disagree on the final state or event");
+        }
         foreach (var (from, to) in this.projection)
         {
             Require(states.Contains(from) && states.Contains(to), $"projection {from}->{to} names an unknown state");
@@ -168,6 +174,39 @@ public sealed class Lifecycle
             return new Decision.Refused(state, RefusedByDefault);
         }
         return new Decision.Transitioned(state, rule.To!, rule.Event, changes);
+    }
+
+    /// <summary>
+    /// The pure decision for a parent waiting in a defer state (see <see cref="Rule.DeferTo"/>) after one of its
+    /// children changed: once no child is left non-terminal, the parent completes the deferred
+    /// <paramref name="command"/> (the deferring rule's <see cref="Rule.To"/> and <see cref="Rule.Event"/>), to be
+    /// applied in the same transaction as the child's change; until then it stays <see cref="Decision.Deferred"/>
+    /// in its state, naming the children still pending. A state no rule defers <paramref name="command"/> to is
+    /// refused with the default code.
+    /// </summary>
+    public Decision DecideDeferred(string state, string command, Lifecycle children, IReadOnlyList<Child> current)
+    {
+        RuleFor(state, command); // validates both names
+        var rule = rules.Where(r => r.Key.Command == command && r.Value.DeferTo == state).Select(r => r.Value).FirstOrDefault();
+        if (rule is null)
+        {
+            return new Decision.Refused(state, RefusedByDefault);
+        }
+        var pending = new List<string>();
+        foreach (var child in current)
+        {
+            if (!children.States.Contains(child.State))
+            {
+                throw new ArgumentOutOfRangeException(nameof(current), child.State, $"not a state of {children.Name}");
+            }
+            if (!children.IsTerminal(child.State))
+            {
+                pending.Add(child.Id);
+            }
+        }
+        return pending.Count > 0
+            ? new Decision.Deferred(state, state, null, [], pending)
+            : new Decision.Transitioned(state, rule.To!, rule.Event, []);
     }
 }
 

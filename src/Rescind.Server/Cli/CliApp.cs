@@ -29,6 +29,8 @@ public static class CliApp
           operator   token [--json]                                        issue an operator credential
           simulate   numeral submit|accept|reject --request ID             the Numeral customer's actions
           simulate   numeral outstanding --customer ID                     a customer's outstanding queue
+          simulate   digicert validate|generate|expire --order ID          the CA / recipient / clock on a DigiCert order
+          simulate   crisscross process|complete|fail|error|expire|settle --transaction ID   a payment provider's event
           circle     entity-secret --account ID --secret HEX64             register a Circle entity secret (the console step)
           circle     mine --account ID --blockchain CHAIN [--count N]      mine blocks of an account's simulated chain
           jobs       run                                                   run every background job once
@@ -200,7 +202,7 @@ public static class CliApp
         NoPositional(a);
         await using var services = await OpenAsync(a);
         var seeded = await SeedDemoAsync(services, CancellationToken.None);
-        Console.WriteLine(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>()));
+        Console.WriteLine(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>(), running: false));
         return 0;
     }
 
@@ -320,11 +322,21 @@ public static class CliApp
 
     private static async Task<int> SimulateAsync(string[] args)
     {
-        const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID";
-        var a = Parse(args, usage, ["request", "customer"], ["json"]);
+        const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID"
+            + "\n       rescind simulate digicert validate|generate|expire --order ID"
+            + "\n       rescind simulate crisscross process|complete|fail|error|expire|settle --transaction ID";
+        var a = Parse(args, usage, ["request", "customer", "order", "transaction"], ["json"]);
         if (a.Help)
         {
             return 0;
+        }
+        if (a.Positional is ["digicert", var digicertAction])
+        {
+            return await SimulateDigiCertAsync(a, digicertAction);
+        }
+        if (a.Positional is ["crisscross", var crissCrossAction])
+        {
+            return await SimulateCrissCrossAsync(a, crissCrossAction);
         }
         if (a.Positional.Count != 2 || a.Positional[0] != "numeral")
         {
@@ -345,6 +357,35 @@ public static class CliApp
             throw new UsageException($"unknown numeral action '{action}'; use submit, accept, reject or outstanding");
         }
         var answer = await NumeralSimulation.ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
+        Console.WriteLine(answer.Body);
+        return answer.Status < 300 ? 0 : 1;
+    }
+
+    private static async Task<int> SimulateDigiCertAsync(CliArgs a, string action)
+    {
+        if (!Rescind.Server.DigiCert.DigiCertSimulation.Actions.Contains(action))
+        {
+            throw new UsageException($"unknown digicert action '{action}'; use validate, generate or expire");
+        }
+        var order = a.Require("order");
+        await using var services = await OpenAsync(a);
+        var answer = await Rescind.Server.DigiCert.DigiCertSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
+            services.GetRequiredService<Database>(), Actor.Operator(null), order, action, null, CancellationToken.None);
+        Console.WriteLine(answer.Body);
+        return answer.Status < 300 ? 0 : 1;
+    }
+
+    private static async Task<int> SimulateCrissCrossAsync(CliArgs a, string action)
+    {
+        if (!Rescind.Server.CrissCross.CrissCrossSimulation.Actions.Contains(action))
+        {
+            throw new UsageException($"unknown crisscross action '{action}'; use {string.Join(", ", Rescind.Server.CrissCross.CrissCrossSimulation.Actions)}");
+        }
+        var transaction = a.Require("transaction");
+        await using var services = await OpenAsync(a);
+        var answer = await Rescind.Server.CrissCross.CrissCrossSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
+            services.GetRequiredService<Database>(), Actor.Operator(null), transaction, action, null,
+            services.GetRequiredService<IOptions<Rescind.Server.CrissCross.CrissCrossOptions>>().Value, CancellationToken.None);
         Console.WriteLine(answer.Body);
         return answer.Status < 300 ? 0 : 1;
     }
@@ -537,18 +578,20 @@ public static class CliApp
         numeral = new { customer_id = d.CustomerId, certificate_request_id = d.RequestId },
     };
 
-    private static string DescribeDemo(DemoData d, string url, Database db)
+    private static string DescribeDemo(DemoData d, string url, Database db, bool running = true)
     {
         var live = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live").Secret;
         var test = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "test").Secret;
         return $"""
 
-            Rescind is running at {url} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
+            {(running ? $"Rescind is running at {url}" : $"Demo data created; start the server with `rescind serve` (same --data/--database) and call it at {url}")} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
 
             Demo account      {d.Account.Account.Id}
               Numeral live key  {live}
               Numeral test key  {test}   (certificate requests are live-only: this one gets 403 TESTMODE_NOT_SUPPORTED)
               Operator token    {d.Operator.Secret}
+            Every API's credentials (shown once; docs/<api>.md shows how to use each):
+            {string.Join("\n", d.Account.Credentials.Select(c => $"  {c.Api,-12} {c.Mode,-8} {c.Secret}"))}
             A pending certificate request {d.RequestId} for customer {d.CustomerId}.
 
             Cancel it (run it twice: the second answer is the same 200 body):

@@ -22,6 +22,8 @@ public static class ApiModules
     public static IReadOnlyList<ApiModule> All { get; } =
     [
         Numeral.NumeralModule.Module,
+        DigiCert.DigiCertModule.Module,
+        CrissCross.CrissCrossModule.Module,
         GoCardless.GoCardlessModule.Module,
         Circle.CircleModule.Module,
     ];

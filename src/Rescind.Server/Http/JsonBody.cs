@@ -17,6 +17,41 @@ public static class JsonBody
 {
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
 
+    /// <summary>True when every property name and string value is well-formed UTF-16 (no lone surrogates).</summary>
+    public static bool IsValidUnicode(JsonElement e)
+    {
+        try
+        {
+            return e.ValueKind switch
+            {
+                JsonValueKind.String => IsWellFormed(e.GetString()!),
+                JsonValueKind.Array => e.EnumerateArray().All(IsValidUnicode),
+                JsonValueKind.Object => e.EnumerateObject().All(p => IsWellFormed(p.Name) && IsValidUnicode(p.Value)),
+                _ => true,
+            };
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // System.Text.Json refuses to transcode a lone surrogate escape
+        }
+    }
+
+    private static bool IsWellFormed(string s)
+    {
+        for (var i = 0; i < s.Length; i++)
+        {
+            if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(s[i]))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public static async Task<BodyRead> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes)
@@ -52,6 +87,13 @@ public static class JsonBody
             {
                 doc.Dispose();
                 return new(null, SharedFailure.MalformedJson, "The request body must be a JSON object.");
+            }
+            if (!IsValidUnicode(doc.RootElement))
+            {
+                // JSON escapes can spell a lone surrogate (\ud800), which no database can store as text: refuse it
+                // here, once, for every API, instead of failing deep inside a write.
+                doc.Dispose();
+                return new(null, SharedFailure.MalformedJson, "The request body contains a string that is not valid Unicode (a lone surrogate escape).");
             }
             return new(doc, null, null);
         }

@@ -96,6 +96,18 @@ public abstract class HostileInputTests(RescindServer server)
         await Audit.AssertVerifiedAsync(server);
     }
 
+    [Theory]
+    [InlineData("{\"name\":\"\\ud800\"}")]
+    [InlineData("{\"name\":\"a\\udc00b\"}")]
+    [InlineData("{\"\\ud800\":\"x\"}")]
+    [InlineData("{\"name\":\"\\ud83d\"}")]
+    public async Task A_lone_surrogate_escape_is_400_not_a_storage_failure(string body)
+    {
+        var t = await Tenant.CreateAsync(server);
+        (await t.Numeral(HttpMethod.Post, "/tax/customers", body)).IsNumeralError(400, "INVALID_REQUEST");
+        Assert.Equal(201, (await t.Numeral(HttpMethod.Post, "/tax/customers", "{\"name\":\"\\ud83d\\ude00 ok\"}")).Code); // a proper pair is fine
+    }
+
     [Fact]
     public async Task A_slow_trickling_body_is_read_whole_and_answered_once()
     {

@@ -1,0 +1,478 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.Extensions.Options;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.CrissCross;
+
+/// <summary>
+/// CrissCross Collect: checkout sessions, their payment attempts, refunds and the cancellations report.
+/// <code>
+/// POST /v1/auth/oauth2/token                 client credentials → bearer token (no bearer needed)
+/// POST /v1/checkout/session                  create a session
+/// GET  /v1/checkout/session/{sessionId}      get a session with its transactions
+/// POST /v1/checkout/session/cancel           cancel a session, cascading to its in-flight transactions
+/// GET  /v1/checkout/sessions                 list (status, limit, cursor)
+/// POST /v1/payment                           start a payment attempt on a session
+/// GET  /v1/payment/{transactionId}           payment status
+/// POST /v1/payment/refunds                   full or partial refund
+/// GET  /v1/reports/cancellations             cancelled sessions by reason (from, to)
+/// </code>
+/// </summary>
+public static class CrissCrossApi
+{
+    private const string PrincipalKey = "crisscross.principal";
+
+    public static IEndpointRouteBuilder MapCrissCross(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/v1/auth/oauth2/token", TokenAsync).WithGroupName(CrissCrossStore.Api);
+        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).AddEndpointFilter(AuthenticateAsync);
+        v1.MapPost("/checkout/session", CreateSessionAsync);
+        v1.MapPost("/checkout/session/cancel", CancelSessionAsync);
+        v1.MapGet("/checkout/session/{sessionId}", GetSessionAsync);
+        v1.MapGet("/checkout/sessions", ListSessionsAsync);
+        v1.MapPost("/payment", PayAsync);
+        v1.MapPost("/payment/refunds", RefundAsync);
+        v1.MapGet("/payment/{transactionId}", GetPaymentAsync);
+        v1.MapGet("/reports/cancellations", CancellationsReportAsync);
+        return app;
+    }
+
+    public sealed record Caller(string AccountId, string CredentialId);
+
+    /// <summary>Bearer tokens from the token endpoint, unexpired, whose client credential is not revoked [doc: 401 otherwise].</summary>
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var header = http.Request.Headers.Authorization.ToString();
+        Caller? caller = null;
+        if (header.StartsWith("Bearer ", StringComparison.Ordinal) && header.Length is > 7 and < 600)
+        {
+            var db = http.RequestServices.GetRequiredService<Database>();
+            var now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+            await using var connection = await db.OpenAsync(http.RequestAborted);
+            caller = await connection.QuerySingleOrDefaultAsync<Caller>(
+                """
+                SELECT t.account_id AS AccountId, t.credential_id AS CredentialId
+                FROM crisscross_tokens t JOIN credentials c ON c.id = t.credential_id
+                WHERE t.hash = @hash AND t.expires_at > @now AND c.revoked_at IS NULL
+                """,
+                new { hash = Ids.Sha256Hex(header[7..].Trim()), now });
+        }
+        if (caller is null)
+        {
+            return CrissCrossEnvelope.Fail(401, CrissCrossEnvelope.Unauthorized,
+                header.Length == 0
+                    ? "Missing Authorization header; send Authorization: Bearer <access_token> from POST /v1/auth/oauth2/token."
+                    : "The access token is invalid or has expired.").ToResult();
+        }
+        http.Items[PrincipalKey] = caller;
+        return await next(context);
+    }
+
+    private static Caller Of(HttpContext http) => (Caller)http.Items[PrincipalKey]!;
+
+    private static OperationContext Context(HttpContext http) =>
+        new(Of(http).AccountId, CrissCrossStore.Api, Actor.Credential(Of(http).CredentialId), RequestIds.Of(http));
+
+    /// <summary>OAuth2 client credentials [doc]: form or JSON body, <c>client_id</c>/<c>client_secret</c> or
+    /// <c>merchantId</c>/<c>clientSecret</c>, or HTTP Basic. The client id is the merchant (account) id or the
+    /// credential's id [ours].</summary>
+    private static async Task<IResult> TokenAsync(HttpContext http, AccountStore accounts, Coordinator coordinator, IOptions<CrissCrossOptions> options, IOptions<RescindOptions> rescind, CancellationToken ct)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (http.Request.HasFormContentType)
+        {
+            try
+            {
+                var form = await http.Request.ReadFormAsync(ct);
+                foreach (var (k, v) in form)
+                {
+                    fields[k] = v.ToString();
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                return Bad($"The form body could not be read: {e.Message}");
+            }
+        }
+        else if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var read = await JsonBody.ReadAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+            using var doc = read.Document;
+            if (doc is null)
+            {
+                return BodyFailure(read);
+            }
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                if (p.Value.ValueKind != JsonValueKind.String)
+                {
+                    return Bad($"{p.Name} must be a string.");
+                }
+                fields[p.Name] = p.Value.GetString()!;
+            }
+        }
+        var basic = http.Request.Headers.Authorization.ToString();
+        if (basic.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            try
+            {
+                var pair = Encoding.UTF8.GetString(Convert.FromBase64String(basic[6..].Trim())).Split(':', 2);
+                if (pair.Length == 2)
+                {
+                    fields.TryAdd("client_id", Uri.UnescapeDataString(pair[0]));
+                    fields.TryAdd("client_secret", Uri.UnescapeDataString(pair[1]));
+                }
+            }
+            catch (FormatException)
+            {
+                return Unauthorized("The Basic credentials are not valid base64.");
+            }
+        }
+        if (fields.TryGetValue("grant_type", out var grant) && grant != "client_credentials")
+        {
+            return Bad("grant_type must be client_credentials.");
+        }
+        var clientId = fields.GetValueOrDefault("client_id") ?? fields.GetValueOrDefault("merchantId");
+        var secret = fields.GetValueOrDefault("client_secret") ?? fields.GetValueOrDefault("clientSecret");
+        if (string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(secret))
+        {
+            return Bad("client_id and client_secret (or merchantId and clientSecret) are required.");
+        }
+        var principal = await accounts.AuthenticateAsync(CrissCrossStore.Api, secret, ct);
+        if (principal?.AccountId is null || (clientId != principal.AccountId && clientId != principal.CredentialId))
+        {
+            return Unauthorized("The client credentials are not valid.");
+        }
+        var token = "cct_" + Ids.Secret(40);
+        var lifetime = options.Value.TokenLifetime;
+        await coordinator.RunAsync(new OperationContext(principal.AccountId, CrissCrossStore.Api, Actor.Credential(principal.CredentialId), RequestIds.Of(http)),
+            async (uow, _) =>
+            {
+                await uow.ExecuteAsync(
+                    "INSERT INTO crisscross_tokens (hash, account_id, credential_id, created_at, expires_at) VALUES (@hash, @AccountId, @CredentialId, @Now, @expiresAt)",
+                    new { hash = Ids.Sha256Hex(token), principal.AccountId, principal.CredentialId, Now = uow.NowMs, expiresAt = checked(uow.NowMs + (long)lifetime.TotalMilliseconds) });
+                await uow.RecordAsync(new Change(CrissCrossStore.Api, "oauth.token", principal.CredentialId, "token.issued", null, null,
+                    Reason: $"expires in {(long)lifetime.TotalSeconds} s"));
+                return 0;
+            }, ct);
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Text(JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["access_token"] = token,
+            ["token_type"] = "Bearer",
+            ["expires_in"] = (long)lifetime.TotalSeconds,
+        }), "application/json", Encoding.UTF8, 200);
+    }
+
+    private static async Task<IResult> CreateSessionAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var root = doc.RootElement;
+        var f = new JsonFields(root).Allow("merchantReference", "amount", "currency", "payerDetails", "redirectUrl", "expiresInSeconds");
+        var reference = f.String("merchantReference", required: true, 255, IsText, TextFormat);
+        var amount = Integer(f, root, "amount", required: true, 1, 1_000_000_000_000_000);
+        var currency = f.String("currency", required: true, 3, c => c.Length == 3 && c.All(char.IsAsciiLetterUpper), "an ISO 4217 code such as KES");
+        var payer = Object(f, root, "payerDetails", required: true);
+        var redirect = f.String("redirectUrl", required: false, 2048,
+            u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http", "an absolute http(s) URL");
+        var expiresIn = Integer(f, root, "expiresInSeconds", required: false, 60, 7 * 24 * 3600);
+        if (!f.Ok)
+        {
+            return Bad(f.Error!.Message);
+        }
+        var ctx = WithKey(http, Context(http), doc, options.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        var input = new NewSession(reference!, amount!.Value, currency!, payer!, redirect, (int?)expiresIn);
+        return (await CrissCrossCommands.CreateSessionAsync(coordinator, ctx, input, options.Value, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetSessionAsync(string sessionId, HttpContext http, Database db, TimeProvider clock, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var row = IsUuid(sessionId) ? await CrissCrossStore.GetSessionAsync(db, Of(http).AccountId, sessionId, ct) : null;
+        if (row is null)
+        {
+            return CrissCrossEnvelope.NoSession(sessionId).ToResult();
+        }
+        var transactions = await CrissCrossStore.TransactionsOfAsync(db, [row.Id], ct);
+        return Ok(CrissCrossJson.Session(row, transactions, Time.ToUnixMs(clock.GetUtcNow()), options.Value.PaymentLinkBase));
+    }
+
+    private static async Task<IResult> CancelSessionAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var f = new JsonFields(doc.RootElement).Allow("sessionId", "reason");
+        var sessionId = f.String("sessionId", required: true, 36, IsUuid, "a UUID");
+        var reason = f.String("reason", required: false, 1000, IsText, TextFormat);
+        if (!f.Ok)
+        {
+            return Bad(f.Error!.Message);
+        }
+        var ctx = WithKey(http, Context(http), doc, options.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await CrissCrossCommands.CancelAsync(coordinator, ctx, sessionId!, reason, options.Value, ct)).ToResult();
+    }
+
+    private static readonly string[] ListParameters = ["status", "limit", "cursor"];
+
+    private static async Task<IResult> ListSessionsAsync(HttpContext http, Database db, TimeProvider clock, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (UnknownOrRepeated(q, ListParameters) is { } problem)
+        {
+            return Bad(problem);
+        }
+        var accountId = Of(http).AccountId;
+        var now = Time.ToUnixMs(clock.GetUtcNow());
+        var status = Param(q, "status");
+        if (status is not null && !CrissCrossRules.SessionStates.Contains(status))
+        {
+            return Bad($"status must be one of {string.Join(", ", CrissCrossRules.SessionStates)}.");
+        }
+        var limit = 20;
+        if (Param(q, "limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 200))
+        {
+            return Bad("limit must be an integer from 1 to 200.");
+        }
+        (long, string)? after = null;
+        if (Param(q, "cursor") is { } cursor)
+        {
+            after = IsUuid(cursor) ? await CrissCrossStore.CursorAsync(db, accountId, cursor, ct) : null;
+            if (after is null)
+            {
+                return Bad("cursor does not name a session of this merchant; pass the nextCursor of a previous page.");
+            }
+        }
+        var rows = await CrissCrossStore.ListSessionsAsync(db, accountId, status, after, limit, now, ct);
+        var page = rows.Take(limit).ToList();
+        var transactions = (await CrissCrossStore.TransactionsOfAsync(db, page.Select(s => s.Id).ToList(), ct)).ToLookup(t => t.SessionId);
+        var hasMore = rows.Count > limit;
+        return Ok(new SessionList(
+            page.Select(s => CrissCrossJson.Session(s, transactions[s.Id].ToList(), now, options.Value.PaymentLinkBase)).ToList(),
+            hasMore ? page[^1].Id : null,
+            hasMore));
+    }
+
+    private static async Task<IResult> PayAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var root = doc.RootElement;
+        var f = new JsonFields(root).Allow("sessionId", "provider", "paymentMethod");
+        var sessionId = f.String("sessionId", required: true, 36, IsUuid, "a UUID");
+        var provider = f.String("provider", required: true, 32, p => CrissCrossRules.FindProvider(p) is not null,
+            string.Join(", ", CrissCrossRules.Providers.Select(p => p.Name)));
+        var method = Object(f, root, "paymentMethod", required: false) ?? "{}";
+        if (!f.Ok)
+        {
+            return Bad(f.Error!.Message);
+        }
+        var ctx = WithKey(http, Context(http), doc, options.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await CrissCrossCommands.PayAsync(coordinator, ctx, new NewPayment(sessionId!, provider!, method), options.Value, ct)).ToResult();
+    }
+
+    private static async Task<IResult> GetPaymentAsync(string transactionId, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = IsUuid(transactionId) ? await CrissCrossStore.GetTransactionAsync(db, Of(http).AccountId, transactionId, ct) : null;
+        return row is null ? CrissCrossEnvelope.NoTransaction(transactionId).ToResult() : Ok(CrissCrossJson.Payment(row));
+    }
+
+    private static async Task<IResult> RefundAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var root = doc.RootElement;
+        var f = new JsonFields(root).Allow("transactionId", "amount");
+        var transactionId = f.String("transactionId", required: true, 36, IsUuid, "a UUID");
+        var amount = Integer(f, root, "amount", required: false, 1, long.MaxValue);
+        if (!f.Ok)
+        {
+            return Bad(f.Error!.Message);
+        }
+        var ctx = WithKey(http, Context(http), doc, options.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await CrissCrossCommands.RefundAsync(coordinator, ctx, transactionId!, amount, ct)).ToResult();
+    }
+
+    private static readonly string[] ReportParameters = ["from", "to"];
+
+    /// <summary>Sessions whose cancel was accepted in [from, to), grouped by reason [ours].</summary>
+    private static async Task<IResult> CancellationsReportAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (UnknownOrRepeated(q, ReportParameters) is { } problem)
+        {
+            return Bad(problem);
+        }
+        var bounds = new long?[2];
+        for (var i = 0; i < 2; i++)
+        {
+            if (Param(q, ReportParameters[i]) is not { } text)
+            {
+                continue;
+            }
+            if (!TryUtc(text, out var t))
+            {
+                return Bad($"{ReportParameters[i]} must be an ISO-8601 timestamp in UTC with Z, such as 2026-01-31T00:00:00Z.");
+            }
+            bounds[i] = Time.ToUnixMs(t);
+        }
+        if (bounds[0] is { } from && bounds[1] is { } to && to <= from)
+        {
+            return Bad("to must be after from.");
+        }
+        var groups = await CrissCrossStore.CancellationsByReasonAsync(db, Of(http).AccountId, bounds[0], bounds[1], ct);
+        return Ok(new
+        {
+            from = Time.Iso(bounds[0]),
+            to = Time.Iso(bounds[1]),
+            totalSessions = groups.Sum(g => g.Sessions),
+            reasons = groups.Select(g => new { reason = g.Reason, sessions = g.Sessions, cancelled = g.Cancelled, pendingCancellation = g.PendingCancellation }),
+        });
+    }
+
+    /// <summary>UTC with a trailing Z only [doc: any other offset is a 400].</summary>
+    public static bool TryUtc(string text, out DateTimeOffset value)
+    {
+        value = default;
+        return text.EndsWith('Z') && Time.TryParseUtc(text, out value);
+    }
+
+    private const string TextFormat = "text without control characters";
+
+    /// <summary>Free text we store: no control characters but tab and line breaks (PostgreSQL cannot store NUL at
+    /// all, and SQLite would keep what PostgreSQL refuses) [ours].</summary>
+    private static bool IsText(string s) => !s.Any(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r'));
+
+    public static bool IsUuid(string? s) => s is { Length: 36 } && Guid.TryParseExact(s, "D", out _);
+
+    private static long? Integer(JsonFields f, JsonElement root, string name, bool required, long min, long max)
+    {
+        if (!f.Ok)
+        {
+            return null;
+        }
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                f.Fail(name, $"{name} is required.");
+            }
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < min || n > max)
+        {
+            f.Fail(name, $"{name} must be an integer from {min} to {max}.");
+            return null;
+        }
+        return n;
+    }
+
+    private static string? Object(JsonFields f, JsonElement root, string name, bool required)
+    {
+        if (!f.Ok)
+        {
+            return null;
+        }
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                f.Fail(name, $"{name} is required.");
+            }
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.Object)
+        {
+            f.Fail(name, $"{name} must be an object.");
+            return null;
+        }
+        return v.GetRawText();
+    }
+
+    private static string? UnknownOrRepeated(IQueryCollection q, string[] known)
+    {
+        foreach (var name in q.Keys)
+        {
+            if (Array.IndexOf(known, name) < 0)
+            {
+                return $"Unknown query parameter '{name}'.";
+            }
+            if (q[name].Count > 1)
+            {
+                return $"Query parameter '{name}' is given more than once.";
+            }
+        }
+        return null;
+    }
+
+    private static string? Param(IQueryCollection q, string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    private static IResult Ok<T>(T body) => new StoredResponse(200, CrissCrossJson.Serialize(body)).ToResult();
+
+    private static IResult Bad(string message) => CrissCrossEnvelope.Invalid(message).ToResult();
+
+    private static IResult Unauthorized(string message) => CrissCrossEnvelope.Fail(401, CrissCrossEnvelope.Unauthorized, message).ToResult();
+
+    private static IResult BodyFailure(BodyRead read) => read.Failure == SharedFailure.PayloadTooLarge
+        ? CrissCrossEnvelope.Fail(413, "PAYLOAD_TOO_LARGE", read.Message!).ToResult()
+        : Bad(read.Message!);
+
+    /// <summary>An optional <c>Idempotency-Key</c> (a UUID) on every POST [doc]: same key and body → the first
+    /// answer; different body → 422; first still running → 409.</summary>
+    private static OperationContext WithKey(HttpContext http, OperationContext ctx, JsonDocument body, CrissCrossOptions options, out StoredResponse? error)
+    {
+        error = null;
+        var key = http.Request.Headers["Idempotency-Key"].ToString();
+        if (key.Length == 0)
+        {
+            return ctx;
+        }
+        if (!IsUuid(key))
+        {
+            error = CrissCrossEnvelope.Invalid("Idempotency-Key must be a UUID (v4), e.g. 3f1c2b7e-8d4a-4c7e-9f0b-2a6d5e4c3b21.");
+            return ctx;
+        }
+        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + body.RootElement.GetRawText());
+        return ctx with { Idempotency = new IdempotencyRequest(key.ToLowerInvariant(), fingerprint, CrissCrossEnvelope.IdempotencyPolicy(options.IdempotencyRetention)) };
+    }
+}

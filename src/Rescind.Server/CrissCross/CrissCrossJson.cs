@@ -1,0 +1,134 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rescind.Core;
+
+namespace Rescind.Server.CrissCross;
+
+/// <summary>Collect's wire objects, camelCase as the vendor writes them.</summary>
+public static class CrissCrossJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static IReadOnlyList<string> Ids(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<string[]>(json) ?? [];
+
+    public static string Message(string status) => status switch
+    {
+        CrissCrossRules.Pending => "The payment is awaiting the provider.",
+        CrissCrossRules.Processing => "The provider is processing the payment.",
+        CrissCrossRules.Completed => "The payment was completed.",
+        CrissCrossRules.Settled => "The payment was settled.",
+        CrissCrossRules.Failed => "The payment failed.",
+        CrissCrossRules.Errored => "The provider reported an error.",
+        CrissCrossRules.Cancelled => "The payment was cancelled.",
+        CrissCrossRules.Expired => "The payment prompt expired.",
+        CrissCrossRules.Refunded => "The payment was refunded in full.",
+        _ => status,
+    };
+
+    public static PaymentStatus Payment(TransactionRow t) => new(
+        t.Id, t.Status, Message(t.Status), t.MerchantReference, t.SessionId, t.Provider, t.Amount, t.Currency,
+        t.RefundedAmount, t.LateCompletion != 0, Time.Iso(t.CreatedAt), Time.Iso(t.UpdatedAt));
+
+    public static bool IsPaid(string status) => status is CrissCrossRules.Completed or CrissCrossRules.Settled or CrissCrossRules.Refunded;
+
+    public static CheckoutSession Session(SessionRow s, IReadOnlyList<TransactionRow> transactions, long now, string paymentLinkBase) => new(
+        s.Id,
+        CrissCrossRules.PublicStatus(s.Status, s.ExpiresAt, now),
+        s.MerchantReference,
+        s.Amount,
+        s.Currency,
+        JsonDocument.Parse(s.PayerDetails).RootElement.Clone(),
+        s.RedirectUrl,
+        PaymentLink(paymentLinkBase, s.Id),
+        Time.Iso(s.ExpiresAt),
+        Time.Iso(s.CreatedAt),
+        Time.Iso(s.UpdatedAt),
+        s.CancelReason,
+        Time.Iso(s.CancelledAt),
+        Ids(s.CancelledTransactionIds),
+        PendingIds(s, transactions),
+        transactions.Where(t => t.LateCompletion != 0).Select(t => t.Id).ToList(),
+        checked(transactions.Where(t => IsPaid(t.Status)).Sum(t => t.Amount)),
+        checked(transactions.Sum(t => t.RefundedAmount)),
+        transactions.Select(Payment).ToList());
+
+    /// <summary>The transactions a session pending cancellation still waits for [doc: only then non-empty].</summary>
+    public static IReadOnlyList<string> PendingIds(SessionRow s, IReadOnlyList<TransactionRow> transactions) =>
+        s.Status == CrissCrossRules.PendingCancellation
+            ? transactions.Where(t => !CrissCrossRules.Transactions.IsTerminal(t.Status)).Select(t => t.Id).ToList()
+            : [];
+
+    /// <summary>The cancel answer, built from the session alone so a repeat on a cancelled session is byte-identical.</summary>
+    public static CancelResult Cancel(SessionRow s, IReadOnlyList<TransactionRow> transactions) => new(
+        s.Id,
+        s.Status,
+        s.Status == CrissCrossRules.Cancelled
+            ? "The session and its in-flight transactions have been cancelled."
+            : "The session is locked against further payment attempts; it will be cancelled when its pending transactions end.",
+        Ids(s.CancelledTransactionIds),
+        PendingIds(s, transactions));
+
+    public static string PaymentLink(string paymentLinkBase, string sessionId) => paymentLinkBase.TrimEnd('/') + "/" + sessionId;
+}
+
+public sealed record PaymentStatus(
+    string TransactionId,
+    string Status,
+    string Message,
+    string MerchantReference,
+    string SessionId,
+    string Provider,
+    long Amount,
+    string Currency,
+    long RefundedAmount,
+    bool LateCompletion,
+    string CreatedAt,
+    string UpdatedAt);
+
+public sealed record CheckoutSession(
+    string SessionId,
+    string Status,
+    string MerchantReference,
+    long Amount,
+    string Currency,
+    JsonElement PayerDetails,
+    string? RedirectUrl,
+    string PaymentLink,
+    string ExpiresAt,
+    string CreatedAt,
+    string UpdatedAt,
+    string? CancellationReason,
+    string? CancelledAt,
+    IReadOnlyList<string> CancelledTransactionIds,
+    IReadOnlyList<string> PendingTransactionIds,
+    IReadOnlyList<string> LateCompletedTransactionIds,
+    long PaidAmount,
+    long RefundedAmount,
+    IReadOnlyList<PaymentStatus> Transactions);
+
+public sealed record CancelResult(
+    string SessionId,
+    string Status,
+    string Message,
+    IReadOnlyList<string> CancelledTransactionIds,
+    IReadOnlyList<string> PendingTransactionIds);
+
+public sealed record SessionList(IReadOnlyList<CheckoutSession> Sessions, string? NextCursor, bool HasMore);
+
+public sealed record RefundResult(
+    string RefundId,
+    string TransactionId,
+    long Amount,
+    string Currency,
+    long RefundedAmount,
+    long RemainingAmount,
+    string Status,
+    string CreatedAt);

@@ -1,0 +1,83 @@
+using FluentMigrator;
+
+namespace Rescind.Server.CrissCross;
+
+[Migration(2026_11_23_0301, "crisscross: access tokens, checkout sessions, transactions, refunds")]
+public sealed class CrissCrossSchema : Migration
+{
+    public override void Up()
+    {
+        // Bearer tokens from the client-credentials grant, kept only as SHA-256 hashes, with their expiry.
+        Create.Table("crisscross_tokens")
+            .WithColumn("hash").AsString(64).PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("credential_id").AsString(64).NotNullable()
+            .WithColumn("created_at").AsInt64().NotNullable()
+            .WithColumn("expires_at").AsInt64().NotNullable();
+        Create.Index("ix_crisscross_tokens_expiry").OnTable("crisscross_tokens").OnColumn("expires_at");
+
+        Create.Table("crisscross_sessions")
+            .WithColumn("id").AsString(36).PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("merchant_reference").AsString(255).NotNullable()
+            .WithColumn("amount").AsInt64().NotNullable()
+            .WithColumn("currency").AsString(3).NotNullable()
+            .WithColumn("payer_details").AsString(int.MaxValue).NotNullable()
+            .WithColumn("redirect_url").AsString(2048).Nullable()
+            .WithColumn("status").AsString(24).NotNullable()
+            .WithColumn("expires_at").AsInt64().NotNullable()
+            .WithColumn("created_at").AsInt64().NotNullable()
+            .WithColumn("updated_at").AsInt64().NotNullable()
+            .WithColumn("version").AsInt32().NotNullable()
+            .WithColumn("cancel_reason").AsString(1000).Nullable()
+            .WithColumn("cancel_requested_at").AsInt64().Nullable()
+            .WithColumn("cancelled_at").AsInt64().Nullable()
+            .WithColumn("cancelled_transaction_ids").AsString(int.MaxValue).Nullable();
+        Create.Index("ix_crisscross_sessions_list").OnTable("crisscross_sessions")
+            .OnColumn("account_id").Ascending().OnColumn("created_at").Descending().OnColumn("id").Descending();
+        Create.Index("ix_crisscross_sessions_expiry").OnTable("crisscross_sessions")
+            .OnColumn("status").Ascending().OnColumn("expires_at").Ascending();
+        Create.Index("ix_crisscross_sessions_cancel").OnTable("crisscross_sessions")
+            .OnColumn("account_id").Ascending().OnColumn("cancel_requested_at").Ascending();
+
+        Create.Table("crisscross_transactions")
+            .WithColumn("id").AsString(36).PrimaryKey()
+            .WithColumn("session_id").AsString(36).NotNullable()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("provider").AsString(32).NotNullable()
+            .WithColumn("payment_method").AsString(int.MaxValue).NotNullable()
+            .WithColumn("amount").AsInt64().NotNullable()
+            .WithColumn("currency").AsString(3).NotNullable()
+            .WithColumn("status").AsString(24).NotNullable()
+            .WithColumn("late_completion").AsInt32().NotNullable()
+            .WithColumn("refunded_amount").AsInt64().NotNullable()
+            .WithColumn("timeout_at").AsInt64().Nullable()
+            .WithColumn("created_at").AsInt64().NotNullable()
+            .WithColumn("updated_at").AsInt64().NotNullable()
+            .WithColumn("version").AsInt32().NotNullable();
+        Create.Index("ix_crisscross_transactions_session").OnTable("crisscross_transactions")
+            .OnColumn("session_id").Ascending().OnColumn("id").Ascending();
+        Create.Index("ix_crisscross_transactions_timeout").OnTable("crisscross_transactions")
+            .OnColumn("status").Ascending().OnColumn("timeout_at").Ascending();
+        // One active transaction per session [doc], enforced by the database as well as by the session's lock.
+        Execute.Sql(
+            "CREATE UNIQUE INDEX ux_crisscross_transactions_active ON crisscross_transactions (session_id) " +
+            "WHERE status IN ('PENDING', 'PROCESSING')");
+
+        Create.Table("crisscross_refunds")
+            .WithColumn("id").AsString(36).PrimaryKey()
+            .WithColumn("transaction_id").AsString(36).NotNullable()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("amount").AsInt64().NotNullable()
+            .WithColumn("created_at").AsInt64().NotNullable();
+        Create.Index("ix_crisscross_refunds_transaction").OnTable("crisscross_refunds").OnColumn("transaction_id");
+    }
+
+    public override void Down()
+    {
+        Delete.Table("crisscross_refunds");
+        Delete.Table("crisscross_transactions");
+        Delete.Table("crisscross_sessions");
+        Delete.Table("crisscross_tokens");
+    }
+}

@@ -1,0 +1,263 @@
+using Dapper;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.CrissCross;
+
+public sealed class SessionRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string MerchantReference { get; set; } = "";
+
+    public long Amount { get; set; }
+
+    public string Currency { get; set; } = "";
+
+    public string PayerDetails { get; set; } = "{}";
+
+    public string? RedirectUrl { get; set; }
+
+    public string Status { get; set; } = "";
+
+    public long ExpiresAt { get; set; }
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public int Version { get; set; }
+
+    public string? CancelReason { get; set; }
+
+    public long? CancelRequestedAt { get; set; }
+
+    public long? CancelledAt { get; set; }
+
+    public string? CancelledTransactionIds { get; set; }
+}
+
+public sealed class TransactionRow
+{
+    public string Id { get; set; } = "";
+
+    public string SessionId { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Provider { get; set; } = "";
+
+    public string PaymentMethod { get; set; } = "{}";
+
+    public long Amount { get; set; }
+
+    public string Currency { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public int LateCompletion { get; set; }
+
+    public long RefundedAmount { get; set; }
+
+    public long? TimeoutAt { get; set; }
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public int Version { get; set; }
+
+    public string MerchantReference { get; set; } = "";
+}
+
+/// <summary>CrissCross's SQL, explicit about every lock and condition. Locks go parent first: the session, then
+/// its transactions in id order.</summary>
+public static class CrissCrossStore
+{
+    public const string Api = "crisscross";
+    public const string SessionType = "checkout.session";
+    public const string TransactionType = "payment.transaction";
+
+    private const string SessionColumns =
+        """
+        id AS Id, account_id AS AccountId, merchant_reference AS MerchantReference, amount AS Amount, currency AS Currency,
+        payer_details AS PayerDetails, redirect_url AS RedirectUrl, status AS Status, expires_at AS ExpiresAt,
+        created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version, cancel_reason AS CancelReason,
+        cancel_requested_at AS CancelRequestedAt, cancelled_at AS CancelledAt, cancelled_transaction_ids AS CancelledTransactionIds
+        """;
+
+    private const string TransactionColumns =
+        """
+        t.id AS Id, t.session_id AS SessionId, t.account_id AS AccountId, t.provider AS Provider,
+        t.payment_method AS PaymentMethod, t.amount AS Amount, t.currency AS Currency, t.status AS Status,
+        t.late_completion AS LateCompletion, t.refunded_amount AS RefundedAmount, t.timeout_at AS TimeoutAt,
+        t.created_at AS CreatedAt, t.updated_at AS UpdatedAt, t.version AS Version, s.merchant_reference AS MerchantReference
+        """;
+
+    private const string TransactionFrom = "FROM crisscross_transactions t JOIN crisscross_sessions s ON s.id = t.session_id";
+
+    private static string Owner(string? accountId, string column = "account_id") => accountId is null ? "" : $" AND {column} = @accountId";
+
+    /// <summary>Reads and row-locks a session of the account (any account when <paramref name="accountId"/> is null).</summary>
+    public static Task<SessionRow?> LockSessionAsync(UnitOfWork uow, string? accountId, string id) =>
+        uow.QuerySingleOrDefaultAsync<SessionRow>(
+            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE id = @id{Owner(accountId)}" + uow.Db.ForUpdate,
+            new { id, accountId });
+
+    /// <summary>Every transaction of a locked session, row-locked in id order.</summary>
+    public static async Task<List<TransactionRow>> LockTransactionsAsync(UnitOfWork uow, string sessionId) =>
+        (await uow.QueryAsync<TransactionRow>(
+            $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.session_id = @sessionId ORDER BY t.id"
+            + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF t" : ""),
+            new { sessionId })).ToList();
+
+    /// <summary>The session a transaction belongs to, read without a lock so the caller can lock parent first.</summary>
+    public static Task<TransactionRow?> PeekTransactionAsync(UnitOfWork uow, string? accountId, string id) =>
+        uow.QuerySingleOrDefaultAsync<TransactionRow>(
+            $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.id = @id{Owner(accountId, "t.account_id")}", new { id, accountId });
+
+    public static async Task<SessionRow?> GetSessionAsync(Database db, string? accountId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<SessionRow>(
+            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE id = @id{Owner(accountId)}", new { id, accountId });
+    }
+
+    public static async Task<TransactionRow?> GetTransactionAsync(Database db, string? accountId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<TransactionRow>(
+            $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.id = @id{Owner(accountId, "t.account_id")}", new { id, accountId });
+    }
+
+    public static async Task<IReadOnlyList<TransactionRow>> TransactionsOfAsync(Database db, IReadOnlyList<string> sessionIds, CancellationToken ct)
+    {
+        if (sessionIds.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await db.OpenAsync(ct);
+        var filter = db.Kind == DatabaseKind.Postgres ? "t.session_id = ANY(@ids)" : "t.session_id IN @ids";
+        return (await connection.QueryAsync<TransactionRow>(
+            $"SELECT {TransactionColumns} {TransactionFrom} WHERE {filter} ORDER BY t.id", new { ids = sessionIds.ToArray() })).ToList();
+    }
+
+    /// <summary>Newest first; the cursor is the last id of the previous page; one extra row tells whether there is more.</summary>
+    public static async Task<IReadOnlyList<SessionRow>> ListSessionsAsync(
+        Database db, string accountId, string? status, (long CreatedAt, string Id)? after, int limit, long now, CancellationToken ct)
+    {
+        var where = new List<string> { "account_id = @accountId" };
+        // An open session past expiresAt already shows as expired, before the expiry job writes it.
+        switch (status)
+        {
+            case CrissCrossRules.Open:
+                where.Add("status = 'OPEN' AND expires_at > @now");
+                break;
+            case CrissCrossRules.Expired:
+                where.Add("(status = 'EXPIRED' OR (status = 'OPEN' AND expires_at <= @now))");
+                break;
+            case not null:
+                where.Add("status = @status");
+                break;
+        }
+        if (after is not null)
+        {
+            where.Add("(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND id < @afterId))");
+        }
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<SessionRow>(
+            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE {string.Join(" AND ", where)} ORDER BY created_at DESC, id DESC LIMIT @take",
+            new { accountId, status, now, afterCreatedAt = after?.CreatedAt, afterId = after?.Id, take = limit + 1 })).ToList();
+    }
+
+    public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string accountId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(
+            "SELECT created_at FROM crisscross_sessions WHERE id = @id AND account_id = @accountId", new { id, accountId });
+        return createdAt is { } c ? (c, id) : null;
+    }
+
+    public sealed record ReasonCount(string? Reason, long Sessions, long Cancelled, long PendingCancellation);
+
+    /// <summary>Sessions whose cancel was accepted in [from, to), grouped by the reason given.</summary>
+    public static async Task<IReadOnlyList<ReasonCount>> CancellationsByReasonAsync(Database db, string accountId, long? from, long? to, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<ReasonRow>(
+            """
+            SELECT cancel_reason AS Reason, COUNT(*) AS Sessions,
+                   SUM(CASE WHEN status = 'CANCELLED' THEN 1 ELSE 0 END) AS Cancelled,
+                   SUM(CASE WHEN status = 'PENDING_CANCELLATION' THEN 1 ELSE 0 END) AS PendingCancellation
+            FROM crisscross_sessions
+            WHERE account_id = @accountId AND cancel_requested_at IS NOT NULL
+              AND (@from IS NULL OR cancel_requested_at >= @from) AND (@to IS NULL OR cancel_requested_at < @to)
+            GROUP BY cancel_reason
+            ORDER BY COUNT(*) DESC, cancel_reason
+            """,
+            new { accountId, from, to });
+        return rows.Select(r => new ReasonCount(r.Reason, r.Sessions, r.Cancelled, r.PendingCancellation)).ToList();
+    }
+
+    public static Task InsertSessionAsync(UnitOfWork uow, SessionRow row) => uow.ExecuteAsync(
+        """
+        INSERT INTO crisscross_sessions (id, account_id, merchant_reference, amount, currency, payer_details, redirect_url,
+                                         status, expires_at, created_at, updated_at, version)
+        VALUES (@Id, @AccountId, @MerchantReference, @Amount, @Currency, @PayerDetails, @RedirectUrl,
+                @Status, @ExpiresAt, @CreatedAt, @UpdatedAt, @Version)
+        """,
+        row);
+
+    public static Task InsertTransactionAsync(UnitOfWork uow, TransactionRow row) => uow.ExecuteAsync(
+        """
+        INSERT INTO crisscross_transactions (id, session_id, account_id, provider, payment_method, amount, currency, status,
+                                             late_completion, refunded_amount, timeout_at, created_at, updated_at, version)
+        VALUES (@Id, @SessionId, @AccountId, @Provider, @PaymentMethod, @Amount, @Currency, @Status,
+                @LateCompletion, @RefundedAmount, @TimeoutAt, @CreatedAt, @UpdatedAt, @Version)
+        """,
+        row);
+
+    /// <summary>The session's conditional update: its status and the cancellation columns, on the version read.</summary>
+    public static async Task UpdateSessionAsync(UnitOfWork uow, SessionRow row, string from)
+    {
+        await uow.ExecuteExpectingAsync(1,
+            """
+            UPDATE crisscross_sessions SET status = @Status, updated_at = @UpdatedAt, version = version + 1,
+                   cancel_reason = @CancelReason, cancel_requested_at = @CancelRequestedAt, cancelled_at = @CancelledAt,
+                   cancelled_transaction_ids = @CancelledTransactionIds
+            WHERE id = @Id AND version = @Version AND status = @from
+            """,
+            new { row.Status, row.UpdatedAt, row.CancelReason, row.CancelRequestedAt, row.CancelledAt, row.CancelledTransactionIds, row.Id, row.Version, from });
+        row.Version++;
+    }
+
+    /// <summary>The transaction's conditional update, on the version read.</summary>
+    public static async Task UpdateTransactionAsync(UnitOfWork uow, TransactionRow row, string from)
+    {
+        await uow.ExecuteExpectingAsync(1,
+            """
+            UPDATE crisscross_transactions SET status = @Status, updated_at = @UpdatedAt, version = version + 1,
+                   late_completion = @LateCompletion, refunded_amount = @RefundedAmount
+            WHERE id = @Id AND version = @Version AND status = @from
+            """,
+            new { row.Status, row.UpdatedAt, row.LateCompletion, row.RefundedAmount, row.Id, row.Version, from });
+        row.Version++;
+    }
+
+    public static Task InsertRefundAsync(UnitOfWork uow, string id, TransactionRow tx, long amount) => uow.ExecuteAsync(
+        "INSERT INTO crisscross_refunds (id, transaction_id, account_id, amount, created_at) VALUES (@id, @TxId, @AccountId, @amount, @Now)",
+        new { id, TxId = tx.Id, tx.AccountId, amount, Now = uow.NowMs });
+
+    private sealed class ReasonRow
+    {
+        public string? Reason { get; set; }
+
+        public long Sessions { get; set; }
+
+        public long Cancelled { get; set; }
+
+        public long PendingCancellation { get; set; }
+    }
+}

@@ -1,0 +1,503 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Rescind.Core;
+using Rescind.Core.Accounts;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
+using Rescind.Server.Http;
+
+namespace Rescind.Server.DigiCert;
+
+/// <summary>
+/// DigiCert CertCentral Services API v2: certificate orders, their approval requests, and the audit log.
+/// <code>
+/// POST /services/v2/order/certificate/{product_name_id}        place an order (TLS or client certificate)
+/// GET  /services/v2/order/certificate                          list orders: filters[status], filters[search], offset, limit
+/// GET  /services/v2/order/certificate/{order_id}               order info
+/// PUT  /services/v2/order/certificate/{order_id}/status        cancel {status: canceled, note}
+/// POST /services/v2/order/certificate/{order_id}/reissue       reissue an issued order
+/// PUT  /services/v2/order/certificate/{order_id}/revoke        revoke an issued order
+/// GET  /services/v2/request                                    list requests: status, offset, limit
+/// GET  /services/v2/request/{request_id}                       request info
+/// PUT  /services/v2/request/{request_id}/status                approve or reject {status, processor_comment}
+/// GET  /services/v2/audit-log                                  audit log: filters[order_id], filters[date_from|date_to], offset, limit
+/// </code>
+/// </summary>
+public static class DigiCertApi
+{
+    private const string PrincipalKey = "digicert.principal";
+    private const int MaxNote = 900; // the audit reason holds the note as JSON within 2000 characters
+
+    public static IEndpointRouteBuilder MapDigiCert(this IEndpointRouteBuilder app)
+    {
+        var v2 = app.MapGroup("/services/v2").WithGroupName(DigiCertStore.Api).AddEndpointFilter(AuthenticateAsync);
+        v2.MapPost("/order/certificate/{product_name_id}", CreateOrderAsync);
+        v2.MapGet("/order/certificate", ListOrdersAsync);
+        v2.MapGet("/order/certificate/{order_id}", GetOrderAsync);
+        v2.MapPut("/order/certificate/{order_id}/status", UpdateOrderStatusAsync);
+        v2.MapPost("/order/certificate/{order_id}/reissue", ReissueAsync);
+        v2.MapPut("/order/certificate/{order_id}/revoke", RevokeAsync);
+        v2.MapGet("/request", ListRequestsAsync);
+        v2.MapGet("/request/{request_id}", GetRequestAsync);
+        v2.MapPut("/request/{request_id}/status", UpdateRequestStatusAsync);
+        v2.MapGet("/audit-log", AuditLogAsync);
+        return app;
+    }
+
+    /// <summary>The API key in <c>X-DC-DEVKEY</c> [doc]; missing or wrong is 401 access_denied|invalid_api_key.</summary>
+    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var key = http.Request.Headers["X-DC-DEVKEY"].ToString().Trim();
+        var principal = key.Length > 0
+            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(DigiCertStore.Api, key, http.RequestAborted)
+            : null;
+        if (principal is null)
+        {
+            return Answer(DigiCertEnvelope.Fail(401, DigiCertEnvelope.InvalidApiKey,
+                key.Length == 0 ? "Missing X-DC-DEVKEY header; send your API key in it." : "The API key is not valid."));
+        }
+        http.Items[PrincipalKey] = principal;
+        return await next(context);
+    }
+
+    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+
+    private static OperationContext Context(HttpContext http) =>
+        new(Principal(http).AccountId, DigiCertStore.Api, Actor.Credential(Principal(http).CredentialId), RequestIds.Of(http));
+
+    /// <summary>A stored answer as an HTTP result; 204 goes out without a body or content type.</summary>
+    public static IResult Answer(StoredResponse r) => r.Status == 204 ? Results.NoContent() : r.ToResult();
+
+    /// <summary>DigiCert ids are positive integers; anything else names no order (404).</summary>
+    public static bool TryId(string? text, out long id)
+    {
+        id = 0;
+        return text is { Length: > 0 and <= 18 } && text.All(char.IsAsciiDigit)
+            && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0;
+    }
+
+    private static async Task<(JsonDocument? Doc, IResult? Failure)> ReadBodyAsync(HttpContext http, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, options.Value.MaxBodyBytes, ct);
+        if (read.Document is not null)
+        {
+            return (read.Document, null);
+        }
+        return (null, Answer(read.Failure == SharedFailure.PayloadTooLarge
+            ? DigiCertEnvelope.Fail(413, "request_too_large", read.Message!)
+            : DigiCertEnvelope.Fail(400, DigiCertEnvelope.BadRequestFormat, read.Message!)));
+    }
+
+    private static async Task<IResult> CreateOrderAsync(string product_name_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        if (!DigiCertRules.Products.TryGetValue(product_name_id, out var product))
+        {
+            return Answer(DigiCertEnvelope.Fail(404, DigiCertEnvelope.ProductNotFound,
+                $"No product '{(product_name_id.Length > 40 ? product_name_id[..40] : product_name_id)}'; use one of {string.Join(", ", DigiCertRules.Products.Keys)}."));
+        }
+        var (doc, failure) = await ReadBodyAsync(http, options, ct);
+        using (doc)
+        {
+            if (doc is null)
+            {
+                return failure!;
+            }
+            var (input, error) = ParseOrder(doc.RootElement, product_name_id, product.Type);
+            return input is null ? Answer(error!) : Answer(await DigiCertCommands.CreateOrderAsync(coordinator, Context(http), input, ct));
+        }
+    }
+
+    /// <summary>Validates an order body; the first problem wins. Fields we do not model (organization, dcv_method,
+    /// …) are accepted and ignored so that real clients' bodies go through [ours].</summary>
+    public static (NewOrder? Input, StoredResponse? Error) ParseOrder(JsonElement root, string productNameId, string productType)
+    {
+        if (!root.TryGetProperty("certificate", out var cert) || cert.ValueKind == JsonValueKind.Null)
+        {
+            return (null, DigiCertEnvelope.Missing("certificate"));
+        }
+        if (cert.ValueKind != JsonValueKind.Object)
+        {
+            return (null, DigiCertEnvelope.InvalidParam("certificate", "certificate must be an object."));
+        }
+        var (commonName, e1) = Str(cert, "certificate.common_name", "common_name", 255, required: true);
+        if (e1 is not null)
+        {
+            return (null, e1);
+        }
+        var (csr, e2) = Str(cert, "certificate.csr", "csr", 16000, required: productType == DigiCertRules.TlsType);
+        if (e2 is not null)
+        {
+            return (null, e2);
+        }
+        var emails = new List<string>();
+        if (cert.TryGetProperty("emails", out var list) && list.ValueKind != JsonValueKind.Null)
+        {
+            if (list.ValueKind != JsonValueKind.Array)
+            {
+                return (null, DigiCertEnvelope.InvalidParam("certificate.emails", "certificate.emails must be an array of email addresses."));
+            }
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String || !IsEmail(item.GetString()!))
+                {
+                    return (null, DigiCertEnvelope.InvalidParam("certificate.emails", "certificate.emails must contain only email addresses."));
+                }
+                emails.Add(item.GetString()!);
+            }
+            if (emails.Count > 20)
+            {
+                return (null, DigiCertEnvelope.InvalidParam("certificate.emails", "certificate.emails may hold at most 20 addresses."));
+            }
+        }
+        if (productType == DigiCertRules.ClientType && emails.Count == 0)
+        {
+            return (null, DigiCertEnvelope.Missing("certificate.emails"));
+        }
+        var skip = false;
+        if (root.TryGetProperty("skip_approval", out var s) && s.ValueKind != JsonValueKind.Null)
+        {
+            if (s.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return (null, DigiCertEnvelope.InvalidParam("skip_approval", "skip_approval must be true or false."));
+            }
+            skip = s.GetBoolean();
+        }
+        var (payment, e3) = Str(root, "payment_method", "payment_method", 16, required: false);
+        if (e3 is not null)
+        {
+            return (null, e3);
+        }
+        payment ??= "balance";
+        if (payment is not ("balance" or "card" or "profile"))
+        {
+            return (null, DigiCertEnvelope.InvalidParam("payment_method", "payment_method must be balance, card or profile."));
+        }
+        var years = 1;
+        if (root.TryGetProperty("validity_years", out var y) && y.ValueKind != JsonValueKind.Null)
+        {
+            if (y.ValueKind != JsonValueKind.Number || !y.TryGetInt32(out years) || years is < 1 or > 3)
+            {
+                return (null, DigiCertEnvelope.InvalidParam("validity_years", "validity_years must be 1, 2 or 3."));
+            }
+        }
+        var (comments, e4) = Str(root, "comments", "comments", 900, required: false);
+        if (e4 is not null)
+        {
+            return (null, e4);
+        }
+        return (new NewOrder(productNameId, productType, commonName!, emails, csr, skip, payment, years, comments), null);
+    }
+
+    private static (string? Value, StoredResponse? Error) Str(JsonElement obj, string field, string name, int max, bool required)
+    {
+        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null
+            || (v.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(v.GetString())))
+        {
+            return (null, required ? DigiCertEnvelope.Missing(field) : null);
+        }
+        if (v.ValueKind != JsonValueKind.String)
+        {
+            return (null, DigiCertEnvelope.InvalidParam(field, $"{field} must be a string."));
+        }
+        var text = v.GetString()!;
+        return text.Length > max
+            ? (null, DigiCertEnvelope.InvalidParam(field, $"{field} must be at most {max} characters."))
+            : (text, null);
+    }
+
+    private static bool IsEmail(string e) => e.Length <= 254 && e.IndexOf('@') is > 0 and var at && at < e.Length - 1 && !e.Any(char.IsWhiteSpace);
+
+    private static async Task<IResult> GetOrderAsync(string order_id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var order = TryId(order_id, out var id) ? await DigiCertStore.GetOrderAsync(db, Principal(http).AccountId, id, ct) : null;
+        return order is null
+            ? Answer(DigiCertEnvelope.NotFound(order_id))
+            : Answer(new StoredResponse(200, DigiCertJson.Serialize(DigiCertJson.Order(order, await DigiCertStore.RequestsOfOrderAsync(db, id, ct)))));
+    }
+
+    /// <summary>
+    /// <c>{"status": "canceled", "note": "…"}</c> cancels [doc]. The documented <c>renewed</c>/<c>not_renewed</c>
+    /// markers are accepted and change nothing; any other status is invalid_param|status; a missing or empty note
+    /// is missing_param|note [ours]. The body is checked before the order is looked up [ours].
+    /// </summary>
+    private static async Task<IResult> UpdateOrderStatusAsync(string order_id, HttpContext http, Coordinator coordinator, Database db, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var (doc, failure) = await ReadBodyAsync(http, options, ct);
+        using (doc)
+        {
+            if (doc is null)
+            {
+                return failure!;
+            }
+            var (status, e1) = Str(doc.RootElement, "status", "status", 32, required: true);
+            if (e1 is not null)
+            {
+                return Answer(e1);
+            }
+            if (status is not ("canceled" or "renewed" or "not_renewed"))
+            {
+                return Answer(DigiCertEnvelope.InvalidParam("status", "status must be canceled (or the renewed / not_renewed markers)."));
+            }
+            var (note, e2) = Str(doc.RootElement, "note", "note", MaxNote, required: status == "canceled");
+            if (e2 is not null)
+            {
+                return Answer(e2);
+            }
+            if (!TryId(order_id, out var id))
+            {
+                return Answer(DigiCertEnvelope.NotFound(order_id));
+            }
+            if (status != "canceled")
+            {
+                // A renewal marker: nothing of ours changes, but the order must exist in this account.
+                return await DigiCertStore.GetOrderAsync(db, Principal(http).AccountId, id, ct) is null
+                    ? Answer(DigiCertEnvelope.NotFound(order_id))
+                    : Results.NoContent();
+            }
+            return Answer(await DigiCertCommands.CancelAsync(coordinator, Context(http), id, note!, ct));
+        }
+    }
+
+    /// <summary>Reissue and revoke take an optional body: none at all is as good as <c>{}</c>.</summary>
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    private static async Task<IResult> ReissueAsync(string order_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        string? csr = null;
+        string? comments = null;
+        if (HasBody(http.Request))
+        {
+            var (doc, failure) = await ReadBodyAsync(http, options, ct);
+            using (doc)
+            {
+                if (doc is null)
+                {
+                    return failure!;
+                }
+                if (doc.RootElement.TryGetProperty("certificate", out var cert) && cert.ValueKind == JsonValueKind.Object)
+                {
+                    var (c, e) = Str(cert, "certificate.csr", "csr", 16000, required: false);
+                    if (e is not null)
+                    {
+                        return Answer(e);
+                    }
+                    csr = c;
+                }
+                var (m, e2) = Str(doc.RootElement, "comments", "comments", 900, required: false);
+                if (e2 is not null)
+                {
+                    return Answer(e2);
+                }
+                comments = m;
+            }
+        }
+        return TryId(order_id, out var id)
+            ? Answer(await DigiCertCommands.ReissueAsync(coordinator, Context(http), id, csr, comments, ct))
+            : Answer(DigiCertEnvelope.NotFound(order_id));
+    }
+
+    private static async Task<IResult> RevokeAsync(string order_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        string? comments = null;
+        if (HasBody(http.Request))
+        {
+            var (doc, failure) = await ReadBodyAsync(http, options, ct);
+            using (doc)
+            {
+                if (doc is null)
+                {
+                    return failure!;
+                }
+                var (m, e) = Str(doc.RootElement, "comments", "comments", 900, required: false);
+                if (e is not null)
+                {
+                    return Answer(e);
+                }
+                comments = m;
+            }
+        }
+        return TryId(order_id, out var id)
+            ? Answer(await DigiCertCommands.RevokeAsync(coordinator, Context(http), id, comments, ct))
+            : Answer(DigiCertEnvelope.NotFound(order_id));
+    }
+
+    private static async Task<IResult> ListOrdersAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var status = Param(q, "filters[status]");
+        if (status is not null && !DigiCertRules.OrderStatuses.Contains(status))
+        {
+            return Answer(DigiCertEnvelope.InvalidParam("filters[status]", $"filters[status] must be one of {string.Join(", ", DigiCertRules.OrderStatuses)}."));
+        }
+        var search = Param(q, "filters[search]");
+        if (search is { Length: > 255 })
+        {
+            return Answer(DigiCertEnvelope.InvalidParam("filters[search]", "filters[search] must be at most 255 characters."));
+        }
+        var (offset, limit, error) = Paging(q);
+        if (error is not null)
+        {
+            return Answer(error);
+        }
+        var (rows, total) = await DigiCertStore.ListOrdersAsync(db, new DigiCertStore.OrderFilter(Principal(http).AccountId!, status, search, offset, limit), ct);
+        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new
+        {
+            orders = rows.Select(o => DigiCertJson.Order(o, null)),
+            page = new Page(total, limit, offset),
+        })));
+    }
+
+    private static async Task<IResult> GetRequestAsync(string request_id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = TryId(request_id, out var id) ? await DigiCertStore.GetRequestAsync(db, Principal(http).AccountId!, id, ct) : null;
+        return row is null
+            ? Answer(DigiCertEnvelope.RequestMissing(request_id))
+            : Answer(new StoredResponse(200, DigiCertJson.Serialize(DigiCertJson.Request(row))));
+    }
+
+    private static async Task<IResult> ListRequestsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var status = Param(q, "status") ?? Param(q, "filters[status]");
+        if (status is not null && !DigiCertRules.RequestStatuses.Contains(status))
+        {
+            return Answer(DigiCertEnvelope.InvalidParam("status", $"status must be one of {string.Join(", ", DigiCertRules.RequestStatuses)}."));
+        }
+        var type = Param(q, "type") ?? Param(q, "filters[type]");
+        if (type is not null && type is not (DigiCertStore.NewRequest or DigiCertStore.ReissueRequest or DigiCertStore.RevokeRequest or "duplicate"))
+        {
+            return Answer(DigiCertEnvelope.InvalidParam("type", "type must be one of new_request, reissue, revoke, duplicate."));
+        }
+        var (offset, limit, error) = Paging(q);
+        if (error is not null)
+        {
+            return Answer(error);
+        }
+        var (rows, total) = await DigiCertStore.ListRequestsAsync(db, new DigiCertStore.RequestFilter(Principal(http).AccountId!, status, type, offset, limit), ct);
+        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new
+        {
+            requests = rows.Select(DigiCertJson.Request),
+            page = new Page(total, limit, offset),
+        })));
+    }
+
+    private static async Task<IResult> UpdateRequestStatusAsync(string request_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var (doc, failure) = await ReadBodyAsync(http, options, ct);
+        using (doc)
+        {
+            if (doc is null)
+            {
+                return failure!;
+            }
+            var (status, e1) = Str(doc.RootElement, "status", "status", 32, required: true);
+            if (e1 is not null)
+            {
+                return Answer(e1);
+            }
+            if (status is not (DigiCertRules.Approved or DigiCertRules.Rejected))
+            {
+                return Answer(DigiCertEnvelope.InvalidParam("status", "status must be approved or rejected."));
+            }
+            var (comment, e2) = Str(doc.RootElement, "processor_comment", "processor_comment", MaxNote, required: false);
+            if (e2 is not null)
+            {
+                return Answer(e2);
+            }
+            if (!TryId(request_id, out var id))
+            {
+                return Answer(DigiCertEnvelope.RequestMissing(request_id));
+            }
+            var command = status == DigiCertRules.Approved ? DigiCertRules.Approve : DigiCertRules.Reject;
+            return Answer(await DigiCertCommands.UpdateRequestStatusAsync(coordinator, Context(http), id, command, comment, ct));
+        }
+    }
+
+    /// <summary>The account's audit log [doc: Account &gt; Audit logs; path and shape ours]: every DigiCert change with
+    /// its user, time, from/to status and note.</summary>
+    private static async Task<IResult> AuditLogAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var accountId = Principal(http).AccountId!;
+        IReadOnlyList<string>? resources = null;
+        if (Param(q, "filters[order_id]") is { } orderText)
+        {
+            if (!TryId(orderText, out var orderId) || await DigiCertStore.GetOrderAsync(db, accountId, orderId, ct) is null)
+            {
+                return Answer(DigiCertEnvelope.NotFound(orderText));
+            }
+            resources = [DigiCertCommands.Rid(orderId), .. (await DigiCertStore.RequestsOfOrderAsync(db, orderId, ct)).Select(r => DigiCertCommands.Rid(r.Id))];
+        }
+        var range = new long?[2];
+        string[] names = ["filters[date_from]", "filters[date_to]"];
+        for (var i = 0; i < 2; i++)
+        {
+            if (Param(q, names[i]) is not { } text)
+            {
+                continue;
+            }
+            if (!Time.TryParseUtc(text, out var t))
+            {
+                return Answer(DigiCertEnvelope.InvalidParam(names[i], $"{names[i]} must be an ISO-8601 UTC timestamp such as 2026-01-31T00:00:00Z."));
+            }
+            range[i] = Time.ToUnixMs(t);
+        }
+        var (offset, limit, error) = Paging(q);
+        if (error is not null)
+        {
+            return Answer(error);
+        }
+        var (rows, total) = await DigiCertStore.AuditAsync(db, new DigiCertStore.AuditFilter(accountId, resources, range[0], range[1], offset, limit), ct);
+        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new
+        {
+            audit_logs = rows.Select(AuditEntry),
+            page = new Page(total, limit, offset),
+        })));
+    }
+
+    private static Dictionary<string, object?> AuditEntry(AuditRow a)
+    {
+        var entry = new Dictionary<string, object?>
+        {
+            ["id"] = a.Id,
+            ["date"] = Time.Iso(a.At),
+            ["resource_type"] = a.ResourceType,
+            ["resource_id"] = long.Parse(a.ResourceId, CultureInfo.InvariantCulture),
+            ["action"] = a.Action,
+            ["from_status"] = a.FromState,
+            ["to_status"] = a.ToState,
+            ["user"] = new { kind = a.ActorKind, id = a.ActorId },
+            ["request_id"] = a.RequestId,
+        };
+        if (a.Reason is not null)
+        {
+            foreach (var p in JsonDocument.Parse(a.Reason).RootElement.EnumerateObject())
+            {
+                entry[p.Name] = p.Value.Clone();
+            }
+        }
+        return entry;
+    }
+
+    /// <summary>Offset paging [doc]: offset ≥ 0, limit 1 to 1000, default 1000 [ours: the bounds].</summary>
+    private static (int Offset, int Limit, StoredResponse? Error) Paging(IQueryCollection q)
+    {
+        var offset = 0;
+        var limit = 1000;
+        if (Param(q, "offset") is { } o && (!int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
+        {
+            return (0, 0, DigiCertEnvelope.InvalidParam("offset", "offset must be a non-negative integer."));
+        }
+        if (Param(q, "limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            return (0, 0, DigiCertEnvelope.InvalidParam("limit", "limit must be an integer from 1 to 1000."));
+        }
+        return (offset, limit, null);
+    }
+
+    private static string? Param(IQueryCollection q, string name) => q.TryGetValue(name, out var v) && v.Count > 0 && v[^1] is { Length: > 0 } s ? s : null;
+}

@@ -1,0 +1,358 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Lifecycles;
+using Rescind.Core.Mail;
+
+namespace Rescind.Server.DigiCert;
+
+public sealed record NewOrder(string ProductNameId, string ProductType, string CommonName, IReadOnlyList<string> Emails, string? Csr,
+    bool SkipApproval, string PaymentMethod, int ValidityYears, string? Comments);
+
+/// <summary>
+/// Every DigiCert write, as work for the coordinator: lock (order first, then its requests), decide with the pure
+/// tables, apply, answer. The HTTP handlers, the simulation and the jobs all come through here.
+/// </summary>
+public static class DigiCertCommands
+{
+    public static Task<StoredResponse> CreateOrderAsync(Coordinator coordinator, OperationContext ctx, NewOrder input, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var order = new OrderRow
+            {
+                Id = await DigiCertStore.NextIdAsync(uow, "order"),
+                AccountId = ctx.AccountId!,
+                ProductNameId = input.ProductNameId,
+                ProductType = input.ProductType,
+                CommonName = input.CommonName,
+                Emails = JsonSerializer.Serialize(input.Emails),
+                Csr = input.Csr,
+                ValidityYears = input.ValidityYears,
+                PaymentMethod = input.PaymentMethod,
+                Status = input.SkipApproval ? DigiCertRules.PlacedStatus(input.ProductType, input.Csr is not null) : DigiCertRules.NeedsApproval,
+                DateCreated = uow.NowMs,
+                DateUpdated = uow.NowMs,
+                Version = 1,
+            };
+            await uow.ExecuteAsync(
+                """
+                INSERT INTO digicert_orders (id, account_id, product_name_id, product_type, common_name, emails, csr, validity_years,
+                                             payment_method, status, refund_required, date_created, date_updated, version)
+                VALUES (@Id, @AccountId, @ProductNameId, @ProductType, @CommonName, @Emails, @Csr, @ValidityYears,
+                        @PaymentMethod, @Status, 0, @DateCreated, @DateUpdated, @Version)
+                """,
+                order);
+            var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.NewRequest,
+                input.SkipApproval ? DigiCertRules.Approved : DigiCertRules.Pending, input.Comments);
+            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.OrderType, Rid(order.Id), "create", null, order.Status,
+                DigiCertRules.EventCreated, Payload(order)));
+            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
+            await NotifyRecipientAsync(uow, order);
+            return new StoredResponse(201, DigiCertJson.Serialize(new CreatedOrder(order.Id, [new CreatedRequest(request.Id, request.Status)])));
+        }, ct);
+
+    /// <summary>The approver approves or rejects a pending new_request: the order is placed or rejected with it.</summary>
+    public static Task<StoredResponse> UpdateRequestStatusAsync(Coordinator coordinator, OperationContext ctx, long requestId, string command, string? comment, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var orderId = await DigiCertStore.OrderOfRequestAsync(uow, ctx.AccountId!, requestId);
+            var order = orderId is { } oid ? await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, oid) : null;
+            var request = order is null ? null : await DigiCertStore.LockRequestAsync(uow, requestId);
+            if (order is null || request is null || request.OrderId != order.Id)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.RequestMissing(requestId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (request.Type != DigiCertStore.NewRequest)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.Fail(400, "invalid_type|request",
+                    $"This is a {request.Type} request; only new_request approvals are processed here. Cancel a pending reissue with PUT /services/v2/order/certificate/{order.Id}/status.");
+            }
+            switch (DigiCertRules.Requests.Decide(request.Status, command))
+            {
+                case Decision.AlreadyDone:
+                    uow.RollbackOnly = true;
+                    return DigiCertEnvelope.NoContent;
+                case Decision.Refused r:
+                    uow.RollbackOnly = true;
+                    return DigiCertEnvelope.RequestRefused(r);
+                case Decision.Transitioned rt:
+                    var orderCommand = command == DigiCertRules.Approve ? DigiCertRules.ApproveCommand(order.ProductType, order.HasCsr) : DigiCertRules.Reject;
+                    if (DigiCertRules.Orders.Decide(order.Status, orderCommand) is not Decision.Transitioned ot)
+                    {
+                        // A pending request always belongs to an order that needs approval; anything else is a bug.
+                        throw new InvalidOperationException($"request {request.Id} is {request.Status} but order {order.Id} is {order.Status}");
+                    }
+                    var reason = Reason(("processor_comment", comment));
+                    order = await ApplyOrderAsync(uow, order, ot, command, reason);
+                    await ApplyRequestAsync(uow, request, rt, command, comment, reason);
+                    if (command == DigiCertRules.Approve)
+                    {
+                        await NotifyRecipientAsync(uow, order);
+                    }
+                    return DigiCertEnvelope.NoContent;
+                default:
+                    throw new InvalidOperationException("requests have no deferred outcomes");
+            }
+        }, ct);
+
+    /// <summary>
+    /// Cancels an order before issuance, or its pending reissue [doc]. An order paid from the balance is marked
+    /// <c>refund_required</c>, on the order and in the audit row [ours]. Answers 204 [doc].
+    /// </summary>
+    public static Task<StoredResponse> CancelAsync(Coordinator coordinator, OperationContext ctx, long orderId, string note, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
+            if (order is null)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            var decision = DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Cancel);
+            if (decision is Decision.Refused refused)
+            {
+                uow.RollbackOnly = true;
+                var approval = order.Status == DigiCertRules.NeedsApproval
+                    ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
+                    : null;
+                return DigiCertEnvelope.Refused(refused, DigiCertRules.Cancel, order.Id, approval?.Id);
+            }
+            var t = (Decision.Transitioned)decision;
+            if (t.From == DigiCertRules.ReissuePending)
+            {
+                var reissue = await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
+                    ?? throw new InvalidOperationException($"order {order.Id} is reissue_pending without a pending reissue request");
+                var reason = Reason(("note", note), ("reissue_request_id", reissue.Id));
+                await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, reason, extra: ("reissue_canceled", true));
+                await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, DigiCertRules.Reject),
+                    DigiCertRules.Reject, note, reason);
+                return DigiCertEnvelope.NoContent;
+            }
+            var refund = order.PaymentMethod == "balance";
+            order.RefundRequired = refund ? 1 : 0;
+            await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
+            return DigiCertEnvelope.NoContent;
+        }, ct);
+
+    /// <summary>Reissue of an issued order [doc]: the order waits in reissue_pending with a pending reissue request.</summary>
+    public static Task<StoredResponse> ReissueAsync(Coordinator coordinator, OperationContext ctx, long orderId, string? csr, string? comments, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
+            if (order is null)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Reissue) is not Decision.Transitioned t)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Reissue, order.Id);
+            }
+            if (csr is not null)
+            {
+                order.Csr = csr;
+            }
+            var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest, DigiCertRules.Pending, comments);
+            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
+            order = await ApplyOrderAsync(uow, order, t, DigiCertRules.Reissue, Reason(("reissue_request_id", request.Id)));
+            await NotifyRecipientAsync(uow, order);
+            return new StoredResponse(201, DigiCertJson.Serialize(new CreatedOrder(order.Id, [new CreatedRequest(request.Id, request.Status)])));
+        }, ct);
+
+    /// <summary>Revoke of an issued order [doc]; executed at once with an approved revoke request [ours].</summary>
+    public static Task<StoredResponse> RevokeAsync(Coordinator coordinator, OperationContext ctx, long orderId, string? comments, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
+            if (order is null)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Revoke) is not Decision.Transitioned t)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Revoke, order.Id);
+            }
+            var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.RevokeRequest, DigiCertRules.Approved, comments);
+            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
+            order = await ApplyOrderAsync(uow, order, t, DigiCertRules.Revoke, Reason(("comments", comments), ("revoke_request_id", request.Id)));
+            request.OrderStatus = order.Status;
+            request.CommonName = order.CommonName;
+            request.ProductNameId = order.ProductNameId;
+            return new StoredResponse(201, DigiCertJson.Serialize(DigiCertJson.Request(request)));
+        }, ct);
+
+    /// <summary>
+    /// An event of the outside world on one order (validate, generate, expire), for the simulation and the clock.
+    /// Answers 200 with the order, or the refusal in DigiCert's envelope.
+    /// </summary>
+    public static Task<StoredResponse> ActAsync(Coordinator coordinator, OperationContext ctx, long orderId, string command, CancellationToken ct) =>
+        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        {
+            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
+            if (order is null)
+            {
+                uow.RollbackOnly = true;
+                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            switch (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, command))
+            {
+                case Decision.Refused r:
+                    uow.RollbackOnly = true;
+                    return DigiCertEnvelope.Refused(r, command, order.Id);
+                case Decision.AlreadyDone:
+                    uow.RollbackOnly = true;
+                    break;
+                case Decision.Transitioned t:
+                    var reissue = t.From == DigiCertRules.ReissuePending
+                        ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
+                        : null;
+                    if (t.To == DigiCertRules.Issued)
+                    {
+                        order.CertificateId = await DigiCertStore.NextIdAsync(uow, "certificate");
+                        order.SerialNumber = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                        order.DateIssued = uow.NowMs;
+                        // Validity runs from the first issuance; a reissue keeps the order's end date [ours].
+                        order.ValidTill ??= Time.ToUnixMs(uow.Now.AddDays(365 * order.ValidityYears));
+                    }
+                    order = await ApplyOrderAsync(uow, order, t, command, reissue is null ? null : Reason(("reissue_request_id", reissue.Id)));
+                    if (reissue is not null)
+                    {
+                        var requestCommand = t.To == DigiCertRules.Issued ? DigiCertRules.Approve : DigiCertRules.Reject;
+                        await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, requestCommand),
+                            requestCommand, t.To == DigiCertRules.Expired ? "The certificate expired before the reissue completed." : null, null);
+                    }
+                    break;
+                default:
+                    throw new InvalidOperationException("orders have no deferred outcomes");
+            }
+            return new StoredResponse(200, DigiCertJson.Serialize(DigiCertJson.Order(order, await DigiCertStore.RequestsOfOrderAsync(uow, order.Id))));
+        }, ct);
+
+    private static async Task<RequestRow> InsertRequestAsync(UnitOfWork uow, long orderId, string type, string status, string? comments)
+    {
+        var processed = status is DigiCertRules.Approved or DigiCertRules.Rejected;
+        var row = new RequestRow
+        {
+            Id = await DigiCertStore.NextIdAsync(uow, "request"),
+            AccountId = uow.Context.AccountId!,
+            OrderId = orderId,
+            Type = type,
+            Status = status,
+            RequesterId = uow.Context.Actor.Id,
+            ProcessorId = processed ? uow.Context.Actor.Id : null,
+            Comments = comments,
+            Date = uow.NowMs,
+            DateProcessed = processed ? uow.NowMs : null,
+            Version = 1,
+        };
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO digicert_requests (id, account_id, order_id, type, status, requester_id, processor_id, comments, date, date_processed, version)
+            VALUES (@Id, @AccountId, @OrderId, @Type, @Status, @RequesterId, @ProcessorId, @Comments, @Date, @DateProcessed, @Version)
+            """,
+            row);
+        return row;
+    }
+
+    /// <summary>One transition of a locked order: the conditional update of every mutable column, the audit row and
+    /// its event. The row's fields other than the status may have been changed by the caller beforehand.</summary>
+    private static async Task<OrderRow> ApplyOrderAsync(UnitOfWork uow, OrderRow row, Decision.Transitioned t, string action, string? reason,
+        (string Name, object Value)? extra = null)
+    {
+        await uow.CheckpointAsync($"digicert:order:{action}");
+        await uow.ExecuteExpectingAsync(1,
+            """
+            UPDATE digicert_orders SET status = @To, refund_required = @RefundRequired, certificate_id = @CertificateId,
+                   serial_number = @SerialNumber, date_issued = @DateIssued, valid_till = @ValidTill, csr = @Csr,
+                   date_updated = @Now, version = version + 1
+            WHERE id = @Id AND version = @Version AND status = @From
+            """,
+            new
+            {
+                t.To, row.RefundRequired, row.CertificateId, row.SerialNumber, row.DateIssued, row.ValidTill, row.Csr,
+                Now = uow.NowMs, row.Id, row.Version, t.From,
+            });
+        row.Status = t.To;
+        row.DateUpdated = uow.NowMs;
+        row.Version++;
+        await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.OrderType, Rid(row.Id), action, t.From, t.To, t.Event,
+            Payload(row, reason, extra), reason));
+        return row;
+    }
+
+    private static async Task ApplyRequestAsync(UnitOfWork uow, RequestRow row, Decision.Transitioned t, string action, string? processorComment, string? reason)
+    {
+        await uow.ExecuteExpectingAsync(1,
+            """
+            UPDATE digicert_requests SET status = @To, processor_id = @ProcessorId, processor_comment = @processorComment,
+                   date_processed = @Now, version = version + 1
+            WHERE id = @Id AND version = @Version AND status = @From
+            """,
+            new { t.To, ProcessorId = uow.Context.Actor.Id, processorComment, Now = uow.NowMs, row.Id, row.Version, t.From });
+        row.Status = t.To;
+        row.Version++;
+        await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(row.Id), action, t.From, t.To, Reason: reason));
+    }
+
+    /// <summary>The recipient's email for a client certificate that now waits for them [doc]: validate the email
+    /// (with a CSR, pending) or generate the certificate from the link (without, waiting_pickup).</summary>
+    private static Task NotifyRecipientAsync(UnitOfWork uow, OrderRow order)
+    {
+        if (order.ProductType != DigiCertRules.ClientType || DigiCertJson.Emails(order) is not [var to, ..])
+        {
+            return Task.CompletedTask;
+        }
+        return order.Status switch
+        {
+            DigiCertRules.WaitingPickup => MailSink.SendAsync(uow, to, "Your client certificate is ready to generate",
+                $"Generate and install the certificate for {order.CommonName} from this link: /operator/digicert/orders/{order.Id}/generate", Rid(order.Id)),
+            DigiCertRules.ReissuePending when !order.HasCsr => MailSink.SendAsync(uow, to, "Your reissued client certificate is ready to generate",
+                $"Generate and install the reissued certificate for {order.CommonName} from this link: /operator/digicert/orders/{order.Id}/generate", Rid(order.Id)),
+            DigiCertRules.Pending => MailSink.SendAsync(uow, to, "Validate your email address",
+                $"Confirm that you control {to} to receive the certificate for {order.CommonName}: /operator/digicert/orders/{order.Id}/validate", Rid(order.Id)),
+            _ => Task.CompletedTask,
+        };
+    }
+
+    public static string Rid(long id) => id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The audit reason as a small JSON object, so the audit log API can give back note and refund flag.</summary>
+    private static string? Reason(params (string Name, object? Value)[] fields)
+    {
+        var present = fields.Where(f => f.Value is not null).ToDictionary(f => f.Name, f => f.Value);
+        return present.Count == 0 ? null : JsonSerializer.Serialize(present, DigiCertJson.Options);
+    }
+
+    private static string Payload(OrderRow o, string? reason = null, (string Name, object Value)? extra = null)
+    {
+        var payload = new Dictionary<string, object?>
+        {
+            ["order_id"] = o.Id,
+            ["status"] = o.Status,
+            ["product_name_id"] = o.ProductNameId,
+            ["common_name"] = o.CommonName,
+        };
+        if (o.CertificateId is { } c)
+        {
+            payload["certificate_id"] = c;
+        }
+        if (reason is not null)
+        {
+            foreach (var p in JsonDocument.Parse(reason).RootElement.EnumerateObject())
+            {
+                payload[p.Name] = p.Value.Clone();
+            }
+        }
+        if (extra is { } e)
+        {
+            payload[e.Name] = e.Value;
+        }
+        return JsonSerializer.Serialize(payload, DigiCertJson.Options);
+    }
+}

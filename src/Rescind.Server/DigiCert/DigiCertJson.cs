@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Rescind.Core;
+
+namespace Rescind.Server.DigiCert;
+
+/// <summary>DigiCert's wire objects, snake_case as the vendor writes them. Absent values are omitted, as the
+/// vendor omits e.g. <c>date_issued</c> before issuance [doc].</summary>
+public static class DigiCertJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static IReadOnlyList<string> Emails(OrderRow o) => JsonSerializer.Deserialize<string[]>(o.Emails) ?? [];
+
+    public static OrderObject Order(OrderRow o, IEnumerable<RequestRow>? requests) => new(
+        o.Id,
+        new CertificateObject(
+            o.CertificateId,
+            o.CommonName,
+            o.ProductType == DigiCertRules.TlsType ? [o.CommonName] : null,
+            o.ProductType == DigiCertRules.ClientType ? Emails(o) : null,
+            o.Csr,
+            o.SerialNumber,
+            Time.Iso(o.DateCreated),
+            Time.Iso(o.DateIssued),
+            o.DateIssued is { } issued ? Day(issued) : null,
+            o.ValidTill is { } till ? Day(till) : null,
+            new CertValidity(o.ValidityYears)),
+        o.Status,
+        Time.Iso(o.DateCreated),
+        new ProductObject(o.ProductNameId, DigiCertRules.Products.TryGetValue(o.ProductNameId, out var p) ? p.Name : o.ProductNameId, o.ProductType),
+        o.PaymentMethod,
+        o.ValidityYears,
+        o.RefundRequired != 0,
+        requests?.Select(r => new OrderRequest(r.Id, Time.Iso(r.Date), r.Type, r.Status, r.Comments)).ToList());
+
+    public static RequestObject Request(RequestRow r) => new(
+        r.Id,
+        Time.Iso(r.Date),
+        r.Type,
+        r.Status,
+        Time.Iso(r.DateProcessed),
+        r.RequesterId is null ? null : new UserRef(r.RequesterId),
+        r.ProcessorId is null ? null : new UserRef(r.ProcessorId),
+        r.Comments,
+        r.ProcessorComment,
+        new RequestOrder(r.OrderId, r.OrderStatus, new RequestCertificate(r.CommonName), new RequestProduct(r.ProductNameId)));
+
+    private static string Day(long ms) => Time.FromUnixMs(ms).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+}
+
+public sealed record CertValidity(int Years);
+
+public sealed record CertificateObject(
+    long? Id,
+    string CommonName,
+    IReadOnlyList<string>? DnsNames,
+    IReadOnlyList<string>? Emails,
+    string? Csr,
+    string? SerialNumber,
+    string DateCreated,
+    string? DateIssued,
+    string? ValidFrom,
+    string? ValidTill,
+    CertValidity CertValidity);
+
+public sealed record ProductObject(string NameId, string Name, string Type);
+
+public sealed record OrderRequest(long Id, string Date, string Type, string Status, string? Comments);
+
+public sealed record OrderObject(
+    long Id,
+    CertificateObject Certificate,
+    string Status,
+    string DateCreated,
+    ProductObject Product,
+    string PaymentMethod,
+    int ValidityYears,
+    bool RefundRequired,
+    IReadOnlyList<OrderRequest>? Requests);
+
+public sealed record UserRef(string Id);
+
+public sealed record RequestCertificate(string CommonName);
+
+public sealed record RequestProduct(string NameId);
+
+public sealed record RequestOrder(long Id, string Status, RequestCertificate Certificate, RequestProduct Product);
+
+public sealed record RequestObject(
+    long Id,
+    string Date,
+    string Type,
+    string Status,
+    string? DateProcessed,
+    UserRef? Requester,
+    UserRef? Processor,
+    string? Comments,
+    string? ProcessorComment,
+    RequestOrder Order);
+
+public sealed record Page(long Total, int Limit, int Offset);
+
+public sealed record CreatedRequest(long Id, string Status);
+
+public sealed record CreatedOrder(long Id, IReadOnlyList<CreatedRequest> Requests);

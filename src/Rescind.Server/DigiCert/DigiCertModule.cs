@@ -1,0 +1,32 @@
+using Rescind.Core.Accounts;
+using Rescind.Core.Jobs;
+using Rescind.Server.Hosting;
+
+namespace Rescind.Server.DigiCert;
+
+/// <summary>What the DigiCert folder adds to the host: one live dev key per account (CertCentral has no test
+/// mode [doc]), the expiry job, and the <c>/services</c> prefix answered in DigiCert's envelope.</summary>
+public static class DigiCertModule
+{
+    public static ApiModule Module { get; } = new(
+        DigiCertStore.Api,
+        AddCredentials,
+        AddServices,
+        ["/services"],
+        DigiCertEnvelope.Instance,
+        app => app.MapDigiCert(),
+        group => group.MapDigiCertSimulation());
+
+    /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>
+    public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(DigiCertStore.Api, "live", "", 48));
+
+    public static void AddServices(IServiceCollection services)
+    {
+        services.AddSingleton<IJob, DigiCertExpiryJob>();
+        services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, DigiCertWebhookShape>();
+        foreach (var invariant in DigiCertInvariants.All)
+        {
+            services.AddSingleton(invariant);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using FluentMigrator;
+
+namespace Rescind.Server.DigiCert;
+
+[Migration(2026_11_23_0201, "digicert: certificate orders and their requests")]
+public sealed class DigiCertSchema : Migration
+{
+    public override void Up()
+    {
+        // One id space for orders, requests and certificates: DigiCert ids are integers, and drawing them from one
+        // sequence keeps an order's and a request's audit rows apart (resource_id is the id as text).
+        Create.Table("digicert_ids")
+            .WithColumn("id").AsInt64().PrimaryKey().Identity()
+            .WithColumn("kind").AsString(16).NotNullable();
+
+        Create.Table("digicert_orders")
+            .WithColumn("id").AsInt64().PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("product_name_id").AsString(64).NotNullable()
+            .WithColumn("product_type").AsString(32).NotNullable()
+            .WithColumn("common_name").AsString(255).NotNullable()
+            .WithColumn("emails").AsString(4000).NotNullable()
+            .WithColumn("csr").AsString(16000).Nullable()
+            .WithColumn("validity_years").AsInt32().NotNullable()
+            .WithColumn("payment_method").AsString(16).NotNullable()
+            .WithColumn("status").AsString(24).NotNullable()
+            .WithColumn("refund_required").AsInt32().NotNullable() // 0 or 1: one mapping on both databases
+            .WithColumn("certificate_id").AsInt64().Nullable()
+            .WithColumn("serial_number").AsString(64).Nullable()
+            .WithColumn("date_created").AsInt64().NotNullable()
+            .WithColumn("date_updated").AsInt64().NotNullable()
+            .WithColumn("date_issued").AsInt64().Nullable()
+            .WithColumn("valid_till").AsInt64().Nullable()
+            .WithColumn("version").AsInt32().NotNullable();
+        Create.Index("ix_digicert_orders_list").OnTable("digicert_orders")
+            .OnColumn("account_id").Ascending().OnColumn("id").Descending();
+        Create.Index("ix_digicert_orders_expiry").OnTable("digicert_orders")
+            .OnColumn("status").Ascending().OnColumn("valid_till").Ascending();
+
+        Create.Table("digicert_requests")
+            .WithColumn("id").AsInt64().PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("order_id").AsInt64().NotNullable()
+            .WithColumn("type").AsString(16).NotNullable()
+            .WithColumn("status").AsString(16).NotNullable()
+            .WithColumn("requester_id").AsString(64).Nullable()
+            .WithColumn("processor_id").AsString(64).Nullable()
+            .WithColumn("comments").AsString(2000).Nullable()
+            .WithColumn("processor_comment").AsString(2000).Nullable()
+            .WithColumn("date").AsInt64().NotNullable()
+            .WithColumn("date_processed").AsInt64().Nullable()
+            .WithColumn("version").AsInt32().NotNullable();
+        Create.Index("ix_digicert_requests_order").OnTable("digicert_requests").OnColumn("order_id");
+        Create.Index("ix_digicert_requests_list").OnTable("digicert_requests")
+            .OnColumn("account_id").Ascending().OnColumn("id").Descending();
+    }
+
+    public override void Down()
+    {
+        Delete.Table("digicert_requests");
+        Delete.Table("digicert_orders");
+        Delete.Table("digicert_ids");
+    }
+}

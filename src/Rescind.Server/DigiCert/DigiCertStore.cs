@@ -1,0 +1,262 @@
+using Dapper;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+
+namespace Rescind.Server.DigiCert;
+
+public sealed class OrderRow
+{
+    public long Id { get; set; }
+
+    public string AccountId { get; set; } = "";
+
+    public string ProductNameId { get; set; } = "";
+
+    public string ProductType { get; set; } = "";
+
+    public string CommonName { get; set; } = "";
+
+    public string Emails { get; set; } = "[]";
+
+    public string? Csr { get; set; }
+
+    public int ValidityYears { get; set; }
+
+    public string PaymentMethod { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public int RefundRequired { get; set; }
+
+    public long? CertificateId { get; set; }
+
+    public string? SerialNumber { get; set; }
+
+    public long DateCreated { get; set; }
+
+    public long DateUpdated { get; set; }
+
+    public long? DateIssued { get; set; }
+
+    public long? ValidTill { get; set; }
+
+    public int Version { get; set; }
+
+    public bool HasCsr => Csr is not null;
+}
+
+public sealed class RequestRow
+{
+    public long Id { get; set; }
+
+    public string AccountId { get; set; } = "";
+
+    public long OrderId { get; set; }
+
+    public string Type { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public string? RequesterId { get; set; }
+
+    public string? ProcessorId { get; set; }
+
+    public string? Comments { get; set; }
+
+    public string? ProcessorComment { get; set; }
+
+    public long Date { get; set; }
+
+    public long? DateProcessed { get; set; }
+
+    public int Version { get; set; }
+
+    // The order as the request list shows it (joined, read-only).
+    public string OrderStatus { get; set; } = "";
+
+    public string CommonName { get; set; } = "";
+
+    public string ProductNameId { get; set; } = "";
+}
+
+public sealed class AuditRow
+{
+    public long Id { get; set; }
+
+    public string ResourceType { get; set; } = "";
+
+    public string ResourceId { get; set; } = "";
+
+    public string Action { get; set; } = "";
+
+    public string? FromState { get; set; }
+
+    public string? ToState { get; set; }
+
+    public string ActorKind { get; set; } = "";
+
+    public string? ActorId { get; set; }
+
+    public string? RequestId { get; set; }
+
+    public string? Reason { get; set; }
+
+    public long At { get; set; }
+}
+
+/// <summary>DigiCert's SQL, explicit about every lock and condition. Locks go order first, then its requests.</summary>
+public static class DigiCertStore
+{
+    public const string Api = "digicert";
+    public const string OrderType = "order";
+    public const string RequestType = "request";
+
+    public const string NewRequest = "new_request";
+    public const string ReissueRequest = "reissue";
+    public const string RevokeRequest = "revoke";
+
+    private const string OrderColumns =
+        """
+        id AS Id, account_id AS AccountId, product_name_id AS ProductNameId, product_type AS ProductType,
+        common_name AS CommonName, emails AS Emails, csr AS Csr, validity_years AS ValidityYears,
+        payment_method AS PaymentMethod, status AS Status, refund_required AS RefundRequired,
+        certificate_id AS CertificateId, serial_number AS SerialNumber, date_created AS DateCreated,
+        date_updated AS DateUpdated, date_issued AS DateIssued, valid_till AS ValidTill, version AS Version
+        """;
+
+    private const string RequestColumns =
+        """
+        r.id AS Id, r.account_id AS AccountId, r.order_id AS OrderId, r.type AS Type, r.status AS Status,
+        r.requester_id AS RequesterId, r.processor_id AS ProcessorId, r.comments AS Comments,
+        r.processor_comment AS ProcessorComment, r.date AS Date, r.date_processed AS DateProcessed, r.version AS Version,
+        o.status AS OrderStatus, o.common_name AS CommonName, o.product_name_id AS ProductNameId
+        """;
+
+    private const string RequestFrom = "FROM digicert_requests r JOIN digicert_orders o ON o.id = r.order_id";
+
+    /// <summary>A fresh id from the one DigiCert id space (orders, requests, certificates).</summary>
+    public static Task<long> NextIdAsync(UnitOfWork uow, string kind) =>
+        uow.ExecuteScalarAsync<long>("INSERT INTO digicert_ids (kind) VALUES (@kind) RETURNING id", new { kind });
+
+    /// <summary>Reads and row-locks an order of the account (any account when <paramref name="accountId"/> is null).</summary>
+    public static Task<OrderRow?> LockOrderAsync(UnitOfWork uow, string? accountId, long id) =>
+        uow.QuerySingleOrDefaultAsync<OrderRow>(
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE id = @id{(accountId is null ? "" : " AND account_id = @accountId")}" + uow.Db.ForUpdate,
+            new { id, accountId });
+
+    public static Task<RequestRow?> LockRequestAsync(UnitOfWork uow, long id) =>
+        uow.QuerySingleOrDefaultAsync<RequestRow>(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id" + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF r" : ""),
+            new { id });
+
+    /// <summary>The order's open request of a type (a pending approval, a pending reissue), locked after its order.</summary>
+    public static Task<RequestRow?> LockOpenRequestAsync(UnitOfWork uow, long orderId, string type) =>
+        uow.QuerySingleOrDefaultAsync<RequestRow>(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.order_id = @orderId AND r.type = @type AND r.status IN ('pending', 'submitted') ORDER BY r.id DESC LIMIT 1"
+            + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF r" : ""),
+            new { orderId, type });
+
+    /// <summary>The order a request belongs to, read without a lock: the caller then locks order, then request.</summary>
+    public static Task<long?> OrderOfRequestAsync(UnitOfWork uow, string accountId, long requestId) =>
+        uow.QuerySingleOrDefaultAsync<long?>(
+            "SELECT order_id FROM digicert_requests WHERE id = @requestId AND account_id = @accountId", new { requestId, accountId });
+
+    public static async Task<OrderRow?> GetOrderAsync(Database db, string? accountId, long id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<OrderRow>(
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE id = @id{(accountId is null ? "" : " AND account_id = @accountId")}",
+            new { id, accountId });
+    }
+
+    public static async Task<IReadOnlyList<RequestRow>> RequestsOfOrderAsync(Database db, long orderId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<RequestRow>($"SELECT {RequestColumns} {RequestFrom} WHERE r.order_id = @orderId ORDER BY r.id", new { orderId })).ToList();
+    }
+
+    public static Task<IEnumerable<RequestRow>> RequestsOfOrderAsync(UnitOfWork uow, long orderId) =>
+        uow.QueryAsync<RequestRow>($"SELECT {RequestColumns} {RequestFrom} WHERE r.order_id = @orderId ORDER BY r.id", new { orderId });
+
+    public static async Task<RequestRow?> GetRequestAsync(Database db, string accountId, long id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<RequestRow>(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id AND r.account_id = @accountId", new { id, accountId });
+    }
+
+    public sealed record OrderFilter(string AccountId, string? Status, string? Search, int Offset, int Limit);
+
+    /// <summary>Newest first, offset paging with the total [ours: the order]. Search matches the order id exactly,
+    /// or the common name or an email as a case-insensitive substring.</summary>
+    public static async Task<(IReadOnlyList<OrderRow> Page, long Total)> ListOrdersAsync(Database db, OrderFilter f, CancellationToken ct)
+    {
+        var where = "account_id = @AccountId"
+            + (f.Status is null ? "" : " AND status = @Status")
+            + (f.Search is null ? "" : @" AND (LOWER(common_name) LIKE @Like ESCAPE '\' OR LOWER(emails) LIKE @Like ESCAPE '\' OR id = @SearchId)");
+        var args = new
+        {
+            f.AccountId,
+            f.Status,
+            Like = f.Search is null ? null : "%" + Escape(f.Search.ToLowerInvariant()) + "%",
+            SearchId = long.TryParse(f.Search, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1,
+            f.Offset,
+            f.Limit,
+        };
+        await using var connection = await db.OpenAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM digicert_orders WHERE {where}", args);
+        var rows = await connection.QueryAsync<OrderRow>(
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args);
+        return (rows.ToList(), total);
+    }
+
+    public sealed record RequestFilter(string AccountId, string? Status, string? Type, int Offset, int Limit);
+
+    public static async Task<(IReadOnlyList<RequestRow> Page, long Total)> ListRequestsAsync(Database db, RequestFilter f, CancellationToken ct)
+    {
+        var where = "r.account_id = @AccountId" + (f.Status is null ? "" : " AND r.status = @Status") + (f.Type is null ? "" : " AND r.type = @Type");
+        await using var connection = await db.OpenAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM digicert_requests r WHERE {where}", f);
+        var rows = await connection.QueryAsync<RequestRow>(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE {where} ORDER BY r.id DESC LIMIT @Limit OFFSET @Offset", f);
+        return (rows.ToList(), total);
+    }
+
+    public sealed record AuditFilter(string AccountId, IReadOnlyList<string>? ResourceIds, long? From, long? To, int Offset, int Limit);
+
+    /// <summary>The account's DigiCert audit rows, oldest first, from the shared audit log.</summary>
+    public static async Task<(IReadOnlyList<AuditRow> Page, long Total)> AuditAsync(Database db, AuditFilter f, CancellationToken ct)
+    {
+        var where = "account_id = @AccountId AND api = 'digicert'"
+            + (f.ResourceIds is null ? "" : db.Kind == DatabaseKind.Postgres ? " AND resource_id = ANY(@ResourceIds)" : " AND resource_id IN @ResourceIds")
+            + (f.From is null ? "" : " AND at >= @From")
+            + (f.To is null ? "" : " AND at <= @To");
+        var args = new DynamicParameters(new { f.AccountId, f.From, f.To, f.Offset, f.Limit });
+        if (f.ResourceIds is not null)
+        {
+            args.Add("ResourceIds", f.ResourceIds.ToArray());
+        }
+        await using var connection = await db.OpenAsync(ct);
+        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM audit_log WHERE {where}", args);
+        var rows = await connection.QueryAsync<AuditRow>(
+            $"""
+            SELECT id AS Id, resource_type AS ResourceType, resource_id AS ResourceId, action AS Action, from_state AS FromState,
+                   to_state AS ToState, actor_kind AS ActorKind, actor_id AS ActorId, request_id AS RequestId, reason AS Reason, at AS At
+            FROM audit_log WHERE {where} ORDER BY id LIMIT @Limit OFFSET @Offset
+            """,
+            args);
+        return (rows.ToList(), total);
+    }
+
+    public static async Task<IReadOnlyList<(long Id, string AccountId)>> DueForExpiryAsync(Database db, long now, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var rows = await connection.QueryAsync<(long, string)>(
+            "SELECT id, account_id FROM digicert_orders WHERE status IN ('issued', 'reissue_pending') AND valid_till <= @now ORDER BY valid_till LIMIT @limit",
+            new { now, limit });
+        return rows.ToList();
+    }
+
+    private static string Escape(string s) => s.Replace(@"\", @"\\", StringComparison.Ordinal)
+        .Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
+}
