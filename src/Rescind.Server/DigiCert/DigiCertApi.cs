@@ -338,6 +338,11 @@ public static class DigiCertApi
         {
             return Answer(DigiCertEnvelope.InvalidParam("filters[search]", "filters[search] must be at most 255 characters."));
         }
+        if (search is not null && search.Any(char.IsControl))
+        {
+            // PostgreSQL cannot take NUL in a text parameter; no order's fields contain control characters anyway.
+            return Answer(DigiCertEnvelope.InvalidParam("filters[search]", "filters[search] must not contain control characters."));
+        }
         var (offset, limit, error) = Paging(q);
         if (error is not null)
         {
