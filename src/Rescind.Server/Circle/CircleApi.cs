@@ -29,7 +29,7 @@ namespace Rescind.Server.Circle;
 /// </summary>
 public static class CircleApi
 {
-    private const string PrincipalKey = "circle.principal";
+    internal const string PrincipalKey = "circle.principal";
 
     public static IEndpointRouteBuilder MapCircle(this IEndpointRouteBuilder app)
     {
@@ -50,7 +50,9 @@ public static class CircleApi
         w3s.MapGet("/transactions", ListTransactionsAsync);
         w3s.MapGet("/transactions/{id}", GetTransactionAsync);
         app.MapGroup("/v1/faucet").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).MapPost("/drips", DripAsync);
-        app.MapGroup("/v2/notifications").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).MapGet("/publicKey/{id}", NotificationKeyAsync);
+        var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync);
+        notifications.MapGet("/publicKey/{id}", NotificationKeyAsync);
+        notifications.MapCircleSubscriptions();
         return app;
     }
 
