@@ -1,4 +1,3 @@
-using Dapper;
 using Rescind.Server.Tests.Infrastructure;
 
 namespace Rescind.Server.Tests.CrissCross;
@@ -6,20 +5,9 @@ namespace Rescind.Server.Tests.CrissCross;
 /// <summary>The CrissCross invariants catch tampering (on a database of this class's own, repaired after each).</summary>
 public abstract class CrissCrossVerifyTests(RescindServer server)
 {
-    private async Task<IReadOnlyList<string>> ViolationsAsync(string invariant)
-    {
-        var a = await Tenant.Operator(server, HttpMethod.Get, "/operator/verify");
-        Assert.True(a.Code == 200, a.Body);
-        return a.Json.GetProperty("invariants").EnumerateArray()
-            .Single(i => i.GetProperty("name").GetString() == invariant)
-            .GetProperty("violations").EnumerateArray().Select(v => v.GetString()!).ToList();
-    }
+    private Task<IReadOnlyList<string>> ViolationsAsync(string invariant) => Audit.ViolationsAsync(server, invariant);
 
-    private async Task ExecAsync(string sql, object args)
-    {
-        await using var connection = await server.Db.OpenAsync(CancellationToken.None);
-        await connection.ExecuteAsync(sql, args);
-    }
+    private Task ExecAsync(string sql, object args) => Audit.TamperAsync(server, sql, args);
 
     [Fact]
     public async Task Each_CrissCross_invariant_reports_the_row_that_breaks_it()

@@ -1,4 +1,3 @@
-using Dapper;
 using Rescind.Server.Tests.Infrastructure;
 
 namespace Rescind.Server.Tests.DigiCert;
@@ -6,20 +5,9 @@ namespace Rescind.Server.Tests.DigiCert;
 /// <summary>The DigiCert invariants catch tampering (each check on a database of its own class, then repaired).</summary>
 public abstract class DigiCertVerifyTests(RescindServer server)
 {
-    private async Task<IReadOnlyList<string>> ViolationsAsync(string invariant)
-    {
-        var a = await Tenant.Operator(server, HttpMethod.Get, "/operator/verify");
-        Assert.True(a.Code == 200, a.Body);
-        return a.Json.GetProperty("invariants").EnumerateArray()
-            .Single(i => i.GetProperty("name").GetString() == invariant)
-            .GetProperty("violations").EnumerateArray().Select(v => v.GetString()!).ToList();
-    }
+    private Task<IReadOnlyList<string>> ViolationsAsync(string invariant) => Audit.ViolationsAsync(server, invariant);
 
-    private async Task ExecAsync(string sql, object args)
-    {
-        await using var connection = await server.Db.OpenAsync(CancellationToken.None);
-        await connection.ExecuteAsync(sql, args);
-    }
+    private Task ExecAsync(string sql, object args) => Audit.TamperAsync(server, sql, args);
 
     [Fact]
     public async Task Each_DigiCert_invariant_reports_the_row_that_breaks_it()
