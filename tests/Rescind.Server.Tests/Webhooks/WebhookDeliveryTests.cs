@@ -85,9 +85,11 @@ public abstract class WebhookDeliveryTests(RescindServer server) : IAsyncLifetim
         var afterFirst = await DeliveriesAsync(endpoint);
         Assert.Contains(afterFirst, d => d.GetProperty("status").GetString() == "pending" && d.GetProperty("last_status_code").GetInt32() == 500);
 
-        await RunJobsAsync(); // not due yet: no new attempt
         var callsBefore = receiver.Count("/hooks/flaky");
+        await RunJobsAsync(); // nothing is due yet (the clock has not moved): no new attempt
         Assert.Equal(callsBefore, receiver.Count("/hooks/flaky"));
+        Assert.Equal(afterFirst.Sum(d => d.GetProperty("attempts").GetInt32()),
+            (await DeliveriesAsync(endpoint)).Sum(d => d.GetProperty("attempts").GetInt32()));
 
         for (var i = 0; i < 6; i++)
         {
