@@ -145,12 +145,11 @@ public static class OperatorApi
 
     private static async Task<IResult> AuditAsync(HttpContext http, Database db, CancellationToken ct)
     {
-        var q = http.Request.Query;
-        if (!TryLimit(http, out var limit) || !TryLong(q["after"], out var after))
+        if (!TryPaging(http, out var limit, out var after))
         {
             return Problem(400, "invalid_request", "limit must be 1 to 1000 and after an audit row id.");
         }
-        var rows = await AuditLog.QueryAsync(db, new AuditQuery(Opt(q["account_id"]), Opt(q["resource_id"]), Opt(q["api"]), Opt(q["action"]), after, limit), ct);
+        var rows = await AuditLog.QueryAsync(db, new AuditQuery(Opt(http, "account_id"), Opt(http, "resource_id"), Opt(http, "api"), Opt(http, "action"), after, limit), ct);
         return Results.Ok(new
         {
             audit = rows.Select(a => new
@@ -174,12 +173,11 @@ public static class OperatorApi
 
     private static async Task<IResult> EventsAsync(HttpContext http, Database db, CancellationToken ct)
     {
-        var q = http.Request.Query;
-        if (!TryLimit(http, out var limit) || !TryLong(q["after"], out var after))
+        if (!TryPaging(http, out var limit, out var after))
         {
             return Problem(400, "invalid_request", "limit must be 1 to 1000 and after an event row id.");
         }
-        var rows = await AuditLog.EventsAsync(db, Opt(q["account_id"]), Opt(q["resource_id"]), after, limit, ct);
+        var rows = await AuditLog.EventsAsync(db, Opt(http, "account_id"), Opt(http, "resource_id"), after, limit, ct);
         return Results.Ok(new
         {
             events = rows.Select(e => new
@@ -200,12 +198,11 @@ public static class OperatorApi
 
     private static async Task<IResult> MailAsync(HttpContext http, Database db, CancellationToken ct)
     {
-        if (!TryLimit(http, out var limit))
+        if (!TryPaging(http, out var limit, out _))
         {
             return Problem(400, "invalid_request", "limit must be 1 to 1000.");
         }
-        var q = http.Request.Query;
-        var mail = await MailSink.ListAsync(db, Opt(q["account_id"]), Opt(q["resource_id"]), limit, ct);
+        var mail = await MailSink.ListAsync(db, Opt(http, "account_id"), Opt(http, "resource_id"), limit, ct);
         return Results.Ok(new
         {
             mail = mail.Select(m => new { id = m.Id, account_id = m.AccountId, to = m.To, subject = m.Subject, body = m.Body, resource_id = m.ResourceId, created_at = Time.Iso(m.CreatedAt) }),
@@ -231,27 +228,27 @@ public static class OperatorApi
         credentials = created.Credentials.Select(CredentialJson),
     };
 
-    private static string? Opt(Microsoft.Extensions.Primitives.StringValues v) => v.Count == 1 && v[0]!.Length > 0 ? v[0] : null;
+    /// <summary>A query parameter given exactly once and non-empty, else null.</summary>
+    internal static string? Opt(HttpContext http, string name) =>
+        http.Request.Query.TryGetValue(name, out var v) && v.Count == 1 && v[0]!.Length > 0 ? v[0] : null;
 
-    private static bool TryLimit(HttpContext http, out int limit)
+    /// <summary>The operator API's paging: <c>limit</c> 1 to 1000 (default 100) and <c>after</c> a row id.</summary>
+    internal static bool TryPaging(HttpContext http, out int limit, out long? after)
     {
         limit = 100;
-        var v = Opt(http.Request.Query["limit"]);
-        return v is null || (int.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out limit) && limit is >= 1 and <= 1000);
-    }
-
-    private static bool TryLong(Microsoft.Extensions.Primitives.StringValues v, out long? value)
-    {
-        value = null;
-        if (Opt(v) is not { } s)
+        after = null;
+        if (Opt(http, "limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
         {
-            return true;
+            return false;
         }
-        if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        if (Opt(http, "after") is { } a)
         {
-            value = n;
-            return true;
+            if (!long.TryParse(a, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+            {
+                return false;
+            }
+            after = n;
         }
-        return false;
+        return true;
     }
 }

@@ -103,12 +103,7 @@ public static class WebhooksOperatorApi
 
     private static async Task<IResult> DeliveriesAsync(HttpContext http, WebhookStore store, CancellationToken ct)
     {
-        var limitText = Opt(http, "limit");
-        var afterText = Opt(http, "after");
-        var limit = 100;
-        long after = 0;
-        if ((limitText is not null && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
-            || (afterText is not null && !long.TryParse(afterText, NumberStyles.None, CultureInfo.InvariantCulture, out after)))
+        if (!OperatorApi.TryPaging(http, out var limit, out var after))
         {
             return OperatorApi.Problem(400, "invalid_request", "limit must be 1 to 1000 and after a delivery id.");
         }
@@ -118,7 +113,7 @@ public static class WebhooksOperatorApi
             return OperatorApi.Problem(400, "invalid_request", "status must be pending, delivered or dead.");
         }
         var rows = await store.DeliveriesAsync(Opt(http, "endpoint_id"), Opt(http, "event_id"), status, Opt(http, "account_id"),
-            afterText is null ? null : after, limit, ct);
+            after, limit, ct);
         return Results.Ok(new
         {
             deliveries = rows.Select(d => new
@@ -157,6 +152,5 @@ public static class WebhooksOperatorApi
             ? Results.Ok(new { id, status = "pending" })
             : OperatorApi.Problem(404, "not_found", "No such delivery.");
 
-    private static string? Opt(HttpContext http, string name) =>
-        http.Request.Query.TryGetValue(name, out var v) && v.Count == 1 && v[0]!.Length > 0 ? v[0] : null;
+    private static string? Opt(HttpContext http, string name) => OperatorApi.Opt(http, name);
 }

@@ -190,6 +190,12 @@ public abstract class WebhookDeliveryTests(RescindServer server) : IAsyncLifetim
         Assert.Equal(400, (await Tenant.Operator(server, HttpMethod.Post, "/operator/webhook-endpoints", new { account_id = t.AccountId, api = "numeral", url = "ftp://x" })).Code);
         Assert.Equal(400, (await Tenant.Operator(server, HttpMethod.Post, "/operator/webhook-endpoints", new { account_id = t.AccountId, api = "nope", url = "http://x" })).Code);
         Assert.Equal(404, (await Tenant.Operator(server, HttpMethod.Post, "/operator/webhook-endpoints", new { account_id = "acct_missing", api = "numeral", url = "http://x" })).Code);
+        foreach (var bad in new[] { "/operator/webhook-deliveries?limit=0", "/operator/webhook-deliveries?after=x", "/operator/audit?limit=5000",
+                     "/operator/events?after=-1", "/operator/mail?limit=ten", "/operator/webhook-deliveries?status=lost" })
+        {
+            Assert.Equal(400, (await Tenant.Operator(server, HttpMethod.Get, bad)).Code);
+        }
+        Assert.Equal(200, (await Tenant.Operator(server, HttpMethod.Get, "/operator/webhook-deliveries?limit=1000&after=0")).Code);
         var (endpoint, _) = await RegisterAsync(t, receiver.BaseUrl + "/hooks/off");
         Assert.Equal(200, (await Tenant.Operator(server, HttpMethod.Delete, "/operator/webhook-endpoints/" + endpoint)).Code);
 
