@@ -322,70 +322,23 @@ public static class CliApp
 
     private static async Task<int> SimulateAsync(string[] args)
     {
-        const string usage = "Usage: rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID"
-            + "\n       rescind simulate digicert validate|generate|expire --order ID"
-            + "\n       rescind simulate crisscross process|complete|fail|error|expire|settle --transaction ID";
-        var a = Parse(args, usage, ["request", "customer", "order", "transaction"], ["json"]);
+        var verbs = ApiModules.All.Where(m => m.Simulate is not null).ToDictionary(m => m.Name, m => m.Simulate!);
+        var usage = "Usage: " + string.Join("\n       ", verbs.Values.Select(v => v.Usage));
+        var a = Parse(args, usage, verbs.Values.SelectMany(v => v.Options).Distinct().ToArray(), ["json"]);
         if (a.Help)
         {
             return 0;
         }
-        if (a.Positional is ["digicert", var digicertAction])
+        if (a.Positional is not [var api, var action] || !verbs.TryGetValue(api, out var verb))
         {
-            return await SimulateDigiCertAsync(a, digicertAction);
+            throw new UsageException($"simulate needs an API ({string.Join(", ", verbs.Keys)}) and an action, e.g. 'simulate numeral accept --request cert_req_…'");
         }
-        if (a.Positional is ["crisscross", var crissCrossAction])
+        if (!verb.Actions.Contains(action))
         {
-            return await SimulateCrissCrossAsync(a, crissCrossAction);
+            throw new UsageException($"unknown {api} action '{action}'; use {string.Join(", ", verb.Actions)}");
         }
-        if (a.Positional.Count != 2 || a.Positional[0] != "numeral")
-        {
-            throw new UsageException("simulate needs an API and an action, e.g. 'simulate numeral accept --request cert_req_…'");
-        }
-        var action = a.Positional[1];
         await using var services = await OpenAsync(a);
-        var db = services.GetRequiredService<Database>();
-        if (action == "outstanding")
-        {
-            var now = Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
-            var rows = await NumeralStore.OutstandingAsync(db, a.Require("customer"), now, CancellationToken.None);
-            Console.WriteLine(NumeralJson.Serialize(rows.Select(r => NumeralJson.Request(r, now))));
-            return 0;
-        }
-        if (!NumeralSimulation.Actions.Contains(action))
-        {
-            throw new UsageException($"unknown numeral action '{action}'; use submit, accept, reject or outstanding");
-        }
-        var answer = await NumeralSimulation.ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
-        Console.WriteLine(answer.Body);
-        return answer.Status < 300 ? 0 : 1;
-    }
-
-    private static async Task<int> SimulateDigiCertAsync(CliArgs a, string action)
-    {
-        if (!Rescind.Server.DigiCert.DigiCertSimulation.Actions.Contains(action))
-        {
-            throw new UsageException($"unknown digicert action '{action}'; use validate, generate or expire");
-        }
-        var order = a.Require("order");
-        await using var services = await OpenAsync(a);
-        var answer = await Rescind.Server.DigiCert.DigiCertSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
-            services.GetRequiredService<Database>(), Actor.Operator(null), order, action, null, CancellationToken.None);
-        Console.WriteLine(answer.Body);
-        return answer.Status < 300 ? 0 : 1;
-    }
-
-    private static async Task<int> SimulateCrissCrossAsync(CliArgs a, string action)
-    {
-        if (!Rescind.Server.CrissCross.CrissCrossSimulation.Actions.Contains(action))
-        {
-            throw new UsageException($"unknown crisscross action '{action}'; use {string.Join(", ", Rescind.Server.CrissCross.CrissCrossSimulation.Actions)}");
-        }
-        var transaction = a.Require("transaction");
-        await using var services = await OpenAsync(a);
-        var answer = await Rescind.Server.CrissCross.CrissCrossSimulation.ActAsync(services.GetRequiredService<Coordinator>(),
-            services.GetRequiredService<Database>(), Actor.Operator(null), transaction, action, null,
-            services.GetRequiredService<IOptions<Rescind.Server.CrissCross.CrissCrossOptions>>().Value, CancellationToken.None);
+        var answer = await verb.RunAsync(action, a, services);
         Console.WriteLine(answer.Body);
         return answer.Status < 300 ? 0 : 1;
     }

@@ -29,7 +29,14 @@ public static class CrissCrossModule
         ["/v1/checkout", "/v1/payment", "/v1/auth", "/v1/reports"],
         CrissCrossEnvelope.Instance,
         app => app.MapCrissCross(),
-        group => group.MapCrissCrossSimulation());
+        group => group.MapCrissCrossSimulation(),
+        new SimulateVerb(
+            "rescind simulate crisscross process|complete|fail|error|expire|settle --transaction ID",
+            ["transaction"],
+            CrissCrossSimulation.Actions,
+            (action, a, services) => CrissCrossSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
+                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("transaction"), action, null,
+                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CrissCrossOptions>>().Value, CancellationToken.None)));
 
     /// <summary>One client secret per account [ours: live only; the client id is the account id].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(CrissCrossStore.Api, "live", "ccs_live_", 40));

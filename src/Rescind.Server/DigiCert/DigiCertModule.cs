@@ -15,7 +15,13 @@ public static class DigiCertModule
         ["/services"],
         DigiCertEnvelope.Instance,
         app => app.MapDigiCert(),
-        group => group.MapDigiCertSimulation());
+        group => group.MapDigiCertSimulation(),
+        new SimulateVerb(
+            "rescind simulate digicert validate|generate|expire --order ID",
+            ["order"],
+            DigiCertSimulation.Actions,
+            (action, a, services) => DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
+                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None)));
 
     /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(DigiCertStore.Api, "live", "", 48));

@@ -15,7 +15,18 @@ public sealed record ApiModule(
     IReadOnlyList<string> PathPrefixes,
     IErrorEnvelope Envelope,
     Action<IEndpointRouteBuilder> MapRoutes,
-    Action<RouteGroupBuilder> MapSimulation);
+    Action<RouteGroupBuilder> MapSimulation,
+    SimulateVerb? Simulate = null);
+
+/// <summary>
+/// The API's <c>rescind simulate &lt;api&gt; &lt;action&gt;</c> verb: one outside-world event from the command line,
+/// answered as the operator route would answer it (printed; exit 0 for 2xx, 1 otherwise).
+/// </summary>
+public sealed record SimulateVerb(
+    string Usage,
+    IReadOnlyList<string> Options,
+    IReadOnlyList<string> Actions,
+    Func<string, Cli.CliArgs, IServiceProvider, Task<Rescind.Core.Coordination.StoredResponse>> RunAsync);
 
 public static class ApiModules
 {

@@ -25,7 +25,12 @@ public static class NumeralModule
         ["/tax"],
         NumeralEnvelope.Instance,
         app => app.MapNumeral(),
-        group => group.MapNumeralSimulation());
+        group => group.MapNumeralSimulation(),
+        new SimulateVerb(
+            "rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID",
+            ["request", "customer"],
+            [.. NumeralSimulation.Actions, "outstanding"],
+            NumeralSimulation.RunFromCliAsync));
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))

@@ -44,6 +44,19 @@ public static class NumeralSimulation
         return await NumeralCommands.RunAsync(coordinator, ctx, row.Id, action, ct);
     }
 
+    /// <summary><c>rescind simulate numeral &lt;action&gt;</c>: the same actions, and the customer's outstanding queue.</summary>
+    public static async Task<StoredResponse> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
+    {
+        var db = services.GetRequiredService<Database>();
+        if (action == "outstanding")
+        {
+            var now = Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
+            var rows = await NumeralStore.OutstandingAsync(db, a.Require("customer"), now, CancellationToken.None);
+            return new StoredResponse(200, NumeralJson.Serialize(rows.Select(r => NumeralJson.Request(r, now))));
+        }
+        return await ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
+    }
+
     private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
     {
         var answer = await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), ct);
