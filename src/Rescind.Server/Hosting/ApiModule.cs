@@ -6,7 +6,8 @@ namespace Rescind.Server.Hosting;
 /// <summary>
 /// What one API folder adds to Rescind: its credentials, services and jobs, its path prefixes with their error
 /// envelope, its public routes, and its simulation routes under <c>/operator/{Name}</c>. Adding an API is one line
-/// in <see cref="ApiModules.All"/>.
+/// in <see cref="ApiModules.All"/>. Its <c>CancelTargets</c> plug its cancelable resources into Rescind's own
+/// cancellation API and the operator console.
 /// </summary>
 public sealed record ApiModule(
     string Name,
@@ -16,7 +17,8 @@ public sealed record ApiModule(
     IErrorEnvelope Envelope,
     Action<IEndpointRouteBuilder> MapRoutes,
     Action<RouteGroupBuilder> MapSimulation,
-    SimulateVerb? Simulate = null);
+    SimulateVerb? Simulate = null,
+    IReadOnlyList<Cancellations.CancelTarget>? CancelTargets = null);
 
 /// <summary>
 /// The API's <c>rescind simulate &lt;api&gt; &lt;action&gt;</c> verb: one outside-world event from the command line,

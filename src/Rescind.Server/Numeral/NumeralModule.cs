@@ -30,7 +30,8 @@ public static class NumeralModule
             "rescind simulate numeral submit|accept|reject --request ID\n       rescind simulate numeral outstanding --customer ID",
             ["request", "customer"],
             [.. NumeralSimulation.Actions, "outstanding"],
-            NumeralSimulation.RunFromCliAsync));
+            NumeralSimulation.RunFromCliAsync),
+        [NumeralCancelTarget.Requests]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))

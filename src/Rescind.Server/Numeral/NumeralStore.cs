@@ -109,7 +109,7 @@ public static class NumeralStore
             new { id, accountId, mode });
 
     public sealed record ListFilter(
-        string AccountId,
+        string? AccountId,
         IReadOnlyList<string>? CustomerIds,
         string? CertificateTypeId,
         long? CreatedAfter,
@@ -125,7 +125,11 @@ public static class NumeralStore
     /// whether there is more.</summary>
     public static async Task<IReadOnlyList<RequestRow>> ListRequestsAsync(Database db, ListFilter f, CancellationToken ct)
     {
-        var where = new List<string> { "r.account_id = @AccountId" };
+        var where = new List<string>();
+        if (f.AccountId is not null)
+        {
+            where.Add("r.account_id = @AccountId");
+        }
         // A pending request past expires_at already shows as invalid, before the expiry job writes it.
         switch (f.PublicStatus)
         {
@@ -167,7 +171,7 @@ public static class NumeralStore
         {
             where.Add("(r.created_at < @AfterCreatedAt OR (r.created_at = @AfterCreatedAt AND r.id < @AfterId))");
         }
-        var sql = $"SELECT {RequestColumns} {RequestFrom} WHERE {string.Join(" AND ", where)} ORDER BY r.created_at DESC, r.id DESC LIMIT @Take";
+        var sql = $"SELECT {RequestColumns} {RequestFrom} {(where.Count == 0 ? "" : "WHERE " + string.Join(" AND ", where))} ORDER BY r.created_at DESC, r.id DESC LIMIT @Take";
         await using var connection = await db.OpenAsync(ct);
         var args = new DynamicParameters(new
         {
@@ -190,11 +194,11 @@ public static class NumeralStore
         return (await connection.QueryAsync<RequestRow>(sql, args)).ToList();
     }
 
-    public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string accountId, string id, CancellationToken ct)
+    public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(
-            "SELECT created_at FROM numeral_requests WHERE id = @id AND account_id = @accountId", new { id, accountId });
+            "SELECT created_at FROM numeral_requests WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId"), new { id, accountId });
         return createdAt is { } c ? (c, id) : null;
     }
 
