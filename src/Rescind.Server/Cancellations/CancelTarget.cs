@@ -71,6 +71,7 @@ public abstract record CancelOutcome
 /// <param name="FindAsync">The resource, scoped to the account (any account when null). Every function gets the
 /// host's services, for the database, the clock and the API's options.</param>
 /// <param name="ListAsync">A page of resources, newest first (one more than the limit when there are more).</param>
+/// <param name="CountAsync">How many resources are in each public state, in the account (all accounts when null).</param>
 /// <param name="CancelAsync">Runs the vendor API's cancel inside the caller's transaction (the unit of work's
 /// context names the owning account and the actor) and names the outcome. It must not commit or roll back; the
 /// caller does (a dry run rolls back).</param>
@@ -84,6 +85,7 @@ public sealed record CancelTarget(
     Func<string, bool> MayOwn,
     Func<IServiceProvider, string?, string, CancellationToken, Task<ResourceDetail?>> FindAsync,
     Func<IServiceProvider, ResourceQuery, CancellationToken, Task<IReadOnlyList<ResourceSummary>>> ListAsync,
+    Func<IServiceProvider, string?, CancellationToken, Task<IReadOnlyDictionary<string, long>>> CountAsync,
     Func<UnitOfWork, IServiceProvider, string, string?, Task<CancelOutcome>> CancelAsync);
 
 /// <summary>Helpers an adapter uses to name the outcome of its vendor cancel from the vendor's answer.</summary>

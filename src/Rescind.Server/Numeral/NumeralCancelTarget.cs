@@ -19,6 +19,7 @@ public static class NumeralCancelTarget
         id => Ids.HasUuidSuffix(id, "cert_req_"),
         FindAsync,
         ListAsync,
+        CountAsync,
         CancelAsync);
 
     private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
@@ -57,6 +58,22 @@ public static class NumeralCancelTarget
         var rows = await NumeralStore.ListRequestsAsync(db, new NumeralStore.ListFilter(
             q.AccountId, customers, null, null, null, null, null, after, q.Limit, q.State, now), ct);
         return [.. rows.Select(r => Summary(r, now))];
+    }
+
+    private static async Task<IReadOnlyDictionary<string, long>> CountAsync(IServiceProvider services, string? accountId, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
+        // A pending request past expires_at already counts as invalid, as the API shows it.
+        var rows = await connection.QueryAsync<(string Status, long Count)>(
+            $"""
+            SELECT CASE WHEN status = 'processing' THEN 'pending'
+                        WHEN status = 'failed' OR (status = 'pending' AND expires_at <= @now) THEN 'invalid'
+                        ELSE status END AS Status, COUNT(*) AS Count
+            FROM numeral_requests {(accountId is null ? "" : "WHERE account_id = @accountId")}
+            GROUP BY 1
+            """,
+            new { accountId, now = Now(services) });
+        return NumeralRules.PublicStates.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
     }
 
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)

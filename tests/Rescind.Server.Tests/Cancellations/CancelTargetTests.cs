@@ -76,6 +76,8 @@ public abstract class CancelTargetTests(RescindServer server)
         Assert.Equal([canceled, pending], byReference.Select(r => r.Id));
         Assert.Equal("canceled", Assert.Single(byId).State);
         Assert.Equal([pending], secondPage.Select(r => r.Id));
+        var counts = await target.CountAsync(server.Services, t.AccountId, CancellationToken.None);
+        Assert.Equal((1L, 1L, 0L), (counts["pending"], counts["canceled"], counts["fulfilled"]));
     }
 }
 
