@@ -15,6 +15,7 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
     public async Task RunAllAsync()
     {
         var customer = await t.CustomerAsync();
+        await WarmUpAsync(customer);
         var canceled = new ConcurrentBag<string>();
         await EachLevelAsync("numeral cancel", c => PrepareAsync(c, _ => t.PendingRequestAsync(customer)), async (ids, i) =>
         {
@@ -73,12 +74,29 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
         await HotAsync(customer);
     }
 
+    /// <summary>Untimed: the JIT and the connection pools see every path once before anything is measured.</summary>
+    private async Task WarmUpAsync(string customer)
+    {
+        var requests = await PrepareCountAsync(200, _ => t.PendingRequestAsync(customer));
+        var sessions = await PrepareCountAsync(200, _ => t.SessionAsync());
+        await LoadGenerator.RunAsync("warm-up", 8, 200, async i =>
+        {
+            await t.NumeralAsync(HttpMethod.Delete, Numeral + requests[i]);
+            await t.NumeralAsync(HttpMethod.Get, Numeral + requests[i]);
+            var body = new { sessionId = sessions[i] };
+            var key = Guid.NewGuid().ToString();
+            await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", body, key);
+            await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", body, key);
+            return true;
+        });
+    }
+
     /// <summary>64 clients on 100 submitted requests, half canceling and half accepting (the customer's side,
     /// through the operator's simulation API): each request ends either canceled or fulfilled, never both.</summary>
     private async Task HotAsync(string customer)
     {
         const int clients = 64;
-        var ids = await PrepareAsync(100, async _ =>
+        var ids = await PrepareCountAsync(100, async _ =>
         {
             var id = await t.PendingRequestAsync(customer);
             var (s, b) = await t.OperatorAsync(HttpMethod.Post, $"/operator/numeral/certificate-requests/{id}/submit");
@@ -141,8 +159,6 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
 
     /// <summary>Creates the resources one level needs, 32 at a time, untimed.</summary>
     private Task<string[]> PrepareAsync(int clients, Func<int, Task<string>> create) => PrepareCountAsync(CancelBench.Ops(options, clients), create);
-
-    private async Task<string[]> PrepareAsync(long count, Func<int, Task<string>> create) => await PrepareCountAsync((int)count, create);
 
     private static async Task<string[]> PrepareCountAsync(int n, Func<int, Task<string>> create)
     {
