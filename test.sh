@@ -15,6 +15,7 @@
 #   CI=true                       a missing PostgreSQL is an error, not a warning
 #   RESCIND_TEST_DRY=1            prove the cluster works with psql; don't run dotnet test
 #   RESCIND_TEST_NO_COMPAT=1      skip the official npm clients' suites (tests/compat)
+#   RESCIND_TEST_NO_BENCH=1       skip the cancel benchmark's smoke run (bench/)
 #   RESCIND_PG_BINDIR_SEARCH=...  space-separated globs for PostgreSQL bin dirs
 #                                 (default: Debian's /usr/lib/postgresql/*/bin, then PATH;
 #                                 setting it also disables the PATH fallback)
@@ -354,6 +355,25 @@ if [[ $# -eq 0 && -z "${RESCIND_TEST_NO_COMPAT:-}" ]]; then
       fi
     done
   fi
+fi
+
+# --------------------------------------------------------------------------
+# The cancel benchmark's smoke run (bench/README.md): every scenario for a few
+# seconds on each database, failing on wrong answers (a non-2xx where 2xx was
+# expected, a wrong final state, a replay that is not byte-identical), never on
+# timings. Skipped like the compat suites, or with RESCIND_TEST_NO_BENCH=1.
+# --------------------------------------------------------------------------
+if [[ $# -eq 0 && -z "${RESCIND_TEST_NO_BENCH:-}" ]]; then
+  bench_args=(cancel --quick)
+  if [[ -n "${RESCIND_TEST_POSTGRES:-}" ]]; then
+    bench_args+=(--postgres "$RESCIND_TEST_POSTGRES")
+  else
+    bench_args+=(--sqlite-only)
+  fi
+  bench_rc=0
+  dotnet run -c Release --project bench/Rescind.Bench -- "${bench_args[@]}" || bench_rc=$?
+  log "bench smoke (cancel --quick): exit $bench_rc"
+  [[ "$bench_rc" -eq 0 ]] || rc=1
 fi
 
 echo

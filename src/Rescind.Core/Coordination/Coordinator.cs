@@ -8,13 +8,35 @@ namespace Rescind.Core.Coordination;
 /// <summary>
 /// Applies a decision: one database transaction holds the state change, the cascade, the audit rows, the outbox
 /// events and the idempotency record, or none of them. A lost race is retried from the top, where the work reads
-/// the new state and decides again; it is never half-applied.
+/// the new state and decides again; it is never half-applied. On SQLite (unless turned off) the transactions of
+/// concurrent requests are committed together by one writer (<see cref="GroupCommit"/>), each still answered only
+/// once its commit is durable.
 /// </summary>
-public sealed class Coordinator(Database db, TimeProvider clock, ILogger<Coordinator> log, IFaultInjector? faults = null)
+public sealed class Coordinator : IAsyncDisposable
 {
     private const int MaxAttempts = 8;
 
+    private readonly Database db;
+    private readonly TimeProvider clock;
+    private readonly ILogger<Coordinator> log;
+    private readonly IFaultInjector faults;
+
+    public Coordinator(Database db, TimeProvider clock, ILogger<Coordinator> log, IFaultInjector? faults = null)
+    {
+        this.db = db;
+        this.clock = clock;
+        this.log = log;
+        this.faults = faults ?? NoFaults.Instance;
+        if (db.GroupCommit)
+        {
+            Group = new GroupCommit(db, (c, t, ctx) => new UnitOfWork(db, c, t, clock, ctx, this.faults, ownsTransaction: false), this.faults);
+        }
+    }
+
     public Database Db => db;
+
+    /// <summary>The group-commit writer, when writes go through one (SQLite by default); null otherwise.</summary>
+    public GroupCommit? Group { get; }
 
     /// <summary>Runs <paramref name="work"/> in one write transaction, retried from the top on a lost race.</summary>
     public async Task<T> RunAsync<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct)
@@ -23,8 +45,12 @@ public sealed class Coordinator(Database db, TimeProvider clock, ILogger<Coordin
         {
             try
             {
+                if (Group is not null)
+                {
+                    return await Group.RunAsync(context, work, ct);
+                }
                 var (connection, transaction) = await db.BeginWriteAsync(ct);
-                await using var uow = new UnitOfWork(db, connection, transaction, clock, context, faults ?? NoFaults.Instance);
+                await using var uow = new UnitOfWork(db, connection, transaction, clock, context, faults);
                 var result = await work(uow, ct);
                 if (!uow.RollbackOnly)
                 {
@@ -146,6 +172,14 @@ public sealed class Coordinator(Database db, TimeProvider clock, ILogger<Coordin
             throw new ConcurrencyConflictException("idempotency key vanished between insert and read");
         }
         return new IdempotencyRecord(row.Key, row.Fingerprint, new StoredResponse(row.ResponseStatus, row.ResponseBody), row.ResourceId, row.CreatedAt);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Group is not null)
+        {
+            await Group.DisposeAsync();
+        }
     }
 
     private sealed class IdempotencyRow

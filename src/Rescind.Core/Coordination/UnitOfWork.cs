@@ -15,10 +15,14 @@ public sealed class UnitOfWork : IAsyncDisposable
     private readonly TimeProvider clock;
 
     private readonly IFaultInjector faults;
+    private readonly bool ownsTransaction;
 
-    internal UnitOfWork(Database db, DbConnection connection, DbTransaction transaction, TimeProvider clock, OperationContext context, IFaultInjector faults)
+    /// <param name="ownsTransaction">False for a work inside a group commit, whose writer owns and ends the
+    /// shared transaction.</param>
+    internal UnitOfWork(Database db, DbConnection connection, DbTransaction transaction, TimeProvider clock, OperationContext context, IFaultInjector faults, bool ownsTransaction = true)
     {
         this.faults = faults;
+        this.ownsTransaction = ownsTransaction;
         Db = db;
         this.connection = connection;
         this.transaction = transaction;
@@ -125,6 +129,10 @@ public sealed class UnitOfWork : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (!ownsTransaction)
+        {
+            return;
+        }
         await transaction.DisposeAsync();
         await connection.DisposeAsync();
     }

@@ -32,6 +32,18 @@ public sealed class Database : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>Whether the coordinator commits concurrent writes together (<see cref="Coordination.GroupCommit"/>):
+    /// on by default for SQLite, whose single writer would otherwise pay one fsync per request; never on PostgreSQL,
+    /// where transactions commit in parallel and several nodes may share the database.</summary>
+    public bool GroupCommit { get; private set; }
+
+    /// <summary>Turns group commit off (or back on) for this SQLite database; PostgreSQL never uses it.</summary>
+    public Database WithGroupCommit(bool on)
+    {
+        GroupCommit = on && Kind == DatabaseKind.Sqlite;
+        return this;
+    }
+
     /// <summary>Row lock for a read that precedes a write in the same transaction. SQLite's
     /// <c>BEGIN IMMEDIATE</c> already holds the single writer lock, so it needs none.</summary>
     public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
@@ -60,7 +72,7 @@ public sealed class Database : IAsyncDisposable
             : new SqliteConnectionStringBuilder { DataSource = spec };
         sqlite.Pooling = true;
         sqlite.DefaultTimeout = 30;
-        return new Database(DatabaseKind.Sqlite, sqlite.ToString());
+        return new Database(DatabaseKind.Sqlite, sqlite.ToString()) { GroupCommit = true };
     }
 
     public static Database ForSqliteFile(string path) => Open(Path.GetFullPath(path));

@@ -17,12 +17,13 @@ public static class CoreServices
         services.AddOptions<Numeral.NumeralOptions>().Bind(configuration.GetSection("Rescind:Numeral"));
         services.AddSingleton(sp =>
         {
-            var spec = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RescindOptions>>().Value.DatabaseSpec();
+            var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RescindOptions>>().Value;
+            var spec = options.DatabaseSpec();
             if (!spec.Contains('=', StringComparison.Ordinal) && !spec.Contains("://", StringComparison.Ordinal))
             {
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(spec))!);
             }
-            return Database.Open(spec);
+            return Database.Open(spec).WithGroupCommit(options.GroupCommit);
         });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);

@@ -17,6 +17,9 @@ public sealed class RescindOptions
     /// <summary>Largest request body any API accepts, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>SQLite only: concurrent requests' transactions are committed together by one writer.</summary>
+    public bool GroupCommit { get; set; } = true;
+
     public string DatabaseSpec() =>
         string.IsNullOrWhiteSpace(Database) ? Path.Combine(Path.GetFullPath(Data), "rescind.db") : Database;
 }
