@@ -56,6 +56,8 @@ public abstract class ProcessStorage
 
     public abstract Task ExecuteAsync(string sql);
 
+    public abstract Task<IReadOnlyList<T>> QueryAsync<T>(string sql);
+
     public abstract Task DropAsync();
 }
 
@@ -74,6 +76,13 @@ public sealed class SqliteProcessStorage : ProcessStorage
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(folder!, "rescind.db") + ";Pooling=false");
         await connection.OpenAsync();
         await connection.ExecuteAsync(sql);
+    }
+
+    public override async Task<IReadOnlyList<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(folder!, "rescind.db") + ";Pooling=false");
+        await connection.OpenAsync();
+        return (await connection.QueryAsync<T>(sql)).ToList();
     }
 
     public override Task DropAsync()
@@ -100,6 +109,27 @@ public sealed class PostgresProcessStorage : ProcessStorage
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await connection.ExecuteAsync(sql);
+    }
+
+    public override async Task<IReadOnlyList<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return (await connection.QueryAsync<T>(sql)).ToList();
+    }
+
+    /// <summary>The arguments that point <c>rescind</c> at this database through a local proxy (to cut it).</summary>
+    public string[] ArgsThrough(TcpProxy proxy) =>
+        ["--database", new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 3 }.ToString()];
+
+    /// <summary>Where the database really is (the proxy's upstream).</summary>
+    public static (string Host, int Port) Upstream
+    {
+        get
+        {
+            var b = new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString);
+            return (b.Host!, b.Port);
+        }
     }
 
     public override Task DropAsync() => AdminAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
