@@ -20,11 +20,11 @@ public static class RescindProcess
     }
 
     /// <summary>Starts a long-running process (e.g. <c>serve</c>), draining its output so it never blocks.</summary>
-    public static Process Start(IEnumerable<string> args)
+    public static Process Start(IEnumerable<string> args, Action<string>? onLine = null)
     {
         var p = Process.Start(StartInfo(args))!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { onLine?.Invoke(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onLine?.Invoke(e.Data); } };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
