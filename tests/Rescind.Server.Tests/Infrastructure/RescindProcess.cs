@@ -30,6 +30,29 @@ public static class RescindProcess
         return p;
     }
 
+    /// <summary>Waits until a started <c>serve</c> answers <c>/healthz</c>.</summary>
+    public static async Task WaitHealthyAsync(HttpClient http, Uri? baseAddress = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                using var r = await http.GetAsync(baseAddress is null ? new Uri("/healthz", UriKind.Relative) : new Uri(baseAddress, "/healthz"));
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("rescind did not become healthy");
+    }
+
     public static int FreePort()
     {
         using var l = new TcpListener(IPAddress.Loopback, 0);

@@ -29,24 +29,7 @@ public sealed class ServerNode(int index, Func<string[]> storageArgs, string ope
             "serve", "--urls", BaseAddress.ToString().TrimEnd('/'), .. storageArgs(), "--Rescind:OperatorToken=" + operatorToken,
             "--Rescind:Jobs:Enabled=false", "--Rescind:RateLimit:PermitsPerSecond=0", "--Logging:LogLevel:Default=Warning",
         ]);
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            try
-            {
-                using var r = await Http.GetAsync(new Uri(BaseAddress, "/healthz"));
-                if (r.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException($"rescind node {index} did not become healthy");
+        await RescindProcess.WaitHealthyAsync(Http, BaseAddress);
     }
 
     /// <summary>SIGKILL: no graceful shutdown, open transactions and connections simply vanish.</summary>

@@ -36,7 +36,7 @@ public abstract class SecretLogTests(ProcessStorage store) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         try
         {
-            await WaitHealthyAsync(http);
+            await RescindProcess.WaitHealthyAsync(http);
             async Task<JsonElement> CallAsync(HttpMethod method, string path, object? body, string? bearer, int expect)
             {
                 using var request = new HttpRequestMessage(method, path);
@@ -104,27 +104,6 @@ public abstract class SecretLogTests(ProcessStorage store) : IAsyncLifetime
         JsonValueKind.Array => e.EnumerateArray().SelectMany(SecretsIn),
         _ => [],
     };
-
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("rescind did not become healthy");
-    }
 }
 
 [Trait("Category", "Sqlite")]
