@@ -20,14 +20,37 @@ public static class RescindProcess
     }
 
     /// <summary>Starts a long-running process (e.g. <c>serve</c>), draining its output so it never blocks.</summary>
-    public static Process Start(IEnumerable<string> args)
+    public static Process Start(IEnumerable<string> args, Action<string>? onLine = null)
     {
         var p = Process.Start(StartInfo(args))!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { onLine?.Invoke(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { onLine?.Invoke(e.Data); } };
         p.BeginOutputReadLine();
         p.BeginErrorReadLine();
         return p;
+    }
+
+    /// <summary>Waits until a started <c>serve</c> answers <c>/healthz</c>.</summary>
+    public static async Task WaitHealthyAsync(HttpClient http, Uri? baseAddress = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                using var r = await http.GetAsync(baseAddress is null ? new Uri("/healthz", UriKind.Relative) : new Uri(baseAddress, "/healthz"));
+                if (r.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // not listening yet
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("rescind did not become healthy");
     }
 
     public static int FreePort()
@@ -56,6 +79,8 @@ public abstract class ProcessStorage
 
     public abstract Task ExecuteAsync(string sql);
 
+    public abstract Task<IReadOnlyList<T>> QueryAsync<T>(string sql);
+
     public abstract Task DropAsync();
 }
 
@@ -74,6 +99,13 @@ public sealed class SqliteProcessStorage : ProcessStorage
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(folder!, "rescind.db") + ";Pooling=false");
         await connection.OpenAsync();
         await connection.ExecuteAsync(sql);
+    }
+
+    public override async Task<IReadOnlyList<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + Path.Combine(folder!, "rescind.db") + ";Pooling=false");
+        await connection.OpenAsync();
+        return (await connection.QueryAsync<T>(sql)).ToList();
     }
 
     public override Task DropAsync()
@@ -100,6 +132,27 @@ public sealed class PostgresProcessStorage : ProcessStorage
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
         await connection.ExecuteAsync(sql);
+    }
+
+    public override async Task<IReadOnlyList<T>> QueryAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        return (await connection.QueryAsync<T>(sql)).ToList();
+    }
+
+    /// <summary>The arguments that point <c>rescind</c> at this database through a local proxy (to cut it).</summary>
+    public string[] ArgsThrough(TcpProxy proxy) =>
+        ["--database", new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 3 }.ToString()];
+
+    /// <summary>Where the database really is (the proxy's upstream).</summary>
+    public static (string Host, int Port) Upstream
+    {
+        get
+        {
+            var b = new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString);
+            return (b.Host!, b.Port);
+        }
     }
 
     public override Task DropAsync() => AdminAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");

@@ -35,7 +35,7 @@ public abstract class WebhookCrashTests(ProcessStorage store) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         try
         {
-            await WaitHealthyAsync(http);
+            await RescindProcess.WaitHealthyAsync(http);
             http.DefaultRequestHeaders.Add("Authorization", "Bearer " + liveKey);
             http.DefaultRequestHeaders.Add("X-API-Version", "2026-03-01");
             for (var i = 0; i < 40; i++)
@@ -61,7 +61,7 @@ public abstract class WebhookCrashTests(ProcessStorage store) : IAsyncLifetime
         try
         {
             using var op = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitHealthyAsync(op);
+            await RescindProcess.WaitHealthyAsync(op);
             op.DefaultRequestHeaders.Add("Authorization", "Bearer " + operatorToken);
             var deadline = Stopwatch.StartNew();
             List<JsonElement> deliveries;
@@ -92,27 +92,6 @@ public abstract class WebhookCrashTests(ProcessStorage store) : IAsyncLifetime
         "--Rescind:OperatorToken=" + operatorToken, "--Rescind:Webhooks:Lease=00:00:02",
         "--Rescind:Webhooks:Concurrency=4", "--Rescind:Webhooks:BatchSize=4", "--Rescind:RateLimit:PermitsPerSecond=0",
     ]);
-
-    private static async Task WaitHealthyAsync(HttpClient http)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            try
-            {
-                if ((await http.GetAsync("/healthz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // not listening yet
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("rescind did not become healthy");
-    }
 
     private Task<(int Code, string Out, string Err)> CliAsync(params string[] args) => RescindProcess.RunAsync([.. args, .. storage]);
 }
