@@ -72,7 +72,8 @@ public static class ServerApp
     }
 }
 
-/// <summary>Runs before the server listens: the schema is brought up to date and an operator credential exists.</summary>
+/// <summary>Runs before the server listens: the schema is brought up to date and a configured operator secret is
+/// registered.</summary>
 public sealed class StartupTasks(IServiceProvider services, AccountStore accounts, IOptions<RescindOptions> options, ILogger<StartupTasks> log)
     : IHostedService
 {
@@ -85,9 +86,8 @@ public sealed class StartupTasks(IServiceProvider services, AccountStore account
         }
         else if (!await accounts.AnyOperatorCredentialAsync(ct))
         {
-            var issued = await accounts.CreateOperatorCredentialAsync(Rescind.Core.Coordination.Actor.System, ct);
-            // Shown once, like every credential: it is stored only as a hash.
-            log.LogWarning("First start: operator credential {Secret} (shown once; `rescind operator token` issues another)", issued.Secret);
+            // Secrets never go to the log (logs are shipped and kept); the operator issues one on the command line.
+            log.LogWarning("No operator credential exists yet: issue one with `rescind operator token` (or set Rescind__OperatorToken)");
         }
     }
 
