@@ -14,6 +14,8 @@ namespace Rescind.Server.OperatorConsole.Pages;
 /// </summary>
 public sealed class CancelModel(CancelService cancels, IServiceProvider services, Database db) : PageModel
 {
+    private const string PreviewReason = "(preview of the operator console's cancel dialog)";
+
     public CancelTarget Target { get; private set; } = null!;
 
     public ResourceSummary Resource { get; private set; } = null!;
@@ -51,7 +53,10 @@ public sealed class CancelModel(CancelService cancels, IServiceProvider services
         }
         var actor = Actor.Operator(ConsoleModule.CredentialId(User));
         var requestId = RequestIds.Of(HttpContext);
-        Outcome = await cancels.CancelAsync(target, detail.Resource, actor, requestId, Reason, dryRun, ct);
+        // A preview of a cancel that needs a reason runs with a stand-in one (rolled back, never recorded), so it
+        // shows what the cancel does rather than the missing reason's refusal.
+        var reason = dryRun && target.ReasonRequired && Reason is null ? PreviewReason : Reason;
+        Outcome = await cancels.CancelAsync(target, detail.Resource, actor, requestId, reason, dryRun, ct);
         Done = !dryRun;
         if (Done && Outcome is not CancelOutcome.Refused and not CancelOutcome.NotFound)
         {
