@@ -18,7 +18,7 @@ public static class ConsoleChart
         var plot = height - bottom - top;
         var inv = CultureInfo.InvariantCulture;
         var svg = new StringBuilder();
-        svg.Append(inv, $"""<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc" preserveAspectRatio="none">""");
+        svg.Append(inv, $"""<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title chart-desc">""");
         svg.Append(inv, $"""<title id="chart-title">{WebUtility.HtmlEncode(title)}</title>""");
         svg.Append(inv, $"""<desc id="chart-desc">{counts.Sum()} in total; most in one hour: {counts.DefaultIfEmpty().Max()}.</desc>""");
         svg.Append(inv, $"""<line class="axis" x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}"/>""");
