@@ -16,6 +16,9 @@
 #   RESCIND_TEST_DRY=1            prove the cluster works with psql; don't run dotnet test
 #   RESCIND_TEST_NO_COMPAT=1      skip the official npm clients' suites (tests/compat)
 #   RESCIND_TEST_NO_BENCH=1       skip the cancel benchmark's smoke run (bench/)
+#   RESCIND_CHROMIUM=/path        the chromium the console's browser tests drive
+#                                 (default: Debian's /usr/bin/chromium, installed
+#                                 when run as root; missing under CI is an error)
 #   RESCIND_PG_BINDIR_SEARCH=...  space-separated globs for PostgreSQL bin dirs
 #                                 (default: Debian's /usr/lib/postgresql/*/bin, then PATH;
 #                                 setting it also disables the PATH fallback)
@@ -160,6 +163,40 @@ if [[ -n "$SQLITE_ONLY" ]]; then
          "Every test with Category=Postgres is SKIPPED in this run." \
          "Install PostgreSQL (apt-get install postgresql) or set RESCIND_TEST_POSTGRES" \
          "to run the whole suite. CI always runs the whole suite."
+fi
+
+# --------------------------------------------------------------------------
+# Chromium for the console's browser tests (tests/Rescind.Console.Tests, which
+# drive Debian's chromium through Playwright and never download a browser).
+# --------------------------------------------------------------------------
+find_chromium() {
+  local c
+  for c in "${RESCIND_CHROMIUM:-}" /usr/bin/chromium /usr/bin/chromium-browser; do
+    if [[ -n "$c" && -x "$c" ]]; then printf '%s\n' "$c"; return 0; fi
+  done
+  return 1
+}
+
+CHROMIUM=""
+if ! CHROMIUM="$(find_chromium)"; then
+  if is_root && command -v apt-get >/dev/null; then
+    log "chromium not found; installing the Debian 'chromium' package..."
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; } ||
+      log "installing chromium failed"
+  fi
+  CHROMIUM="$(find_chromium)" || CHROMIUM=""
+fi
+if [[ -z "$CHROMIUM" ]]; then
+  if is_ci; then
+    banner "ERROR: chromium not found: the console's browser tests cannot run." \
+           "Install the Debian 'chromium' package (or set RESCIND_CHROMIUM)."
+    exit 1
+  fi
+  banner "chromium not found: the console's browser tests are SKIPPED in this run." \
+         "Install it (apt-get install chromium) or set RESCIND_CHROMIUM. CI always runs them."
+else
+  export RESCIND_CHROMIUM="$CHROMIUM"
+  log "browser tests use $CHROMIUM"
 fi
 
 # --------------------------------------------------------------------------
@@ -379,6 +416,9 @@ fi
 echo
 if [[ -n "$SQLITE_ONLY" ]]; then
   banner "SQLite half only ($SQLITE_ONLY): Category=Postgres tests were NOT run."
+fi
+if [[ -z "$CHROMIUM" ]]; then
+  banner "chromium not found: the console's browser tests were SKIPPED."
 fi
 echo "tests: $n_passed passed, $n_failed failed, $n_skipped skipped"
 exit "$rc"

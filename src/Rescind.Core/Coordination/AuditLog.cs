@@ -11,7 +11,12 @@ public sealed record OutboxEvent(
     long Id, string EventId, string? AccountId, string Api, string EventType, string ResourceType, string ResourceId,
     string Payload, long CreatedAt, long? DispatchedAt);
 
-public sealed record AuditQuery(string? AccountId = null, string? ResourceId = null, string? Api = null, string? Action = null, long? AfterId = null, int Limit = 100);
+/// <param name="ActorKind">credential, operator or system; <paramref name="ActorId"/> narrows to one actor.</param>
+/// <param name="FromMs">Rows at or after this instant (unix ms); <paramref name="ToMs"/> rows before that one.</param>
+/// <param name="BeforeId">With <paramref name="NewestFirst"/>: rows older than this row id (the next page).</param>
+public sealed record AuditQuery(
+    string? AccountId = null, string? ResourceId = null, string? Api = null, string? Action = null, long? AfterId = null, int Limit = 100,
+    string? ActorKind = null, string? ActorId = null, long? FromMs = null, long? ToMs = null, long? BeforeId = null, bool NewestFirst = false);
 
 /// <summary>Read side of the audit log and the outbox, filtered per account and per resource.</summary>
 public static class AuditLog
@@ -20,7 +25,7 @@ public static class AuditLog
     {
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<AuditRow>(
-            """
+            $"""
             SELECT id AS Id, account_id AS AccountId, api AS Api, resource_type AS ResourceType, resource_id AS ResourceId,
                    action AS Action, from_state AS FromState, to_state AS ToState, actor_kind AS ActorKind,
                    actor_id AS ActorId, request_id AS RequestId, idempotency_key AS IdempotencyKey, reason AS Reason, at AS At
@@ -30,7 +35,12 @@ public static class AuditLog
               AND (@Api IS NULL OR api = @Api)
               AND (@Action IS NULL OR action = @Action)
               AND (@AfterId IS NULL OR id > @AfterId)
-            ORDER BY id LIMIT @Limit
+              AND (@ActorKind IS NULL OR actor_kind = @ActorKind)
+              AND (@ActorId IS NULL OR actor_id = @ActorId)
+              AND (@FromMs IS NULL OR at >= @FromMs)
+              AND (@ToMs IS NULL OR at < @ToMs)
+              AND (@BeforeId IS NULL OR id < @BeforeId)
+            ORDER BY id {(q.NewestFirst ? "DESC" : "")} LIMIT @Limit
             """,
             q);
         return rows.Select(r => new AuditEntry(r.Id, r.AccountId, r.Api, r.ResourceType, r.ResourceId, r.Action, r.FromState,

@@ -539,6 +539,8 @@ public static class CliApp
 
             {(running ? $"Rescind is running at {url}" : $"Demo data created; start the server with `rescind serve` (same --data/--database) and call it at {url}")} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
 
+            Operator console  {url}/console   (sign in with the operator token below)
+
             Demo account      {d.Account.Account.Id}
               Numeral live key  {live}
               Numeral test key  {test}   (certificate requests are live-only: this one gets 403 TESTMODE_NOT_SUPPORTED)

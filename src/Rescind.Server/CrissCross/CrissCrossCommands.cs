@@ -92,56 +92,59 @@ public static class CrissCrossCommands
     /// transaction whose provider can stop it; with any that cannot, the session waits in PENDING_CANCELLATION.
     /// </summary>
     public static Task<StoredResponse> CancelAsync(Coordinator coordinator, OperationContext ctx, string sessionId, string? reason, CrissCrossOptions options, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            var session = await CrissCrossStore.LockSessionAsync(uow, ctx.AccountId, sessionId);
-            if (session is null)
-            {
-                return CrissCrossEnvelope.NoSession(sessionId);
-            }
-            var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
-            await ExpireIfDueAsync(uow, session, transactions, options);
-            var children = transactions.Select(t => new Child(t.Id, t.Status, CanStop(t.Provider))).ToList();
-            var decision = Sessions.DecideCascade(session.Status, Cancel, Transactions, Cancel, children);
-            string from, to;
-            string? @event;
-            IReadOnlyList<ChildChange> cascade;
-            switch (decision)
-            {
-                case Decision.Refused r:
-                    return CrissCrossEnvelope.Refused(r);
-                case Decision.AlreadyDone:
-                    return Ok(CrissCrossJson.Cancel(session, transactions)); // already cancelled or pending: nothing written
-                case Decision.Transitioned t:
-                    (from, to, @event, cascade) = (t.From, t.To, t.Event, t.Cascade);
-                    break;
-                case Decision.Deferred d:
-                    (from, to, @event, cascade) = (d.From, d.To, d.Event, d.Cascade);
-                    break;
-                default:
-                    throw new InvalidOperationException($"unexpected decision {decision}");
-            }
+        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyCancelAsync(uow, ctx.AccountId, sessionId, reason, options), ct);
 
-            session.Status = to;
-            session.UpdatedAt = uow.NowMs;
-            session.CancelReason = reason;
-            session.CancelRequestedAt = uow.NowMs;
-            session.CancelledAt = to == Cancelled ? uow.NowMs : null;
-            session.CancelledTransactionIds = JsonSerializer.Serialize(cascade.Select(c => c.Id).ToArray());
-            await CrissCrossStore.UpdateSessionAsync(uow, session, from);
-            await uow.CheckpointAsync(CancelCheckpoint);
-            foreach (var change in cascade)
-            {
-                var tx = transactions.Single(t => t.Id == change.Id);
-                tx.Status = change.To;
-                tx.UpdatedAt = uow.NowMs;
-                await CrissCrossStore.UpdateTransactionAsync(uow, tx, change.From);
-                await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Cancel, change.From, change.To,
-                    change.Event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), reason));
-            }
-            await RecordSessionAsync(uow, session, Cancel, from, @event, transactions, options, reason);
-            return Ok(CrissCrossJson.Cancel(session, transactions));
-        }, ct);
+    /// <summary>The cancel inside the caller's unit of work (the vendor route and Rescind's own cancellation API).</summary>
+    internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, string sessionId, string? reason, CrissCrossOptions options)
+    {
+        var session = await CrissCrossStore.LockSessionAsync(uow, accountId, sessionId);
+        if (session is null)
+        {
+            return CrissCrossEnvelope.NoSession(sessionId);
+        }
+        var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
+        await ExpireIfDueAsync(uow, session, transactions, options);
+        var children = transactions.Select(t => new Child(t.Id, t.Status, CanStop(t.Provider))).ToList();
+        var decision = Sessions.DecideCascade(session.Status, Cancel, Transactions, Cancel, children);
+        string from, to;
+        string? @event;
+        IReadOnlyList<ChildChange> cascade;
+        switch (decision)
+        {
+            case Decision.Refused r:
+                return CrissCrossEnvelope.Refused(r);
+            case Decision.AlreadyDone:
+                return Ok(CrissCrossJson.Cancel(session, transactions)); // already cancelled or pending: nothing written
+            case Decision.Transitioned t:
+                (from, to, @event, cascade) = (t.From, t.To, t.Event, t.Cascade);
+                break;
+            case Decision.Deferred d:
+                (from, to, @event, cascade) = (d.From, d.To, d.Event, d.Cascade);
+                break;
+            default:
+                throw new InvalidOperationException($"unexpected decision {decision}");
+        }
+
+        session.Status = to;
+        session.UpdatedAt = uow.NowMs;
+        session.CancelReason = reason;
+        session.CancelRequestedAt = uow.NowMs;
+        session.CancelledAt = to == Cancelled ? uow.NowMs : null;
+        session.CancelledTransactionIds = JsonSerializer.Serialize(cascade.Select(c => c.Id).ToArray());
+        await CrissCrossStore.UpdateSessionAsync(uow, session, from);
+        await uow.CheckpointAsync(CancelCheckpoint);
+        foreach (var change in cascade)
+        {
+            var tx = transactions.Single(t => t.Id == change.Id);
+            tx.Status = change.To;
+            tx.UpdatedAt = uow.NowMs;
+            await CrissCrossStore.UpdateTransactionAsync(uow, tx, change.From);
+            await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Cancel, change.From, change.To,
+                change.Event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), reason));
+        }
+        await RecordSessionAsync(uow, session, Cancel, from, @event, transactions, options, reason);
+        return Ok(CrissCrossJson.Cancel(session, transactions));
+    }
 
     /// <summary>
     /// A provider's event on one transaction (process, complete, fail, error, expire, settle), as the simulation

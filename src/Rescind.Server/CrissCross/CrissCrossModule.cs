@@ -36,7 +36,8 @@ public static class CrissCrossModule
             CrissCrossSimulation.Actions,
             (action, a, services) => CrissCrossSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
                 services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("transaction"), action, null,
-                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CrissCrossOptions>>().Value, CancellationToken.None)));
+                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CrissCrossOptions>>().Value, CancellationToken.None)),
+        [CrissCrossCancelTarget.Sessions]);
 
     /// <summary>One client secret per account [ours: live only; the client id is the account id].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(CrissCrossStore.Api, "live", "ccs_live_", 40));

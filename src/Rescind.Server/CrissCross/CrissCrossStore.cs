@@ -146,9 +146,13 @@ public static class CrissCrossStore
 
     /// <summary>Newest first; the cursor is the last id of the previous page; one extra row tells whether there is more.</summary>
     public static async Task<IReadOnlyList<SessionRow>> ListSessionsAsync(
-        Database db, string accountId, string? status, (long CreatedAt, string Id)? after, int limit, long now, CancellationToken ct)
+        Database db, string? accountId, string? status, (long CreatedAt, string Id)? after, int limit, long now, CancellationToken ct, string? search = null)
     {
-        var where = new List<string> { "account_id = @accountId" };
+        var where = new List<string> { "1 = 1" + Owner(accountId) };
+        if (search is not null)
+        {
+            where.Add("(id = @search OR merchant_reference = @search)");
+        }
         // An open session past expiresAt already shows as expired, before the expiry job writes it.
         switch (status)
         {
@@ -169,14 +173,14 @@ public static class CrissCrossStore
         await using var connection = await db.OpenAsync(ct);
         return (await connection.QueryAsync<SessionRow>(
             $"SELECT {SessionColumns} FROM crisscross_sessions WHERE {string.Join(" AND ", where)} ORDER BY created_at DESC, id DESC LIMIT @take",
-            new { accountId, status, now, afterCreatedAt = after?.CreatedAt, afterId = after?.Id, take = limit + 1 })).ToList();
+            new { accountId, status, now, search, afterCreatedAt = after?.CreatedAt, afterId = after?.Id, take = limit + 1 })).ToList();
     }
 
-    public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string accountId, string id, CancellationToken ct)
+    public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(
-            "SELECT created_at FROM crisscross_sessions WHERE id = @id AND account_id = @accountId", new { id, accountId });
+            $"SELECT created_at FROM crisscross_sessions WHERE id = @id{Owner(accountId)}", new { id, accountId });
         return createdAt is { } c ? (c, id) : null;
     }
 

@@ -103,39 +103,42 @@ public static class DigiCertCommands
     /// <c>refund_required</c>, on the order and in the audit row [ours]. Answers 204 [doc].
     /// </summary>
     public static Task<StoredResponse> CancelAsync(Coordinator coordinator, OperationContext ctx, long orderId, string note, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyCancelAsync(uow, ctx.AccountId, orderId, note), ct);
+
+    /// <summary>The cancel inside the caller's unit of work (the vendor route and Rescind's own cancellation API).</summary>
+    internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, long orderId, string note)
+    {
+        var order = await DigiCertStore.LockOrderAsync(uow, accountId, orderId);
+        if (order is null)
         {
-            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
-            if (order is null)
-            {
-                uow.RollbackOnly = true;
-                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            var decision = DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Cancel);
-            if (decision is Decision.Refused refused)
-            {
-                uow.RollbackOnly = true;
-                var approval = order.Status == DigiCertRules.NeedsApproval
-                    ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
-                    : null;
-                return DigiCertEnvelope.Refused(refused, DigiCertRules.Cancel, order.Id, approval?.Id);
-            }
-            var t = (Decision.Transitioned)decision;
-            if (t.From == DigiCertRules.ReissuePending)
-            {
-                var reissue = await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
-                    ?? throw new InvalidOperationException($"order {order.Id} is reissue_pending without a pending reissue request");
-                var reason = Reason(("note", note), ("reissue_request_id", reissue.Id));
-                await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, reason, extra: ("reissue_canceled", true));
-                await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, DigiCertRules.Reject),
-                    DigiCertRules.Reject, note, reason);
-                return DigiCertEnvelope.NoContent;
-            }
-            var refund = order.PaymentMethod == "balance";
-            order.RefundRequired = refund ? 1 : 0;
-            await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
+            uow.RollbackOnly = true;
+            return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        var decision = DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Cancel);
+        if (decision is Decision.Refused refused)
+        {
+            uow.RollbackOnly = true;
+            var approval = order.Status == DigiCertRules.NeedsApproval
+                ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
+                : null;
+            return DigiCertEnvelope.Refused(refused, DigiCertRules.Cancel, order.Id, approval?.Id);
+        }
+        var t = (Decision.Transitioned)decision;
+        if (t.From == DigiCertRules.ReissuePending)
+        {
+            var reissue = await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
+                ?? throw new InvalidOperationException($"order {order.Id} is reissue_pending without a pending reissue request");
+            var reason = Reason(("note", note), ("reissue_request_id", reissue.Id));
+            await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, reason, extra: ("reissue_canceled", true));
+            await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, DigiCertRules.Reject),
+                DigiCertRules.Reject, note, reason);
             return DigiCertEnvelope.NoContent;
-        }, ct);
+        }
+        var refund = order.PaymentMethod == "balance";
+        order.RefundRequired = refund ? 1 : 0;
+        await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
+        return DigiCertEnvelope.NoContent;
+    }
 
     /// <summary>Reissue of an issued order [doc]: the order waits in reissue_pending with a pending reissue request.</summary>
     public static Task<StoredResponse> ReissueAsync(Coordinator coordinator, OperationContext ctx, long orderId, string? csr, string? comments, CancellationToken ct) =>

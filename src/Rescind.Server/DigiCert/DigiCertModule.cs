@@ -21,7 +21,8 @@ public static class DigiCertModule
             ["order"],
             DigiCertSimulation.Actions,
             (action, a, services) => DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
-                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None)));
+                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None)),
+        [DigiCertCancelTarget.Orders]);
 
     /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(DigiCertStore.Api, "live", "", 48));

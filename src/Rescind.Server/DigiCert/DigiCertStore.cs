@@ -132,6 +132,8 @@ public static class DigiCertStore
         o.status AS OrderStatus, o.common_name AS CommonName, o.product_name_id AS ProductNameId
         """;
 
+    private const string SearchClause = @" AND (LOWER(common_name) LIKE @Like ESCAPE '\' OR LOWER(emails) LIKE @Like ESCAPE '\' OR id = @SearchId)";
+
     private const string RequestFrom = "FROM digicert_requests r JOIN digicert_orders o ON o.id = r.order_id";
 
     /// <summary>A fresh id from the one DigiCert id space (orders, requests, certificates).</summary>
@@ -193,7 +195,7 @@ public static class DigiCertStore
     {
         var where = "account_id = @AccountId"
             + (f.Status is null ? "" : " AND status = @Status")
-            + (f.Search is null ? "" : @" AND (LOWER(common_name) LIKE @Like ESCAPE '\' OR LOWER(emails) LIKE @Like ESCAPE '\' OR id = @SearchId)");
+            + (f.Search is null ? "" : SearchClause);
         var args = new
         {
             f.AccountId,
@@ -208,6 +210,29 @@ public static class DigiCertStore
         var rows = await connection.QueryAsync<OrderRow>(
             $"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args);
         return (rows.ToList(), total);
+    }
+
+    /// <summary>Newest first after the order <paramref name="afterId"/> (keyset paging for Rescind's own API), one
+    /// more than <paramref name="limit"/> when there are more. Search as in <see cref="ListOrdersAsync"/>.</summary>
+    public static async Task<IReadOnlyList<OrderRow>> ListOrdersAfterAsync(
+        Database db, string? accountId, string? status, string? search, long? afterId, int limit, CancellationToken ct)
+    {
+        var where = "1 = 1"
+            + (accountId is null ? "" : " AND account_id = @accountId")
+            + (status is null ? "" : " AND status = @status")
+            + (afterId is null ? "" : " AND id < @afterId")
+            + (search is null ? "" : SearchClause);
+        var args = new
+        {
+            accountId,
+            status,
+            afterId,
+            Like = search is null ? null : "%" + Escape(search.ToLowerInvariant()) + "%",
+            SearchId = long.TryParse(search, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1,
+            take = limit + 1,
+        };
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<OrderRow>($"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @take", args)).ToList();
     }
 
     public sealed record RequestFilter(string AccountId, string? Status, string? Type, int Offset, int Limit);

@@ -179,6 +179,16 @@ public static class GoCardlessCommands
             };
         }, ct);
 
+    /// <summary>The API's cancel inside the caller's unit of work, for Rescind's own cancellation API: the request of
+    /// the account in whichever mode it lives.</summary>
+    internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, string id)
+    {
+        var mode = await uow.QuerySingleOrDefaultAsync<string>(
+            "SELECT mode FROM gc_billing_requests WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId"), new { id, accountId });
+        var row = mode is null ? null : await GoCardlessStore.LockRequestAsync(uow, accountId, mode, id);
+        return row is null ? GoCardlessEnvelope.NotFound(id, Rid(uow)) : await CancelAsync(uow, row, "api", []);
+    }
+
     public static StoredResponse FlowExpired(string? requestId) =>
         GoCardlessEnvelope.Fail(410, GoCardlessEnvelope.InvalidState, "billing_request_flow_expired",
             "This billing request flow has expired; the link accepts nothing. Ask for a new link.", requestId);

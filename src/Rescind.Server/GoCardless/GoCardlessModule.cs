@@ -27,7 +27,8 @@ public static class GoCardlessModule
         GoCardlessApi.Prefixes,
         GoCardlessEnvelope.Instance,
         app => app.MapGoCardless(),
-        group => group.MapGoCardlessSimulation());
+        group => group.MapGoCardlessSimulation(),
+        CancelTargets: [GoCardlessCancelTarget.BillingRequests]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Live, "live_"))

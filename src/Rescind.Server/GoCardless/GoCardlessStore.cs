@@ -284,6 +284,30 @@ public static class GoCardlessStore
         return PageAsync<BillingRequestRow>(db, "gc_billing_requests", RequestColumns, where, args, page, ct);
     }
 
+    /// <summary>Requests of any mode (of every account when <paramref name="accountId"/> is null) for Rescind's own
+    /// API: <paramref name="search"/> is a request id or a customer id.</summary>
+    public static async Task<IReadOnlyList<BillingRequestRow>> ListRequestsAnyModeAsync(
+        Database db, string? accountId, string? status, string? search, string? after, int limit, CancellationToken ct)
+    {
+        var where = new List<string> { "1 = 1" };
+        var args = new DynamicParameters();
+        foreach (var (column, value) in new[] { ("account_id", accountId), ("status", status) })
+        {
+            if (value is not null)
+            {
+                where.Add($"{column} = @{column}");
+                args.Add(column, value);
+            }
+        }
+        if (search is not null)
+        {
+            where.Add("(id = @search OR customer_id = @search)");
+            args.Add("search", search);
+        }
+        var page = await PageAsync<BillingRequestRow>(db, "gc_billing_requests", RequestColumns, where, args, new PageQuery(limit + 1, after, null), ct); // one more tells there are more
+        return page?.Rows ?? [];
+    }
+
     public static Task<(IReadOnlyList<CustomerRow> Rows, bool Older, bool Newer)?> ListCustomersAsync(
         Database db, string accountId, string mode, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
     {

@@ -4,6 +4,7 @@ using Rescind.Core.Accounts;
 using Rescind.Core.Jobs;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
+using Rescind.Server.OperatorConsole;
 
 namespace Rescind.Server.Hosting;
 
@@ -38,6 +39,7 @@ public static class ServerApp
             builder.Services.AddOpenApi(module.Name, o => o.ShouldInclude = d => d.GroupName == module.Name);
         }
         builder.Services.AddSingleton(envelopes);
+        builder.Services.AddConsole();
         builder.Services.AddOpenApi("operator", o => o.ShouldInclude = d => d.GroupName == "operator");
         builder.Logging.AddSimpleConsole(o =>
         {
@@ -52,6 +54,9 @@ public static class ServerApp
         app.UseApiFailures();
         app.UseApiNotFound();
         app.UseRateLimiter();
+        // Only the console authenticates by cookie; every API checks its own credential in its own envelope.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/healthz", HealthAsync).ExcludeFromDescription();
         foreach (var module in ApiModules.All)
@@ -59,6 +64,7 @@ public static class ServerApp
             module.MapRoutes(app);
         }
         app.MapOperator();
+        app.MapConsole();
         return app;
     }
 

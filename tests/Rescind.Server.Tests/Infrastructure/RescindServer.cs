@@ -55,6 +55,9 @@ public abstract class RescindServer : IAsyncLifetime
         started = true;
     }
 
+    /// <summary>A client of its own (own cookies) on this node, e.g. for a browser-like console session.</summary>
+    public HttpClient CreateClient(WebApplicationFactoryClientOptions options) => factory!.CreateClient(options);
+
     /// <summary>Another Rescind host on the same database, as a second node of a cluster would be.</summary>
     public HttpClient StartAnotherNode()
     {

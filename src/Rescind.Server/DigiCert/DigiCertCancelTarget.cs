@@ -1,0 +1,120 @@
+using System.Globalization;
+using Dapper;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Cancellations;
+
+namespace Rescind.Server.DigiCert;
+
+/// <summary>DigiCert's certificate orders for Rescind's own cancellation API and the console. Their states are the
+/// order statuses the API shows; DigiCert's console filters "Pending" and "Emailed to Recipient" are
+/// <c>pending</c> and <c>waiting_pickup</c>.</summary>
+public static class DigiCertCancelTarget
+{
+    public static CancelTarget Orders { get; } = new(
+        DigiCertStore.Api,
+        DigiCertStore.OrderType,
+        "Certificate order",
+        DigiCertRules.OrderStatuses,
+        [DigiCertRules.NeedsApproval, DigiCertRules.Pending, DigiCertRules.WaitingPickup, DigiCertRules.ReissuePending],
+        ReasonRequired: true,
+        id => TryId(id, out _),
+        FindAsync,
+        ListAsync,
+        CountAsync,
+        CancelAsync);
+
+    /// <summary>Order ids are plain positive numbers without sign or leading zero (as the API prints them).</summary>
+    private static bool TryId(string id, out long value) =>
+        long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out value) && value > 0
+        && value.ToString(CultureInfo.InvariantCulture) == id;
+
+    private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
+    {
+        if (!TryId(id, out var orderId))
+        {
+            return null;
+        }
+        var db = services.GetRequiredService<Database>();
+        var row = await DigiCertStore.GetOrderAsync(db, accountId, orderId, ct);
+        return row is null ? null : Detail(row, await DigiCertStore.RequestsOfOrderAsync(db, orderId, ct));
+    }
+
+    private static async Task<IReadOnlyList<ResourceSummary>> ListAsync(IServiceProvider services, ResourceQuery q, CancellationToken ct)
+    {
+        long? after = null;
+        if (q.After is not null)
+        {
+            if (!TryId(q.After, out var a))
+            {
+                return [];
+            }
+            after = a;
+        }
+        var rows = await DigiCertStore.ListOrdersAfterAsync(services.GetRequiredService<Database>(), q.AccountId, q.State, q.Search, after, q.Limit, ct);
+        return [.. rows.Select(Summary)];
+    }
+
+    private static async Task<IReadOnlyDictionary<string, long>> CountAsync(IServiceProvider services, string? accountId, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string Status, long Count)>(
+            $"SELECT status AS Status, COUNT(*) AS Count FROM digicert_orders {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY status",
+            new { accountId });
+        return DigiCertRules.OrderStatuses.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
+    }
+
+    /// <summary>DigiCert's cancel needs a note [doc: missing_param|note without one]; the reason is the note.</summary>
+    private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
+    {
+        if (!TryId(id, out var orderId))
+        {
+            return new CancelOutcome.NotFound();
+        }
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return new CancelOutcome.Refused(400, "missing_param|note", "note is required.");
+        }
+        var before = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
+        var response = await DigiCertCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, orderId, reason);
+        return await CancelOutcomes.FromResponseAsync(
+            uow, id, response,
+            ReadError,
+            async () => await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId) is { } row
+                ? Detail(row, await DigiCertStore.RequestsOfOrderAsync(uow, orderId))
+                : null,
+            before is null ? [] : Notes(before));
+    }
+
+    /// <summary>DigiCert's envelope: <c>{"errors":[{"code","message"}]}</c>.</summary>
+    private static (string Code, string Message) ReadError(string body)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        var first = doc.RootElement.GetProperty("errors")[0];
+        return (first.GetProperty("code").GetString() ?? "", first.GetProperty("message").GetString() ?? "");
+    }
+
+    private static IReadOnlyList<string> Notes(OrderRow before) => before.Status switch
+    {
+        DigiCertRules.ReissuePending =>
+            ["The pending reissue request is rejected; the order returns to issued and keeps its current certificate."],
+        DigiCertRules.Pending or DigiCertRules.WaitingPickup when before.PaymentMethod == "balance" =>
+            ["The order was paid from the account balance: it is marked refund_required."],
+        _ => [],
+    };
+
+    private static ResourceDetail Detail(OrderRow row, IEnumerable<RequestRow> requests)
+    {
+        var list = requests.ToList();
+        return new(Summary(row), [.. list.Select(r => RequestSummary(row, r))], DigiCertJson.Serialize(DigiCertJson.Order(row, list)));
+    }
+
+    // CertCentral has no test mode [doc]: every order is live.
+    private static ResourceSummary Summary(OrderRow row) =>
+        new(DigiCertStore.Api, DigiCertStore.OrderType, row.Id.ToString(CultureInfo.InvariantCulture), row.AccountId, "live",
+            row.Status, row.CommonName, row.DateCreated, row.DateUpdated);
+
+    private static ResourceSummary RequestSummary(OrderRow order, RequestRow r) =>
+        new(DigiCertStore.Api, DigiCertStore.RequestType, r.Id.ToString(CultureInfo.InvariantCulture), order.AccountId, "live",
+            r.Status, r.Type, r.Date, r.DateProcessed ?? r.Date);
+}
