@@ -73,6 +73,10 @@ public sealed class Coordinator : IAsyncDisposable
         Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work,
         CancellationToken ct)
     {
+        if (context.Idempotency is { } known && await StoredAsync(context, known, ct) is { } stored)
+        {
+            return Answer(known, stored);
+        }
         try
         {
             return await RunAsync(context, (uow, c) => WithKeyAsync(uow, work, c), ct);
@@ -84,6 +88,25 @@ public sealed class Coordinator : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The replay fast path: a key whose answer is already committed is answered from a plain read, without a
+    /// write transaction (on SQLite, without queuing for the single writer). A key that is absent, expired or still
+    /// in flight (its row is not committed, so not visible here) goes the normal way, where the claim decides.
+    /// </summary>
+    private async Task<IdempotencyRecord?> StoredAsync(OperationContext context, IdempotencyRequest idem, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(
+            SelectKey + " AND response_status <> 0 AND expires_at > @Now",
+            new { context.AccountId, context.Api, idem.Key, Now = Time.ToUnixMs(clock.GetUtcNow()) });
+        return row?.ToRecord();
+    }
+
+    private static StoredResponse Answer(IdempotencyRequest idem, IdempotencyRecord seen) =>
+        string.Equals(seen.Fingerprint, idem.Fingerprint, StringComparison.Ordinal)
+            ? idem.Policy.OnRepeat(seen)
+            : idem.Policy.OnMismatch(seen);
+
     private static async Task<StoredResponse> WithKeyAsync(
         UnitOfWork uow, Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work, CancellationToken ct)
     {
@@ -93,18 +116,13 @@ public sealed class Coordinator : IAsyncDisposable
         {
             return await work(uow, ct);
         }
-        if (uow.Db.Kind == DatabaseKind.Postgres)
-        {
-            // A concurrent holder of the same key blocks our insert until it commits; bound that wait.
-            await uow.ExecuteAsync("SET LOCAL lock_timeout = '10s'");
-        }
+        // On PostgreSQL a concurrent holder of the same key blocks the claim until it commits, bounded by the
+        // session's lock timeout (Database.LockTimeout).
         var seen = await ClaimKeyAsync(uow, context.AccountId!, context.Api, idem);
         if (seen is not null)
         {
             uow.RollbackOnly = true;
-            return string.Equals(seen.Fingerprint, idem.Fingerprint, StringComparison.Ordinal)
-                ? idem.Policy.OnRepeat(seen)
-                : idem.Policy.OnMismatch(seen);
+            return Answer(idem, seen);
         }
         var response = await work(uow, ct);
         if (!response.Storable)
@@ -129,10 +147,18 @@ public sealed class Coordinator : IAsyncDisposable
         return response;
     }
 
+    private const string SelectKey =
+        """
+        SELECT key AS Key, fingerprint AS Fingerprint, response_status AS ResponseStatus,
+               response_body AS ResponseBody, resource_id AS ResourceId, created_at AS CreatedAt
+        FROM idempotency WHERE account_id = @AccountId AND api = @Api AND key = @Key
+        """;
+
     /// <summary>
     /// Inserts the key's row (status 0 = in flight until this transaction stores the response), or returns the
     /// record already there. The unique index decides between concurrent claimants: the loser waits for the
-    /// winner's commit and then sees its stored response.
+    /// winner's commit and then sees its stored response. An expired key is free again, as documented per API: the
+    /// same statement takes its row over, so a claim is one round trip.
     /// </summary>
     private static async Task<IdempotencyRecord?> ClaimKeyAsync(UnitOfWork uow, string accountId, string api, IdempotencyRequest idem)
     {
@@ -145,33 +171,26 @@ public sealed class Coordinator : IAsyncDisposable
             Now = uow.NowMs,
             ExpiresAt = uow.NowMs + (long)idem.Policy.Retention.TotalMilliseconds,
         };
-        // An expired key is free again, as documented per API.
-        await uow.ExecuteAsync(
-            "DELETE FROM idempotency WHERE account_id = @AccountId AND api = @Api AND key = @Key AND expires_at <= @Now",
-            args);
-        var inserted = await uow.ExecuteAsync(
+        var claimed = await uow.ExecuteAsync(
             """
             INSERT INTO idempotency (account_id, api, key, fingerprint, response_status, response_body, created_at, expires_at)
             VALUES (@AccountId, @Api, @Key, @Fingerprint, 0, '', @Now, @ExpiresAt)
-            ON CONFLICT (account_id, api, key) DO NOTHING
+            ON CONFLICT (account_id, api, key) DO UPDATE
+            SET fingerprint = excluded.fingerprint, response_status = 0, response_body = '', resource_id = NULL,
+                created_at = excluded.created_at, expires_at = excluded.expires_at
+            WHERE idempotency.expires_at <= @Now
             """,
             args);
-        if (inserted == 1)
+        if (claimed == 1)
         {
             return null;
         }
-        var row = await uow.QuerySingleOrDefaultAsync<IdempotencyRow>(
-            """
-            SELECT key AS Key, fingerprint AS Fingerprint, response_status AS ResponseStatus,
-                   response_body AS ResponseBody, resource_id AS ResourceId, created_at AS CreatedAt
-            FROM idempotency WHERE account_id = @AccountId AND api = @Api AND key = @Key
-            """,
-            args);
+        var row = await uow.QuerySingleOrDefaultAsync<IdempotencyRow>(SelectKey, args);
         if (row is null)
         {
             throw new ConcurrencyConflictException("idempotency key vanished between insert and read");
         }
-        return new IdempotencyRecord(row.Key, row.Fingerprint, new StoredResponse(row.ResponseStatus, row.ResponseBody), row.ResourceId, row.CreatedAt);
+        return row.ToRecord();
     }
 
     public async ValueTask DisposeAsync()
@@ -195,5 +214,8 @@ public sealed class Coordinator : IAsyncDisposable
         public string? ResourceId { get; set; }
 
         public long CreatedAt { get; set; }
+
+        public IdempotencyRecord ToRecord() =>
+            new(Key, Fingerprint, new StoredResponse(ResponseStatus, ResponseBody), ResourceId, CreatedAt);
     }
 }

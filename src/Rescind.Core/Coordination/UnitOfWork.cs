@@ -54,6 +54,10 @@ public sealed class UnitOfWork : IAsyncDisposable
     public Task<IEnumerable<T>> QueryAsync<T>(string sql, object? args = null) =>
         connection.QueryAsync<T>(sql, args, transaction);
 
+    /// <summary>Several statements in one command (one round trip on PostgreSQL), read in order.</summary>
+    public Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? args = null) =>
+        connection.QueryMultipleAsync(sql, args, transaction);
+
     public Task<T> ExecuteScalarAsync<T>(string sql, object? args = null) =>
         connection.ExecuteScalarAsync<T>(sql, args, transaction)!;
 
@@ -74,56 +78,60 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// <summary>A point where a test may inject a failure (see <see cref="IFaultInjector"/>).</summary>
     public ValueTask CheckpointAsync(string name) => faults.AtAsync(name, CancellationToken.None);
 
+    /// <remarks>On PostgreSQL the audit row and the outbox event go in one statement (a data-modifying CTE), one
+    /// round trip; SQLite is in-process and runs them as two.</remarks>
     public async Task RecordAsync(Change change)
     {
         await faults.AtAsync($"record:{change.ResourceType}:{change.Action}", CancellationToken.None);
         var ctx = Context;
-        await connection.ExecuteAsync(
-            """
-            INSERT INTO audit_log (account_id, api, resource_type, resource_id, action, from_state, to_state,
-                                   actor_kind, actor_id, request_id, idempotency_key, reason, at)
-            VALUES (@AccountId, @Api, @ResourceType, @ResourceId, @Action, @From, @To,
-                    @ActorKind, @ActorId, @RequestId, @Key, @Reason, @At)
-            """,
-            new
-            {
-                ctx.AccountId,
-                change.Api,
-                change.ResourceType,
-                change.ResourceId,
-                change.Action,
-                change.From,
-                change.To,
-                ActorKind = ctx.Actor.Kind,
-                ActorId = ctx.Actor.Id,
-                ctx.RequestId,
-                Key = ctx.Idempotency?.Key,
-                change.Reason,
-                At = NowMs,
-            },
-            transaction);
-        if (change.EventType is not null)
+        var args = new
         {
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO outbox (event_id, account_id, api, event_type, resource_type, resource_id, payload, created_at)
-                VALUES (@EventId, @AccountId, @Api, @EventType, @ResourceType, @ResourceId, @Payload, @At)
-                """,
-                new
-                {
-                    EventId = Ids.New("evt_", clock),
-                    ctx.AccountId,
-                    change.Api,
-                    change.EventType,
-                    change.ResourceType,
-                    change.ResourceId,
-                    Payload = change.EventPayload ?? "{}",
-                    At = NowMs,
-                },
-                transaction);
+            ctx.AccountId,
+            change.Api,
+            change.ResourceType,
+            change.ResourceId,
+            change.Action,
+            change.From,
+            change.To,
+            ActorKind = ctx.Actor.Kind,
+            ActorId = ctx.Actor.Id,
+            ctx.RequestId,
+            Key = ctx.Idempotency?.Key,
+            change.Reason,
+            At = NowMs,
+            EventId = change.EventType is null ? null : Ids.New("evt_", clock),
+            change.EventType,
+            Payload = change.EventPayload ?? "{}",
+        };
+        if (change.EventType is null)
+        {
+            await connection.ExecuteAsync(InsertAudit, args, transaction);
+        }
+        else if (Db.Kind == DatabaseKind.Postgres)
+        {
+            await connection.ExecuteAsync($"WITH audit AS ({InsertAudit}) {InsertOutbox}", args, transaction);
+        }
+        else
+        {
+            await connection.ExecuteAsync(InsertAudit, args, transaction);
+            await connection.ExecuteAsync(InsertOutbox, args, transaction);
         }
         Recorded.Add(change);
     }
+
+    private const string InsertAudit =
+        """
+        INSERT INTO audit_log (account_id, api, resource_type, resource_id, action, from_state, to_state,
+                               actor_kind, actor_id, request_id, idempotency_key, reason, at)
+        VALUES (@AccountId, @Api, @ResourceType, @ResourceId, @Action, @From, @To,
+                @ActorKind, @ActorId, @RequestId, @Key, @Reason, @At)
+        """;
+
+    private const string InsertOutbox =
+        """
+        INSERT INTO outbox (event_id, account_id, api, event_type, resource_type, resource_id, payload, created_at)
+        VALUES (@EventId, @AccountId, @Api, @EventType, @ResourceType, @ResourceId, @Payload, @At)
+        """;
 
     internal Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
 

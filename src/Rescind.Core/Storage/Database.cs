@@ -24,8 +24,33 @@ public sealed class Database : IAsyncDisposable
         ConnectionString = connectionString;
         if (kind == DatabaseKind.Postgres)
         {
-            postgres = NpgsqlDataSource.Create(connectionString);
+            postgres = NpgsqlDataSource.Create(Tuned(connectionString));
         }
+    }
+
+    /// <summary>How long a statement waits for a row lock (a key another request holds, a row another node is
+    /// changing) before it fails; set once per physical connection rather than per transaction.</summary>
+    public const string LockTimeout = "10s";
+
+    /// <summary>
+    /// The connection string the request path's pool uses: every session starts with <see cref="LockTimeout"/>
+    /// (one statement fewer per keyed request than a <c>SET LOCAL</c>), and Npgsql prepares the statements a node
+    /// runs over and over (the cancel path's dozen) on each physical connection. Either setting given explicitly wins.
+    /// <see cref="ConnectionString"/> keeps the caller's string, so migrations run without a lock timeout.
+    /// </summary>
+    private static string Tuned(string connectionString)
+    {
+        var b = new NpgsqlConnectionStringBuilder(connectionString);
+        if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase)
+            && !connectionString.Contains("AutoPrepare", StringComparison.OrdinalIgnoreCase))
+        {
+            b.MaxAutoPrepare = 64;
+        }
+        if (b.Options?.Contains("lock_timeout", StringComparison.Ordinal) != true)
+        {
+            b.Options = $"{b.Options} -c lock_timeout={LockTimeout}".Trim();
+        }
+        return b.ToString();
     }
 
     public DatabaseKind Kind { get; }

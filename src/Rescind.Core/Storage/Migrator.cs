@@ -17,7 +17,8 @@ public static class Migrator
         await using var lockConnection = await db.OpenAsync(ct);
         if (db.Kind == DatabaseKind.Postgres)
         {
-            await lockConnection.ExecuteAsync("SELECT pg_advisory_lock(72001)");
+            // Another node's migration may take longer than the pool's lock timeout: wait for it as long as it runs.
+            await lockConnection.ExecuteAsync("SET lock_timeout = 0; SELECT pg_advisory_lock(72001)");
         }
         else
         {

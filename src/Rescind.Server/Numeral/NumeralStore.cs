@@ -232,16 +232,27 @@ public static class NumeralStore
     /// </summary>
     public static async Task<RequestRow> ApplyAsync(UnitOfWork uow, RequestRow row, Decision.Transitioned t, string command, string? certificateId = null)
     {
-        await uow.ExecuteExpectingAsync(1,
+        const string update =
             """
             UPDATE numeral_requests SET status = @To, updated_at = @Now, version = version + 1,
                    certificate_id = COALESCE(@certificateId, certificate_id)
             WHERE id = @Id AND version = @Version AND status = @From
-            """,
-            new { t.To, Now = uow.NowMs, certificateId, row.Id, row.Version, t.From });
-        if (t.From == NumeralRules.Pending)
+            """;
+        const string stopReminders = "DELETE FROM numeral_reminders WHERE request_id = @Id";
+        var args = new { t.To, Now = uow.NowMs, certificateId, row.Id, row.Version, t.From };
+        var stopsWaiting = t.From == NumeralRules.Pending;
+        if (stopsWaiting && uow.Db.Kind == DatabaseKind.Postgres)
         {
-            await uow.ExecuteAsync("DELETE FROM numeral_reminders WHERE request_id = @Id", new { row.Id });
+            // One round trip: the reminders go in a data-modifying CTE; the count is the update's.
+            await uow.ExecuteExpectingAsync(1, $"WITH reminders AS ({stopReminders}) {update}", args);
+        }
+        else
+        {
+            await uow.ExecuteExpectingAsync(1, update, args);
+            if (stopsWaiting)
+            {
+                await uow.ExecuteAsync(stopReminders, args);
+            }
         }
         row.Status = t.To;
         row.UpdatedAt = uow.NowMs;
