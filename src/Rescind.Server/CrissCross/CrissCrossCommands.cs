@@ -47,12 +47,11 @@ public static class CrissCrossCommands
     public static Task<StoredResponse> PayAsync(Coordinator coordinator, OperationContext ctx, NewPayment input, CrissCrossOptions options, CancellationToken ct) =>
         coordinator.ExecuteAsync(ctx, async (uow, _) =>
         {
-            var session = await CrissCrossStore.LockSessionAsync(uow, ctx.AccountId, input.SessionId);
+            var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, ctx.AccountId, input.SessionId);
             if (session is null)
             {
                 return CrissCrossEnvelope.NoSession(input.SessionId);
             }
-            var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
             await ExpireIfDueAsync(uow, session, transactions, options);
             switch (Sessions.Decide(session.Status, Pay))
             {
@@ -97,12 +96,11 @@ public static class CrissCrossCommands
     /// <summary>The cancel inside the caller's unit of work (the vendor route and Rescind's own cancellation API).</summary>
     internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, string sessionId, string? reason, CrissCrossOptions options)
     {
-        var session = await CrissCrossStore.LockSessionAsync(uow, accountId, sessionId);
+        var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, accountId, sessionId);
         if (session is null)
         {
             return CrissCrossEnvelope.NoSession(sessionId);
         }
-        var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
         await ExpireIfDueAsync(uow, session, transactions, options);
         var children = transactions.Select(t => new Child(t.Id, t.Status, CanStop(t.Provider))).ToList();
         var decision = Sessions.DecideCascade(session.Status, Cancel, Transactions, Cancel, children);
@@ -234,12 +232,11 @@ public static class CrissCrossCommands
     public static Task<bool> ExpireSessionAsync(Coordinator coordinator, OperationContext ctx, string sessionId, CrissCrossOptions options, CancellationToken ct) =>
         coordinator.RunAsync(ctx, async (uow, _) =>
         {
-            var session = await CrissCrossStore.LockSessionAsync(uow, null, sessionId);
+            var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, null, sessionId);
             if (session is null)
             {
                 return false;
             }
-            var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
             return await ExpireIfDueAsync(uow, session, transactions, options);
         }, ct);
 

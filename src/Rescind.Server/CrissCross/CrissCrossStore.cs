@@ -113,6 +113,28 @@ public static class CrissCrossStore
             + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF t" : ""),
             new { sessionId })).ToList();
 
+    /// <summary>
+    /// A session of the account and all its transactions, both row-locked, parent first, in one round trip: the
+    /// two statements run in order in one command, so the session's lock is taken before its transactions'.
+    /// </summary>
+    public static async Task<(SessionRow? Session, List<TransactionRow> Transactions)> LockSessionWithTransactionsAsync(UnitOfWork uow, string? accountId, string id)
+    {
+        if (uow.Db.Kind != DatabaseKind.Postgres)
+        {
+            var session = await LockSessionAsync(uow, accountId, id);
+            return (session, session is null ? [] : await LockTransactionsAsync(uow, session.Id));
+        }
+        await using var results = await uow.QueryMultipleAsync(
+            $"""
+            SELECT {SessionColumns} FROM crisscross_sessions WHERE id = @id{Owner(accountId)} FOR UPDATE;
+            SELECT {TransactionColumns} {TransactionFrom} WHERE t.session_id = @id{Owner(accountId, "s.account_id")} ORDER BY t.id FOR UPDATE OF t
+            """,
+            new { id, accountId });
+        var row = await results.ReadSingleOrDefaultAsync<SessionRow>();
+        var transactions = (await results.ReadAsync<TransactionRow>()).ToList();
+        return (row, row is null ? [] : transactions);
+    }
+
     /// <summary>The session a transaction belongs to, read without a lock so the caller can lock parent first.</summary>
     public static Task<TransactionRow?> PeekTransactionAsync(UnitOfWork uow, string? accountId, string id) =>
         uow.QuerySingleOrDefaultAsync<TransactionRow>(
