@@ -130,7 +130,7 @@ public sealed class Coordinator : IAsyncDisposable
             uow.RollbackOnly = true; // the claim goes with it: a retry may try again
             return response;
         }
-        await uow.ExecuteAsync(
+        await uow.DeferAsync(
             """
             UPDATE idempotency SET response_status = @Status, response_body = @Body, resource_id = @ResourceId
             WHERE account_id = @AccountId AND api = @Api AND key = @Key

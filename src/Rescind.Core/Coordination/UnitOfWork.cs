@@ -8,7 +8,7 @@ namespace Rescind.Core.Coordination;
 /// One open write transaction. The work a coordinator runs reads and writes through it, and records every state
 /// change with <see cref="RecordAsync"/>, which writes the audit row and the outbox event in the same transaction.
 /// </summary>
-public sealed class UnitOfWork : IAsyncDisposable
+public sealed partial class UnitOfWork : IAsyncDisposable
 {
     private readonly DbConnection connection;
     private readonly DbTransaction transaction;
@@ -78,8 +78,8 @@ public sealed class UnitOfWork : IAsyncDisposable
     /// <summary>A point where a test may inject a failure (see <see cref="IFaultInjector"/>).</summary>
     public ValueTask CheckpointAsync(string name) => faults.AtAsync(name, CancellationToken.None);
 
-    /// <remarks>On PostgreSQL the audit row and the outbox event go in one statement (a data-modifying CTE), one
-    /// round trip; SQLite is in-process and runs them as two.</remarks>
+    /// <remarks>The audit row and the outbox event are deferred writes (<see cref="DeferAsync"/>): on PostgreSQL
+    /// they leave with the transaction's other deferred writes in one round trip just before COMMIT.</remarks>
     public async Task RecordAsync(Change change)
     {
         await faults.AtAsync($"record:{change.ResourceType}:{change.Action}", CancellationToken.None);
@@ -103,21 +103,65 @@ public sealed class UnitOfWork : IAsyncDisposable
             change.EventType,
             Payload = change.EventPayload ?? "{}",
         };
-        if (change.EventType is null)
+        await DeferAsync(InsertAudit, args);
+        if (change.EventType is not null)
         {
-            await connection.ExecuteAsync(InsertAudit, args, transaction);
-        }
-        else if (Db.Kind == DatabaseKind.Postgres)
-        {
-            await connection.ExecuteAsync($"WITH audit AS ({InsertAudit}) {InsertOutbox}", args, transaction);
-        }
-        else
-        {
-            await connection.ExecuteAsync(InsertAudit, args, transaction);
-            await connection.ExecuteAsync(InsertOutbox, args, transaction);
+            await DeferAsync(InsertOutbox, args);
         }
         Recorded.Add(change);
     }
+
+    /// <summary>
+    /// A write that nothing later in the transaction reads back and whose row count nobody checks (audit rows,
+    /// outbox events, the stored idempotent answer). SQLite runs it now (in-process, nothing to save); PostgreSQL
+    /// queues it and sends every queued write as one multi-statement command right before COMMIT, in order, so
+    /// it is still part of the same transaction and fails it the same way.
+    /// </summary>
+    public async Task DeferAsync(string sql, object args)
+    {
+        if (Db.Kind != DatabaseKind.Postgres)
+        {
+            await connection.ExecuteAsync(sql, args, transaction);
+            return;
+        }
+        deferred.Add((sql, args));
+    }
+
+    private readonly List<(string Sql, object Args)> deferred = [];
+
+    private async Task FlushAsync()
+    {
+        if (deferred.Count == 0)
+        {
+            return;
+        }
+        var text = new System.Text.StringBuilder();
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < deferred.Count; i++)
+        {
+            var (sql, args) = deferred[i];
+            var prefix = $"d{i}_";
+            foreach (var p in args.GetType().GetProperties())
+            {
+                parameters.Add(prefix + p.Name, p.GetValue(args), DbTypeOf(p.PropertyType));
+            }
+            text.Append(ParameterName().Replace(sql, m => "@" + prefix + m.Groups[1].Value)).Append(";\n");
+        }
+        deferred.Clear();
+        await connection.ExecuteAsync(text.ToString(), parameters, transaction);
+    }
+
+    private static System.Data.DbType? DbTypeOf(Type t) => (Nullable.GetUnderlyingType(t) ?? t) switch
+    {
+        var x when x == typeof(string) => System.Data.DbType.String,
+        var x when x == typeof(long) => System.Data.DbType.Int64,
+        var x when x == typeof(int) => System.Data.DbType.Int32,
+        var x when x == typeof(bool) => System.Data.DbType.Boolean,
+        _ => null,
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"@(\w+)")]
+    private static partial System.Text.RegularExpressions.Regex ParameterName();
 
     private const string InsertAudit =
         """
@@ -133,7 +177,11 @@ public sealed class UnitOfWork : IAsyncDisposable
         VALUES (@EventId, @AccountId, @Api, @EventType, @ResourceType, @ResourceId, @Payload, @At)
         """;
 
-    internal Task CommitAsync(CancellationToken ct) => transaction.CommitAsync(ct);
+    internal async Task CommitAsync(CancellationToken ct)
+    {
+        await FlushAsync();
+        await transaction.CommitAsync(ct);
+    }
 
     public async ValueTask DisposeAsync()
     {
