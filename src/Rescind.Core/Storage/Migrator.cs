@@ -15,17 +15,17 @@ public static class Migrator
     {
         var assemblies = migrationAssemblies.Append(typeof(Migrator).Assembly).Distinct().ToArray();
         await using var lockConnection = await db.OpenAsync(ct);
-        if (db.Kind == DatabaseKind.Postgres)
-        {
-            // Another node's migration may take longer than the pool's lock timeout: wait for it as long as it runs.
-            await lockConnection.ExecuteAsync("SET lock_timeout = 0; SELECT pg_advisory_lock(72001)");
-        }
-        else
+        if (db.Kind == DatabaseKind.Sqlite)
         {
             await lockConnection.ExecuteAsync("PRAGMA journal_mode=WAL;");
         }
         try
         {
+            if (db.Kind == DatabaseKind.Postgres)
+            {
+                // Another node's migration may take longer than the pool's lock timeout: wait as long as it runs.
+                await lockConnection.ExecuteAsync("SET lock_timeout = 0; SELECT pg_advisory_lock(72001)");
+            }
             using var services = new ServiceCollection()
                 .AddFluentMigratorCore()
                 .ConfigureRunner(rb =>
@@ -48,7 +48,8 @@ public static class Migrator
         {
             if (db.Kind == DatabaseKind.Postgres)
             {
-                await lockConnection.ExecuteAsync("SELECT pg_advisory_unlock(72001)");
+                // Back to the pool's lock timeout: pooled connections are not reset on close.
+                await lockConnection.ExecuteAsync("SELECT pg_advisory_unlock(72001); RESET lock_timeout");
             }
         }
     }

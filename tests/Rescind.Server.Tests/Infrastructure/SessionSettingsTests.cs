@@ -35,3 +35,22 @@ public sealed class SqliteSessionTests : IDisposable
         Directory.Delete(folder, recursive: true);
     }
 }
+
+/// <summary>PostgreSQL's pool is not reset on close, so every pooled session must still have the pool's settings
+/// after start-up's migration (which changes its own session's lock timeout and undoes it).</summary>
+[Trait("Category", "Postgres")]
+public sealed class PostgresSessionTests(PostgresServer server) : IClassFixture<PostgresServer>
+{
+    [Fact]
+    public async Task Every_pooled_session_after_migration_has_the_pools_lock_timeout()
+    {
+        await Rescind.Server.Hosting.CoreServices.MigrateAsync(server.Services, CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            await using var a = await server.Db.OpenAsync(CancellationToken.None);
+            await using var b = await server.Db.OpenAsync(CancellationToken.None);
+            Assert.Equal(Database.LockTimeout, await a.ExecuteScalarAsync<string>("SHOW lock_timeout"));
+            Assert.Equal(Database.LockTimeout, await b.ExecuteScalarAsync<string>("SHOW lock_timeout"));
+        }
+    }
+}
