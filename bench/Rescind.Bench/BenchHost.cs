@@ -82,7 +82,7 @@ public sealed class BenchHost : IAsyncDisposable
         var (ts, tb) = await SendAsync(HttpMethod.Post, "/v1/auth/oauth2/token", null,
             JsonSerializer.Serialize(new { client_id = accountId, client_secret = Secret("crisscross") }));
         Expect(ts == 200, "crisscross token", ts, tb);
-        return new BenchTenant(this, accountId, Secret("numeral"), JsonDocument.Parse(tb).RootElement.GetProperty("access_token").GetString()!);
+        return new BenchTenant(this, accountId, Secret("numeral"), JsonDocument.Parse(tb).RootElement.GetProperty("access_token").GetString()!, Secret("digicert"));
     }
 
     public static void Expect(bool ok, string what, int status, string body)
@@ -102,7 +102,7 @@ public sealed class BenchHost : IAsyncDisposable
 }
 
 /// <summary>One account's calls, as the load generator makes them.</summary>
-public sealed class BenchTenant(BenchHost host, string accountId, string numeralKey, string crissCrossToken)
+public sealed class BenchTenant(BenchHost host, string accountId, string numeralKey, string crissCrossToken, string digiCertKey)
 {
     private static readonly (string, string)[] NumeralVersion = [("X-API-Version", "2026-03-01")];
 
@@ -114,6 +114,21 @@ public sealed class BenchTenant(BenchHost host, string accountId, string numeral
     public Task<(int Status, string Body)> CollectAsync(HttpMethod method, string path, object? body = null, string? key = null) =>
         host.SendAsync(method, path, crissCrossToken, body is null ? null : JsonSerializer.Serialize(body),
             key is null ? [] : [("Idempotency-Key", key)]);
+
+    public Task<(int Status, string Body)> DigiCertAsync(HttpMethod method, string path, object? body = null) =>
+        host.SendAsync(method, path, null, body is null ? null : JsonSerializer.Serialize(body), ("X-DC-DEVKEY", digiCertKey));
+
+    /// <summary>A pending DigiCert TLS order (paid from the balance, CA validation not yet done): its id.</summary>
+    public async Task<string> PendingOrderAsync()
+    {
+        var (s, b) = await DigiCertAsync(HttpMethod.Post, "/services/v2/order/certificate/ssl_basic", new
+        {
+            certificate = new { common_name = "shop.example.com", csr = "-----BEGIN CERTIFICATE REQUEST-----\nMIIBszCCARwCAQAwczELMAkGA1UEBhMCVVM=\n-----END CERTIFICATE REQUEST-----" },
+            skip_approval = true,
+        });
+        BenchHost.Expect(s == 201, "create order", s, b);
+        return JsonDocument.Parse(b).RootElement.GetProperty("id").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     public Task<(int Status, string Body)> OperatorAsync(HttpMethod method, string path) =>
         host.SendAsync(method, path, host.OperatorToken);

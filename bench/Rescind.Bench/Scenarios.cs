@@ -24,6 +24,12 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
             return Check(s == 200 && Json.Str(b, "status") == "canceled", "numeral cancel", s, b);
         });
 
+        await EachLevelAsync("digicert cancel", c => PrepareAsync(c, _ => t.PendingOrderAsync()), async (ids, i) =>
+        {
+            var (s, b) = await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/order/certificate/{ids[i]}/status", new { status = "canceled", note = "bench" });
+            return Check(s == 204, "digicert cancel", s, b);
+        });
+
         await EachLevelAsync("crisscross cancel", c => PrepareAsync(c, _ => t.SessionAsync()), async (ids, i) =>
         {
             var (s, b) = await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", new { sessionId = ids[i] });
