@@ -189,13 +189,14 @@ public sealed class Database : IAsyncDisposable
         _ => false,
     };
 
-    /// <summary>True when the database cannot be reached at all (answered as 503, never as a bug).</summary>
+    /// <summary>True when the database cannot be reached at all, or a row stayed locked past the pool's
+    /// <see cref="LockTimeout"/> (a stuck writer elsewhere): answered as 503 with Retry-After, never as a bug.</summary>
     public static bool IsUnavailable(Exception e) => e switch
     {
         NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException or IOException } => true,
         NpgsqlException n when n.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) && n is not PostgresException => true,
         PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
-            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections,
+            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.LockNotAvailable,
         SqliteException sq => sq.SqliteErrorCode is 10 or 13 or 14, // IOERR, FULL, CANTOPEN
         _ => false,
     };
