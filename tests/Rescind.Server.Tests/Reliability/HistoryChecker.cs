@@ -213,6 +213,7 @@ public static class HistoryChecker
                 "crisscross" => json.GetProperty("statusCode").GetInt32() == 503 && json.EnumerateObject().Count() == 3,
                 "gocardless" => json.GetProperty("error").GetProperty("code").GetInt32() == 503 && json.EnumerateObject().Count() == 1,
                 "digicert" => json.GetProperty("errors")[0].GetProperty("code").GetString() == "service_unavailable" && json.EnumerateObject().Count() == 1,
+                "circle" => json.GetProperty("code").GetInt32() == 503 && json.GetProperty("message").GetString() is { Length: > 0 },
                 _ => json.GetProperty("status").GetInt32() == 503,
             };
             if (!ok || c.RetryAfter is null)

@@ -79,8 +79,8 @@ public sealed record Call(int Client, int Node, string Api, string Kind, string 
     }
 }
 
-/// <summary>The credentials the load uses: one account's key or token for each API it drives, and the operator's.</summary>
-public sealed record LoadCredentials(string AccountId, string NumeralKey, string CrissCrossToken, string GoCardlessToken, string DigiCertKey, string OperatorToken);
+/// <summary>The credentials the load uses: one account's key or token for each API (Circle's only for probes), and the operator's.</summary>
+public sealed record LoadCredentials(string AccountId, string NumeralKey, string CrissCrossToken, string GoCardlessToken, string DigiCertKey, string CircleKey, string OperatorToken);
 
 /// <summary>
 /// Concurrent mixed load from many clients across the nodes, recording every request and response: Numeral
@@ -259,6 +259,9 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
         }
     }
 
+    /// <summary>One read on one node, recorded with the history (kind "probe"), e.g. to see each API's answer during an outage.</summary>
+    public Task<Call> ProbeAsync(int node, string api, string path) => SendAsync(-1, node, api, "probe", path, null, HttpMethod.Get, path, null);
+
     /// <summary>A write, retried with the same idempotency key on the next node while it gets no answer or a 503.</summary>
     private async Task<Call> WriteAsync(int client, int home, string api, string kind, string resource, string? key, HttpMethod method, string path, string? body)
     {
@@ -284,7 +287,7 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
         }
         else
         {
-            var bearer = api switch { "numeral" => creds.NumeralKey, "crisscross" => creds.CrissCrossToken, "gocardless" => creds.GoCardlessToken, _ => creds.OperatorToken };
+            var bearer = api switch { "numeral" => creds.NumeralKey, "crisscross" => creds.CrissCrossToken, "gocardless" => creds.GoCardlessToken, "circle" => creds.CircleKey, _ => creds.OperatorToken };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
         }
         if (api == "numeral")

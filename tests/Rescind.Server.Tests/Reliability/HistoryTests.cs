@@ -98,12 +98,12 @@ public abstract class HistoryScenario(ProcessStorage store, int nodeCount, ITest
         var account = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
         Assert.True(created.IsSuccessStatusCode, account.ToString());
         var accountId = account.GetProperty("account").GetProperty("id").GetString()!;
-        string Secret(string api) => account.GetProperty("credentials").EnumerateArray()
-            .First(c => c.GetProperty("api").GetString() == api && c.GetProperty("mode").GetString() == "live").GetProperty("secret").GetString()!;
+        string Secret(string api, string mode = "live") => account.GetProperty("credentials").EnumerateArray()
+            .First(c => c.GetProperty("api").GetString() == api && c.GetProperty("mode").GetString() == mode).GetProperty("secret").GetString()!;
         using var token = await http.PostAsJsonAsync(new Uri(nodes[0].BaseAddress, "/v1/auth/oauth2/token"), new { client_id = accountId, client_secret = Secret("crisscross") });
         var tokenJson = JsonDocument.Parse(await token.Content.ReadAsStringAsync()).RootElement;
         Assert.True(token.IsSuccessStatusCode, tokenJson.ToString());
-        return new LoadCredentials(accountId, Secret("numeral"), tokenJson.GetProperty("access_token").GetString()!, Secret("gocardless"), Secret("digicert"), operatorToken);
+        return new LoadCredentials(accountId, Secret("numeral"), tokenJson.GetProperty("access_token").GetString()!, Secret("gocardless"), Secret("digicert"), Secret("circle", "test"), operatorToken);
     }
 
     /// <summary>For subclasses that inject their own faults.</summary>
