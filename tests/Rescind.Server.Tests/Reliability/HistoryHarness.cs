@@ -154,7 +154,7 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
                 var action = rnd.Next(4) == 0 ? "fail" : "complete";
                 await WriteAsync(client, home, "operator", action, tx, null, HttpMethod.Post, $"/operator/crisscross/transactions/{tx}/{action}", null);
             }
-            else if (roll < 80)
+            else if (roll < 79)
             {
                 var id = Pick(gocardless, rnd);
                 await WriteAsync(client, home, "gocardless", "cancel", id, KeyFor(rnd, "cancel", id), HttpMethod.Post, $"/billing_requests/{id}/actions/cancel",
@@ -179,7 +179,7 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
         }
     }
 
-    /// <summary>A mandate request; two in three are completed by the payer (ready to fulfil), the rest stay pending.</summary>
+    /// <summary>A mandate request; three in four are completed by the payer (ready to fulfil), the rest stay pending.</summary>
     private async Task CreateGoCardlessAsync(int client, int home, Random rnd)
     {
         var created = await WriteAsync(client, home, "gocardless", "create", "", NewKey(), HttpMethod.Post, "/billing_requests",
@@ -189,7 +189,7 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
         {
             return;
         }
-        if (rnd.Next(3) != 0)
+        if (rnd.Next(4) != 0)
         {
             foreach (var action in new[] { GoCardlessRules.CollectCustomerDetails, GoCardlessRules.CollectBankAccount, GoCardlessRules.ConfirmPayerDetails })
             {

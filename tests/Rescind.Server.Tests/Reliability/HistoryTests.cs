@@ -66,6 +66,10 @@ public abstract class HistoryScenario(ProcessStorage store, int nodeCount, ITest
         var (figures, violations) = await HistoryChecker.CheckAsync(store, creds.AccountId, load.Calls, new HistoryFaults(injected, allow503, allowNoAnswer));
         var verify = await RescindProcess.RunAsync(["verify", "--json", .. storage]);
         output.WriteLine($"{GetType().Name}.{scenario}: {figures}");
+        if (figures.Unavailable > 0)
+        {
+            output.WriteLine($"503s answered within {load.Calls.Where(c => c.Status == 503).Max(c => c.EndMs - c.StartMs)} ms at most");
+        }
         output.WriteLine(string.Join(", ", load.Calls.GroupBy(c => $"{c.Api} {c.Kind} {c.Status?.ToString() ?? "no answer"}").OrderBy(g => g.Key).Select(g => $"{g.Key}: {g.Count()}")));
         foreach (var sample in load.Calls.Where(c => c.Status >= 400).GroupBy(c => (c.Api, c.Kind, c.Status)).Select(g => g.First()))
         {
