@@ -1,4 +1,5 @@
 using Dapper;
+using Rescind.Core;
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
 using Rescind.Server.Cancellations;
@@ -20,14 +21,11 @@ public static class CircleCancelTarget
         CircleRules.PublicStates,
         [CircleRules.Initiated, CircleRules.Queued, CircleRules.Cleared, CircleRules.Sent, CircleRules.Stuck],
         ReasonRequired: false,
-        MayOwn,
+        Ids.IsUuidV7, // as are CrissCross session ids: qualify with circle:
         FindAsync,
         ListAsync,
         CountAsync,
         CancelAsync);
-
-    /// <summary>Transaction ids are bare UUID v7s (as are CrissCross's session ids: qualify with <c>circle:</c>).</summary>
-    private static bool MayOwn(string id) => Guid.TryParseExact(id, "D", out var g) && g.Version == 7 && id == g.ToString("D");
 
     private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
     {
