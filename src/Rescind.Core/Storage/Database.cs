@@ -106,9 +106,27 @@ public sealed class Database : IAsyncDisposable
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         await using var pragma = connection.CreateCommand();
-        // WAL lets readers run beside the single writer; FULL keeps every acknowledged commit durable.
-        pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        pragma.CommandText = SqlitePragmas;
         await pragma.ExecuteNonQueryAsync(ct);
+        return connection;
+    }
+
+    // WAL lets readers run beside the single writer; FULL keeps every acknowledged commit durable.
+    private const string SqlitePragmas = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+
+    /// <summary>A connection opened synchronously, for the few framework seams that have no async form (the Data
+    /// Protection key ring's <c>IXmlRepository</c>, read at start-up and on key-ring refreshes).</summary>
+    public DbConnection Open()
+    {
+        if (postgres is not null)
+        {
+            return postgres.OpenConnection();
+        }
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = SqlitePragmas;
+        pragma.ExecuteNonQuery();
         return connection;
     }
 

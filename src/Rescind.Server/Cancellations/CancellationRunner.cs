@@ -152,29 +152,50 @@ public sealed class CancellationRunner(Coordinator coordinator, CancelService ca
     }
 }
 
-/// <summary>Runs scheduled cancellations whose <c>cancel_at</c> has come, on the job runner's clock. The claim
-/// (scheduled → processing) is a conditional update, so two nodes never run the same one.</summary>
-public sealed class ScheduledCancellationJob(Database db, Coordinator coordinator, CancellationRunner runner, TimeProvider clock) : Rescind.Core.Jobs.IJob
+/// <summary>
+/// Moves cancellations on on the job runner's clock: runs scheduled ones whose <c>cancel_at</c> has come, and resumes
+/// ones left <c>processing</c> by a crashed node (no outcome written for <see cref="Lease"/>). Both claims are
+/// conditional updates (scheduled → processing; a stale <c>updated_at</c> → now), so two nodes never run the same
+/// one; <see cref="CancellationRunner.ExecuteAsync"/> skips the resources that already have an outcome.
+/// </summary>
+public sealed class CancellationJob(Database db, Coordinator coordinator, CancellationRunner runner, TimeProvider clock) : Rescind.Core.Jobs.IJob
 {
-    public string Name => "rescind.scheduled-cancellations";
+    /// <summary>How long a processing cancellation may go without writing an outcome before another node takes it
+    /// over. A live run writes one outcome per resource (each renews the lease), far more often than this.</summary>
+    public static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+
+    public string Name => "rescind.cancellations";
 
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
+        var now = Time.ToUnixMs(clock.GetUtcNow());
         var handled = 0;
-        foreach (var id in await CancellationStore.DueAsync(db, Time.ToUnixMs(clock.GetUtcNow()), 100, ct))
+        foreach (var id in await CancellationStore.DueAsync(db, now, 100, ct))
         {
-            var claimed = await coordinator.RunAsync(new OperationContext(null, CancellationStore.Api, Actor.System, null), async (uow, _) =>
+            handled += await ClaimAndRunAsync(id, async uow =>
                 await CancellationStore.LockAsync(uow, id) is { Status: CancellationStore.Scheduled } row
                 && await CancellationStore.SetStatusAsync(uow, id, CancellationStore.Scheduled, CancellationStore.Processing) == 1
                     ? row
                     : null, ct);
-            if (claimed is not null)
-            {
-                claimed.Status = CancellationStore.Processing;
-                await runner.ExecuteAsync(claimed, Actor.System, null, ct);
-                handled++;
-            }
+        }
+        var staleBefore = now - (long)Lease.TotalMilliseconds;
+        foreach (var id in await CancellationStore.StaleAsync(db, staleBefore, 100, ct))
+        {
+            handled += await ClaimAndRunAsync(id, async uow =>
+                await CancellationStore.TakeOverAsync(uow, id, staleBefore) == 1 ? await CancellationStore.LockAsync(uow, id) : null, ct);
         }
         return handled;
+    }
+
+    private async Task<int> ClaimAndRunAsync(string id, Func<UnitOfWork, Task<CancellationRow?>> claim, CancellationToken ct)
+    {
+        var claimed = await coordinator.RunAsync(new OperationContext(null, CancellationStore.Api, Actor.System, null), async (uow, _) => await claim(uow), ct);
+        if (claimed is null)
+        {
+            return 0;
+        }
+        claimed.Status = CancellationStore.Processing;
+        await runner.ExecuteAsync(claimed, Actor.System, null, ct);
+        return 1;
     }
 }

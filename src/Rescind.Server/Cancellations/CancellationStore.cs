@@ -102,12 +102,21 @@ public static class CancellationStore
             new { id })).ToList();
     }
 
-    public static Task InsertItemAsync(UnitOfWork uow, CancellationRow c, int position, OutcomeObject o) => uow.ExecuteAsync(
-        """
-        INSERT INTO rescind_cancellation_items (cancellation_id, position, account_id, api, outcome, body, created_at, updated_at)
-        VALUES (@Id, @position, @AccountId, @api, @outcome, @body, @now, @now)
-        """,
-        new { c.Id, position, c.AccountId, api = o.Api, outcome = o.Outcome, body = CancellationJson.Serialize(o), now = uow.NowMs });
+    /// <summary>One resource's outcome, written once (a second writer of the same position changes nothing), and
+    /// the cancellation's <c>updated_at</c> renewed: the lease that keeps other nodes from resuming a live run.</summary>
+    public static async Task InsertItemAsync(UnitOfWork uow, CancellationRow c, int position, OutcomeObject o)
+    {
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO rescind_cancellation_items (cancellation_id, position, account_id, api, outcome, body, created_at, updated_at)
+            VALUES (@Id, @position, @AccountId, @api, @outcome, @body, @now, @now)
+            ON CONFLICT (cancellation_id, position) DO NOTHING
+            """,
+            new { c.Id, position, c.AccountId, api = o.Api, outcome = o.Outcome, body = CancellationJson.Serialize(o), now = uow.NowMs });
+        await uow.ExecuteAsync(
+            "UPDATE rescind_cancellations SET updated_at = @now WHERE id = @Id AND status = 'processing'",
+            new { c.Id, now = uow.NowMs });
+    }
 
     /// <summary>A deferred outcome settles: written only if it is still the pending one (a concurrent reader may have settled it).</summary>
     public static Task<int> SettleItemAsync(UnitOfWork uow, string id, int position, OutcomeObject o) => uow.ExecuteAsync(
@@ -128,6 +137,22 @@ public static class CancellationStore
             "SELECT id FROM rescind_cancellations WHERE status = 'scheduled' AND cancel_at <= @now ORDER BY cancel_at, id LIMIT @limit",
             new { now, limit })).ToList();
     }
+
+    /// <summary>Cancellations left processing with no outcome written since <paramref name="staleBefore"/>: their
+    /// runner died (a crash, a restart) and another node resumes them.</summary>
+    public static async Task<IReadOnlyList<string>> StaleAsync(Database db, long staleBefore, int limit, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<string>(
+            "SELECT id FROM rescind_cancellations WHERE status = 'processing' AND updated_at <= @staleBefore ORDER BY updated_at, id LIMIT @limit",
+            new { staleBefore, limit })).ToList();
+    }
+
+    /// <summary>Takes over a stale processing cancellation: 1 for the one node whose conditional update renewed the
+    /// lease, 0 for every other (it was renewed or finished since).</summary>
+    public static Task<int> TakeOverAsync(UnitOfWork uow, string id, long staleBefore) => uow.ExecuteAsync(
+        "UPDATE rescind_cancellations SET updated_at = @now WHERE id = @id AND status = 'processing' AND updated_at <= @staleBefore",
+        new { id, staleBefore, now = uow.NowMs });
 
     /// <summary>Outcomes counted by API, reason, outcome and day (UTC) of the account's stored cancellations.</summary>
     public static async Task<IReadOnlyList<ReportRow>> ReportAsync(Database db, string accountId, string mode, long from, long to, CancellationToken ct)

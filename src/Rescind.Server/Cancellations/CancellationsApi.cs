@@ -162,7 +162,7 @@ public static class CancellationsApi
             }
             if (existing.Status == CancellationStore.Processing)
             {
-                return Problem(409, "idempotency_key_in_flight", $"The cancellation {existing.Id} with this key is still running; read it with GET /v1/cancellations/{existing.Id}.");
+                return Problem(409, "idempotency_key_in_flight", $"The cancellation {existing.Id} with this key is still running (a run cut short by a crash is resumed by the job runner); read it with GET /v1/cancellations/{existing.Id}.");
             }
             await runner.SettleAsync(existing, ActorOf(http), RequestIds.Of(http), ct);
             return Json(await runner.RenderAsync(existing, ct));

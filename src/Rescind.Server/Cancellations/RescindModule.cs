@@ -28,7 +28,7 @@ public static class RescindModule
     public static void AddServices(IServiceCollection services)
     {
         services.AddSingleton<CancellationRunner>();
-        services.AddSingleton<IJob, ScheduledCancellationJob>();
+        services.AddSingleton<IJob, CancellationJob>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, RescindKeyMatcherPolicy>());
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Rescind.Client;
+using Rescind.Server.Tests.Circle;
 using Rescind.Server.Tests.CrissCross;
 using Rescind.Server.Tests.DigiCert;
 using Rescind.Server.Tests.GoCardless;
@@ -164,6 +165,62 @@ public abstract class CancellationsApiTests(RescindServer server)
         var settled = await client.GetCancellationAsync(c.Id);
         Assert.Equal(("completed", "canceled", "CANCELLED"), (settled.Status, settled.Outcomes[0].Outcome, settled.Outcomes[0].State));
         Assert.Equal(new CancellationSummary(1, 1, 0, 0, 0, 0), settled.Summary);
+    }
+
+    /// <summary>A broadcast (SENT) Circle transfer and a cancellation of it through Rescind's API, pending while its
+    /// replacement races the original.</summary>
+    private async Task<(CircleClient C, JsonElement To, string Id, RescindClient Client, Cancellation Created)> CanceledCircleTransferAsync()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var (from, to) = await c.WalletPairAsync();
+        var id = await c.TransferAsync(from, to, "2");
+        await c.MineUntilAsync(id, "SENT");
+        var client = Client(c.Tenant, "test"); // Circle's simulated chains are test-mode resources
+
+        var created = await client.CreateCancellationAsync(new CancellationRequest([id], Key(), "wrong wallet"));
+
+        Assert.Equal(("pending", "pending_cancellation", "SENT"), (created.Status, created.Outcomes[0].Outcome, created.Outcomes[0].State));
+        Assert.Equal([id], created.Outcomes[0].Unstoppable!.Select(u => u.Id));
+        Assert.Equal(new CancellationSummary(1, 0, 0, 1, 0, 0), created.Summary);
+        return (c, to, id, client, created);
+    }
+
+    [Fact]
+    public async Task A_deferred_Circle_outcome_is_followed_until_the_replacement_is_mined_and_settles_as_canceled()
+    {
+        var (c, _, id, client, created) = await CanceledCircleTransferAsync();
+        Assert.Equal("pending", (await client.GetCancellationAsync(created.Id)).Status); // no block yet: still racing
+        await c.MineAsync();
+
+        var settled = await client.GetCancellationAsync(created.Id);
+        Assert.Equal(("completed", "canceled", "CANCELLED"), (settled.Status, settled.Outcomes[0].Outcome, settled.Outcomes[0].State));
+        Assert.Null(settled.Outcomes[0].Unstoppable);
+        Assert.Equal(new CancellationSummary(1, 1, 0, 0, 0, 0), settled.Summary);
+        Assert.Equal(JsonSerializer.Serialize(settled.Outcomes), JsonSerializer.Serialize((await client.GetCancellationAsync(created.Id)).Outcomes));
+        Assert.Equal("CANCELLED", (await client.GetResourceAsync(id)).State);
+        Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+        Assert.Equal(1, await Audit.EventCountAsync(server, created.Id, "cancellation.completed"));
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
+    public async Task A_deferred_Circle_outcome_settles_as_refused_with_155215_when_the_original_is_mined_first()
+    {
+        var (c, to, id, client, created) = await CanceledCircleTransferAsync();
+
+        var mined = await Tenant.Operator(server, HttpMethod.Post, $"/operator/circle/transactions/{id}/mine");
+        Assert.True(mined.Code == 200, mined.Body);
+        await c.MineUntilAsync(id, "COMPLETE");
+
+        var settled = await client.GetCancellationAsync(created.Id);
+        Assert.Equal(("completed", "refused"), (settled.Status, settled.Outcomes[0].Outcome));
+        Assert.Equal((400, "155215"), (settled.Outcomes[0].Error!.Status, settled.Outcomes[0].Error!.Code));
+        Assert.Equal(new CancellationSummary(1, 0, 0, 0, 1, 0), settled.Summary);
+        Assert.Equal("COMPLETE", (await client.GetResourceAsync(id)).State);
+        Assert.Equal("2", (await c.BalancesAsync(to.GetProperty("id").GetString()!))["USDC"]); // the transfer went through
+        Assert.Equal(JsonSerializer.Serialize(settled.Outcomes), JsonSerializer.Serialize((await client.GetCancellationAsync(created.Id)).Outcomes));
+        Assert.Equal(1, await Audit.EventCountAsync(server, created.Id, "cancellation.completed"));
+        await Audit.AssertVerifiedAsync(server);
     }
 
     [Fact]
