@@ -13,6 +13,10 @@ public static class Ids
         id is not null && id.Length == prefix.Length + 36 && id.StartsWith(prefix, StringComparison.Ordinal)
         && Guid.TryParseExact(id.AsSpan(prefix.Length), "D", out _);
 
+    /// <summary>A bare time-ordered UUID in its canonical lower-case form (CrissCross and Circle ids).</summary>
+    public static bool IsUuidV7(string? id) =>
+        Guid.TryParseExact(id, "D", out var g) && g.Version == 7 && id == g.ToString("D");
+
     private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     /// <summary>A random secret of base62 characters (about 5.95 bits each).</summary>

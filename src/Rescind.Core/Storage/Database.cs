@@ -145,18 +145,40 @@ public sealed class Database : IAsyncDisposable
         if (!Configured.TryGetValue(connection.Handle!, out _))
         {
             await using var pragma = connection.CreateCommand();
-            // WAL lets readers run beside the single writer; FULL keeps every acknowledged commit durable.
-            pragma.CommandText = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+            pragma.CommandText = SqlitePragmas;
             await pragma.ExecuteNonQueryAsync(ct);
             Configured.AddOrUpdate(connection.Handle!, Marker);
         }
         return connection;
     }
 
+    // WAL lets readers run beside the single writer; FULL keeps every acknowledged commit durable.
+    private const string SqlitePragmas = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+
     /// <summary>SQLite handles whose session settings are already applied (weak: a handle the pool closes goes).</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
 
     private static readonly object Marker = new();
+
+    /// <summary>A connection opened synchronously, for the few framework seams that have no async form (the Data
+    /// Protection key ring's <c>IXmlRepository</c>, read at start-up and on key-ring refreshes).</summary>
+    public DbConnection Open()
+    {
+        if (postgres is not null)
+        {
+            return postgres.OpenConnection();
+        }
+        var connection = new SqliteConnection(ConnectionString);
+        connection.Open();
+        if (!Configured.TryGetValue(connection.Handle!, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = SqlitePragmas;
+            pragma.ExecuteNonQuery();
+            Configured.AddOrUpdate(connection.Handle!, Marker);
+        }
+        return connection;
+    }
 
     /// <summary>
     /// A write transaction. On SQLite it is <c>BEGIN IMMEDIATE</c> (the writer lock is taken up front, so a

@@ -150,50 +150,54 @@ public static class CircleCommands
 
     /// <summary>Cancel or accelerate, as the developer asks [doc]: the table decides, the chain's nature gates.</summary>
     public static Task<StoredResponse> ActAsync(Coordinator coordinator, OperationContext ctx, string mode, string? ciphertext, string id, string command, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyAsync(uow, ctx.AccountId!, mode, ciphertext, id, command), ct);
+
+    /// <summary>The act inside the caller's unit of work. Rescind's own cancellation API passes no ciphertext: the
+    /// account's Rescind key is its authority [ours].</summary>
+    internal static async Task<StoredResponse> DecideAndApplyAsync(UnitOfWork uow, string accountId, string mode, string? ciphertext, string id, string command)
+    {
+        var peek = await uow.QuerySingleOrDefaultAsync<string>(
+            "SELECT blockchain FROM circle_transactions WHERE id = @id AND account_id = @AccountId AND mode = @mode", new { id, AccountId = accountId, mode });
+        if (peek is null)
         {
-            var peek = await uow.QuerySingleOrDefaultAsync<string>(
-                "SELECT blockchain FROM circle_transactions WHERE id = @id AND account_id = @AccountId AND mode = @mode", new { id, ctx.AccountId, mode });
-            if (peek is null)
-            {
-                return CircleEnvelope.TransactionNotFound;
-            }
-            var chainState = await CircleStore.LockChainAsync(uow, ctx.AccountId!, peek);
-            var t = (await CircleStore.LockTransactionAsync(uow, id))!;
-            if (await ConsumeAsync(uow, ciphertext) is { } reused)
-            {
-                return reused;
-            }
-            var chain = CircleRules.FindChain(t.Blockchain)!;
-            var decision = chain.Replaceable
-                ? CircleRules.Transactions.Decide(t.State, command)
-                : new Decision.Refused(t.State, CircleRules.Unsupported); // no replacement on this chain [doc]
-            switch (decision)
-            {
-                case Decision.Transitioned tr when command == CircleRules.Accelerate:
-                    t.MaxFee = Math.Max(t.MaxFee, CircleRules.PriceFor("HIGH", chainState.BaseFee));
-                    t.FeeLevel = "HIGH";
-                    t.State = tr.To;
-                    await CircleStore.SaveAsync(uow, t, command, tr.From, tr.Event);
-                    return Answer(t, command);
-                case Decision.Transitioned tr:
-                    t.State = tr.To;
-                    await CircleStore.SaveAsync(uow, t, command, tr.From, tr.Event);
-                    return Answer(t, command);
-                case Decision.Deferred d:
-                    // The replacement (same nonce, zero value to itself, higher fee) now races the original.
-                    t.ReplacementFee = CircleRules.ReplacementPrice(t.MaxFee, chainState.BaseFee);
-                    t.State = d.To;
-                    await CircleStore.SaveAsync(uow, t, command, d.From, d.Event, "replacement submitted");
-                    return Answer(t, command);
-                case Decision.AlreadyDone:
-                    return Answer(t, command);
-                case Decision.Refused r:
-                    return CircleEnvelope.Refused(r);
-                default:
-                    throw new InvalidOperationException($"unexpected decision {decision}");
-            }
-        }, ct);
+            return CircleEnvelope.TransactionNotFound;
+        }
+        var chainState = await CircleStore.LockChainAsync(uow, accountId, peek);
+        var t = (await CircleStore.LockTransactionAsync(uow, id))!;
+        if (await ConsumeAsync(uow, ciphertext) is { } reused)
+        {
+            return reused;
+        }
+        var chain = CircleRules.FindChain(t.Blockchain)!;
+        var decision = chain.Replaceable
+            ? CircleRules.Transactions.Decide(t.State, command)
+            : new Decision.Refused(t.State, CircleRules.Unsupported); // no replacement on this chain [doc]
+        switch (decision)
+        {
+            case Decision.Transitioned tr when command == CircleRules.Accelerate:
+                t.MaxFee = Math.Max(t.MaxFee, CircleRules.PriceFor("HIGH", chainState.BaseFee));
+                t.FeeLevel = "HIGH";
+                t.State = tr.To;
+                await CircleStore.SaveAsync(uow, t, command, tr.From, tr.Event);
+                return Answer(t, command);
+            case Decision.Transitioned tr:
+                t.State = tr.To;
+                await CircleStore.SaveAsync(uow, t, command, tr.From, tr.Event);
+                return Answer(t, command);
+            case Decision.Deferred d:
+                // The replacement (same nonce, zero value to itself, higher fee) now races the original.
+                t.ReplacementFee = CircleRules.ReplacementPrice(t.MaxFee, chainState.BaseFee);
+                t.State = d.To;
+                await CircleStore.SaveAsync(uow, t, command, d.From, d.Event, "replacement submitted");
+                return Answer(t, command);
+            case Decision.AlreadyDone:
+                return Answer(t, command);
+            case Decision.Refused r:
+                return CircleEnvelope.Refused(r);
+            default:
+                throw new InvalidOperationException($"unexpected decision {decision}");
+        }
+    }
 
     private static StoredResponse Answer(TransactionRow t, string command) => command == CircleRules.Accelerate
         ? new StoredResponse(200, CircleJson.Data(new { id = t.Id }))

@@ -20,7 +20,8 @@ public static class CircleModule
         ["/v1/w3s", "/v1/faucet", "/v2/notifications"],
         CircleEnvelope.Instance,
         app => app.MapCircle(),
-        group => group.MapCircleSimulation());
+        group => group.MapCircleSimulation(),
+        CancelTargets: [CircleCancelTarget.Transactions]);
 
     /// <summary><c>TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> and <c>LIVE_API_KEY:…</c> [doc].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds

@@ -535,6 +535,8 @@ public static class CliApp
     {
         var live = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live").Secret;
         var test = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "test").Secret;
+        var rescind = d.Account.Credentials.First(c => c.Api == Cancellations.CancellationStore.Api && c.Mode == "live").Secret;
+        var preview = JsonSerializer.Serialize(new { resources = new[] { d.RequestId }, reason = "demo", dry_run = true, idempotency_key = "demo-1" });
         return $"""
 
             {(running ? $"Rescind is running at {url}" : $"Demo data created; start the server with `rescind serve` (same --data/--database) and call it at {url}")} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
@@ -552,6 +554,10 @@ public static class CliApp
             Cancel it (run it twice: the second answer is the same 200 body):
               curl -s -X DELETE {url}/tax/certificate-requests/{d.RequestId} \
                 -H "Authorization: Bearer {live}" -H "X-API-Version: {NumeralModule.Version}"
+
+            Or preview the cancel through Rescind's own API (docs/api.md), any API's resources in one call:
+              curl -s -X POST {url}/v1/cancellations -H "Authorization: Bearer {rescind}" -H "Content-Type: application/json" \
+                -d '{preview}'
 
             List requests:
               curl -s "{url}/tax/certificate-requests?limit=10" -H "Authorization: Bearer {live}" -H "X-API-Version: {NumeralModule.Version}"

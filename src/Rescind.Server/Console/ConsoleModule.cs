@@ -20,6 +20,7 @@ public static class ConsoleModule
 
     public static IServiceCollection AddConsole(this IServiceCollection services)
     {
+        DatabaseXmlRepository.AddTo(services);
         services.AddRazorPages(o =>
         {
             o.RootDirectory = "/Console/Pages";

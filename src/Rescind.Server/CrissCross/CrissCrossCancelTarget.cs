@@ -19,14 +19,11 @@ public static class CrissCrossCancelTarget
         CrissCrossRules.SessionStates,
         [CrissCrossRules.Open, CrissCrossRules.Processing, CrissCrossRules.PendingCancellation],
         ReasonRequired: false,
-        MayOwn,
+        Ids.IsUuidV7, // as are Circle transaction ids: qualify with crisscross:
         FindAsync,
         ListAsync,
         CountAsync,
         CancelAsync);
-
-    /// <summary>Session ids are bare UUID v7s (as are Circle's transaction ids: qualify with <c>crisscross:</c>).</summary>
-    private static bool MayOwn(string id) => Guid.TryParseExact(id, "D", out var g) && g.Version == 7 && id == g.ToString("D");
 
     private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
     {

@@ -39,5 +39,6 @@ public static class ApiModules
         CrissCross.CrissCrossModule.Module,
         GoCardless.GoCardlessModule.Module,
         Circle.CircleModule.Module,
+        Cancellations.RescindModule.Module,
     ];
 }

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Rescind.Core.Accounts;
 using Rescind.Server.OperatorConsole;
 using Rescind.Server.Tests.DigiCert;
@@ -104,6 +107,28 @@ public abstract class ConsoleTests(RescindServer server)
         Assert.Equal(("operator", await OperatorCredentialIdAsync()), (cancel.GetProperty("kind").GetString(), cancel.GetProperty("id").GetString()));
         Assert.Contains($"data-audit-id=\"{consoleRows[^1].GetProperty("id").GetInt64()}\"", done.Body, StringComparison.Ordinal);
         await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
+    public async Task A_sign_in_on_one_node_is_valid_on_another_and_so_is_a_cancel_form_it_served()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        var browser = new CookieContainer(); // one browser, a load balancer sending each request to either node
+        using var first = new ConsoleSession(server.CreateDefaultClient(new CookieContainerHandler(browser)));
+        using var second = new ConsoleSession(server.StartAnotherNode(new CookieContainerHandler(browser)));
+
+        Assert.Equal(HttpStatusCode.Redirect, (await first.SubmitAsync("/console/signin", new() { ["token"] = server.OperatorToken })).Status);
+        Assert.Equal(200, (await second.GetAsync("/console")).Code);
+        var dialog = await first.GetAsync($"{Numeral}/{id}/cancel");
+        var done = await second.PostAsync($"{Numeral}/{id}/cancel", new() { ["__RequestVerificationToken"] = ConsoleSession.Token(dialog.Body) });
+
+        Assert.True(done.Code == 200, done.Body);
+        Assert.Equal("canceled", (await t.GetAsync(id)).Str("status"));
+        Assert.Equal(await OperatorCredentialIdAsync(), (await Audit.RowsAsync(server, id))[^1].GetProperty("actor").GetProperty("id").GetString());
+        // The ring both nodes read is the database's, not a file of either host's.
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM data_protection_keys WHERE name LIKE 'key-%'"));
+        Assert.IsType<DatabaseXmlRepository>(server.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository);
     }
 
     [Fact]

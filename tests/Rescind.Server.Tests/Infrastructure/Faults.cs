@@ -7,13 +7,20 @@ namespace Rescind.Server.Tests.Infrastructure;
 public sealed class FaultSwitch : IFaultInjector
 {
     private volatile string? armed;
+    private int passes;
 
-    public void Arm(string checkpoint) => armed = checkpoint;
+    /// <summary>Fails every reach of <paramref name="checkpoint"/> after the first <paramref name="pass"/> (a crash in
+    /// the middle of a run that reaches it many times).</summary>
+    public void Arm(string checkpoint, int pass = 0)
+    {
+        Volatile.Write(ref passes, pass);
+        armed = checkpoint;
+    }
 
     public void Disarm() => armed = null;
 
     public ValueTask AtAsync(string checkpoint, CancellationToken ct) =>
-        armed is { } a && checkpoint == a ? throw new InjectedFaultException(checkpoint) : ValueTask.CompletedTask;
+        armed is { } a && checkpoint == a && Interlocked.Decrement(ref passes) < 0 ? throw new InjectedFaultException(checkpoint) : ValueTask.CompletedTask;
 }
 
 public interface IFaultyServer

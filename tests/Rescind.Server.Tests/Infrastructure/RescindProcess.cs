@@ -115,11 +115,15 @@ public sealed class SqliteProcessStorage : ProcessStorage
     }
 }
 
-public sealed class PostgresProcessStorage : ProcessStorage
+/// <summary>A database of its own on the suite's PostgreSQL (<c>RESCIND_TEST_POSTGRES</c>), or on another server
+/// (e.g. a private cluster a test stops) when given its admin connection string.</summary>
+public sealed class PostgresProcessStorage(Func<string>? adminConnectionString = null) : ProcessStorage
 {
     private readonly string database = "rescind_proc_" + Guid.NewGuid().ToString("N")[..12];
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(PostgresServer.AdminConnectionString) { Database = database }.ToString();
+    private string Admin => adminConnectionString?.Invoke() ?? PostgresServer.AdminConnectionString;
+
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(Admin) { Database = database }.ToString();
 
     public override async Task<string[]> CreateAsync()
     {
@@ -157,9 +161,9 @@ public sealed class PostgresProcessStorage : ProcessStorage
 
     public override Task DropAsync() => AdminAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
 
-    private static async Task AdminAsync(string sql)
+    private async Task AdminAsync(string sql)
     {
-        await using var admin = new NpgsqlConnection(PostgresServer.AdminConnectionString);
+        await using var admin = new NpgsqlConnection(Admin);
         await admin.OpenAsync();
         await admin.ExecuteAsync(sql);
     }

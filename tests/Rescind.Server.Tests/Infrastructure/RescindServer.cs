@@ -66,6 +66,18 @@ public abstract class RescindServer : IAsyncLifetime
         return node.CreateClient();
     }
 
+    /// <summary>Another node whose client goes through <paramref name="handlers"/> (e.g. a cookie jar shared with a
+    /// client of this node, as a browser behind a load balancer).</summary>
+    public HttpClient StartAnotherNode(params DelegatingHandler[] handlers)
+    {
+        var node = Node();
+        otherNodes.Add(node);
+        return node.CreateDefaultClient(handlers);
+    }
+
+    /// <summary>A client of this node through <paramref name="handlers"/>.</summary>
+    public HttpClient CreateDefaultClient(params DelegatingHandler[] handlers) => factory!.CreateDefaultClient(handlers);
+
     private WebApplicationFactory<Program> Node() =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {

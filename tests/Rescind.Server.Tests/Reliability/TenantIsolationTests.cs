@@ -22,7 +22,7 @@ public abstract class TenantIsolationTests(RescindServer server)
     private sealed record Owner(
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
-        string CircleTransaction, string Subscription);
+        string CircleTransaction, string Subscription, string Cancellation);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -69,6 +69,13 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /v2/notifications/subscriptions/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v2/notifications/subscriptions/" + o.Subscription),
         ["DELETE /v2/notifications/subscriptions/{id}"] = (o, _) => new("circle", HttpMethod.Delete, "/v2/notifications/subscriptions/" + o.Subscription),
         ["GET /v2/notifications/publicKey/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v2/notifications/publicKey/" + o.Subscription),
+        ["GET /v1/resources/{id}"] = (o, _) => new("rescind", HttpMethod.Get, "/v1/resources/" + o.NumeralRequest),
+        ["GET /v1/cancellations/{id}"] = (o, _) => new("rescind", HttpMethod.Get, "/v1/cancellations/" + o.Cancellation),
+        ["POST /v1/cancellations/{id}/cancel"] = (o, _) => new("rescind", HttpMethod.Post, $"/v1/cancellations/{o.Cancellation}/cancel", new { }),
+        // Bulk: the answer is a cancellation whose every outcome is not_found; the owner's resources stay untouched.
+        ["POST /v1/cancellations"] = (o, _) => new("rescind", HttpMethod.Post, "/v1/cancellations",
+            new { resources = new[] { o.NumeralRequest, "digicert:" + o.DigiCertOrder, "crisscross:" + o.Session, o.BillingRequest, "circle:" + o.CircleTransaction }, reason = "intruder", idempotency_key = Guid.NewGuid().ToString() },
+            201),
     };
 
     /// <summary>Tenant routes the id sweep does not aim at, each with the reason.</summary>
@@ -88,7 +95,17 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["POST /v1/faucet/drips"] = "funds an address on a simulated chain; addresses are not account resources",
         ["POST /v2/notifications/subscriptions"] = "creates: names no existing resource",
         ["GET /v1/w3s/config/entity/publicKey"] = "the caller's own entity public key: names no resource",
+        ["GET /v1/events/stream"] = "a stream that never ends: its account and mode scoping is tested in CancellationsApiTests (Keys_see_their_own_account_and_mode_only, the event stream test)",
+        ["* /console"] = Console,
+        ["* /console/signin"] = Console,
+        ["* /console/signout"] = Console,
+        ["* /console/audit"] = Console,
+        ["* /console/r/{api}/{type}"] = Console,
+        ["* /console/r/{api}/{type}/{id}"] = Console,
+        ["* /console/r/{api}/{type}/{id}/cancel"] = Console,
     };
+
+    private const string Console = "the operator console: operator-only and across accounts by design; sign-in, the operator credential and antiforgery are tested in Console/ConsoleTests";
 
     private IReadOnlyList<(string Method, string Pattern)> Routes() =>
         server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
@@ -116,14 +133,30 @@ public abstract class TenantIsolationTests(RescindServer server)
 
         var (owner, ids) = await OwnerAsync();
         var intruder = await Intruder.CreateAsync(server);
+        var stored = new HashSet<string>(); // ids the intruder's own stored bulk cancel names (as not_found)
         foreach (var (route, aim) in Swept)
         {
             var probe = aim(owner, intruder.Secret);
-            var before = await WritesAsync();
+            // A bulk cancel records the intruder's own cancellation object; nothing else may be written.
+            var own = probe.Status < 300 ? intruder.AccountId : null;
+            if (own is not null)
+            {
+                stored.UnionWith(ids.Where(id => JsonSerializer.Serialize(probe.Body).Contains(id, StringComparison.Ordinal)));
+            }
+            var before = await WritesAsync(own);
             var a = await intruder.SendAsync(probe);
             Assert.True(a.Code == probe.Status, $"{route} with another account's id: {a.Code} {a.Body}");
-            InEnvelope(probe.Api, a);
-            Assert.Equal(before, await WritesAsync());
+            if (a.Code < 300)
+            {
+                // Rescind's bulk cancel answers per resource: every one of the owner's is not_found to the intruder.
+                var outcomes = a.Json.GetProperty("outcomes").EnumerateArray().Select(x => x.GetProperty("outcome").GetString()).ToList();
+                Assert.True(outcomes.Count > 0 && outcomes.All(x => x == "not_found"), $"{route}: {a.Body}");
+            }
+            else
+            {
+                InEnvelope(probe.Api, a);
+            }
+            Assert.True(before == await WritesAsync(own), $"{route} with another account's id wrote something");
             var sent = probe.Path + JsonSerializer.Serialize(probe.Body);
             var leaked = ids.Where(id => a.Body.Contains(id, StringComparison.Ordinal) && !sent.Contains(id, StringComparison.Ordinal)).ToList();
             Assert.True(leaked.Count == 0, $"{route} leaked the owner's {string.Join(", ", leaked)}: {a.Body}");
@@ -135,7 +168,7 @@ public abstract class TenantIsolationTests(RescindServer server)
             var path = route[4..];
             var a = await intruder.SendAsync(new Probe(ApiOf(path), HttpMethod.Get, path));
             Assert.True(a.Code == 200, $"{route}: {a.Code} {a.Body}");
-            Assert.DoesNotContain(ids, id => a.Body.Contains(id, StringComparison.Ordinal));
+            Assert.DoesNotContain(ids.Except(stored), id => a.Body.Contains(id, StringComparison.Ordinal));
         }
     }
 
@@ -234,14 +267,21 @@ public abstract class TenantIsolationTests(RescindServer server)
 
     /// <summary>Effects: audit rows, events, and idempotency records of anything but a refusal (a refusal may be
     /// remembered under the caller's own key, as the API's idempotency rules say).</summary>
-    private async Task<(long Audit, long Outbox, long Idempotency)> WritesAsync() => (
-        await server.CountAsync("SELECT COUNT(*) FROM audit_log"),
-        await server.CountAsync("SELECT COUNT(*) FROM outbox"),
-        await server.CountAsync("SELECT COUNT(*) FROM idempotency WHERE response_status < 400"));
+    /// <param name="except">An account whose own cancellation objects (Rescind's bulk cancel records one per call)
+    /// are not counted.</param>
+    private async Task<(long Audit, long Outbox, long Idempotency)> WritesAsync(string? except = null)
+    {
+        var mine = except is null ? "" : $" WHERE NOT (account_id = '{except}' AND resource_type = 'cancellation')";
+        return (
+            await server.CountAsync("SELECT COUNT(*) FROM audit_log" + mine),
+            await server.CountAsync("SELECT COUNT(*) FROM outbox" + mine),
+            await server.CountAsync("SELECT COUNT(*) FROM idempotency WHERE response_status < 400"));
+    }
 
     private static string ApiOf(string path) => path switch
     {
         _ when path.StartsWith("/tax", StringComparison.Ordinal) => "numeral",
+        _ when path.StartsWith("/v1/cancellations", StringComparison.Ordinal) || path.StartsWith("/v1/resources", StringComparison.Ordinal) => "rescind",
         _ when path.StartsWith("/services/v2", StringComparison.Ordinal) => "digicert",
         _ when path.StartsWith("/v1/checkout", StringComparison.Ordinal) || path.StartsWith("/v1/payment", StringComparison.Ordinal) || path.StartsWith("/v1/reports", StringComparison.Ordinal) => "crisscross",
         _ when path.StartsWith("/v1/w3s", StringComparison.Ordinal) || path.StartsWith("/v2/notifications", StringComparison.Ordinal) || path.StartsWith("/v1/faucet", StringComparison.Ordinal) => "circle",
@@ -259,6 +299,7 @@ public abstract class TenantIsolationTests(RescindServer server)
             "crisscross" => j.GetProperty("statusCode").GetInt32() == a.Code && j.GetProperty("error").ValueKind == JsonValueKind.String && j.EnumerateObject().Count() == 3,
             "gocardless" => j.GetProperty("error").GetProperty("code").GetInt32() == a.Code && j.EnumerateObject().Count() == 1,
             "circle" => j.GetProperty("code").ValueKind == JsonValueKind.Number && j.GetProperty("message").ValueKind == JsonValueKind.String,
+            "rescind" => j.GetProperty("status").GetInt32() == a.Code && a.Message.Content.Headers.ContentType?.MediaType == "application/problem+json",
             _ => false,
         };
         Assert.True(ok, $"not {api}'s envelope: {a.Body}");
@@ -286,10 +327,14 @@ public abstract class TenantIsolationTests(RescindServer server)
         var sub = await CircleClient.Send(t, HttpMethod.Post, "/v2/notifications/subscriptions",
             JsonSerializer.Serialize(new { endpoint = receiver.BaseUrl + "/owner", notificationTypes = new[] { "*" } }), "test");
         Assert.True(sub.Code == 201, sub.Body);
+        var scheduled = await t.SendAsync(HttpMethod.Post, "/v1/cancellations",
+            JsonSerializer.Serialize(new { resources = new[] { request }, reason = "later", cancel_at = Rescind.Core.Time.Iso(server.Clock.GetUtcNow().AddYears(5)), idempotency_key = Guid.NewGuid().ToString() }),
+            new() { ["Authorization"] = "Bearer " + t.Credential("rescind", "live").Secret });
+        Assert.True(scheduled.Code == 201, scheduled.Body);
         var owner = new Owner(customer, request, Str(order.Id), Str(order.RequestId), session, tx, br, flow, gcCustomer, await FirstAsync("/creditors", "creditors"),
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
-            sub.Json.GetProperty("data").GetProperty("id").GetString()!);
-        string[] ids = [customer, request, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription];
+            sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"));
+        string[] ids = [customer, request, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation];
         return (owner, ids);
     }
 
@@ -306,6 +351,8 @@ public abstract class TenantIsolationTests(RescindServer server)
             return new Intruder(c, token.Str("access_token"));
         }
 
+        public string AccountId => circle.AccountId;
+
         public Dictionary<string, object?> Secret() => new() { ["idempotencyKey"] = Guid.NewGuid().ToString(), ["entitySecretCiphertext"] = circle.Ciphertext() };
 
         public Task<Answer> SendAsync(Probe p)
@@ -317,6 +364,7 @@ public abstract class TenantIsolationTests(RescindServer server)
                 "digicert" => new() { ["X-DC-DEVKEY"] = t.Credential("digicert", "live").Secret },
                 "crisscross" => new() { ["Authorization"] = "Bearer " + crissCrossToken },
                 "gocardless" => new() { ["Authorization"] = "Bearer " + t.Credential("gocardless", "live").Secret, ["GoCardless-Version"] = GoCardlessClient.Version },
+                "rescind" => new() { ["Authorization"] = "Bearer " + t.Credential("rescind", "live").Secret },
                 _ => new() { ["Authorization"] = "Bearer " + t.Credential("circle", "test").Secret },
             };
             if (p.Method != HttpMethod.Get && p.Api is "gocardless" or "crisscross")

@@ -1,0 +1,110 @@
+using Dapper;
+using Rescind.Core;
+using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
+using Rescind.Server.Cancellations;
+
+namespace Rescind.Server.Circle;
+
+/// <summary>
+/// Circle's outbound transactions for Rescind's own cancellation API and the console. Cancel is best effort: after
+/// broadcast it submits a replacement transaction that races the original, which Rescind reports as pending
+/// cancellation until one of the two is mined. Circle's own route needs a single-use entity-secret ciphertext;
+/// through Rescind's own API the account's Rescind key is the authority, so this cancel runs without one [ours].
+/// </summary>
+public static class CircleCancelTarget
+{
+    public static CancelTarget Transactions { get; } = new(
+        CircleStore.Api,
+        CircleStore.TransactionType,
+        "Wallet transaction",
+        CircleRules.PublicStates,
+        [CircleRules.Initiated, CircleRules.Queued, CircleRules.Cleared, CircleRules.Sent, CircleRules.Stuck],
+        ReasonRequired: false,
+        Ids.IsUuidV7, // as are CrissCross session ids: qualify with circle:
+        FindAsync,
+        ListAsync,
+        CountAsync,
+        CancelAsync);
+
+    private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
+    {
+        var row = await CircleStore.GetTransactionAsync(services.GetRequiredService<Database>(), accountId, null, id, ct);
+        return row is null ? null : Detail(row);
+    }
+
+    private static async Task<IReadOnlyList<ResourceSummary>> ListAsync(IServiceProvider services, ResourceQuery q, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
+        var where = "1 = 1"
+            + (q.AccountId is null ? "" : " AND account_id = @AccountId")
+            // CANCEL_PENDING shows as SENT [ours], so it is found under SENT.
+            + (q.State is null ? "" : q.State == CircleRules.Sent ? " AND state IN ('SENT', 'CANCEL_PENDING')" : " AND state = @State")
+            + (q.Search is null ? "" : " AND (id = @Search OR ref_id = @Search OR tx_hash = @Search)");
+        long? at = null;
+        if (q.After is not null)
+        {
+            at = await connection.QuerySingleOrDefaultAsync<long?>("SELECT created_at FROM circle_transactions WHERE id = @After", new { q.After });
+            if (at is null)
+            {
+                return [];
+            }
+            where += " AND (created_at < @At OR (created_at = @At AND id < @After))";
+        }
+        var rows = await connection.QueryAsync<TransactionRow>(
+            $"SELECT {CircleStore.TransactionColumns} FROM circle_transactions WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @Take",
+            new { q.AccountId, q.State, q.Search, q.After, At = at, Take = q.Limit + 1 });
+        return [.. rows.Select(Summary)];
+    }
+
+    private static async Task<IReadOnlyDictionary<string, long>> CountAsync(IServiceProvider services, string? accountId, CancellationToken ct)
+    {
+        await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
+        var rows = await connection.QueryAsync<(string State, long Count)>(
+            $"""
+            SELECT CASE WHEN state = 'CANCEL_PENDING' THEN 'SENT' ELSE state END AS State, COUNT(*) AS Count
+            FROM circle_transactions {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY 1
+            """,
+            new { accountId });
+        return CircleRules.PublicStates.ToDictionary(s => s, s => rows.Where(r => r.State == s).Sum(r => r.Count));
+    }
+
+    private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
+    {
+        var accountId = uow.Context.AccountId!;
+        var mode = await uow.QuerySingleOrDefaultAsync<string>(
+            "SELECT mode FROM circle_transactions WHERE id = @id AND account_id = @accountId", new { id, accountId });
+        if (mode is null)
+        {
+            return new CancelOutcome.NotFound();
+        }
+        var before = await CircleStore.GetTransactionStateAsync(uow, id);
+        if (before == CircleRules.Cancelled)
+        {
+            // Circle refuses a cancel of a cancelled transaction (155215); in one vocabulary it is already canceled.
+            return new CancelOutcome.AlreadyCanceled(Detail((await CircleStore.LockTransactionAsync(uow, id))!));
+        }
+        var response = await CircleCommands.DecideAndApplyAsync(uow, accountId, mode, null, id, CircleRules.Cancel);
+        TransactionRow? after = null;
+        var outcome = await CancelOutcomes.FromResponseAsync(
+            uow, id, response,
+            body => CancelOutcomes.ReadError(body),
+            async () => (after = await CircleStore.LockTransactionAsync(uow, id)) is { } row ? Detail(row) : null,
+            []);
+        if (after?.State != CircleRules.Replacing)
+        {
+            return outcome;
+        }
+        // The original is on the chain and cannot be recalled: it may still be mined before the replacement.
+        var detail = Detail(after);
+        return new CancelOutcome.PendingCancellation(detail, [detail.Resource], uow.Recorded.ToList(),
+            ["A replacement transaction (same nonce, zero value, higher fee) races the original; the cancel settles when one of them is mined."]);
+    }
+
+    private static ResourceDetail Detail(TransactionRow row) =>
+        new(Summary(row), [], CircleJson.Data(new { transaction = CircleJson.Transaction(row) }));
+
+    private static ResourceSummary Summary(TransactionRow row) =>
+        new(CircleStore.Api, CircleStore.TransactionType, row.Id, row.AccountId, row.Mode,
+            CircleRules.Transactions.Project(row.State), row.RefId, row.CreatedAt, row.UpdatedAt);
+}
