@@ -7,7 +7,7 @@ using Rescind.Server.Tests.Infrastructure;
 namespace Rescind.Server.Tests.Reliability;
 
 /// <summary>
-/// The hostile-input property for GoCardless and Circle (Numeral, DigiCert and CrissCross have theirs): bad JSON,
+/// The hostile-input property for GoCardless, Circle and Rescind's own API (Numeral, DigiCert and CrissCross have theirs): bad JSON,
 /// wrong types, huge numbers, lone surrogates and NUL, traversal in ids, duplicate keys, oversized bodies →
 /// never a 500, always the API's own envelope, and a refusal writes nothing (no audit row, no event).
 /// </summary>
@@ -82,6 +82,25 @@ public abstract class VendorHostileInputTests(RescindServer server)
         await SampleAsync(c.Tenant, path, body, "circle", (_, _) => new() { ["Authorization"] = "Bearer " + c.ApiKey() });
     }
 
+    [Fact]
+    public async Task No_generated_request_to_Rescinds_own_API_gets_a_500_or_leaves_problem_details_or_writes_on_refusal()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var request = await t.PendingRequestAsync();
+        var path = Gen.OneOf(
+            Id.Select(id => "/v1/resources/" + Uri.EscapeDataString(id)),
+            Id.Select(id => "/v1/cancellations/" + Uri.EscapeDataString(id)),
+            Id.Select(id => $"/v1/cancellations/{Uri.EscapeDataString(id)}/cancel"),
+            Gen.OneOfConst("/v1/cancellations", "/v1/cancellations?limit=1e3", "/v1/cancellations?after=%FF", "/v1/cancellations?limit=-1",
+                "/v1/resources/numeral:" + request));
+        // (/v1/reports/cancellations is shared with CrissCross, whose envelope answers its routing failures: docs/api.md.)
+        var body = Gen.OneOf(
+            Body("resources", "reason", "dry_run", "idempotency_key", "cancel_at"),
+            Gen.Select(JsonValue, JsonValue, Gen.Bool).Select(p =>
+                $"{{\"resources\":[{p.Item1},\"{request}\"],\"reason\":{p.Item2},\"dry_run\":{(p.Item3 ? "true" : "false")},\"idempotency_key\":\"{Guid.NewGuid()}\"}}"));
+        await SampleAsync(t, path, body, "rescind", (_, _) => new() { ["Authorization"] = "Bearer " + t.Credential("rescind", "live").Secret });
+    }
+
     private async Task SampleAsync(Tenant t, Gen<string> path, Gen<string> body, string api, Func<HttpMethod, string, Dictionary<string, string?>> headers)
     {
         var refused = 0;
@@ -122,9 +141,12 @@ public abstract class VendorHostileInputTests(RescindServer server)
         try
         {
             var j = a.Json;
-            var ok = api == "gocardless"
-                ? j.GetProperty("error").GetProperty("code").GetInt32() == a.Code && j.EnumerateObject().Count() == 1
-                : j.GetProperty("code").ValueKind == JsonValueKind.Number && !string.IsNullOrEmpty(j.GetProperty("message").GetString());
+            var ok = api switch
+            {
+                "gocardless" => j.GetProperty("error").GetProperty("code").GetInt32() == a.Code && j.EnumerateObject().Count() == 1,
+                "rescind" => j.GetProperty("status").GetInt32() == a.Code && a.Message.Content.Headers.ContentType?.MediaType == "application/problem+json",
+                _ => j.GetProperty("code").ValueKind == JsonValueKind.Number && !string.IsNullOrEmpty(j.GetProperty("message").GetString()),
+            };
             Assert.True(ok);
         }
         catch (Exception e)
