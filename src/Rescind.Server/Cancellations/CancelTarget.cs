@@ -1,5 +1,6 @@
-using System.Text.Json;
+using Rescind.Core;
 using Rescind.Core.Coordination;
+using Rescind.Server.Http;
 
 namespace Rescind.Server.Cancellations;
 
@@ -93,7 +94,7 @@ public static class CancelOutcomes
 {
     /// <summary>
     /// Names the outcome of a vendor cancel that answered <paramref name="response"/>: 404 → not found; another
-    /// error → refused with the code and message read by <paramref name="readError"/>; success → canceled when this
+    /// error → refused with the code and message the API's <paramref name="envelope"/> reads from it; success → canceled when this
     /// unit of work changed the resource, already canceled otherwise, pending when the resource's state is
     /// <paramref name="pendingState"/>.
     /// </summary>
@@ -101,7 +102,7 @@ public static class CancelOutcomes
         UnitOfWork uow,
         string id,
         StoredResponse response,
-        Func<string, (string Code, string Message)> readError,
+        IErrorEnvelope envelope,
         Func<Task<ResourceDetail?>> reload,
         IReadOnlyList<string> notes,
         string? pendingState = null,
@@ -113,7 +114,7 @@ public static class CancelOutcomes
         }
         if (response.Status >= 300)
         {
-            var (code, message) = readError(response.Body);
+            var (code, message) = envelope.Read(response.Body);
             return new CancelOutcome.Refused(response.Status, code, message);
         }
         var after = await reload() ?? throw new InvalidOperationException($"{id} vanished inside its own cancel");
@@ -127,24 +128,6 @@ public static class CancelOutcomes
             : new CancelOutcome.AlreadyCanceled(after);
     }
 
-    /// <summary>Reads <c>code</c> and <c>message</c> (or the given property names) from a JSON error body.</summary>
-    public static (string Code, string Message) ReadError(string body, string codeProperty = "code", string messageProperty = "message")
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var nested) && nested.ValueKind == JsonValueKind.Object)
-            {
-                root = nested;
-            }
-            var code = root.TryGetProperty(codeProperty, out var c) ? c.ToString() : "";
-            var message = root.TryGetProperty(messageProperty, out var m) ? m.ToString() : "";
-            return (code, message);
-        }
-        catch (JsonException)
-        {
-            return ("", body);
-        }
-    }
+    /// <summary>The service clock's now, in unix ms (the adapters project public states with it).</summary>
+    public static long NowMs(IServiceProvider services) => Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
 }

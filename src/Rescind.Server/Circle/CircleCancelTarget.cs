@@ -88,7 +88,7 @@ public static class CircleCancelTarget
         TransactionRow? after = null;
         var outcome = await CancelOutcomes.FromResponseAsync(
             uow, id, response,
-            body => CancelOutcomes.ReadError(body),
+            CircleEnvelope.Instance,
             async () => (after = await CircleStore.LockTransactionAsync(uow, id)) is { } row ? Detail(row) : null,
             []);
         if (after?.State != CircleRules.Replacing)

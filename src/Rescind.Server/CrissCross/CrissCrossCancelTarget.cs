@@ -29,7 +29,7 @@ public static class CrissCrossCancelTarget
     {
         var db = services.GetRequiredService<Database>();
         var row = await CrissCrossStore.GetSessionAsync(db, accountId, id, ct);
-        return row is null ? null : Detail(services, row, await CrissCrossStore.TransactionsOfAsync(db, [row.Id], ct), Now(services));
+        return row is null ? null : Detail(services, row, await CrissCrossStore.TransactionsOfAsync(db, [row.Id], ct), CancelOutcomes.NowMs(services));
     }
 
     private static async Task<IReadOnlyList<ResourceSummary>> ListAsync(IServiceProvider services, ResourceQuery q, CancellationToken ct)
@@ -40,7 +40,7 @@ public static class CrissCrossCancelTarget
         {
             return [];
         }
-        var now = Now(services);
+        var now = CancelOutcomes.NowMs(services);
         var rows = await CrissCrossStore.ListSessionsAsync(db, q.AccountId, q.State, after, q.Limit, now, ct, q.Search);
         return [.. rows.Select(r => Summary(r, now))];
     }
@@ -55,7 +55,7 @@ public static class CrissCrossCancelTarget
             FROM crisscross_sessions {(accountId is null ? "" : "WHERE account_id = @accountId")}
             GROUP BY 1
             """,
-            new { accountId, now = Now(services) });
+            new { accountId, now = CancelOutcomes.NowMs(services) });
         return CrissCrossRules.SessionStates.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
     }
 
@@ -65,7 +65,7 @@ public static class CrissCrossCancelTarget
         var response = await CrissCrossCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, id, reason, options);
         return await CancelOutcomes.FromResponseAsync(
             uow, id, response,
-            body => CancelOutcomes.ReadError(body, codeProperty: "error"),
+            CrissCrossEnvelope.Instance,
             async () => await CrissCrossStore.LockSessionAsync(uow, uow.Context.AccountId, id) is { } row
                 ? Detail(services, row, await CrissCrossStore.LockTransactionsAsync(uow, row.Id), uow.NowMs)
                 : null,
@@ -79,7 +79,6 @@ public static class CrissCrossCancelTarget
         [.. recorded.Where(c => c.ResourceType == CrissCrossStore.TransactionType && c.Action == CrissCrossRules.Cancel)
             .Select(c => $"In-flight transaction {c.ResourceId} is cancelled with its provider ({c.From} to {c.To}).")];
 
-    private static long Now(IServiceProvider services) => Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
 
     private static ResourceDetail Detail(IServiceProvider services, SessionRow row, IReadOnlyList<TransactionRow> transactions, long now)
     {

@@ -79,19 +79,11 @@ public static class DigiCertCancelTarget
         var response = await DigiCertCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, orderId, reason);
         return await CancelOutcomes.FromResponseAsync(
             uow, id, response,
-            ReadError,
+            DigiCertEnvelope.Instance,
             async () => await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId) is { } row
                 ? Detail(row, await DigiCertStore.RequestsOfOrderAsync(uow, orderId))
                 : null,
             before is null ? [] : Notes(before));
-    }
-
-    /// <summary>DigiCert's envelope: <c>{"errors":[{"code","message"}]}</c>.</summary>
-    private static (string Code, string Message) ReadError(string body)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(body);
-        var first = doc.RootElement.GetProperty("errors")[0];
-        return (first.GetProperty("code").GetString() ?? "", first.GetProperty("message").GetString() ?? "");
     }
 
     private static IReadOnlyList<string> Notes(OrderRow before) => before.Status switch

@@ -40,7 +40,7 @@ public static class GoCardlessCancelTarget
         var flows = (await connection.QueryAsync<FlowRow>(
             "SELECT id AS Id, account_id AS AccountId, mode AS Mode, billing_request_id AS BillingRequestId, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt FROM gc_flows WHERE billing_request_id = @id ORDER BY created_at, id",
             new { id })).ToList();
-        return Detail(row, flows, Now(services));
+        return Detail(row, flows, CancelOutcomes.NowMs(services));
     }
 
     private static async Task<IReadOnlyList<ResourceSummary>> ListAsync(IServiceProvider services, ResourceQuery q, CancellationToken ct)
@@ -63,7 +63,7 @@ public static class GoCardlessCancelTarget
         var response = await GoCardlessCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, id);
         return await CancelOutcomes.FromResponseAsync(
             uow, id, response,
-            ReadError,
+            GoCardlessEnvelope.Instance,
             async () => await GoCardlessStore.LockRequestAsync(uow, null, null, id) is { } row && (uow.Context.AccountId is null || row.AccountId == uow.Context.AccountId)
                 ? Detail(row, await GoCardlessStore.LockFlowsAsync(uow, id), uow.NowMs)
                 : null,
@@ -75,17 +75,6 @@ public static class GoCardlessCancelTarget
         [.. recorded.Where(c => c.ResourceType == GoCardlessStore.Flows && c.Action == GoCardlessRules.Expire)
             .Select(c => $"Billing request flow {c.ResourceId} expires: its link accepts nothing more.")];
 
-    /// <summary>GoCardless's envelope: the reason of the first error is the specific code [doc].</summary>
-    private static (string Code, string Message) ReadError(string body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        var error = doc.RootElement.GetProperty("error");
-        var reason = error.TryGetProperty("errors", out var errors) && errors.GetArrayLength() > 0 && errors[0].TryGetProperty("reason", out var r)
-            ? r.GetString() : error.GetProperty("type").GetString();
-        return (reason ?? "", error.GetProperty("message").GetString() ?? "");
-    }
-
-    private static long Now(IServiceProvider services) => Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
 
     private static string Mode(string mode) => mode == GoCardlessStore.Live ? "live" : "test";
 

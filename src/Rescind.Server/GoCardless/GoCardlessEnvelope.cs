@@ -14,6 +14,16 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
 {
     public static GoCardlessEnvelope Instance { get; } = new();
 
+    /// <summary>The reason of the first error is the specific code [doc]; without one, the error's type.</summary>
+    public (string Code, string Message) Read(string body)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(body);
+        var error = doc.RootElement.GetProperty("error");
+        var reason = error.TryGetProperty("errors", out var errors) && errors.GetArrayLength() > 0 && errors[0].TryGetProperty("reason", out var r)
+            ? r.GetString() : error.GetProperty("type").GetString();
+        return (reason ?? "", error.GetProperty("message").GetString() ?? "");
+    }
+
     public const string InvalidApiUsage = "invalid_api_usage";
     public const string InvalidState = "invalid_state";
     public const string ValidationFailed = "validation_failed";

@@ -25,13 +25,13 @@ public static class NumeralCancelTarget
     private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
     {
         var row = await NumeralStore.GetRequestAsync(services.GetRequiredService<Database>(), accountId, id, ct);
-        return row is null ? null : Detail(row, Now(services));
+        return row is null ? null : Detail(row, CancelOutcomes.NowMs(services));
     }
 
     private static async Task<IReadOnlyList<ResourceSummary>> ListAsync(IServiceProvider services, ResourceQuery q, CancellationToken ct)
     {
         var db = services.GetRequiredService<Database>();
-        var now = Now(services);
+        var now = CancelOutcomes.NowMs(services);
         if (q.Search is { } search && Ids.HasUuidSuffix(search, "cert_req_"))
         {
             var row = await NumeralStore.GetRequestAsync(db, q.AccountId, search, ct);
@@ -72,7 +72,7 @@ public static class NumeralCancelTarget
             FROM numeral_requests {(accountId is null ? "" : "WHERE account_id = @accountId")}
             GROUP BY 1
             """,
-            new { accountId, now = Now(services) });
+            new { accountId, now = CancelOutcomes.NowMs(services) });
         return NumeralRules.PublicStates.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
     }
 
@@ -83,12 +83,10 @@ public static class NumeralCancelTarget
         IReadOnlyList<string> notes = reminders > 0 ? ["The scheduled reminder e-mails to the customer stop."] : [];
         return await CancelOutcomes.FromResponseAsync(
             uow, id, response,
-            body => CancelOutcomes.ReadError(body, codeProperty: "type"),
+            NumeralEnvelope.Instance,
             async () => await NumeralStore.LockRequestAsync(uow, uow.Context.AccountId, id) is { } row ? Detail(row, uow.NowMs) : null,
             notes);
     }
-
-    private static long Now(IServiceProvider services) => Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
 
     private static ResourceDetail Detail(RequestRow row, long now) =>
         new(Summary(row, now), [], NumeralJson.Serialize(NumeralJson.Request(row, now)));
