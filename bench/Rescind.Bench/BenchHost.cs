@@ -20,6 +20,9 @@ public sealed class BenchHost : IAsyncDisposable
     {
         this.app = app;
         OperatorToken = operatorToken;
+        var uri = new Uri(url);
+        endpoint = new System.Net.IPEndPoint(System.Net.IPAddress.Parse(uri.Host), uri.Port);
+        authority = uri.Authority;
         Http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(30) })
         {
             BaseAddress = new Uri(url),
@@ -28,6 +31,19 @@ public sealed class BenchHost : IAsyncDisposable
     }
 
     public HttpClient Http { get; }
+
+    private readonly System.Net.IPEndPoint endpoint;
+    private readonly string authority;
+    private readonly AsyncLocal<RawHttpConnection?> raw = new();
+
+    /// <summary>Gives the calling load-generator client its own raw keep-alive connection (see
+    /// <see cref="RawHttpConnection"/>) until the returned scope is disposed; other calls use <see cref="Http"/>.</summary>
+    public IDisposable UseRawConnection()
+    {
+        var connection = new RawHttpConnection(endpoint, authority);
+        raw.Value = connection;
+        return connection;
+    }
 
     public string OperatorToken { get; }
 
@@ -53,6 +69,10 @@ public sealed class BenchHost : IAsyncDisposable
 
     public async Task<(int Status, string Body)> SendAsync(HttpMethod method, string path, string? bearer, string? body = null, params (string Name, string Value)[] headers)
     {
+        if (raw.Value is { } connection)
+        {
+            return await connection.SendAsync(method.Method, path, bearer, body, headers);
+        }
         using var request = new HttpRequestMessage(method, path);
         if (bearer is not null)
         {
@@ -82,7 +102,9 @@ public sealed class BenchHost : IAsyncDisposable
         var (ts, tb) = await SendAsync(HttpMethod.Post, "/v1/auth/oauth2/token", null,
             JsonSerializer.Serialize(new { client_id = accountId, client_secret = Secret("crisscross") }));
         Expect(ts == 200, "crisscross token", ts, tb);
-        return new BenchTenant(this, accountId, Secret("numeral"), JsonDocument.Parse(tb).RootElement.GetProperty("access_token").GetString()!, Secret("digicert"));
+        var circleTest = json.GetProperty("credentials").EnumerateArray()
+            .First(c => c.GetProperty("api").GetString() == "circle" && c.GetProperty("mode").GetString() == "test").GetProperty("secret").GetString()!;
+        return new BenchTenant(this, accountId, Secret("numeral"), JsonDocument.Parse(tb).RootElement.GetProperty("access_token").GetString()!, Secret("digicert"), Secret("gocardless"), circleTest);
     }
 
     public static void Expect(bool ok, string what, int status, string body)
@@ -102,9 +124,11 @@ public sealed class BenchHost : IAsyncDisposable
 }
 
 /// <summary>One account's calls, as the load generator makes them.</summary>
-public sealed class BenchTenant(BenchHost host, string accountId, string numeralKey, string crissCrossToken, string digiCertKey)
+public sealed class BenchTenant(BenchHost host, string accountId, string numeralKey, string crissCrossToken, string digiCertKey, string goCardlessToken, string circleTestKey)
 {
     private static readonly (string, string)[] NumeralVersion = [("X-API-Version", "2026-03-01")];
+
+    private static readonly (string, string)[] GoCardlessVersion = [("GoCardless-Version", "2015-07-06")];
 
     public string AccountId => accountId;
 
@@ -117,6 +141,54 @@ public sealed class BenchTenant(BenchHost host, string accountId, string numeral
 
     public Task<(int Status, string Body)> DigiCertAsync(HttpMethod method, string path, object? body = null) =>
         host.SendAsync(method, path, null, body is null ? null : JsonSerializer.Serialize(body), ("X-DC-DEVKEY", digiCertKey));
+
+    public Task<(int Status, string Body)> GoCardlessAsync(HttpMethod method, string path, object? body = null) =>
+        host.SendAsync(method, path, goCardlessToken, body is null ? null : JsonSerializer.Serialize(body), GoCardlessVersion);
+
+    /// <summary>Circle with the account's test key (the faucet serves test keys only).</summary>
+    public Task<(int Status, string Body)> CircleAsync(HttpMethod method, string path, object? body = null) =>
+        host.SendAsync(method, path, circleTestKey, body is null ? null : JsonSerializer.Serialize(body));
+
+    /// <summary>A Circle call with a body already serialized (and signed).</summary>
+    public Task<(int Status, string Body)> CircleRawAsync(HttpMethod method, string path, string body) =>
+        host.SendAsync(method, path, circleTestKey, body);
+
+    /// <summary>Circle's developer-controlled wallets as the official client drives them: the entity secret
+    /// registered (the console step, through the operator API), a funded wallet and a second one on one testnet.</summary>
+    public async Task<CircleWallets> CircleWalletsAsync()
+    {
+        var secret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var (rs, rb) = await host.SendAsync(HttpMethod.Post, $"/operator/circle/accounts/{accountId}/entity-secret", host.OperatorToken, JsonSerializer.Serialize(new { entitySecret = secret }));
+        BenchHost.Expect(rs == 200, "register entity secret", rs, rb);
+        var (ks, kb) = await CircleAsync(HttpMethod.Get, "/v1/w3s/config/entity/publicKey");
+        BenchHost.Expect(ks == 200, "entity public key", ks, kb);
+        var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportFromPem(JsonDocument.Parse(kb).RootElement.GetProperty("data").GetProperty("publicKey").GetString());
+        var wallets = new CircleWallets(this, secret, rsa);
+        var (ss, sb) = await CircleAsync(HttpMethod.Post, "/v1/w3s/developer/walletSets", wallets.Signed(new() { ["name"] = "bench" }));
+        BenchHost.Expect(ss == 201, "wallet set", ss, sb);
+        var set = JsonDocument.Parse(sb).RootElement.GetProperty("data").GetProperty("walletSet").GetProperty("id").GetString();
+        var (ws, wb) = await CircleAsync(HttpMethod.Post, "/v1/w3s/developer/wallets",
+            wallets.Signed(new() { ["walletSetId"] = set, ["blockchains"] = new[] { CircleWallets.Chain }, ["count"] = CircleWallets.Senders + 1 }));
+        BenchHost.Expect(ws == 201, "wallets", ws, wb);
+        var list = JsonDocument.Parse(wb).RootElement.GetProperty("data").GetProperty("wallets").EnumerateArray().ToList();
+        wallets.To = list[^1].GetProperty("address").GetString()!;
+        foreach (var w in list.Take(CircleWallets.Senders))
+        {
+            wallets.From.Add(w.GetProperty("id").GetString()!);
+            var (ds, db) = await CircleAsync(HttpMethod.Post, "/v1/faucet/drips", new { address = w.GetProperty("address").GetString(), blockchain = CircleWallets.Chain, usdc = true, native = true });
+            BenchHost.Expect(ds == 204, "faucet", ds, db);
+        }
+        return wallets;
+    }
+
+    /// <summary>A pending GoCardless billing request (a mandate request): its id.</summary>
+    public async Task<string> BillingRequestAsync()
+    {
+        var (s, b) = await GoCardlessAsync(HttpMethod.Post, "/billing_requests", new { billing_requests = new { mandate_request = new { currency = "GBP" } } });
+        BenchHost.Expect(s == 201, "create billing request", s, b);
+        return JsonDocument.Parse(b).RootElement.GetProperty("billing_requests").GetProperty("id").GetString()!;
+    }
 
     /// <summary>A pending DigiCert TLS order (paid from the balance, CA validation not yet done): its id.</summary>
     public async Task<string> PendingOrderAsync()
@@ -171,4 +243,43 @@ public sealed class BenchTenant(BenchHost host, string accountId, string numeral
     }
 
     public static string Id(string body, string name) => JsonDocument.Parse(body).RootElement.GetProperty(name).GetString()!;
+}
+
+/// <summary>An account's Circle wallets: every mutating call carries a fresh idempotency key and a fresh
+/// RSA-OAEP ciphertext of the entity secret (single use), made before the measured step.</summary>
+public sealed class CircleWallets(BenchTenant t, string entitySecret, System.Security.Cryptography.RSA publicKey)
+{
+    public const string Chain = "ETH-SEPOLIA";
+
+    /// <summary>Transfers are spread over this many funded wallets, so that the step measures cancels of distinct
+    /// transactions rather than queuing on one wallet's balance row.</summary>
+    public const int Senders = 64;
+
+    private int next;
+
+    public List<string> From { get; } = [];
+
+    public string To { get; set; } = "";
+
+    public Dictionary<string, object?> Signed(Dictionary<string, object?> body)
+    {
+        body["idempotencyKey"] = Guid.NewGuid().ToString();
+        body["entitySecretCiphertext"] = Convert.ToBase64String(publicKey.Encrypt(Convert.FromHexString(entitySecret), System.Security.Cryptography.RSAEncryptionPadding.OaepSHA256));
+        return body;
+    }
+
+    /// <summary>A transfer that is INITIATED (not yet broadcast: the benchmark runs without the chain's jobs): its id.</summary>
+    public async Task<string> TransferAsync()
+    {
+        var (s, b) = await t.CircleAsync(HttpMethod.Post, "/v1/w3s/developer/transactions/transfer", Signed(new()
+        {
+            ["walletId"] = From[(Interlocked.Increment(ref next) & int.MaxValue) % From.Count],
+            ["destinationAddress"] = To,
+            ["tokenId"] = Rescind.Server.Circle.CircleRules.Usdc(Chain).Id,
+            ["amounts"] = new[] { "0.0001" },
+            ["feeLevel"] = "LOW",
+        }));
+        BenchHost.Expect(s == 201, "transfer", s, b);
+        return JsonDocument.Parse(b).RootElement.GetProperty("data").GetProperty("id").GetString()!;
+    }
 }

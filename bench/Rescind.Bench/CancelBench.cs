@@ -107,6 +107,22 @@ public static class CancelBench
             var scenarios = new Scenarios(host, await host.CreateTenantAsync("growth"), options, report, onError, memory);
             await scenarios.GrowthAsync(target);
         }
+        if (target is PostgresTarget pg && !options.Quick && CorePinning.Available && await CorePinning.PostmasterAsync(pg.Server) is { } postmaster)
+        {
+            Console.WriteLine($"   split cores: PostgreSQL on core {CorePinning.DatabaseCores}, Rescind and its load generator (then pgbench) on {CorePinning.ClientCores}");
+            await using var host = await BenchHost.StartAsync(await target.NewDatabaseAsync("split"));
+            var scenarios = new Scenarios(host, await host.CreateTenantAsync("split"), options, report, onError, memory);
+            await CorePinning.SplitAsync(postmaster);
+            try
+            {
+                await scenarios.SplitCoresAsync();
+                report.SplitLimits.AddRange(await pg.MeasurePgbenchAsync(options, "split cores: pgbench", CorePinning.ClientCores));
+            }
+            finally
+            {
+                await CorePinning.JoinAsync(postmaster);
+            }
+        }
         Console.WriteLine($"   limit: {target.LimitName}");
         report.Limits.AddRange(await target.MeasureLimitAsync(options));
         foreach (var l in report.Limits)
@@ -231,6 +247,12 @@ public sealed class TargetReport(string target, string conditions)
     public List<LoadResult> Results { get; } = [];
 
     public List<LoadResult> Limits { get; } = [];
+
+    /// <summary>The split-cores step (PostgreSQL only): Rescind's results and pgbench's, measured with the database
+    /// on its own core.</summary>
+    public List<LoadResult> SplitResults { get; } = [];
+
+    public List<LoadResult> SplitLimits { get; } = [];
 
     public List<string> Failures { get; } = [];
 

@@ -11,12 +11,13 @@ public sealed record LoadResult(string Scenario, int Clients, long Ops, long Err
 
 /// <summary>
 /// A closed-loop load generator: <c>clients</c> tasks each issue one operation, wait for its answer, and issue the
-/// next, until <c>ops</c> operations are done. Latency is recorded per operation in microseconds (HdrHistogram,
+/// next, until <c>ops</c> operations are done. <c>perClient</c> gives each client its own connection (the
+/// benchmark's raw HTTP/1.1 transport). Latency is recorded per operation in microseconds (HdrHistogram,
 /// 3 significant digits); an operation that returns false counts as an error.
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<LoadResult> RunAsync(string scenario, int clients, int ops, Func<int, Task<bool>> op, Action<string>? onError = null)
+    public static async Task<LoadResult> RunAsync(string scenario, int clients, int ops, Func<int, Task<bool>> op, Action<string>? onError = null, Func<IDisposable>? perClient = null)
     {
         var histogram = new LongConcurrentHistogram(1, TimeSpan.FromMinutes(1).Ticks / 10, 3);
         var next = -1;
@@ -24,6 +25,7 @@ public static class LoadGenerator
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, clients).Select(_ => Task.Run(async () =>
         {
+            using var client = perClient?.Invoke();
             int i;
             while ((i = Interlocked.Increment(ref next)) < ops)
             {

@@ -18,9 +18,11 @@ public static class Report
         md.AppendLine(CultureInfo.InvariantCulture, $"""
             Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}, Release build.
             Rescind runs in this process: the production host (`ServerApp.Build`, every middleware; rate limiter off, jobs off) on Kestrel
-            on a real loopback port, driven over HTTP/1.1 by closed-loop clients in the same process (HttpClient, HdrHistogram), so the
-            load generator shares the CPU with the server. Each scenario's resources are created through the public APIs before it
-            runs (untimed); every answer is checked (status, final state, byte-identical replay). The limit runs in the same run.
+            on a real loopback port, driven over HTTP/1.1 by closed-loop clients in the same process (one raw keep-alive socket per
+            client, requests written as bytes, HdrHistogram), so the load generator shares the CPU with the server. Each scenario's
+            resources are created through the public APIs before it runs (untimed); every answer is checked (status, final state,
+            byte-identical replay). The limit runs in the same run. On PostgreSQL a second step repeats the cancel and pgbench with
+            the database pinned to core 0 and Rescind with its load generator (or pgbench's client) on the other cores ("split cores").
             """);
         md.AppendLine();
         foreach (var r in reports)
@@ -36,6 +38,13 @@ public static class Report
             md.AppendLine();
             md.AppendLine(Table(r));
             md.AppendLine();
+            if (r.SplitResults.Count > 0)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"Split cores: PostgreSQL (postmaster and every backend) pinned to core {CorePinning.DatabaseCores}; Rescind with its load generator, and then pgbench's client, pinned to {CorePinning.ClientCores}. Ratios against the split-cores pgbench peak.");
+                md.AppendLine();
+                md.AppendLine(Table(r.SplitResults, r.SplitLimits));
+                md.AppendLine();
+            }
             foreach (var n in r.Notes)
             {
                 md.AppendLine(n);
@@ -57,13 +66,15 @@ public static class Report
         return path;
     }
 
-    public static string Table(TargetReport r)
+    public static string Table(TargetReport r) => Table(r.Results, r.Limits);
+
+    public static string Table(IReadOnlyList<LoadResult> results, IReadOnlyList<LoadResult> limits)
     {
         var sb = new StringBuilder();
-        var limit = Targets.LimitPeak(r);
+        var limit = limits.Count == 0 ? 0 : limits.Max(l => l.PerSecond);
         sb.AppendLine("| scenario | clients | ops | req/s | × limit peak | p50 ms | p99 ms | p99.9 ms | max ms | errors |");
         sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var x in r.Results.Concat(r.Limits))
+        foreach (var x in results.Concat(limits))
         {
             sb.AppendLine(CultureInfo.InvariantCulture,
                 $"| {x.Scenario} | {x.Clients} | {x.Ops} | {x.PerSecond:F0} | {(limit > 0 ? (x.PerSecond / limit).ToString("F2", CultureInfo.InvariantCulture) : "–")} | {x.P50Ms:F2} | {x.P99Ms:F2} | {x.P999Ms:F2} | {x.MaxMs:F1} | {x.Errors} |");
@@ -120,6 +131,19 @@ public static class Targets
             if (half is not null)
             {
                 yield return $"p99 ≤ 15 ms at half of peak load: {Met(half.P99Ms <= 15)} (the fewest clients reaching half the peak, {half.Clients}, give {half.PerSecond:F0}/s with p99 {half.P99Ms:F1} ms).";
+            }
+            if (r.SplitResults.Count > 0 && r.SplitLimits.Count > 0)
+            {
+                var splitLimit = r.SplitLimits.Max(l => l.PerSecond);
+                var splitWrite = r.SplitResults.Where(x => x.Scenario == "split cores: " + Write).Select(x => x.PerSecond).DefaultIfEmpty(0).Max();
+                var splitNumeral = r.SplitResults.Where(x => x.Scenario == "split cores: numeral cancel").Select(x => x.PerSecond).DefaultIfEmpty(0).Max();
+                yield return $"Split cores (the database on its own core): ≥ 0.8× pgbench's peak {Met(splitWrite / splitLimit >= 0.8)} with a key ({splitWrite:F0}/s against {splitLimit:F0}/s: {splitWrite / splitLimit:F2}×), "
+                    + $"{Met(splitNumeral / splitLimit >= 0.8)} for the Numeral cancel ({splitNumeral:F0}/s: {splitNumeral / splitLimit:F2}×).";
+                var splitHalf = r.SplitResults.Where(x => x.Scenario == "split cores: " + Write && x.PerSecond >= splitWrite / 2).OrderBy(x => x.Clients).FirstOrDefault();
+                if (splitHalf is not null)
+                {
+                    yield return $"Split cores, p99 ≤ 15 ms at half of peak load: {Met(splitHalf.P99Ms <= 15)} ({splitHalf.Clients} clients, {splitHalf.PerSecond:F0}/s, p99 {splitHalf.P99Ms:F1} ms).";
+                }
             }
         }
         var replay = Peak(r, "crisscross replay");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Collections.Concurrent;
 using Rescind.Core.Storage;
 
@@ -11,6 +12,27 @@ namespace Rescind.Bench;
 public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions options, TargetReport report, Action<string> onError, MemorySampler memory)
 {
     private const string Numeral = "/tax/certificate-requests/";
+
+    private List<LoadResult> sink = report.Results;
+
+    /// <summary>The split-cores step: the Numeral cancel and the keyed CrissCross cancel again, while the caller
+    /// has the database pinned to its own core (results go to <see cref="TargetReport.SplitResults"/>).</summary>
+    public async Task SplitCoresAsync()
+    {
+        sink = report.SplitResults;
+        var customer = await t.CustomerAsync();
+        await WarmUpAsync(customer);
+        await EachLevelAsync("split cores: numeral cancel", c => PrepareAsync(c, _ => t.PendingRequestAsync(customer)), async (ids, i) =>
+        {
+            var (s, b) = await t.NumeralAsync(HttpMethod.Delete, Numeral + ids[i]);
+            return Check(s == 200 && Json.Str(b, "status") == "canceled", "numeral cancel", s, b);
+        });
+        await EachLevelAsync("split cores: crisscross cancel + key", c => PrepareAsync(c, _ => t.SessionAsync()), async (ids, i) =>
+        {
+            var (s, b) = await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", new { sessionId = ids[i], reason = "bench" }, Guid.NewGuid().ToString());
+            return Check(s == 200 && Json.Str(b, "status") == "CANCELLED", "cancel with key", s, b);
+        });
+    }
 
     public async Task RunAllAsync()
     {
@@ -29,6 +51,26 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
             var (s, b) = await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/order/certificate/{ids[i]}/status", new { status = "canceled", note = "bench" });
             return Check(s == 204, "digicert cancel", s, b);
         });
+
+        await EachLevelAsync("gocardless cancel", c => PrepareAsync(c, _ => t.BillingRequestAsync()), async (ids, i) =>
+        {
+            var (s, b) = await t.GoCardlessAsync(HttpMethod.Post, $"/billing_requests/{ids[i]}/actions/cancel", new { data = new { } });
+            return Check(s == 200 && b.Contains("\"status\":\"cancelled\"", StringComparison.Ordinal), "gocardless cancel", s, b);
+        });
+
+        // Circle's cancel carries a single-use entity-secret ciphertext that the server decrypts (RSA-OAEP, 2048-bit):
+        // the bodies, each with its own ciphertext and idempotency key, are made before the measured step.
+        var circle = await t.CircleWalletsAsync();
+        foreach (var c in CancelBench.Levels)
+        {
+            var ids = await PrepareAsync(c, _ => circle.TransferAsync());
+            var bodies = ids.Select(_ => JsonSerializer.Serialize(circle.Signed([]))).ToArray();
+            await MeasureAsync("circle cancel", c, ids.Length, async i =>
+            {
+                var (s, b) = await t.CircleRawAsync(HttpMethod.Post, $"/v1/w3s/developer/transactions/{ids[i]}/cancel", bodies[i]);
+                return Check(s == 200 && b.Contains("\"state\":\"CANCELLED\"", StringComparison.Ordinal), "circle cancel", s, b);
+            });
+        }
 
         await EachLevelAsync("crisscross cancel", c => PrepareAsync(c, _ => t.SessionAsync()), async (ids, i) =>
         {
@@ -85,7 +127,7 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
     {
         var requests = await PrepareCountAsync(200, _ => t.PendingRequestAsync(customer));
         var sessions = await PrepareCountAsync(200, _ => t.SessionAsync());
-        await LoadGenerator.RunAsync("warm-up", 8, 200, async i =>
+        await LoadGenerator.RunAsync("warm-up", 8, 200, perClient: host.UseRawConnection, op: async i =>
         {
             await t.NumeralAsync(HttpMethod.Delete, Numeral + requests[i]);
             await t.NumeralAsync(HttpMethod.Get, Numeral + requests[i]);
@@ -183,8 +225,8 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
 
     private async Task MeasureAsync(string scenario, int clients, int ops, Func<int, Task<bool>> op)
     {
-        var result = await memory.WatchAsync(scenario, () => LoadGenerator.RunAsync(scenario, clients, ops, op, onError));
-        report.Results.Add(result);
+        var result = await memory.WatchAsync(scenario, () => LoadGenerator.RunAsync(scenario, clients, ops, op, onError, host.UseRawConnection));
+        sink.Add(result);
         Console.WriteLine($"   {scenario,-34} c={clients,-3} {result.PerSecond,8:F0}/s p50 {result.P50Ms,6:F2} p99 {result.P99Ms,7:F2} p999 {result.P999Ms,7:F2} ms{(result.Errors > 0 ? $"  ERRORS {result.Errors}" : "")}");
         if (result.Errors > 0)
         {

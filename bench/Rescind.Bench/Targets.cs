@@ -196,7 +196,12 @@ public sealed class PostgresTarget(string server, bool privateCluster) : ITarget
         await c.ExecuteAsync("ANALYZE numeral_requests, audit_log, outbox, idempotency");
     }
 
-    public async Task<IReadOnlyList<LoadResult>> MeasureLimitAsync(BenchOptions options)
+    public string Server => server;
+
+    public Task<IReadOnlyList<LoadResult>> MeasureLimitAsync(BenchOptions options) => MeasurePgbenchAsync(options, "limit: pgbench", null);
+
+    /// <param name="clientCores">When set, pgbench itself runs pinned to these cores (the split-cores step).</param>
+    public async Task<IReadOnlyList<LoadResult>> MeasurePgbenchAsync(BenchOptions options, string label, string? clientCores)
     {
         var cs = await NewDatabaseAsync("limit");
         await LimitSql.MigrateAsync(cs);
@@ -232,12 +237,18 @@ public sealed class PostgresTarget(string server, bool privateCluster) : ITarget
         {
             var run = Path.Combine(dir, $"c{clients}");
             Directory.CreateDirectory(run);
-            var psi = new ProcessStartInfo(PrivateCluster.Tool("pgbench"))
+            var psi = new ProcessStartInfo(clientCores is null ? PrivateCluster.Tool("pgbench") : "taskset")
             {
                 WorkingDirectory = run,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
+            if (clientCores is not null)
+            {
+                psi.ArgumentList.Add("-c");
+                psi.ArgumentList.Add(clientCores);
+                psi.ArgumentList.Add(PrivateCluster.Tool("pgbench"));
+            }
             foreach (var a in new[] { "-n", "-M", "prepared", "-f", script, "-c", clients.ToString(CultureInfo.InvariantCulture),
                          "-j", Math.Min(clients, Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture), "-T", seconds.ToString(CultureInfo.InvariantCulture),
                          "-l", "-h", b.Host!, "-p", b.Port.ToString(CultureInfo.InvariantCulture), "-U", b.Username!, b.Database! })
@@ -269,7 +280,7 @@ public sealed class PostgresTarget(string server, bool privateCluster) : ITarget
             }
             var tps = stdout.Split('\n').First(l => l.StartsWith("tps = ", StringComparison.Ordinal));
             var rate = double.Parse(tps.Split(' ')[2], CultureInfo.InvariantCulture);
-            results.Add(new LoadResult("limit: pgbench", clients, count, 0, count / rate,
+            results.Add(new LoadResult(label, clients, count, 0, count / rate,
                 histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0, histogram.GetValueAtPercentile(99.9) / 1000.0, histogram.GetMaxValue() / 1000.0));
         }
         Directory.Delete(dir, recursive: true);

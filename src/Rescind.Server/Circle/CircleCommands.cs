@@ -162,7 +162,7 @@ public static class CircleCommands
         {
             return CircleEnvelope.TransactionNotFound;
         }
-        var chainState = await CircleStore.LockChainAsync(uow, accountId, peek);
+        var chainState = await CircleStore.ShareChainAsync(uow, accountId, peek);
         var t = (await CircleStore.LockTransactionAsync(uow, id))!;
         if (await ConsumeAsync(uow, ciphertext) is { } reused)
         {

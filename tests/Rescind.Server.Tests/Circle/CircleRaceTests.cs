@@ -8,23 +8,30 @@ namespace Rescind.Server.Tests.Circle;
 /// </summary>
 public abstract class CircleRaceTests(RescindServer server)
 {
-    [Fact]
-    public async Task Forty_cancels_racing_the_next_block_each_settle_to_one_final_state_and_balances_equal_what_was_mined()
+    /// <summary><paramref name="n"/> transfers of 0.1 USDC from one generously funded wallet, all broadcast
+    /// (nonces 0..n-1, every one SENT).</summary>
+    private async Task<(CircleClient C, System.Text.Json.JsonElement From, System.Text.Json.JsonElement To, List<string> Ids)> SentTransfersAsync(int n)
     {
         var c = await CircleClient.CreateAsync(server);
         var (from, to) = await c.WalletPairAsync();
-        // Fund generously: 40 transfers of 0.1 USDC, each paying its fee.
         for (var i = 0; i < 3; i++)
         {
             await CircleClient.Send(c.Tenant, HttpMethod.Post, "/v1/faucet/drips",
                 System.Text.Json.JsonSerializer.Serialize(new { address = from.GetProperty("address").GetString(), blockchain = "ETH-SEPOLIA", native = true }), "test");
         }
         var ids = new List<string>();
-        for (var i = 0; i < 40; i++)
+        for (var i = 0; i < n; i++)
         {
             ids.Add(await c.TransferAsync(from, to, "0.1", "HIGH"));
         }
-        await c.MineAsync("ETH-SEPOLIA", 3); // all broadcast, nonces 0..39, all SENT
+        await c.MineAsync("ETH-SEPOLIA", 3);
+        return (c, from, to, ids);
+    }
+
+    [Fact]
+    public async Task Forty_cancels_racing_the_next_block_each_settle_to_one_final_state_and_balances_equal_what_was_mined()
+    {
+        var (c, from, to, ids) = await SentTransfersAsync(40);
 
         var cancelWins = 0;
         var completed = 0;
@@ -65,6 +72,45 @@ public abstract class CircleRaceTests(RescindServer server)
             Assert.Contains(await c.StateAsync(id), new[] { "CANCELLED", "COMPLETE" });
         }
         // The recipient holds exactly what was mined to it; the sender exactly the rest.
+        var received = (await c.BalancesAsync(to.GetProperty("id").GetString()!)).GetValueOrDefault("USDC", "0");
+        Assert.Equal((completed * 0.1m).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture), received);
+        Assert.Equal((10 - completed * 0.1m).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture),
+            (await c.BalancesAsync(from.GetProperty("id").GetString()!))["USDC"]);
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
+    public async Task Thirty_cancels_of_one_chain_at_once_while_blocks_are_mined_each_settle_once_and_balances_agree()
+    {
+        // Cancels of different transactions share the chain (they wait for a block being mined, not for each other);
+        // every one of them still settles to exactly one final state.
+        var (c, from, to, ids) = await SentTransfersAsync(30);
+
+        var cancels = ids.Select(id => Task.Run(() => c.CancelAsync(id))).ToList();
+        var blocks = Enumerable.Range(0, 3).Select(_ => Task.Run(() => c.MineAsync())).ToList();
+        await Task.WhenAll(cancels.Cast<Task>().Concat(blocks));
+        await c.MineAsync("ETH-SEPOLIA", 40); // a block mines the wallet's next nonce: one original or its replacement
+
+
+        var completed = 0;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            var answer = await cancels[i];
+            var audit = await Audit.RowsAsync(server, ids[i]);
+            if (answer.Code == 200)
+            {
+                Assert.Equal(1, audit.Count(r => r.GetProperty("action").GetString() == "cancel"));
+            }
+            else
+            {
+                answer.IsCircleError(400, 155215);
+                Assert.Equal(0, audit.Count(r => r.GetProperty("action").GetString() == "cancel"));
+            }
+            var settled = await c.StateAsync(ids[i]);
+            Assert.True(settled is "CANCELLED" or "COMPLETE", $"{ids[i]}: {settled}, cancel answered {answer.Code}, audit {string.Join(",", audit.Select(r => r.GetProperty("action").GetString()))}");
+            Assert.Equal(1, audit.Count(r => r.GetProperty("action").GetString() is "mine" or "mine-replacement"));
+            completed += settled == "COMPLETE" ? 1 : 0;
+        }
         var received = (await c.BalancesAsync(to.GetProperty("id").GetString()!)).GetValueOrDefault("USDC", "0");
         Assert.Equal((completed * 0.1m).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture), received);
         Assert.Equal((10 - completed * 0.1m).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture),
