@@ -18,16 +18,17 @@ chmod 755 "$WORK"
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 55791)
 HTTP_PORT=$((PORT + 1))
+SERVER=""
 cleanup() {
-  kill "$SERVER" 2>/dev/null || true
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null || true
   runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
 mkdir "$WORK/pg" && chown postgres "$WORK/pg"
 runuser -u postgres -- "$PGBIN/initdb" -D "$WORK/pg" -A trust -U rescind --no-sync >/dev/null
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg.log" -w -o \
-  "-p $PORT -k $WORK -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on -c shared_buffers=256MB" start >/dev/null
+runuser -u postgres -- "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -o \
+  "-p $PORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=on -c shared_buffers=256MB" start >/dev/null
 psql -h 127.0.0.1 -p "$PORT" -U rescind -d postgres -qc "CREATE DATABASE prof" -c "CREATE DATABASE lim"
 
 dotnet publish "$ROOT/src/Rescind.Server" -c Release -o "$WORK/app" >/dev/null
@@ -83,10 +84,12 @@ wrk -t1 -c"$CLIENTS" -d30s -s "$WORK/warm.lua" "$URL" >/dev/null
 
 echo "cancel load: wrk -t1 -c$CLIENTS for $SECONDS_RUN s, perf record -a -g at 999 Hz for $((SECONDS_RUN - 2)) s"
 wrk -t1 -c"$CLIENTS" -d"${SECONDS_RUN}s" -s "$WORK/run.lua" "$URL" > "$WORK/wrk.txt" &
+LOAD=$!
 sleep 1
 perf record -a -g -F 999 -o "$WORK/perf.data" -- sleep $((SECONDS_RUN - 2)) 2>/dev/null
-wait
+wait "$LOAD"
 grep cancel: "$WORK/wrk.txt"
+set +o pipefail # the report pipes below end in head
 
 echo; echo "CPU by process (share of all cores):"
 perf report -i "$WORK/perf.data" --sort comm --stdio --no-children -g none 2>/dev/null | grep '%' | head -8
@@ -95,7 +98,8 @@ perf report -i "$WORK/perf.data" --comm ".NET TP Worker,.NET Sockets,.NET Server
   | grep '%' | awk '
     { pct = $1; sub("%", "", pct); kind = ""; for (i = 2; i <= NF; i++) if ($i ~ /^\[[.k]\]$/) { kind = $i; break } }
     kind == "[k]" { t["kernel"] += pct; next }
-    /\[JIT\]/ { if (match($0, /\] \[[A-Za-z][A-Za-z0-9_.]*\] /)) { a = substr($0, RSTART + 2, RLENGTH - 3) } else { a = "[other jitted code]" } t[a] += pct; next }
+    /\[JIT\]/ { sym = substr($0, index($0, "[.] ") + 4)
+                if (match(sym, /\[[A-Za-z][A-Za-z0-9_.]*\]/)) { a = substr(sym, RSTART, RLENGTH) } else { a = "[jitted stubs]" } t[a] += pct; next }
     { t[$2] += pct }
     END { for (k in t) printf "%7.2f%%  %s\n", t[k], k }' | sort -rn | head -14
 echo; echo "Top symbols inside Rescind:"
@@ -119,9 +123,10 @@ END;
 EOF
 "$PGBIN/pgbench" -n -M prepared -f "$WORK/limit.sql" -c "$CLIENTS" -j 2 -T 3 -h 127.0.0.1 -p "$PORT" -U rescind lim >/dev/null 2>&1
 "$PGBIN/pgbench" -n -M prepared -f "$WORK/limit.sql" -c "$CLIENTS" -j 2 -T "$SECONDS_RUN" -h 127.0.0.1 -p "$PORT" -U rescind lim > "$WORK/pgbench.txt" 2>&1 &
+LOAD=$!
 sleep 1
 perf record -a -g -F 999 -o "$WORK/perf-pgbench.data" -- sleep $((SECONDS_RUN - 2)) 2>/dev/null
-wait
+wait "$LOAD"
 grep -E "^tps" "$WORK/pgbench.txt"
 perf report -i "$WORK/perf-pgbench.data" --sort comm --stdio --no-children -g none 2>/dev/null | grep '%' | head -4
 echo; echo "perf data kept: $WORK/perf.data, $WORK/perf-pgbench.data (perf report -i FILE)"
