@@ -82,10 +82,6 @@ public sealed class Database : IAsyncDisposable
     /// <c>BEGIN IMMEDIATE</c> already holds the single writer lock, so it needs none.</summary>
     public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";
 
-    /// <summary>A shared row lock on PostgreSQL: holders exclude <see cref="ForUpdate"/> but not each other.
-    /// SQLite's single writer needs none.</summary>
-    public string ForShare => Kind == DatabaseKind.Postgres ? " FOR SHARE" : "";
-
     /// <summary><c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, for work queues shared by several nodes.</summary>
     public string ForUpdateSkipLocked => Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
 

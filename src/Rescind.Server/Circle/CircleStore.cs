@@ -169,23 +169,41 @@ public static class CircleStore
     /// The chain of an existing transaction, held shared: a cancel or an accelerate acts on one transaction (whose
     /// own row lock orders it against anything else on that transaction) and reads the chain's base fee, so it must
     /// exclude a block being mined (<see cref="LockChainAsync"/>, exclusive) but not the account's other cancels.
-    /// Taking the chain exclusively here queued every cancel of an account's chain behind one another (the cancel
-    /// benchmark showed it on PostgreSQL).
+    /// Taking the chain row exclusively queued every cancel of an account's chain behind one another, and a shared
+    /// row lock (<c>FOR SHARE</c>) made PostgreSQL write a new multixact into the row for every holder; so on
+    /// PostgreSQL the chain is held with a transaction-scoped advisory lock, shared here and exclusive in
+    /// <see cref="LockChainAsync"/>, taken before any row lock everywhere. SQLite's single writer needs none.
     /// </summary>
-    public static async Task<ChainRow> ShareChainAsync(UnitOfWork uow, string accountId, string blockchain) =>
-        await uow.QuerySingleOrDefaultAsync<ChainRow>(
-            $"SELECT {ChainColumns} FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain" + uow.Db.ForShare,
+    public static async Task<ChainRow> ShareChainAsync(UnitOfWork uow, string accountId, string blockchain)
+    {
+        if (uow.Db.Kind == DatabaseKind.Postgres)
+        {
+            await uow.ExecuteAsync($"SELECT pg_advisory_xact_lock_shared({ChainLockKey})", new { accountId, blockchain });
+        }
+        return await uow.QuerySingleOrDefaultAsync<ChainRow>(
+            $"SELECT {ChainColumns} FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain",
             new { accountId, blockchain })
-        ?? await LockChainAsync(uow, accountId, blockchain);
+            ?? throw new InvalidOperationException($"no chain row for {blockchain} though a transaction on it exists");
+    }
+
+    /// <summary>The advisory lock key of an account's chain (a 64-bit hash; a collision only makes two chains wait
+    /// for each other).</summary>
+    private const string ChainLockKey = "hashtextextended(@accountId || '/' || @blockchain, 0)";
 
     private static async Task<ChainRow?> InsertChainAsync(UnitOfWork uow, string accountId, string blockchain, Chain chain)
     {
-        await uow.ExecuteAsync(
-            """
-            INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
-            VALUES (@accountId, @blockchain, 0, @BaseFeeGwei, @Next)
-            ON CONFLICT (account_id, blockchain) DO NOTHING
-            """,
+        await uow.ExecuteAsync(uow.Db.Kind == DatabaseKind.Postgres
+            ? $"""
+              WITH held AS (SELECT pg_advisory_xact_lock({ChainLockKey}))
+              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
+              SELECT @accountId, @blockchain, 0, @BaseFeeGwei, @Next FROM held
+              ON CONFLICT (account_id, blockchain) DO NOTHING
+              """
+            : """
+              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
+              VALUES (@accountId, @blockchain, 0, @BaseFeeGwei, @Next)
+              ON CONFLICT (account_id, blockchain) DO NOTHING
+              """,
             new { accountId, blockchain, chain.BaseFeeGwei, Next = uow.NowMs + chain.BlockSeconds * 1000L });
         return await uow.QuerySingleOrDefaultAsync<ChainRow>(
             $"SELECT {ChainColumns} FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain" + uow.Db.ForUpdate,
