@@ -97,11 +97,13 @@ public static class CancelBench
         var report = new TargetReport(target.Name, target.Conditions);
         var memory = new MemorySampler();
         Console.WriteLine($"== {target.Name}");
+        ReleaseMemory();
         await using (var host = await BenchHost.StartAsync(await target.NewDatabaseAsync("main")))
         {
             var scenarios = new Scenarios(host, await host.CreateTenantAsync("bench"), options, report, onError, memory);
             await scenarios.RunAllAsync();
         }
+        ReleaseMemory();
         await using (var host = await BenchHost.StartAsync(await target.NewDatabaseAsync("growth")))
         {
             var scenarios = new Scenarios(host, await host.CreateTenantAsync("growth"), options, report, onError, memory);
@@ -110,13 +112,16 @@ public static class CancelBench
         if (target is PostgresTarget pg && !options.Quick && CorePinning.Available && await CorePinning.PostmasterAsync(pg.Server) is { } postmaster)
         {
             Console.WriteLine($"   split cores: PostgreSQL on core {CorePinning.DatabaseCores}, Rescind and its load generator (then pgbench) on {CorePinning.ClientCores}");
+            ReleaseMemory();
+            var splitMemory = new MemorySampler();
             await using var host = await BenchHost.StartAsync(await target.NewDatabaseAsync("split"));
-            var scenarios = new Scenarios(host, await host.CreateTenantAsync("split"), options, report, onError, memory);
+            var scenarios = new Scenarios(host, await host.CreateTenantAsync("split"), options, report, onError, splitMemory);
             await CorePinning.SplitAsync(postmaster);
             try
             {
                 await scenarios.SplitCoresAsync();
                 report.SplitLimits.AddRange(await pg.MeasurePgbenchAsync(options, "split cores: pgbench", CorePinning.ClientCores));
+                report.Notes.Add($"Split-cores step: peak working set {splitMemory.PeakMiB:F0} MiB during \"{splitMemory.PeakScenario}\" (sampled apart: it repeats two scenarios above with the process on one core).");
             }
             finally
             {
@@ -125,13 +130,21 @@ public static class CancelBench
         }
         Console.WriteLine($"   limit: {target.LimitName}");
         report.Limits.AddRange(await target.MeasureLimitAsync(options));
-        foreach (var l in report.Limits)
+        foreach (var l in report.SplitLimits.Concat(report.Limits))
         {
             Console.WriteLine($"   {l.Scenario,-28} c={l.Clients,-3} {l.PerSecond,8:F0}/s p50 {l.P50Ms,6:F2} p99 {l.P99Ms,7:F2} ms");
         }
         report.PeakWorkingSetMiB = memory.PeakMiB;
         report.HeaviestScenario = memory.PeakScenario;
         return report;
+    }
+
+    /// <summary>Between hosts: the previous host's garbage is collected and its memory returned to the system, so
+    /// that each step's working set is its own.</summary>
+    private static void ReleaseMemory()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
     }
 
     public static int Ops(BenchOptions o, int clients) => o.Quick

@@ -246,9 +246,11 @@ public static class CrissCrossStore
         row);
 
     /// <summary>The session's conditional update: its status and the cancellation columns, on the version read.</summary>
+    /// <remarks>Every caller holds the session locked and keeps it in memory afterwards: the write is deferred to
+    /// the commit's batch on PostgreSQL (<see cref="UnitOfWork.DeferExpectingAsync"/>).</remarks>
     public static async Task UpdateSessionAsync(UnitOfWork uow, SessionRow row, string from)
     {
-        await uow.ExecuteExpectingAsync(1,
+        await uow.DeferExpectingAsync(1,
             """
             UPDATE crisscross_sessions SET status = @Status, updated_at = @UpdatedAt, version = version + 1,
                    cancel_reason = @CancelReason, cancel_requested_at = @CancelRequestedAt, cancelled_at = @CancelledAt,
@@ -260,9 +262,10 @@ public static class CrissCrossStore
     }
 
     /// <summary>The transaction's conditional update, on the version read.</summary>
+    /// <remarks>As <see cref="UpdateSessionAsync"/>: the transaction is locked (parent first) and kept in memory.</remarks>
     public static async Task UpdateTransactionAsync(UnitOfWork uow, TransactionRow row, string from)
     {
-        await uow.ExecuteExpectingAsync(1,
+        await uow.DeferExpectingAsync(1,
             """
             UPDATE crisscross_transactions SET status = @Status, updated_at = @UpdatedAt, version = version + 1,
                    late_completion = @LateCompletion, refunded_amount = @RefundedAmount

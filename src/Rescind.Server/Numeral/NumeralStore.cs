@@ -244,7 +244,7 @@ public static class NumeralStore
         if (stopsWaiting && uow.Db.Kind == DatabaseKind.Postgres)
         {
             // One round trip: the reminders go in a data-modifying CTE; the count is the update's.
-            await uow.ExecuteExpectingAsync(1, $"WITH reminders AS ({stopReminders}) {update}", args);
+            await uow.DeferExpectingAsync(1, $"WITH reminders AS ({stopReminders}) {update}", args);
         }
         else
         {
