@@ -42,6 +42,13 @@ public static class CancelBench
         PrivateCluster? cluster = null;
         try
         {
+            if (options.Postgres && options.PostgresServer is null && !PrivateCluster.Installed)
+            {
+                await Console.Error.WriteLineAsync(
+                    "PostgreSQL's initdb, pg_ctl and pgbench were not found (looked in PG_BIN and /usr/lib/postgresql/*/bin). "
+                    + "Install Debian's postgresql package (apt-get install -y postgresql), point PG_BIN at them, pass --postgres CS for a running server, or --sqlite-only.");
+                return 2;
+            }
             if (options.Sqlite)
             {
                 reports.Add(await RunTargetAsync(options, new SqliteTarget(folder), OnError));

@@ -316,6 +316,10 @@ public sealed class PrivateCluster : IAsyncDisposable
         return dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists) ?? name;
     }
 
+    /// <summary>Whether initdb is found (PG_BIN, Debian's folders or PATH).</summary>
+    public static bool Installed =>
+        Tool("initdb") is var t && (File.Exists(t) || (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(d => File.Exists(Path.Combine(d, t))));
+
     public static async Task<PrivateCluster> StartAsync(string parent)
     {
         var root = Path.Combine(parent, "pg");
