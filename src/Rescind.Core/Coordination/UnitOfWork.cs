@@ -82,7 +82,8 @@ public sealed partial class UnitOfWork : IAsyncDisposable
         return await connection.ExecuteAsync(sql, args, transaction);
     }
 
-    private Task BeforeStatementAsync() => stateDeferred ? FlushAsync(CancellationToken.None) : Task.CompletedTask;
+    private Task BeforeStatementAsync() =>
+        deferred.Exists(d => d.Expected is not null) ? FlushAsync(CancellationToken.None) : Task.CompletedTask;
 
     /// <summary>Runs a conditional write that must touch exactly <paramref name="expected"/> rows; anything else
     /// means a concurrent writer got there first and the whole transaction is retried.</summary>
@@ -135,8 +136,9 @@ public sealed partial class UnitOfWork : IAsyncDisposable
     /// <summary>
     /// A write that nothing later in the transaction reads back and whose row count nobody checks (audit rows,
     /// outbox events, the stored idempotent answer). SQLite runs it now (in-process, nothing to save); PostgreSQL
-    /// queues it and sends every queued write as one multi-statement command right before COMMIT, in order, so
-    /// it is still part of the same transaction and fails it the same way.
+    /// queues it and sends every queued write as one batch right before COMMIT (or before the next statement, when
+    /// a deferred state write is queued too), in order, so it is still part of the same transaction and fails it
+    /// the same way.
     /// </summary>
     public async Task DeferAsync(string sql, object args)
     {
@@ -150,8 +152,8 @@ public sealed partial class UnitOfWork : IAsyncDisposable
 
     /// <summary>
     /// <see cref="ExecuteExpectingAsync"/> for a state write of a row this transaction already holds locked
-    /// (<c>FOR UPDATE</c>) and that nothing later in it reads back from the database (the caller keeps the row in
-    /// memory): on PostgreSQL it joins the deferred writes, and its row count is checked when they are sent, still
+    /// (<c>FOR UPDATE</c>), so that the count can only miss if the caller's version check does: on PostgreSQL it
+    /// joins the deferred writes, and its row count is checked when they are sent, still
     /// before COMMIT, so a miss throws the same <see cref="ConcurrencyConflictException"/> and the whole
     /// transaction is retried. They are sent at COMMIT, or before the next statement of this unit of work if one
     /// comes first (read-your-writes holds). That saves the cancel path one round trip. SQLite runs it at once.
@@ -164,12 +166,9 @@ public sealed partial class UnitOfWork : IAsyncDisposable
             return;
         }
         deferred.Add((sql, args, expected));
-        stateDeferred = true;
     }
 
     private readonly List<(string Sql, object Args, int? Expected)> deferred = [];
-
-    private bool stateDeferred;
 
     /// <summary>
     /// Sends the deferred writes as one <see cref="DbBatch"/> (one round trip). Each statement's <c>@Name</c>
@@ -213,7 +212,6 @@ public sealed partial class UnitOfWork : IAsyncDisposable
             batch.BatchCommands.Add(command);
         }
         deferred.Clear();
-        stateDeferred = false;
         await batch.ExecuteNonQueryAsync(ct);
         foreach (var (index, expected) in expectations)
         {

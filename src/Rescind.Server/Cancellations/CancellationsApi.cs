@@ -50,10 +50,7 @@ public static class CancellationsApi
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(CancellationStore.Api, header[7..].Trim(), http.RequestAborted)
-            : null;
+        var principal = await Bearer.PrincipalAsync(http, CancellationStore.Api);
         if (principal?.AccountId is null)
         {
             return Problem(401, "unauthorized", "A Rescind key is required: Authorization: Bearer rk_live_… or rk_test_…");

@@ -159,10 +159,27 @@ public static class CircleStore
             new { id, accountId, mode }, ct);
 
     /// <summary>The account's simulated chain, created on first use at height 0 with the chain's base fee.</summary>
+    /// <remarks>Held exclusively: on PostgreSQL with the chain's advisory lock (see <see cref="ShareChainAsync"/>),
+    /// taken in the same statement as the first-use insert, and the row lock.</remarks>
     public static async Task<ChainRow> LockChainAsync(UnitOfWork uow, string accountId, string blockchain)
     {
         var chain = CircleRules.FindChain(blockchain)!;
-        return await InsertChainAsync(uow, accountId, blockchain, chain) ?? throw new InvalidOperationException("chain row vanished");
+        await uow.ExecuteAsync(uow.Db.Kind == DatabaseKind.Postgres
+            ? $"""
+              WITH held AS (SELECT pg_advisory_xact_lock({ChainLockKey}))
+              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
+              SELECT @accountId, @blockchain, 0, @BaseFeeGwei, @Next FROM held
+              ON CONFLICT (account_id, blockchain) DO NOTHING
+              """
+            : """
+              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
+              VALUES (@accountId, @blockchain, 0, @BaseFeeGwei, @Next)
+              ON CONFLICT (account_id, blockchain) DO NOTHING
+              """,
+            new { accountId, blockchain, chain.BaseFeeGwei, Next = uow.NowMs + chain.BlockSeconds * 1000L });
+        return (await uow.QuerySingleOrDefaultAsync<ChainRow>(
+            $"SELECT {ChainColumns} FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain" + uow.Db.ForUpdate,
+            new { accountId, blockchain }))!;
     }
 
     /// <summary>
@@ -189,26 +206,6 @@ public static class CircleStore
     /// <summary>The advisory lock key of an account's chain (a 64-bit hash; a collision only makes two chains wait
     /// for each other).</summary>
     private const string ChainLockKey = "hashtextextended(@accountId || '/' || @blockchain, 0)";
-
-    private static async Task<ChainRow?> InsertChainAsync(UnitOfWork uow, string accountId, string blockchain, Chain chain)
-    {
-        await uow.ExecuteAsync(uow.Db.Kind == DatabaseKind.Postgres
-            ? $"""
-              WITH held AS (SELECT pg_advisory_xact_lock({ChainLockKey}))
-              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
-              SELECT @accountId, @blockchain, 0, @BaseFeeGwei, @Next FROM held
-              ON CONFLICT (account_id, blockchain) DO NOTHING
-              """
-            : """
-              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
-              VALUES (@accountId, @blockchain, 0, @BaseFeeGwei, @Next)
-              ON CONFLICT (account_id, blockchain) DO NOTHING
-              """,
-            new { accountId, blockchain, chain.BaseFeeGwei, Next = uow.NowMs + chain.BlockSeconds * 1000L });
-        return await uow.QuerySingleOrDefaultAsync<ChainRow>(
-            $"SELECT {ChainColumns} FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain" + uow.Db.ForUpdate,
-            new { accountId, blockchain });
-    }
 
     public static Task<WalletRow?> LockWalletAsync(UnitOfWork uow, string accountId, string mode, string id) =>
         uow.QuerySingleOrDefaultAsync<WalletRow>(

@@ -59,14 +59,11 @@ public static class GoCardlessApi
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(GoCardlessStore.Api, header[7..].Trim(), http.RequestAborted)
-            : null;
+        var principal = await Bearer.PrincipalAsync(http, GoCardlessStore.Api);
         if (principal?.AccountId is null)
         {
             return GoCardlessEnvelope.Usage(401, "authentication_failed",
-                header.Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
+                http.Request.Headers.Authorization.ToString().Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
                 RequestIds.Of(http)).ToResult();
         }
         var version = http.Request.Headers["GoCardless-Version"].ToString();

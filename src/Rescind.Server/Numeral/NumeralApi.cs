@@ -43,14 +43,11 @@ public static class NumeralApi
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(NumeralStore.Api, header[7..].Trim(), http.RequestAborted)
-            : null;
+        var principal = await Bearer.PrincipalAsync(http, NumeralStore.Api);
         if (principal is null)
         {
             return NumeralEnvelope.Fail(401, NumeralEnvelope.Unauthorized,
-                header.Length == 0 ? "Missing Authorization header; send Authorization: Bearer sk_live_…" : "The API key is not valid.").ToResult();
+                http.Request.Headers.Authorization.ToString().Length == 0 ? "Missing Authorization header; send Authorization: Bearer sk_live_…" : "The API key is not valid.").ToResult();
         }
         var version = http.Request.Headers["X-API-Version"].ToString();
         if (version != NumeralModule.Version)

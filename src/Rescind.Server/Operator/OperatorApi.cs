@@ -57,10 +57,7 @@ public static class OperatorApi
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var header = http.Request.Headers.Authorization.ToString();
-        var principal = header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(AccountStore.OperatorApi, header[7..].Trim(), http.RequestAborted)
-            : null;
+        var principal = await Bearer.PrincipalAsync(http, AccountStore.OperatorApi);
         if (principal is null)
         {
             return Problem(401, "unauthorized", "An operator credential is required: Authorization: Bearer op_…");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Rescind.Core.Coordination;
+using Rescind.Core.Storage;
 using Rescind.Server.Tests.CrissCross;
 using Rescind.Server.Tests.Infrastructure;
 
@@ -165,6 +166,39 @@ public abstract class GroupCommitTests<TServer>(TServer server) where TServer : 
         Assert.Equal(0, await EventsAsync(prefix));
         Assert.Equal(prefix + "after", await WriteAsync(prefix + "after"));
         Assert.Equal(1, await RowsAsync(prefix));
+    }
+
+    [Fact]
+    public async Task A_deferred_state_write_reads_back_inside_its_transaction_and_commits()
+    {
+        // On PostgreSQL the update waits in the pre-commit batch; the read after it must send the batch first.
+        var id = "deferred-" + Guid.NewGuid().ToString("N");
+        var seen = await Coordinator.RunAsync(Context, async (uow, _) =>
+        {
+            await uow.RecordAsync(Row(id));
+            await uow.DeferExpectingAsync(1, "UPDATE audit_log SET reason = @reason WHERE resource_id = @id", new { id, reason = "changed" });
+            return await uow.QuerySingleOrDefaultAsync<string>("SELECT reason FROM audit_log WHERE resource_id = @id", new { id });
+        }, CancellationToken.None);
+
+        Assert.Equal("changed", seen);
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM audit_log WHERE resource_id = @id AND reason = 'changed'", new { id }));
+    }
+
+    [Fact]
+    public async Task A_deferred_state_write_that_misses_its_row_is_retried_from_the_top_and_never_commits()
+    {
+        var id = "missed-" + Guid.NewGuid().ToString("N");
+        var attempts = 0;
+        await Assert.ThrowsAsync<ConcurrencyConflictException>(() => Coordinator.RunAsync(Context, async (uow, _) =>
+        {
+            Interlocked.Increment(ref attempts);
+            await uow.RecordAsync(Row(id));
+            await uow.DeferExpectingAsync(1, "UPDATE audit_log SET reason = 'x' WHERE resource_id = @missing", new { missing = id + "-absent" });
+            return id;
+        }, CancellationToken.None));
+
+        Assert.True(attempts > 1, $"the conflict was not retried ({attempts} attempt)");
+        Assert.Equal(0, await RowsAsync(id));
     }
 
     [Fact]
