@@ -100,8 +100,17 @@ public static class Targets
 {
     public static double LimitPeak(TargetReport r) => r.Limits.Count == 0 ? 0 : r.Limits.Max(l => l.PerSecond);
 
-    private static double Peak(TargetReport r, string scenario) =>
-        r.Results.Where(x => x.Scenario == scenario).Select(x => x.PerSecond).DefaultIfEmpty(0).Max();
+    private static double Peak(TargetReport r, string scenario) => Peak(r.Results, scenario);
+
+    private static double Peak(IEnumerable<LoadResult> results, string scenario) =>
+        results.Where(x => x.Scenario == scenario).Select(x => x.PerSecond).DefaultIfEmpty(0).Max();
+
+    /// <summary>The fewest clients at which <paramref name="scenario"/> reaches half its peak throughput.</summary>
+    private static LoadResult? HalfPeak(IReadOnlyList<LoadResult> results, string scenario)
+    {
+        var peak = Peak(results, scenario);
+        return results.Where(x => x.Scenario == scenario && x.PerSecond >= peak / 2).OrderBy(x => x.Clients).FirstOrDefault();
+    }
 
     private static LoadResult? At(TargetReport r, string scenario, int clients) => r.Results.FirstOrDefault(x => x.Scenario == scenario && x.Clients == clients);
 
@@ -127,20 +136,18 @@ public static class Targets
         {
             var ratio = write / limit;
             yield return $"Throughput ≥ 0.8× pgbench's peak: {Met(ratio >= 0.8)}. Full cancel with key {write:F0}/s (Numeral cancel {numeral:F0}/s) against pgbench's {limit:F0}/s: {ratio:F2}×.";
-            var half = r.Results.Where(x => x.Scenario == Write && x.PerSecond >= write / 2).OrderBy(x => x.Clients).FirstOrDefault();
-            if (half is not null)
+            if (HalfPeak(r.Results, Write) is { } half)
             {
                 yield return $"p99 ≤ 15 ms at half of peak load: {Met(half.P99Ms <= 15)} (the fewest clients reaching half the peak, {half.Clients}, give {half.PerSecond:F0}/s with p99 {half.P99Ms:F1} ms).";
             }
             if (r.SplitResults.Count > 0 && r.SplitLimits.Count > 0)
             {
                 var splitLimit = r.SplitLimits.Max(l => l.PerSecond);
-                var splitWrite = r.SplitResults.Where(x => x.Scenario == "split cores: " + Write).Select(x => x.PerSecond).DefaultIfEmpty(0).Max();
-                var splitNumeral = r.SplitResults.Where(x => x.Scenario == "split cores: numeral cancel").Select(x => x.PerSecond).DefaultIfEmpty(0).Max();
+                var splitWrite = Peak(r.SplitResults, "split cores: " + Write);
+                var splitNumeral = Peak(r.SplitResults, "split cores: numeral cancel");
                 yield return $"Split cores (the database on its own core): ≥ 0.8× pgbench's peak {Met(splitWrite / splitLimit >= 0.8)} with a key ({splitWrite:F0}/s against {splitLimit:F0}/s: {splitWrite / splitLimit:F2}×), "
                     + $"{Met(splitNumeral / splitLimit >= 0.8)} for the Numeral cancel ({splitNumeral:F0}/s: {splitNumeral / splitLimit:F2}×).";
-                var splitHalf = r.SplitResults.Where(x => x.Scenario == "split cores: " + Write && x.PerSecond >= splitWrite / 2).OrderBy(x => x.Clients).FirstOrDefault();
-                if (splitHalf is not null)
+                if (HalfPeak(r.SplitResults, "split cores: " + Write) is { } splitHalf)
                 {
                     yield return $"Split cores, p99 ≤ 15 ms at half of peak load: {Met(splitHalf.P99Ms <= 15)} ({splitHalf.Clients} clients, {splitHalf.PerSecond:F0}/s, p99 {splitHalf.P99Ms:F1} ms).";
                 }

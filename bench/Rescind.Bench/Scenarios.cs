@@ -22,16 +22,21 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
         sink = report.SplitResults;
         var customer = await t.CustomerAsync();
         await WarmUpAsync(customer);
-        await EachLevelAsync("split cores: numeral cancel", c => PrepareAsync(c, _ => t.PendingRequestAsync(customer)), async (ids, i) =>
-        {
-            var (s, b) = await t.NumeralAsync(HttpMethod.Delete, Numeral + ids[i]);
-            return Check(s == 200 && Json.Str(b, "status") == "canceled", "numeral cancel", s, b);
-        });
-        await EachLevelAsync("split cores: crisscross cancel + key", c => PrepareAsync(c, _ => t.SessionAsync()), async (ids, i) =>
-        {
-            var (s, b) = await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", new { sessionId = ids[i], reason = "bench" }, Guid.NewGuid().ToString());
-            return Check(s == 200 && Json.Str(b, "status") == "CANCELLED", "cancel with key", s, b);
-        });
+        await EachLevelAsync("split cores: numeral cancel", c => PrepareAsync(c, _ => t.PendingRequestAsync(customer)), (ids, i) => NumeralCancelAsync(ids[i]));
+        await EachLevelAsync("split cores: crisscross cancel + key", c => PrepareAsync(c, _ => t.SessionAsync()),
+            async (ids, i) => (await KeyedCancelAsync(ids[i], Guid.NewGuid().ToString())).Ok);
+    }
+
+    private async Task<bool> NumeralCancelAsync(string id)
+    {
+        var (s, b) = await t.NumeralAsync(HttpMethod.Delete, Numeral + id);
+        return Check(s == 200 && Json.Str(b, "status") == "canceled", "numeral cancel", s, b);
+    }
+
+    private async Task<(bool Ok, string Body)> KeyedCancelAsync(string session, string key)
+    {
+        var (s, b) = await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", new { sessionId = session, reason = "bench" }, key);
+        return (Check(s == 200 && Json.Str(b, "status") == "CANCELLED", "cancel with key", s, b), b);
     }
 
     public async Task RunAllAsync()
@@ -41,9 +46,8 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
         var canceled = new ConcurrentBag<string>();
         await EachLevelAsync("numeral cancel", c => PrepareAsync(c, _ => t.PendingRequestAsync(customer)), async (ids, i) =>
         {
-            var (s, b) = await t.NumeralAsync(HttpMethod.Delete, Numeral + ids[i]);
             canceled.Add(ids[i]);
-            return Check(s == 200 && Json.Str(b, "status") == "canceled", "numeral cancel", s, b);
+            return await NumeralCancelAsync(ids[i]);
         });
 
         await EachLevelAsync("digicert cancel", c => PrepareAsync(c, _ => t.PendingOrderAsync()), async (ids, i) =>
@@ -86,9 +90,8 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
             var first = new string[ids.Length];
             await MeasureAsync("crisscross cancel + key", c, ids.Length, async i =>
             {
-                var (s, b) = await t.CollectAsync(HttpMethod.Post, "/v1/checkout/session/cancel", new { sessionId = ids[i], reason = "bench" }, keys[i]);
-                first[i] = b;
-                return Check(s == 200 && Json.Str(b, "status") == "CANCELLED", "cancel with key", s, b);
+                (var ok, first[i]) = await KeyedCancelAsync(ids[i], keys[i]);
+                return ok;
             });
             await MeasureAsync("crisscross replay", c, ids.Length, async i =>
             {
