@@ -38,8 +38,20 @@ public sealed class Coordinator : IAsyncDisposable
     /// <summary>The group-commit writer, when writes go through one (SQLite by default); null otherwise.</summary>
     public GroupCommit? Group { get; }
 
-    /// <summary>Runs <paramref name="work"/> in one write transaction, retried from the top on a lost race.</summary>
-    public async Task<T> RunAsync<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct)
+    /// <summary>Runs <paramref name="work"/> in one write transaction, retried from the top on a lost race. The
+    /// transaction commits unless <paramref name="commitWhen"/> says otherwise of the work's result (a dry run rolls
+    /// back whatever it did).</summary>
+    public Task<T> RunAsync<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct, Func<T, bool>? commitWhen = null) =>
+        commitWhen is null
+            ? RunInTransactionAsync(context, work, ct)
+            : RunInTransactionAsync(context, async (uow, c) =>
+            {
+                var result = await work(uow, c);
+                uow.Discard |= !commitWhen(result);
+                return result;
+            }, ct);
+
+    private async Task<T> RunInTransactionAsync<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -52,7 +64,7 @@ public sealed class Coordinator : IAsyncDisposable
                 var (connection, transaction) = await db.BeginWriteAsync(ct);
                 await using var uow = new UnitOfWork(db, connection, transaction, clock, context, faults);
                 var result = await work(uow, ct);
-                if (!uow.RollbackOnly)
+                if (!uow.Discard)
                 {
                     await uow.CommitAsync(ct);
                 }
@@ -67,10 +79,12 @@ public sealed class Coordinator : IAsyncDisposable
     }
 
     /// <summary>Runs an API request's <paramref name="work"/> in one write transaction together with its
-    /// idempotency record, and returns its answer (or, for a key seen before, the answer the API's policy gives).</summary>
-    public async Task<StoredResponse> ExecuteAsync(
+    /// idempotency record, and returns the API's answer: the work's outcome as <paramref name="render"/> writes it
+    /// (that rendering is what the key keeps), or, for a key seen before, the answer the API's policy gives.</summary>
+    public async Task<StoredResponse> ExecuteAsync<T>(
         OperationContext context,
-        Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work,
+        Func<UnitOfWork, CancellationToken, Task<T>> work,
+        Func<T, StoredResponse> render,
         CancellationToken ct)
     {
         if (context.Idempotency is { } known && await StoredAsync(context, known, ct) is { } stored)
@@ -79,7 +93,7 @@ public sealed class Coordinator : IAsyncDisposable
         }
         try
         {
-            return await RunAsync(context, (uow, c) => WithKeyAsync(uow, work, c), ct);
+            return await RunInTransactionAsync(context, (uow, c) => WithKeyAsync(uow, work, render, c), ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && context.Idempotency is { } idem)
         {
@@ -87,6 +101,10 @@ public sealed class Coordinator : IAsyncDisposable
             return idem.Policy.InFlight;
         }
     }
+
+    /// <summary>Transitional: a work that still renders its own answer.</summary>
+    public Task<StoredResponse> ExecuteAsync(OperationContext context, Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work, CancellationToken ct) =>
+        ExecuteAsync(context, work, static r => r, ct);
 
     /// <summary>
     /// The replay fast path: a key whose answer is already committed is answered from a plain read, without a
@@ -107,27 +125,27 @@ public sealed class Coordinator : IAsyncDisposable
             ? idem.Policy.OnRepeat(seen)
             : idem.Policy.OnMismatch(seen);
 
-    private static async Task<StoredResponse> WithKeyAsync(
-        UnitOfWork uow, Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work, CancellationToken ct)
+    private static async Task<StoredResponse> WithKeyAsync<T>(
+        UnitOfWork uow, Func<UnitOfWork, CancellationToken, Task<T>> work, Func<T, StoredResponse> render, CancellationToken ct)
     {
         var context = uow.Context;
         var idem = context.Idempotency;
         if (idem is null)
         {
-            return await work(uow, ct);
+            return render(await work(uow, ct));
         }
         // On PostgreSQL a concurrent holder of the same key blocks the claim until it commits, bounded by the
         // session's lock timeout (Database.LockTimeout).
         var seen = await ClaimKeyAsync(uow, context.AccountId!, context.Api, idem);
         if (seen is not null)
         {
-            uow.RollbackOnly = true;
+            uow.Discard = true;
             return Answer(idem, seen);
         }
-        var response = await work(uow, ct);
+        var response = render(await work(uow, ct));
         if (!response.Storable)
         {
-            uow.RollbackOnly = true; // the claim goes with it: a retry may try again
+            uow.Discard = true; // the claim goes with it: a retry may try again
             return response;
         }
         await uow.DeferAsync(

@@ -177,7 +177,7 @@ public sealed class GroupCommit : IAsyncDisposable
         public override async Task<bool> RunAsync(UnitOfWork uow)
         {
             value = await work(uow, Ct).ConfigureAwait(false);
-            return !uow.RollbackOnly;
+            return !uow.Discard;
         }
 
         public override void Complete() => Result.TrySetResult(value!);

@@ -44,9 +44,9 @@ public sealed partial class UnitOfWork : IAsyncDisposable
 
     public List<Change> Recorded { get; } = [];
 
-    /// <summary>Set when the work decided to write nothing after all (a refusal, a replay): the transaction is
-    /// rolled back instead of committed.</summary>
-    public bool RollbackOnly { get; set; }
+    /// <summary>Set by the coordinator when the transaction is to be rolled back instead of committed (a replayed
+    /// key, a dry run, an answer not worth keeping); the work itself says so through its result.</summary>
+    internal bool Discard { get; set; }
 
     // Every statement sent through the unit of work first sends any deferred state write
     // (DeferExpectingAsync), so that the transaction always reads its own writes.

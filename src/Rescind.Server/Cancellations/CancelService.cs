@@ -36,23 +36,19 @@ public sealed class CancelService(Coordinator coordinator, IServiceProvider serv
         return found;
     }
 
-    /// <summary>Cancels (or with <paramref name="dryRun"/> shows what a cancel would do to) one resource.
-    /// <paramref name="alongside"/> writes more in the same transaction after a real cancel (Rescind's own API
-    /// records the outcome with the effect); it is not called when the vendor's work rolls back (a refusal).</summary>
+    /// <summary>Cancels (or with <paramref name="dryRun"/> shows what a cancel would do to) one resource: a dry run is
+    /// the same transaction, rolled back. <paramref name="alongside"/> writes more in the same transaction after a
+    /// real cancel, whatever its outcome (Rescind's own API records the outcome with the effect).</summary>
     public Task<CancelOutcome> CancelAsync(
         CancelTarget target, ResourceSummary resource, Actor actor, string? requestId, string? reason, bool dryRun, CancellationToken ct,
         Func<UnitOfWork, CancelOutcome, Task>? alongside = null) =>
         coordinator.RunAsync(new OperationContext(resource.AccountId, target.Api, actor, requestId), async (uow, _) =>
         {
             var outcome = await target.CancelAsync(uow, services, resource.Id, reason);
-            if (dryRun)
-            {
-                uow.RollbackOnly = true;
-            }
-            else if (alongside is not null && !uow.RollbackOnly)
+            if (!dryRun && alongside is not null)
             {
                 await alongside(uow, outcome);
             }
             return outcome;
-        }, ct);
+        }, ct, commitWhen: _ => !dryRun);
 }

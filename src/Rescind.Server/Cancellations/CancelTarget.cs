@@ -89,9 +89,42 @@ public sealed record CancelTarget(
     Func<IServiceProvider, string?, CancellationToken, Task<IReadOnlyDictionary<string, long>>> CountAsync,
     Func<UnitOfWork, IServiceProvider, string, string?, Task<CancelOutcome>> CancelAsync);
 
-/// <summary>Helpers an adapter uses to name the outcome of its vendor cancel from the vendor's answer.</summary>
+/// <summary>Helpers an adapter uses to name the outcome of its vendor cancel.</summary>
 public static class CancelOutcomes
 {
+    /// <summary>
+    /// Names the outcome of a vendor cancel in Rescind's vocabulary: done → canceled (with every change the unit of
+    /// work recorded), already done → already canceled, deferred → pending cancellation (the children it waits on),
+    /// refused → refused with the status, code and message the vendor's API gives (<paramref name="describe"/>),
+    /// not found → not found.
+    /// </summary>
+    public static CancelOutcome From<T>(
+        UnitOfWork uow,
+        Outcome<T> outcome,
+        Func<T, ResourceDetail> detail,
+        Func<Refusal, (int Status, string Code, string Message)> describe,
+        IReadOnlyList<string> notes)
+    {
+        switch (outcome)
+        {
+            case Outcome<T>.Done done:
+                return new CancelOutcome.Canceled(detail(done.Value), [.. uow.Recorded], notes);
+            case Outcome<T>.AlreadyDone already:
+                return new CancelOutcome.AlreadyCanceled(detail(already.Value));
+            case Outcome<T>.Deferred deferred:
+                var after = detail(deferred.Value);
+                var waiting = deferred.Unstoppable.ToHashSet(StringComparer.Ordinal);
+                return new CancelOutcome.PendingCancellation(after, [.. after.Children.Where(c => waiting.Contains(c.Id))], [.. uow.Recorded], notes);
+            case Outcome<T>.Refused refused:
+                var (status, code, message) = describe(refused.Reason);
+                return new CancelOutcome.Refused(status, code, message);
+            case Outcome<T>.NotFound:
+                return new CancelOutcome.NotFound();
+            default:
+                throw new InvalidOperationException($"unknown outcome {outcome}");
+        }
+    }
+
     /// <summary>
     /// Names the outcome of a vendor cancel that answered <paramref name="response"/>: 404 → not found; another
     /// error → refused with the code and message the API's <paramref name="envelope"/> reads from it; success → canceled when this

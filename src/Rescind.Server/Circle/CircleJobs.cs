@@ -33,7 +33,6 @@ public sealed class CircleChainJob(Database db, Coordinator coordinator, TimePro
                         "SELECT next_block_at FROM circle_chains WHERE account_id = @AccountId AND blockchain = @Blockchain", c);
                     if (next > uow.NowMs)
                     {
-                        uow.RollbackOnly = true;
                         return false;
                     }
                     await CircleCommands.MineBlockAsync(uow, c.AccountId, c.Blockchain);

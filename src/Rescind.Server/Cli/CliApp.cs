@@ -338,9 +338,9 @@ public static class CliApp
             throw new UsageException($"unknown {api} action '{action}'; use {string.Join(", ", verb.Actions)}");
         }
         await using var services = await OpenAsync(a);
-        var answer = await verb.RunAsync(action, a, services);
-        Console.WriteLine(answer.Body);
-        return answer.Status < 300 ? 0 : 1;
+        var simulated = await verb.RunAsync(action, a, services);
+        Console.WriteLine(simulated.Output);
+        return simulated.Succeeded ? 0 : 1;
     }
 
     private static async Task<int> JobsAsync(string[] args)
@@ -514,12 +514,12 @@ public static class CliApp
         var op = await accounts.CreateOperatorCredentialAsync(Actor.System, ct);
         var live = created.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live");
         var ctx = new OperationContext(created.Account.Id, NumeralStore.Api, Actor.Credential(live.Id), "demo");
-        var customer = await NumeralCommands.CreateCustomerAsync(coordinator, ctx, "live",
-            new NewCustomer("demo-buyer-1", "Demo Buyer Inc.", "buyer@example.com"), ct);
-        var customerId = JsonDocument.Parse(customer.Body).RootElement.GetProperty("id").GetString()!;
-        var request = await NumeralCommands.CreateRequestAsync(coordinator, ctx,
-            new NewRequest(customerId, "US-CA-CDTFA-230", ["US-CA"], clock.GetUtcNow().AddDays(30)), numeral, ct);
-        var requestId = JsonDocument.Parse(request.Body).RootElement.GetProperty("id").GetString()!;
+        var customer = await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.CreateCustomerAsync(uow, "live",
+            new NewCustomer("demo-buyer-1", "Demo Buyer Inc.", "buyer@example.com")), ct);
+        var customerId = ((Outcome<CustomerRow>.Done)customer).Value.Id;
+        var request = await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.CreateRequestAsync(uow,
+            new NewRequest(customerId, "US-CA-CDTFA-230", ["US-CA"], clock.GetUtcNow().AddDays(30)), numeral), ct);
+        var requestId = ((Outcome<NumeralCommands.RequestAt>.Done)request).Value.Row.Id;
         return new DemoData(created, op, customerId, requestId);
     }
 

@@ -61,22 +61,18 @@ public static class DigiCertCommands
             var request = order is null ? null : await DigiCertStore.LockRequestAsync(uow, requestId);
             if (order is null || request is null || request.OrderId != order.Id)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.RequestMissing(requestId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             if (request.Type != DigiCertStore.NewRequest)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.Fail(400, "invalid_type|request",
                     $"This is a {request.Type} request; only new_request approvals are processed here. Cancel a pending reissue with PUT /services/v2/order/certificate/{order.Id}/status.");
             }
             switch (DigiCertRules.Requests.Decide(request.Status, command))
             {
                 case Decision.AlreadyDone:
-                    uow.RollbackOnly = true;
                     return DigiCertEnvelope.NoContent;
                 case Decision.Refused r:
-                    uow.RollbackOnly = true;
                     return DigiCertEnvelope.RequestRefused(r);
                 case Decision.Transitioned rt:
                     var orderCommand = command == DigiCertRules.Approve ? DigiCertRules.ApproveCommand(order.ProductType, order.HasCsr) : DigiCertRules.Reject;
@@ -111,13 +107,11 @@ public static class DigiCertCommands
         var order = await DigiCertStore.LockOrderAsync(uow, accountId, orderId);
         if (order is null)
         {
-            uow.RollbackOnly = true;
             return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         var decision = DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Cancel);
         if (decision is Decision.Refused refused)
         {
-            uow.RollbackOnly = true;
             var approval = order.Status == DigiCertRules.NeedsApproval
                 ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
                 : null;
@@ -147,12 +141,10 @@ public static class DigiCertCommands
             var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
             if (order is null)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Reissue) is not Decision.Transitioned t)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Reissue, order.Id);
             }
             if (csr is not null)
@@ -173,12 +165,10 @@ public static class DigiCertCommands
             var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
             if (order is null)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Revoke) is not Decision.Transitioned t)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Revoke, order.Id);
             }
             var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.RevokeRequest, DigiCertRules.Approved, comments);
@@ -200,16 +190,13 @@ public static class DigiCertCommands
             var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
             if (order is null)
             {
-                uow.RollbackOnly = true;
                 return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             }
             switch (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, command))
             {
                 case Decision.Refused r:
-                    uow.RollbackOnly = true;
                     return DigiCertEnvelope.Refused(r, command, order.Id);
                 case Decision.AlreadyDone:
-                    uow.RollbackOnly = true;
                     break;
                 case Decision.Transitioned t:
                     var reissue = t.From == DigiCertRules.ReissuePending

@@ -20,8 +20,8 @@ public static class DigiCertModule
             "rescind simulate digicert validate|generate|expire --order ID",
             ["order"],
             DigiCertSimulation.Actions,
-            (action, a, services) => DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
-                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None)),
+            async (action, a, services) => Simulated.FromAnswer(await DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
+                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None))),
         [DigiCertCancelTarget.Orders]);
 
     /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>

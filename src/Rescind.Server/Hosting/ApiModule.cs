@@ -22,13 +22,25 @@ public sealed record ApiModule(
 
 /// <summary>
 /// The API's <c>rescind simulate &lt;api&gt; &lt;action&gt;</c> verb: one outside-world event from the command line,
-/// answered as the operator route would answer it (printed; exit 0 for 2xx, 1 otherwise).
+/// answered as the operator route would answer it (printed; exit 0 when the event took effect or had already,
+/// 1 otherwise).
 /// </summary>
 public sealed record SimulateVerb(
     string Usage,
     IReadOnlyList<string> Options,
     IReadOnlyList<string> Actions,
-    Func<string, Cli.CliArgs, IServiceProvider, Task<Rescind.Core.Coordination.StoredResponse>> RunAsync);
+    Func<string, Cli.CliArgs, IServiceProvider, Task<Simulated>> RunAsync);
+
+/// <summary>What a simulated event did: whether it succeeded (from its outcome) and the API's JSON to print.</summary>
+public sealed record Simulated(bool Succeeded, string Output)
+{
+    public static Simulated Of<T>(Rescind.Core.Coordination.Outcome<T> outcome, Func<Rescind.Core.Coordination.Outcome<T>, string> render) =>
+        new(outcome is Rescind.Core.Coordination.Outcome<T>.Done or Rescind.Core.Coordination.Outcome<T>.AlreadyDone or Rescind.Core.Coordination.Outcome<T>.Deferred,
+            render(outcome));
+
+    /// <summary>Transitional, for the simulations that still answer over HTTP shapes.</summary>
+    public static Simulated FromAnswer(Rescind.Core.Coordination.StoredResponse answer) => new(answer.Status < 300, answer.Body);
+}
 
 public static class ApiModules
 {

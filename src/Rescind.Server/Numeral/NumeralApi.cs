@@ -91,7 +91,8 @@ public static class NumeralApi
         {
             return keyError.ToResult();
         }
-        return (await NumeralCommands.CreateCustomerAsync(coordinator, ctx, Principal(http).Mode, input, ct)).ToResult();
+        var mode = Principal(http).Mode;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => NumeralCommands.CreateCustomerAsync(uow, mode, input), NumeralEnvelope.CustomerCreated, ct)).ToResult();
     }
 
     private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -99,7 +100,7 @@ public static class NumeralApi
         var p = Principal(http);
         var row = Ids.HasUuidSuffix(id, "cust_") ? await NumeralStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct) : null;
         return row is null
-            ? NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "No such customer in this account.").ToResult()
+            ? NumeralEnvelope.CustomerMissing().ToResult()
             : new StoredResponse(200, NumeralJson.Serialize(NumeralJson.Customer(row))).ToResult();
     }
 
@@ -107,9 +108,10 @@ public static class NumeralApi
     {
         if (!Ids.HasUuidSuffix(id, "cust_"))
         {
-            return NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "No such customer in this account.").ToResult();
+            return NumeralEnvelope.CustomerMissing().ToResult();
         }
-        return (await NumeralCommands.DeleteCustomerAsync(coordinator, Context(http), Principal(http).Mode, id, ct)).ToResult();
+        var mode = Principal(http).Mode;
+        return (await coordinator.ExecuteAsync(Context(http), (uow, _) => NumeralCommands.DeleteCustomerAsync(uow, mode, id), NumeralEnvelope.CustomerDeleted, ct)).ToResult();
     }
 
     private static async Task<IResult> CreateRequestAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<NumeralOptions> numeral, CancellationToken ct)
@@ -130,7 +132,7 @@ public static class NumeralApi
         {
             return keyError.ToResult();
         }
-        return (await NumeralCommands.CreateRequestAsync(coordinator, ctx, input, numeral.Value, ct)).ToResult();
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => NumeralCommands.CreateRequestAsync(uow, input, numeral.Value), NumeralEnvelope.RequestCreated, ct)).ToResult();
     }
 
     private static async Task<IResult> GetRequestAsync(string request_id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
@@ -147,7 +149,7 @@ public static class NumeralApi
         {
             return NumeralEnvelope.NotFound(request_id).ToResult();
         }
-        return (await NumeralCommands.RunAsync(coordinator, Context(http), request_id, NumeralRules.Cancel, ct)).ToResult();
+        return (await coordinator.ExecuteAsync(Context(http), (uow, _) => NumeralCommands.RunAsync(uow, request_id, NumeralRules.Cancel), o => NumeralEnvelope.Request(o), ct)).ToResult();
     }
 
     private static async Task<IResult> ListRequestsAsync(HttpContext http, Database db, TimeProvider clock, CancellationToken ct)

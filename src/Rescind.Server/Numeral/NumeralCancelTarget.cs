@@ -79,13 +79,9 @@ public static class NumeralCancelTarget
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
     {
         var reminders = await uow.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM numeral_reminders WHERE request_id = @id", new { id });
-        var response = await NumeralCommands.DecideAndApplyAsync(uow, uow.Context.AccountId, id, NumeralRules.Cancel);
+        var outcome = await NumeralCommands.RunAsync(uow, id, NumeralRules.Cancel);
         IReadOnlyList<string> notes = reminders > 0 ? ["The scheduled reminder e-mails to the customer stop."] : [];
-        return await CancelOutcomes.FromResponseAsync(
-            uow, id, response,
-            NumeralEnvelope.Instance,
-            async () => await NumeralStore.LockRequestAsync(uow, uow.Context.AccountId, id) is { } row ? Detail(row, uow.NowMs) : null,
-            notes);
+        return CancelOutcomes.From(uow, outcome, r => Detail(r.Row, r.Now), NumeralEnvelope.Describe, notes);
     }
 
     private static ResourceDetail Detail(RequestRow row, long now) =>

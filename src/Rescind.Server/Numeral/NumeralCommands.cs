@@ -12,111 +12,109 @@ public sealed record NewCustomer(string? ReferenceCustomerId, string? Name, stri
 public sealed record NewRequest(string CustomerId, string CertificateTypeId, IReadOnlyList<string> Jurisdictions, DateTimeOffset? ExpiresAt);
 
 /// <summary>
-/// Every Numeral write, as work for the coordinator: read and lock, decide with the pure rules, apply, answer.
-/// The HTTP handlers, the CLI, the demo and the jobs all come through here.
+/// Every Numeral write, as work inside the caller's unit of work: read and lock, decide with the pure rules, apply,
+/// and return what happened as an <see cref="Outcome{T}"/>. The HTTP handlers render it (<see cref="NumeralEnvelope"/>);
+/// the CLI, the demo, the jobs and Rescind's own API read it.
 /// </summary>
 public static class NumeralCommands
 {
-    public static Task<StoredResponse> CreateCustomerAsync(Coordinator coordinator, OperationContext ctx, string mode, NewCustomer input, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    /// <summary>A certificate request as of the transaction that read it: its public state is projected at
+    /// <paramref name="Now"/>.</summary>
+    public sealed record RequestAt(RequestRow Row, long Now);
+
+    public static async Task<Outcome<CustomerRow>> CreateCustomerAsync(UnitOfWork uow, string mode, NewCustomer input)
+    {
+        var row = new CustomerRow
         {
-            var row = new CustomerRow
-            {
-                Id = Ids.New("cust_", uow.Clock),
-                AccountId = ctx.AccountId!,
-                Mode = mode,
-                ReferenceCustomerId = input.ReferenceCustomerId,
-                Name = input.Name,
-                Email = input.Email,
-                CreatedAt = uow.NowMs,
-            };
-            await uow.ExecuteAsync(
-                """
-                INSERT INTO numeral_customers (id, account_id, mode, reference_customer_id, name, email, created_at)
-                VALUES (@Id, @AccountId, @Mode, @ReferenceCustomerId, @Name, @Email, @CreatedAt)
-                """,
-                row);
-            var body = NumeralJson.Serialize(NumeralJson.Customer(row));
-            await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "create", null, "active", "customer.created", body));
-            return new StoredResponse(201, body);
-        }, ct);
+            Id = Ids.New("cust_", uow.Clock),
+            AccountId = uow.Context.AccountId!,
+            Mode = mode,
+            ReferenceCustomerId = input.ReferenceCustomerId,
+            Name = input.Name,
+            Email = input.Email,
+            CreatedAt = uow.NowMs,
+        };
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO numeral_customers (id, account_id, mode, reference_customer_id, name, email, created_at)
+            VALUES (@Id, @AccountId, @Mode, @ReferenceCustomerId, @Name, @Email, @CreatedAt)
+            """,
+            row);
+        await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "create", null, "active", "customer.created",
+            NumeralJson.Serialize(NumeralJson.Customer(row))));
+        return Outcome.Done(row);
+    }
 
     /// <summary>Removes a customer; their requests stay, showing <c>customer: null</c> [doc].</summary>
-    public static Task<StoredResponse> DeleteCustomerAsync(Coordinator coordinator, OperationContext ctx, string mode, string id, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            var row = await NumeralStore.LockCustomerAsync(uow, ctx.AccountId!, mode, id);
-            if (row is null)
-            {
-                return NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "No such customer in this account.");
-            }
-            await uow.ExecuteExpectingAsync(1, "UPDATE numeral_customers SET deleted_at = @Now WHERE id = @Id AND deleted_at IS NULL", new { Now = uow.NowMs, row.Id });
-            var body = NumeralJson.Serialize(new DeletedObject(row.Id, "customer", true));
-            await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "delete", "active", "deleted", "customer.deleted", body));
-            return new StoredResponse(200, body);
-        }, ct);
-
-    public static Task<StoredResponse> CreateRequestAsync(Coordinator coordinator, OperationContext ctx, NewRequest input, NumeralOptions options, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            // Certificate requests are live-only, so their customer must be a live one.
-            var customer = await NumeralStore.LockCustomerAsync(uow, ctx.AccountId!, "live", input.CustomerId);
-            if (customer is null)
-            {
-                return NumeralEnvelope.Fail(404, NumeralEnvelope.CustomerNotFound, "customer_id does not name a customer of this account.");
-            }
-            if (input.ExpiresAt is { } e && e <= uow.Now)
-            {
-                return NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, "expires_at must be in the future.");
-            }
-            var row = new RequestRow
-            {
-                Id = Ids.New("cert_req_", uow.Clock),
-                AccountId = ctx.AccountId!,
-                CustomerId = customer.Id,
-                CertificateTypeId = input.CertificateTypeId,
-                Jurisdictions = JsonSerializer.Serialize(input.Jurisdictions),
-                Status = NumeralRules.Pending,
-                CreatedAt = uow.NowMs,
-                UpdatedAt = uow.NowMs,
-                ExpiresAt = input.ExpiresAt is { } x ? Time.ToUnixMs(x) : null,
-                Version = 1,
-                CustomerReference = customer.ReferenceCustomerId,
-                CustomerEmail = customer.Email,
-            };
-            await uow.ExecuteAsync(
-                """
-                INSERT INTO numeral_requests (id, account_id, customer_id, certificate_type_id, jurisdictions, status,
-                                              created_at, updated_at, expires_at, version)
-                VALUES (@Id, @AccountId, @CustomerId, @CertificateTypeId, @Jurisdictions, @Status,
-                        @CreatedAt, @UpdatedAt, @ExpiresAt, @Version)
-                """,
-                row);
-            if (customer.Email is not null && NumeralRules.NextReminder(uow.NowMs, row.ExpiresAt, options.ReminderInterval) is { } due)
-            {
-                await uow.ExecuteAsync(
-                    "INSERT INTO numeral_reminders (request_id, account_id, due_at, sent_count) VALUES (@Id, @AccountId, @due, 0)",
-                    new { row.Id, row.AccountId, due });
-            }
-            var body = NumeralJson.Serialize(NumeralJson.Request(row, uow.NowMs));
-            await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.RequestType, row.Id, "create", null, NumeralRules.Pending,
-                NumeralRules.EventCreated, body));
-            return new StoredResponse(201, body);
-        }, ct);
-
-    /// <summary>
-    /// Runs a lifecycle command (cancel, or a simulated customer action) on one request: a due expiry first, then
-    /// the table's decision. Cancel answers 200 with the object both when it cancels and when it was already canceled.
-    /// </summary>
-    public static Task<StoredResponse> RunAsync(Coordinator coordinator, OperationContext ctx, string requestId, string command, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyAsync(uow, ctx.AccountId, requestId, command), ct);
-
-    internal static async Task<StoredResponse> DecideAndApplyAsync(UnitOfWork uow, string? accountId, string requestId, string command)
+    public static async Task<Outcome<CustomerRow>> DeleteCustomerAsync(UnitOfWork uow, string mode, string id)
     {
-        var row = await NumeralStore.LockRequestAsync(uow, accountId, requestId);
+        var row = await NumeralStore.LockCustomerAsync(uow, uow.Context.AccountId!, mode, id);
         if (row is null)
         {
-            return NumeralEnvelope.NotFound(requestId);
+            return Outcome<CustomerRow>.Missing(id, NumeralStore.CustomerType);
+        }
+        await uow.ExecuteExpectingAsync(1, "UPDATE numeral_customers SET deleted_at = @Now WHERE id = @Id AND deleted_at IS NULL", new { Now = uow.NowMs, row.Id });
+        await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "delete", "active", "deleted", "customer.deleted",
+            NumeralJson.Serialize(new DeletedObject(row.Id, "customer", true))));
+        return Outcome.Done(row);
+    }
+
+    public static async Task<Outcome<RequestAt>> CreateRequestAsync(UnitOfWork uow, NewRequest input, NumeralOptions options)
+    {
+        // Certificate requests are live-only, so their customer must be a live one.
+        var customer = await NumeralStore.LockCustomerAsync(uow, uow.Context.AccountId!, "live", input.CustomerId);
+        if (customer is null)
+        {
+            return Outcome<RequestAt>.Refuse(NumeralEnvelope.CustomerNotFound);
+        }
+        if (input.ExpiresAt is { } e && e <= uow.Now)
+        {
+            return Outcome<RequestAt>.Refuse(NumeralEnvelope.InvalidRequest, detail: "expires_at must be in the future.");
+        }
+        var row = new RequestRow
+        {
+            Id = Ids.New("cert_req_", uow.Clock),
+            AccountId = uow.Context.AccountId!,
+            CustomerId = customer.Id,
+            CertificateTypeId = input.CertificateTypeId,
+            Jurisdictions = JsonSerializer.Serialize(input.Jurisdictions),
+            Status = NumeralRules.Pending,
+            CreatedAt = uow.NowMs,
+            UpdatedAt = uow.NowMs,
+            ExpiresAt = input.ExpiresAt is { } x ? Time.ToUnixMs(x) : null,
+            Version = 1,
+            CustomerReference = customer.ReferenceCustomerId,
+            CustomerEmail = customer.Email,
+        };
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO numeral_requests (id, account_id, customer_id, certificate_type_id, jurisdictions, status,
+                                          created_at, updated_at, expires_at, version)
+            VALUES (@Id, @AccountId, @CustomerId, @CertificateTypeId, @Jurisdictions, @Status,
+                    @CreatedAt, @UpdatedAt, @ExpiresAt, @Version)
+            """,
+            row);
+        if (customer.Email is not null && NumeralRules.NextReminder(uow.NowMs, row.ExpiresAt, options.ReminderInterval) is { } due)
+        {
+            await uow.ExecuteAsync(
+                "INSERT INTO numeral_reminders (request_id, account_id, due_at, sent_count) VALUES (@Id, @AccountId, @due, 0)",
+                new { row.Id, row.AccountId, due });
+        }
+        await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.RequestType, row.Id, "create", null, NumeralRules.Pending,
+            NumeralRules.EventCreated, NumeralJson.Serialize(NumeralJson.Request(row, uow.NowMs))));
+        return Outcome.Done(new RequestAt(row, uow.NowMs));
+    }
+
+    /// <summary>
+    /// Runs a lifecycle command (cancel, expire, or a simulated customer action) on one request: a due expiry first,
+    /// then the table's decision. The vendor route, Rescind's own API, the simulation and the jobs all come here.
+    /// </summary>
+    public static async Task<Outcome<RequestAt>> RunAsync(UnitOfWork uow, string requestId, string command)
+    {
+        var row = await NumeralStore.LockRequestAsync(uow, uow.Context.AccountId, requestId);
+        if (row is null)
+        {
+            return Outcome<RequestAt>.Missing(requestId);
         }
         var (expiry, decision) = NumeralRules.Decide(row.Status, row.ExpiresAt, command, uow.NowMs);
         if (expiry is Decision.Transitioned expire)
@@ -128,11 +126,11 @@ public static class NumeralCommands
             case Decision.Transitioned t:
                 var certificateId = command == NumeralRules.Accept ? Ids.New("cert_", uow.Clock) : null;
                 row = await NumeralStore.ApplyAsync(uow, row, t, command, certificateId);
-                return Ok(row, uow.NowMs);
+                return Outcome.Done(new RequestAt(row, uow.NowMs));
             case Decision.AlreadyDone:
-                return Ok(row, uow.NowMs);
+                return Outcome.AlreadyDone(new RequestAt(row, uow.NowMs));
             case Decision.Refused r:
-                return NumeralEnvelope.Refused(r);
+                return Outcome<RequestAt>.Refuse(r.Code, r.State);
             default:
                 throw new InvalidOperationException($"Numeral has no deferred outcomes, got {decision}");
         }
@@ -176,8 +174,6 @@ public static class NumeralCommands
         }
         return true;
     }
-
-    private static StoredResponse Ok(RequestRow row, long now) => new(200, NumeralJson.Serialize(NumeralJson.Request(row, now)));
 
     /// <summary>Validates a create body; the first problem wins.</summary>
     public static (NewRequest? Input, FieldError? Error) ParseNewRequest(JsonElement root)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Rescind.Core.Coordination;
-using Rescind.Core.Lifecycles;
 using Rescind.Server.Http;
 
 namespace Rescind.Server.Numeral;
@@ -46,14 +45,60 @@ public sealed class NumeralEnvelope : IErrorEnvelope
     public static StoredResponse NotFound(string id) =>
         Fail(404, RequestNotFound, $"No certificate request {Quote(id)} exists in this account.");
 
-    /// <summary>A refusal from the lifecycle table, in Numeral's words.</summary>
-    public static StoredResponse Refused(Decision.Refused r) => r.Code switch
+    /// <summary>A refusal in Numeral's words: its status, error type and message.</summary>
+    public static (int Status, string Code, string Message) Describe(Refusal r) => r.Code switch
     {
-        NumeralRules.AlreadyFulfilled => Fail(409, r.Code, "The certificate request has already been fulfilled; retrieve the resulting certificate instead."),
-        NumeralRules.RequestInvalid => Fail(409, r.Code, "The certificate request is in the terminal invalid state."),
-        NumeralRules.NotProcessing => Fail(409, r.Code, $"The certificate request is not being processed (it is {NumeralRules.Requests.Project(r.State)})."),
-        _ => Fail(409, r.Code, $"The certificate request is {NumeralRules.Requests.Project(r.State)} and cannot take this action."),
+        NumeralRules.AlreadyFulfilled => (409, r.Code, "The certificate request has already been fulfilled; retrieve the resulting certificate instead."),
+        NumeralRules.RequestInvalid => (409, r.Code, "The certificate request is in the terminal invalid state."),
+        NumeralRules.NotProcessing => (409, r.Code, $"The certificate request is not being processed (it is {Shown(r)})."),
+        CustomerNotFound => (404, r.Code, "customer_id does not name a customer of this account."),
+        InvalidRequest => (400, r.Code, r.Detail ?? "The request is not valid."),
+        _ => (409, r.Code, $"The certificate request is {Shown(r)} and cannot take this action."),
     };
+
+    public static StoredResponse Refused(Refusal r)
+    {
+        var (status, code, message) = Describe(r);
+        return Fail(status, code, message);
+    }
+
+    // Rendering: the one place where the outcome of each Numeral command becomes its status and body.
+
+    /// <summary>A certificate request command: the object (200, or <paramref name="doneStatus"/> when it took
+    /// effect), the refusal, or 404. A repeat cancel answers 200 with the object, as the first did [doc].</summary>
+    public static StoredResponse Request(Outcome<NumeralCommands.RequestAt> outcome, int doneStatus = 200) => outcome switch
+    {
+        Outcome<NumeralCommands.RequestAt>.Done { Value: var v } => new(doneStatus, NumeralJson.Serialize(NumeralJson.Request(v.Row, v.Now))),
+        Outcome<NumeralCommands.RequestAt>.AlreadyDone { Value: var v } => new(200, NumeralJson.Serialize(NumeralJson.Request(v.Row, v.Now))),
+        Outcome<NumeralCommands.RequestAt>.Refused r => Refused(r.Reason),
+        Outcome<NumeralCommands.RequestAt>.NotFound n => NotFound(n.Id),
+        _ => throw new InvalidOperationException($"Numeral has no deferred outcomes, got {outcome}"),
+    };
+
+    public static StoredResponse RequestCreated(Outcome<NumeralCommands.RequestAt> outcome) => Request(outcome, 201);
+
+    public static StoredResponse CustomerCreated(Outcome<CustomerRow> outcome) => outcome switch
+    {
+        Outcome<CustomerRow>.Done { Value: var c } => new(201, NumeralJson.Serialize(NumeralJson.Customer(c))),
+        _ => Customer(outcome),
+    };
+
+    public static StoredResponse CustomerDeleted(Outcome<CustomerRow> outcome) => outcome switch
+    {
+        Outcome<CustomerRow>.Done { Value: var c } => new(200, NumeralJson.Serialize(new DeletedObject(c.Id, "customer", true))),
+        _ => Customer(outcome),
+    };
+
+    public static StoredResponse CustomerMissing() => Fail(404, CustomerNotFound, "No such customer in this account.");
+
+    private static StoredResponse Customer(Outcome<CustomerRow> outcome) => outcome switch
+    {
+        Outcome<CustomerRow>.NotFound => CustomerMissing(),
+        Outcome<CustomerRow>.Refused r => Refused(r.Reason),
+        _ => throw new InvalidOperationException($"unexpected customer outcome {outcome}"),
+    };
+
+    private static string Shown(Refusal r) => r.State is null ? "in another state" : NumeralRules.Requests.Project(r.State);
 
     public static IdempotencyPolicy IdempotencyPolicy(TimeSpan retention) => new()
     {

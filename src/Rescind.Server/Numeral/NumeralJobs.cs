@@ -28,8 +28,8 @@ public sealed class NumeralExpiryJob(Database db, Coordinator coordinator, TimeP
             {
                 // The work re-reads under lock: a request canceled or submitted since the scan is left alone.
                 var ctx = new OperationContext(r.AccountId, NumeralStore.Api, Actor.System, null);
-                var answer = await NumeralCommands.RunAsync(coordinator, ctx, r.Id, NumeralRules.Expire, ct);
-                handled += answer.Status == 200 ? 1 : 0;
+                var outcome = await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.RunAsync(uow, r.Id, NumeralRules.Expire), ct);
+                handled += outcome.Changed ? 1 : 0;
             }
             if (due.Count < 200)
             {

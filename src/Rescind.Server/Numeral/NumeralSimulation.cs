@@ -1,6 +1,7 @@
 using Rescind.Core;
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 
@@ -29,38 +30,39 @@ public static class NumeralSimulation
     }
 
     /// <summary>Performs one customer action as the operator; used by the HTTP route and the CLI.</summary>
-    public static async Task<StoredResponse> ActAsync(Coordinator coordinator, Database db, Actor actor, string? requestId, string action, string? httpRequestId, CancellationToken ct)
+    public static async Task<Outcome<NumeralCommands.RequestAt>> ActAsync(Coordinator coordinator, Database db, Actor actor, string? requestId, string action, string? httpRequestId, CancellationToken ct)
     {
-        if (!Actions.Contains(action))
-        {
-            return NumeralEnvelope.Fail(404, "NOT_FOUND", $"Unknown action '{action}'; use submit, accept or reject.");
-        }
         var row = Ids.HasUuidSuffix(requestId, "cert_req_") ? await NumeralStore.GetRequestAsync(db, null, requestId!, ct) : null;
         if (row is null)
         {
-            return NumeralEnvelope.NotFound(requestId ?? "");
+            return Outcome<NumeralCommands.RequestAt>.Missing(requestId ?? "");
         }
         var ctx = new OperationContext(row.AccountId, NumeralStore.Api, actor, httpRequestId);
-        return await NumeralCommands.RunAsync(coordinator, ctx, row.Id, action, ct);
+        return await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.RunAsync(uow, row.Id, action), ct);
     }
 
     /// <summary><c>rescind simulate numeral &lt;action&gt;</c>: the same actions, and the customer's outstanding queue.</summary>
-    public static async Task<StoredResponse> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
+    public static async Task<Simulated> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
     {
         var db = services.GetRequiredService<Database>();
         if (action == "outstanding")
         {
             var now = Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
             var rows = await NumeralStore.OutstandingAsync(db, a.Require("customer"), now, CancellationToken.None);
-            return new StoredResponse(200, NumeralJson.Serialize(rows.Select(r => NumeralJson.Request(r, now))));
+            return new Simulated(true, NumeralJson.Serialize(rows.Select(r => NumeralJson.Request(r, now))));
         }
-        return await ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
+        var outcome = await ActAsync(services.GetRequiredService<Coordinator>(), db, Actor.Operator(null), a.Require("request"), action, null, CancellationToken.None);
+        return Simulated.Of(outcome, o => NumeralEnvelope.Request(o).Body);
     }
 
     private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
     {
-        var answer = await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), ct);
-        return answer.ToResult();
+        if (!Actions.Contains(action))
+        {
+            return NumeralEnvelope.Fail(404, "NOT_FOUND", $"Unknown action '{action}'; use submit, accept or reject.").ToResult();
+        }
+        var outcome = await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), ct);
+        return NumeralEnvelope.Request(outcome).ToResult();
     }
 
     private static async Task<IResult> OutstandingAsync(string id, Database db, TimeProvider clock, CancellationToken ct)
