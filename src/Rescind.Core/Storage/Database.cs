@@ -78,6 +78,12 @@ public sealed class Database : IAsyncDisposable
         return this;
     }
 
+    static Database()
+    {
+        // Columns are snake_case, row classes PascalCase: customer_id maps to CustomerId without an alias.
+        Dapper.DefaultTypeMap.MatchNamesWithUnderscores = true;
+    }
+
     /// <summary>Row lock for a read that precedes a write in the same transaction. SQLite's
     /// <c>BEGIN IMMEDIATE</c> already holds the single writer lock, so it needs none.</summary>
     public string ForUpdate => Kind == DatabaseKind.Postgres ? " FOR UPDATE" : "";

@@ -19,7 +19,8 @@ public static class RescindModule
         ["/v1/resources", "/v1/cancellations", "/v1/events"],
         ProblemEnvelope.Instance,
         app => app.MapCancellations(),
-        _ => { });
+        _ => { },
+        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(CancellationStore.Api, "live", "rk_live_"))

@@ -22,7 +22,8 @@ public static class DigiCertModule
             DigiCertSimulation.Actions,
             async (action, a, services) => Simulated.FromAnswer(await DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
                 services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None))),
-        [DigiCertCancelTarget.Orders]);
+        [DigiCertCancelTarget.Orders],
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
     /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(DigiCertStore.Api, "live", "", 48));

@@ -28,7 +28,8 @@ public static class GoCardlessModule
         GoCardlessEnvelope.Instance,
         app => app.MapGoCardless(),
         group => group.MapGoCardlessSimulation(),
-        CancelTargets: [GoCardlessCancelTarget.BillingRequests]);
+        CancelTargets: [GoCardlessCancelTarget.BillingRequests],
+        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Live, "live_"))

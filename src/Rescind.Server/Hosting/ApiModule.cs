@@ -7,7 +7,8 @@ namespace Rescind.Server.Hosting;
 /// What one API folder adds to Rescind: its credentials, services and jobs, its path prefixes with their error
 /// envelope, its public routes, and its simulation routes under <c>/operator/{Name}</c>. Adding an API is one line
 /// in <see cref="ApiModules.All"/>. Its <c>CancelTargets</c> plug its cancelable resources into Rescind's own
-/// cancellation API and the operator console.
+/// cancellation API and the operator console. <c>JsonNaming</c> is the naming of its JSON when it is not camelCase
+/// (its OpenAPI document's schemas follow it).
 /// </summary>
 public sealed record ApiModule(
     string Name,
@@ -18,7 +19,8 @@ public sealed record ApiModule(
     Action<IEndpointRouteBuilder> MapRoutes,
     Action<RouteGroupBuilder> MapSimulation,
     SimulateVerb? Simulate = null,
-    IReadOnlyList<Cancellations.CancelTarget>? CancelTargets = null);
+    IReadOnlyList<Cancellations.CancelTarget>? CancelTargets = null,
+    System.Text.Json.JsonNamingPolicy? JsonNaming = null);
 
 /// <summary>
 /// The API's <c>rescind simulate &lt;api&gt; &lt;action&gt;</c> verb: one outside-world event from the command line,

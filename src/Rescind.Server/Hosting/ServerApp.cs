@@ -38,11 +38,11 @@ public static class ServerApp
             {
                 envelopes.Add(prefix, module.Envelope);
             }
-            builder.Services.AddOpenApi(module.Name, o => o.ShouldInclude = d => d.GroupName == module.Name);
+            builder.Services.AddOpenApi(module.Name, o => OpenApiDocs.Configure(o, module.Name, module.JsonNaming));
         }
         builder.Services.AddSingleton(envelopes);
         builder.Services.AddConsole();
-        builder.Services.AddOpenApi("operator", o => o.ShouldInclude = d => d.GroupName == "operator");
+        builder.Services.AddOpenApi("operator", o => OpenApiDocs.Configure(o, "operator", null));
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

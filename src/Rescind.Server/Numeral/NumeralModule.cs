@@ -31,7 +31,8 @@ public static class NumeralModule
             ["request", "customer"],
             [.. NumeralSimulation.Actions, "outstanding"],
             NumeralSimulation.RunFromCliAsync),
-        [NumeralCancelTarget.Requests]);
+        [NumeralCancelTarget.Requests],
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Rescind.Server.Http;
+
+/// <summary>A parameter of an operation that its handler reads itself (strict query parsing, headers), declared for
+/// the API's OpenAPI document.</summary>
+public sealed record ParameterDoc(string Name, ParameterLocation In, string Type = "string", bool Required = false, string? Description = null)
+{
+    public static ParameterDoc Query(string name, string type = "string", string? description = null) => new(name, ParameterLocation.Query, type, false, description);
+
+    public static ParameterDoc Header(string name, bool required = false, string? description = null) => new(name, ParameterLocation.Header, "string", required, description);
+}
+
+internal sealed record ParameterDocs(IReadOnlyList<ParameterDoc> Parameters);
+
+/// <summary>
+/// What every API's OpenAPI document shares: the parameters an endpoint declares with <see cref="Parameters{TBuilder}"/>
+/// (on one route or a whole group), and property names in the API's own JSON naming (snake_case or camelCase), so
+/// the schemas describe the bytes on the wire. Responses and request bodies are declared with ASP.NET Core's own
+/// <c>Produces&lt;T&gt;</c> and <c>Accepts&lt;T&gt;</c> on the records the API serializes.
+/// </summary>
+public static class OpenApiDocs
+{
+    public static TBuilder Parameters<TBuilder>(this TBuilder builder, params ParameterDoc[] parameters)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ParameterDocs(parameters));
+
+    /// <summary>One API's document: only its group's endpoints, its declared parameters, its naming.</summary>
+    public static void Configure(OpenApiOptions options, string group, JsonNamingPolicy? naming)
+    {
+        options.ShouldInclude = d => d.GroupName == group;
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            foreach (var doc in context.Description.ActionDescriptor.EndpointMetadata.OfType<ParameterDocs>().SelectMany(p => p.Parameters))
+            {
+                operation.Parameters ??= [];
+                if (operation.Parameters.Any(p => p.Name == doc.Name && p.In == doc.In))
+                {
+                    continue;
+                }
+                operation.Parameters.Add(new OpenApiParameter
+                {
+                    Name = doc.Name,
+                    In = doc.In,
+                    Required = doc.Required || doc.In == ParameterLocation.Path,
+                    Description = doc.Description,
+                    Schema = new OpenApiSchema { Type = doc.Type switch
+                    {
+                        "integer" => JsonSchemaType.Integer,
+                        "boolean" => JsonSchemaType.Boolean,
+                        "number" => JsonSchemaType.Number,
+                        _ => JsonSchemaType.String,
+                    } },
+                });
+            }
+            return Task.CompletedTask;
+        });
+        if (naming is not null)
+        {
+            options.AddSchemaTransformer((schema, _, _) =>
+            {
+                Rename(schema, naming);
+                return Task.CompletedTask;
+            });
+        }
+    }
+
+    private static void Rename(OpenApiSchema schema, JsonNamingPolicy naming)
+    {
+        if (schema.Properties is { Count: > 0 } properties)
+        {
+            var renamed = properties.ToDictionary(p => naming.ConvertName(p.Key), p => p.Value, StringComparer.Ordinal);
+            properties.Clear();
+            foreach (var (name, value) in renamed)
+            {
+                properties[name] = value;
+            }
+        }
+        if (schema.Required is { Count: > 0 } required)
+        {
+            var names = required.Select(naming.ConvertName).ToList();
+            required.Clear();
+            foreach (var name in names)
+            {
+                required.Add(name);
+            }
+        }
+    }
+}
