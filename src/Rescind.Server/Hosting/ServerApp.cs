@@ -41,6 +41,7 @@ public static class ServerApp
             builder.Services.AddOpenApi(module.Name, o => OpenApiDocs.Configure(o, module.Name, module.JsonNaming));
         }
         builder.Services.AddSingleton(envelopes);
+        builder.Services.AddCredentialSchemes(ApiModules.All.SelectMany(m => m.Schemes ?? []));
         builder.Services.AddConsole();
         builder.Services.AddOpenApi("operator", o => OpenApiDocs.Configure(o, "operator", null));
         builder.Logging.AddSimpleConsole(o =>
@@ -56,7 +57,7 @@ public static class ServerApp
         app.UseApiFailures();
         app.UseApiNotFound();
         app.UseRateLimiter();
-        // Only the console authenticates by cookie; every API checks its own credential in its own envelope.
+        // Each API's credential scheme answers a missing credential in its own envelope; the console signs in by cookie.
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");

@@ -22,11 +22,16 @@ namespace Rescind.Server.Numeral;
 /// </summary>
 public static class NumeralApi
 {
-    private const string PrincipalKey = "numeral.principal";
+    /// <summary><c>Authorization: Bearer sk_live_…</c> or <c>sk_test_…</c> [doc]; anything else is 401 UNAUTHORIZED.</summary>
+    public static CredentialScheme Credentials { get; } = new(
+        NumeralStore.Api,
+        http => CredentialSchemes.BearerKeyAsync(http, NumeralStore.Api),
+        http => NumeralEnvelope.Fail(401, NumeralEnvelope.Unauthorized,
+            http.Request.Headers.Authorization.ToString().Length == 0 ? "Missing Authorization header; send Authorization: Bearer sk_live_…" : "The API key is not valid."));
 
     public static IEndpointRouteBuilder MapNumeral(this IEndpointRouteBuilder app)
     {
-        var tax = app.MapGroup("/tax").WithGroupName("numeral").AddEndpointFilter(AuthenticateAsync);
+        var tax = app.MapGroup("/tax").WithGroupName("numeral").RequireCaller(Credentials).AddEndpointFilter(RequireVersion);
         tax.MapPost("/customers", CreateCustomerAsync);
         tax.MapGet("/customers/{id}", GetCustomerAsync);
         tax.MapDelete("/customers/{id}", DeleteCustomerAsync);
@@ -39,26 +44,16 @@ public static class NumeralApi
         return app;
     }
 
-    /// <summary>Bearer key first (401), then the version header (400) [ours: that order].</summary>
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>The version header, once the key is known (401 first, then 400) [ours: that order].</summary>
+    private static ValueTask<object?> RequireVersion(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        var http = context.HttpContext;
-        var principal = await Bearer.PrincipalAsync(http, NumeralStore.Api);
-        if (principal is null)
-        {
-            return NumeralEnvelope.Fail(401, NumeralEnvelope.Unauthorized,
-                http.Request.Headers.Authorization.ToString().Length == 0 ? "Missing Authorization header; send Authorization: Bearer sk_live_…" : "The API key is not valid.").ToResult();
-        }
-        var version = http.Request.Headers["X-API-Version"].ToString();
-        if (version != NumeralModule.Version)
-        {
-            return NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidApiVersion,
+        var version = context.HttpContext.Request.Headers["X-API-Version"].ToString();
+        return version == NumeralModule.Version
+            ? next(context)
+            : ValueTask.FromResult<object?>(NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidApiVersion,
                 version.Length == 0
                     ? $"The X-API-Version header is required; this API serves {NumeralModule.Version}."
-                    : $"X-API-Version '{(version.Length > 40 ? version[..40] : version)}' is not supported; use {NumeralModule.Version}.").ToResult();
-        }
-        http.Items[PrincipalKey] = principal;
-        return await next(context);
+                    : $"X-API-Version '{(version.Length > 40 ? version[..40] : version)}' is not supported; use {NumeralModule.Version}.").ToResult());
     }
 
     /// <summary>Certificate-request endpoints are live-only [doc]: any sk_test_ key is refused.</summary>
@@ -68,7 +63,7 @@ public static class NumeralApi
             : ValueTask.FromResult<object?>(NumeralEnvelope.Fail(403, NumeralEnvelope.TestmodeNotSupported,
                 "Certificate requests are live-only; use an sk_live_ key.").ToResult());
 
-    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+    private static Principal Principal(HttpContext http) => http.Caller();
 
     private static OperationContext Context(HttpContext http) =>
         new(Principal(http).AccountId, NumeralStore.Api, Actor.Credential(Principal(http).CredentialId), RequestIds.Of(http));

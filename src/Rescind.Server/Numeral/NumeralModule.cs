@@ -32,7 +32,8 @@ public static class NumeralModule
             [.. NumeralSimulation.Actions, "outstanding"],
             NumeralSimulation.RunFromCliAsync),
         [NumeralCancelTarget.Requests],
-        System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        [NumeralApi.Credentials]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))
