@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Rescind.Core.Storage;
@@ -6,11 +5,12 @@ using Rescind.Core.Storage;
 namespace Rescind.Core.Coordination;
 
 /// <summary>
-/// Applies a decision: one database transaction holds the state change, the cascade, the audit rows, the outbox
+/// The transaction runner. Applies a decision: one database transaction holds the state change, the cascade, the audit rows, the outbox
 /// events and the idempotency record, or none of them. A lost race is retried from the top, where the work reads
 /// the new state and decides again; it is never half-applied. On SQLite (unless turned off) the transactions of
 /// concurrent requests are committed together by one writer (<see cref="GroupCommit"/>), each still answered only
-/// once its commit is durable.
+/// once its commit is durable. Idempotency keys are claimed and answered by <see cref="IdempotencyKeys"/>, and the
+/// writes that wait for COMMIT are sent by the unit of work's <see cref="PreCommitBatch"/>.
 /// </summary>
 public sealed class Coordinator : IAsyncDisposable
 {
@@ -87,13 +87,13 @@ public sealed class Coordinator : IAsyncDisposable
         Func<T, StoredResponse> render,
         CancellationToken ct)
     {
-        if (context.Idempotency is { } known && await StoredAsync(context, known, ct) is { } stored)
+        if (context.Idempotency is { } known && await IdempotencyKeys.StoredAsync(db, clock, context, known, ct) is { } stored)
         {
-            return Answer(known, stored);
+            return IdempotencyKeys.Answer(known, stored);
         }
         try
         {
-            return await RunInTransactionAsync(context, (uow, c) => WithKeyAsync(uow, work, render, c), ct);
+            return await RunInTransactionAsync(context, (uow, c) => IdempotencyKeys.WithKeyAsync(uow, work, render, c), ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && context.Idempotency is { } idem)
         {
@@ -106,134 +106,11 @@ public sealed class Coordinator : IAsyncDisposable
     public Task<StoredResponse> ExecuteAsync(OperationContext context, Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work, CancellationToken ct) =>
         ExecuteAsync(context, work, static r => r, ct);
 
-    /// <summary>
-    /// The replay fast path: a key whose answer is already committed is answered from a plain read, without a
-    /// write transaction (on SQLite, without queuing for the single writer). A key that is absent, expired or still
-    /// in flight (its row is not committed, so not visible here) goes the normal way, where the claim decides.
-    /// </summary>
-    private async Task<IdempotencyRecord?> StoredAsync(OperationContext context, IdempotencyRequest idem, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(
-            SelectKey + " AND response_status <> 0 AND expires_at > @Now",
-            new { context.AccountId, context.Api, idem.Key, Now = Time.ToUnixMs(clock.GetUtcNow()) });
-        return row?.ToRecord();
-    }
-
-    private static StoredResponse Answer(IdempotencyRequest idem, IdempotencyRecord seen) =>
-        string.Equals(seen.Fingerprint, idem.Fingerprint, StringComparison.Ordinal)
-            ? idem.Policy.OnRepeat(seen)
-            : idem.Policy.OnMismatch(seen);
-
-    private static async Task<StoredResponse> WithKeyAsync<T>(
-        UnitOfWork uow, Func<UnitOfWork, CancellationToken, Task<T>> work, Func<T, StoredResponse> render, CancellationToken ct)
-    {
-        var context = uow.Context;
-        var idem = context.Idempotency;
-        if (idem is null)
-        {
-            return render(await work(uow, ct));
-        }
-        // On PostgreSQL a concurrent holder of the same key blocks the claim until it commits, bounded by the
-        // session's lock timeout (Database.LockTimeout).
-        var seen = await ClaimKeyAsync(uow, context.AccountId!, context.Api, idem);
-        if (seen is not null)
-        {
-            uow.Discard = true;
-            return Answer(idem, seen);
-        }
-        var response = render(await work(uow, ct));
-        if (!response.Storable)
-        {
-            uow.Discard = true; // the claim goes with it: a retry may try again
-            return response;
-        }
-        await uow.DeferAsync(
-            """
-            UPDATE idempotency SET response_status = @Status, response_body = @Body, resource_id = @ResourceId
-            WHERE account_id = @AccountId AND api = @Api AND key = @Key
-            """,
-            new
-            {
-                response.Status,
-                response.Body,
-                ResourceId = uow.Recorded.Count > 0 ? uow.Recorded[0].ResourceId : null,
-                context.AccountId,
-                context.Api,
-                idem.Key,
-            });
-        return response;
-    }
-
-    private const string SelectKey =
-        """
-        SELECT key AS Key, fingerprint AS Fingerprint, response_status AS ResponseStatus,
-               response_body AS ResponseBody, resource_id AS ResourceId, created_at AS CreatedAt
-        FROM idempotency WHERE account_id = @AccountId AND api = @Api AND key = @Key
-        """;
-
-    /// <summary>
-    /// Inserts the key's row (status 0 = in flight until this transaction stores the response), or returns the
-    /// record already there. The unique index decides between concurrent claimants: the loser waits for the
-    /// winner's commit and then sees its stored response. An expired key is free again, as documented per API: the
-    /// same statement takes its row over, so a claim is one round trip.
-    /// </summary>
-    private static async Task<IdempotencyRecord?> ClaimKeyAsync(UnitOfWork uow, string accountId, string api, IdempotencyRequest idem)
-    {
-        var args = new
-        {
-            AccountId = accountId,
-            Api = api,
-            idem.Key,
-            idem.Fingerprint,
-            Now = uow.NowMs,
-            ExpiresAt = uow.NowMs + (long)idem.Policy.Retention.TotalMilliseconds,
-        };
-        var claimed = await uow.ExecuteAsync(
-            """
-            INSERT INTO idempotency (account_id, api, key, fingerprint, response_status, response_body, created_at, expires_at)
-            VALUES (@AccountId, @Api, @Key, @Fingerprint, 0, '', @Now, @ExpiresAt)
-            ON CONFLICT (account_id, api, key) DO UPDATE
-            SET fingerprint = excluded.fingerprint, response_status = 0, response_body = '', resource_id = NULL,
-                created_at = excluded.created_at, expires_at = excluded.expires_at
-            WHERE idempotency.expires_at <= @Now
-            """,
-            args);
-        if (claimed == 1)
-        {
-            return null;
-        }
-        var row = await uow.QuerySingleOrDefaultAsync<IdempotencyRow>(SelectKey, args);
-        if (row is null)
-        {
-            throw new ConcurrencyConflictException("idempotency key vanished between insert and read");
-        }
-        return row.ToRecord();
-    }
-
     public async ValueTask DisposeAsync()
     {
         if (Group is not null)
         {
             await Group.DisposeAsync();
         }
-    }
-
-    private sealed class IdempotencyRow
-    {
-        public string Key { get; set; } = "";
-
-        public string Fingerprint { get; set; } = "";
-
-        public int ResponseStatus { get; set; }
-
-        public string ResponseBody { get; set; } = "";
-
-        public string? ResourceId { get; set; }
-
-        public long CreatedAt { get; set; }
-
-        public IdempotencyRecord ToRecord() =>
-            new(Key, Fingerprint, new StoredResponse(ResponseStatus, ResponseBody), ResourceId, CreatedAt);
     }
 }

@@ -8,7 +8,7 @@ namespace Rescind.Core.Coordination;
 /// One open write transaction. The work a coordinator runs reads and writes through it, and records every state
 /// change with <see cref="RecordAsync"/>, which writes the audit row and the outbox event in the same transaction.
 /// </summary>
-public sealed partial class UnitOfWork : IAsyncDisposable
+public sealed class UnitOfWork : IAsyncDisposable
 {
     private readonly DbConnection connection;
     private readonly DbTransaction transaction;
@@ -83,7 +83,7 @@ public sealed partial class UnitOfWork : IAsyncDisposable
     }
 
     private Task BeforeStatementAsync() =>
-        deferred.Exists(d => d.Expected is not null) ? FlushAsync(CancellationToken.None) : Task.CompletedTask;
+        batch.HasStateWrites ? batch.SendAsync(connection, transaction, CancellationToken.None) : Task.CompletedTask;
 
     /// <summary>Runs a conditional write that must touch exactly <paramref name="expected"/> rows; anything else
     /// means a concurrent writer got there first and the whole transaction is retried.</summary>
@@ -147,7 +147,7 @@ public sealed partial class UnitOfWork : IAsyncDisposable
             await connection.ExecuteAsync(sql, args, transaction);
             return;
         }
-        deferred.Add((sql, args, null));
+        batch.Add(sql, args, null);
     }
 
     /// <summary>
@@ -165,107 +165,10 @@ public sealed partial class UnitOfWork : IAsyncDisposable
             await ExecuteExpectingAsync(expected, sql, args);
             return;
         }
-        deferred.Add((sql, args, expected));
+        batch.Add(sql, args, expected);
     }
 
-    private readonly List<(string Sql, object Args, int? Expected)> deferred = [];
-
-    /// <summary>
-    /// Sends the deferred writes as one <see cref="DbBatch"/> (one round trip). Each statement's <c>@Name</c>
-    /// parameters are rewritten once per statement text to positional <c>$n</c> parameters with their types set
-    /// from the property types, so the driver neither parses the SQL nor infers a type per value on every commit
-    /// (both showed in the CPU profile of a PostgreSQL cancel, see bench/results).
-    /// </summary>
-    private async Task FlushAsync(CancellationToken ct)
-    {
-        if (deferred.Count == 0)
-        {
-            return;
-        }
-        await using var batch = connection.CreateBatch();
-        batch.Transaction = transaction;
-        var expectations = new List<(int Index, int Expected)>();
-        foreach (var (sql, args, expected) in deferred)
-        {
-            if (expected is { } n)
-            {
-                expectations.Add((batch.BatchCommands.Count, n));
-            }
-            var statement = Positional.GetOrAdd(sql, ToPositional);
-            var properties = Accessors.GetOrAdd(args.GetType(), AccessorsOf);
-            var command = batch.CreateBatchCommand();
-            command.CommandText = statement.Sql;
-            foreach (var name in statement.Names)
-            {
-                if (!properties.TryGetValue(name, out var property))
-                {
-                    throw new InvalidOperationException($"deferred write: no value for @{name}");
-                }
-                var parameter = command.CreateParameter();
-                if (property.Type is { } type)
-                {
-                    parameter.DbType = type;
-                }
-                parameter.Value = property.Get(args) ?? DBNull.Value;
-                command.Parameters.Add(parameter);
-            }
-            batch.BatchCommands.Add(command);
-        }
-        deferred.Clear();
-        await batch.ExecuteNonQueryAsync(ct);
-        foreach (var (index, expected) in expectations)
-        {
-            var changed = batch.BatchCommands[index].RecordsAffected;
-            if (changed != expected)
-            {
-                throw new ConcurrencyConflictException($"expected {expected} row(s), changed {changed} (deferred)");
-            }
-        }
-    }
-
-    internal sealed record PositionalSql(string Sql, string[] Names);
-
-    private sealed record Accessor(System.Data.DbType? Type, Func<object, object?> Get);
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, PositionalSql> Positional = new(StringComparer.Ordinal);
-
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Dictionary<string, Accessor>> Accessors = new();
-
-    /// <summary><c>@A … @B … @A</c> becomes <c>$1 … $2 … $1</c>, with the names in position order.</summary>
-    internal static PositionalSql ToPositional(string sql)
-    {
-        var names = new List<string>();
-        var text = ParameterName().Replace(sql, m =>
-        {
-            var name = m.Groups[1].Value;
-            var index = names.FindIndex(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
-            if (index < 0)
-            {
-                names.Add(name);
-                index = names.Count - 1;
-            }
-            return "$" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        });
-        return new PositionalSql(text, [.. names]);
-    }
-
-    private static Dictionary<string, Accessor> AccessorsOf(Type t) =>
-        t.GetProperties().ToDictionary(
-            p => p.Name,
-            p => new Accessor(DbTypeOf(p.PropertyType), p.GetValue),
-            StringComparer.OrdinalIgnoreCase);
-
-    private static System.Data.DbType? DbTypeOf(Type t) => (Nullable.GetUnderlyingType(t) ?? t) switch
-    {
-        var x when x == typeof(string) => System.Data.DbType.String,
-        var x when x == typeof(long) => System.Data.DbType.Int64,
-        var x when x == typeof(int) => System.Data.DbType.Int32,
-        var x when x == typeof(bool) => System.Data.DbType.Boolean,
-        _ => null,
-    };
-
-    [System.Text.RegularExpressions.GeneratedRegex(@"@(\w+)")]
-    private static partial System.Text.RegularExpressions.Regex ParameterName();
+    private readonly PreCommitBatch batch = new();
 
     private const string InsertAudit =
         """
@@ -283,7 +186,7 @@ public sealed partial class UnitOfWork : IAsyncDisposable
 
     internal async Task CommitAsync(CancellationToken ct)
     {
-        await FlushAsync(ct);
+        await batch.SendAsync(connection, transaction, ct);
         await transaction.CommitAsync(ct);
     }
 
