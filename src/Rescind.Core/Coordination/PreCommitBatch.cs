@@ -9,7 +9,7 @@ namespace Rescind.Core.Coordination;
 /// as one <see cref="DbBatch"/> (one round trip) just before COMMIT, or before the transaction's next statement
 /// when a state write is queued (so the transaction reads its own writes). A state write's row count is checked
 /// when the batch returns; a miss throws <see cref="ConcurrencyConflictException"/> and the transaction is retried.
-/// Why positional parameters: <c>bench/Rescind.MicroBench</c> measures it against Dapper's named parameters.
+/// What its caches save is measured by <c>bench/Rescind.MicroBench</c> (latest: bench/results/2026-12-02-micro-precommit.md).
 /// </summary>
 public sealed partial class PreCommitBatch
 {
@@ -35,9 +35,26 @@ public sealed partial class PreCommitBatch
         {
             return;
         }
-        await using var batch = connection.CreateBatch();
-        batch.Transaction = transaction;
         var expectations = new List<(int Index, int Expected)>();
+        await using var batch = Build(connection, transaction, expectations);
+        deferred.Clear();
+        await batch.ExecuteNonQueryAsync(ct);
+        foreach (var (index, expected) in expectations)
+        {
+            var changed = batch.BatchCommands[index].RecordsAffected;
+            if (changed != expected)
+            {
+                throw new ConcurrencyConflictException($"expected {expected} row(s), changed {changed} (deferred)");
+            }
+        }
+    }
+
+    /// <summary>The queued writes as one batch command of <paramref name="connection"/>'s driver, with the
+    /// positions of the state writes whose row counts are to be checked.</summary>
+    public DbBatch Build(DbConnection connection, DbTransaction? transaction, List<(int Index, int Expected)> expectations)
+    {
+        var batch = connection.CreateBatch();
+        batch.Transaction = transaction;
         foreach (var (sql, args, expected) in deferred)
         {
             if (expected is { } n)
@@ -64,17 +81,11 @@ public sealed partial class PreCommitBatch
             }
             batch.BatchCommands.Add(command);
         }
-        deferred.Clear();
-        await batch.ExecuteNonQueryAsync(ct);
-        foreach (var (index, expected) in expectations)
-        {
-            var changed = batch.BatchCommands[index].RecordsAffected;
-            if (changed != expected)
-            {
-                throw new ConcurrencyConflictException($"expected {expected} row(s), changed {changed} (deferred)");
-            }
-        }
+        return batch;
     }
+
+    /// <summary>Forgets the queued writes (after they were sent, or in a benchmark).</summary>
+    public void Clear() => deferred.Clear();
 
     public sealed record PositionalSql(string Sql, string[] Names);
 
