@@ -81,7 +81,7 @@ public static class NumeralApi
         {
             return NumeralEnvelope.Invalid(error!).ToResult();
         }
-        var ctx = WithKey(http, Context(http), doc, numeral.Value, out var keyError);
+        var (ctx, keyError) = WithKey(http, Context(http), doc, numeral.Value);
         if (keyError is not null)
         {
             return keyError.ToResult();
@@ -122,7 +122,7 @@ public static class NumeralApi
         {
             return NumeralEnvelope.Invalid(error!).ToResult();
         }
-        var ctx = WithKey(http, Context(http), doc, numeral.Value, out var keyError);
+        var (ctx, keyError) = WithKey(http, Context(http), doc, numeral.Value);
         if (keyError is not null)
         {
             return keyError.ToResult();
@@ -234,20 +234,10 @@ public static class NumeralApi
         : NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, read.Message!).ToResult();
 
     /// <summary>An optional <c>Idempotency-Key</c> on creates [ours]: same key and body → the first answer.</summary>
-    private static OperationContext WithKey(HttpContext http, OperationContext ctx, System.Text.Json.JsonDocument body, NumeralOptions options, out StoredResponse? error)
-    {
-        error = null;
-        var key = http.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length == 0)
-        {
-            return ctx;
-        }
-        if (key.Length > 255 || key.Any(char.IsControl))
-        {
-            error = NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, "Idempotency-Key must be 1 to 255 printable characters.");
-            return ctx;
-        }
-        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + body.RootElement.GetRawText());
-        return ctx with { Idempotency = new IdempotencyRequest(key, fingerprint, NumeralEnvelope.IdempotencyPolicy(options.IdempotencyRetention)) };
-    }
+    private static (OperationContext Context, StoredResponse? Error) WithKey(HttpContext http, OperationContext ctx, System.Text.Json.JsonDocument body, NumeralOptions options) =>
+        RequestKeys.Attach(http, ctx, body.RootElement.GetRawText(),
+            key => key.Length > 255 || key.Any(char.IsControl)
+                ? NumeralEnvelope.Fail(400, NumeralEnvelope.InvalidRequest, "Idempotency-Key must be 1 to 255 printable characters.")
+                : null,
+            NumeralEnvelope.IdempotencyPolicy(options.IdempotencyRetention));
 }

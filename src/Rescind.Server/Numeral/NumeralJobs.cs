@@ -1,5 +1,3 @@
-using Dapper;
-using Rescind.Core;
 using Rescind.Core.Coordination;
 using Rescind.Core.Jobs;
 using Rescind.Core.Storage;
@@ -12,31 +10,14 @@ public sealed class NumeralExpiryJob(Database db, Coordinator coordinator, TimeP
 {
     public string Name => "numeral-expiry";
 
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var handled = 0;
-        while (true)
+    // The work re-reads under lock: a request canceled or submitted since the scan is left alone.
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<DueRow>(db, clock,
+        "SELECT id, account_id FROM numeral_requests WHERE status = 'pending' AND expires_at <= @now ORDER BY expires_at LIMIT @limit", 200,
+        async r =>
         {
-            IReadOnlyList<DueRow> due;
-            await using (var connection = await db.OpenAsync(ct))
-            {
-                due = (await connection.QueryAsync<DueRow>(
-                    "SELECT id AS Id, account_id AS AccountId FROM numeral_requests WHERE status = 'pending' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
-                    new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
-            }
-            foreach (var r in due)
-            {
-                // The work re-reads under lock: a request canceled or submitted since the scan is left alone.
-                var ctx = new OperationContext(r.AccountId, NumeralStore.Api, Actor.System, null);
-                var outcome = await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.RunAsync(uow, r.Id, NumeralRules.Expire), ct);
-                handled += outcome.Changed ? 1 : 0;
-            }
-            if (due.Count < 200)
-            {
-                return handled;
-            }
-        }
-    }
+            var ctx = new OperationContext(r.AccountId, NumeralStore.Api, Actor.System, null);
+            return (await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.RunAsync(uow, r.Id, NumeralRules.Expire), ct)).Changed;
+        }, ct, page: true);
 
     private sealed class DueRow
     {
@@ -51,26 +32,10 @@ public sealed class NumeralReminderJob(Database db, Coordinator coordinator, Tim
 {
     public string Name => "numeral-reminders";
 
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        IReadOnlyList<DueReminder> due;
-        await using (var connection = await db.OpenAsync(ct))
-        {
-            due = (await connection.QueryAsync<DueReminder>(
-                "SELECT request_id AS RequestId, account_id AS AccountId, due_at AS DueAt FROM numeral_reminders WHERE due_at <= @now ORDER BY due_at LIMIT 1000",
-                new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
-        }
-        var sent = 0;
-        foreach (var r in due)
-        {
-            var ctx = new OperationContext(r.AccountId, NumeralStore.Api, Actor.System, null);
-            if (await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.SendReminderAsync(uow, r.RequestId, r.DueAt, options.Value.ReminderInterval), ct))
-            {
-                sent++;
-            }
-        }
-        return sent;
-    }
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<DueReminder>(db, clock,
+        "SELECT request_id, account_id, due_at FROM numeral_reminders WHERE due_at <= @now ORDER BY due_at LIMIT @limit", 1000,
+        r => coordinator.RunAsync(new OperationContext(r.AccountId, NumeralStore.Api, Actor.System, null),
+            (uow, _) => NumeralCommands.SendReminderAsync(uow, r.RequestId, r.DueAt, options.Value.ReminderInterval), ct), ct);
 
     private sealed class DueReminder
     {
