@@ -8,7 +8,8 @@ namespace Rescind.Server.Hosting;
 /// envelope, its public routes, and its simulation routes under <c>/operator/{Name}</c>. Adding an API is one line
 /// in <see cref="ApiModules.All"/>. Its <c>CancelTargets</c> plug its cancelable resources into Rescind's own
 /// cancellation API and the operator console. <c>JsonNaming</c> is the naming of its JSON when it is not camelCase
-/// (its OpenAPI document's schemas follow it).
+/// (its OpenAPI document's schemas follow it). <c>Commands</c> are its own verbs of the <c>rescind</c> command line
+/// (besides <c>simulate</c>), e.g. <c>rescind circle mine</c>.
 /// </summary>
 public sealed record ApiModule(
     string Name,
@@ -20,7 +21,8 @@ public sealed record ApiModule(
     Action<RouteGroupBuilder> MapSimulation,
     SimulateVerb? Simulate = null,
     IReadOnlyList<Cancellations.CancelTarget>? CancelTargets = null,
-    System.Text.Json.JsonNamingPolicy? JsonNaming = null);
+    System.Text.Json.JsonNamingPolicy? JsonNaming = null,
+    Func<IEnumerable<System.CommandLine.Command>>? Commands = null);
 
 /// <summary>
 /// The API's <c>rescind simulate &lt;api&gt; &lt;action&gt;</c> verb: one outside-world event from the command line,
