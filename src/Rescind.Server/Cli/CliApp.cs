@@ -44,8 +44,14 @@ public static class CliApp
         {
             args = [.. args[1..], "--help"];
         }
+        var root = BuildRoot();
+        if (args[0] is var verb && !verb.StartsWith('-') && !verb.StartsWith('[') && !root.Subcommands.Any(c => c.Name == verb))
+        {
+            await Console.Error.WriteLineAsync($"rescind: unknown verb '{verb}'\nRun 'rescind --help' for usage.");
+            return 2;
+        }
         // No response files: an argument starting with @ (an account name) is a value, as it always was.
-        var parsed = BuildRoot().Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parsed.Action is ParseErrorAction)
         {
             foreach (var error in parsed.Errors)
@@ -253,10 +259,15 @@ public static class CliApp
 
     private static Command Keys()
     {
+        var kinds = new CredentialKinds();
+        foreach (var module in ApiModules.All)
+        {
+            module.AddCredentials(kinds);
+        }
         var api = CliOptions.Value("api", "API", "the API the credential is for", required: true);
-        api.CompletionSources.Add(ApiModules.All.Select(m => m.Name).ToArray());
-        var mode = CliOptions.Value("mode", "live|test", "the credential's mode", required: true);
-        mode.CompletionSources.Add("live", "test");
+        api.CompletionSources.Add([.. kinds.All.Select(k => k.Api).Distinct()]);
+        var mode = CliOptions.Value("mode", "live|test", "the credential's mode (GoCardless: live|sandbox)", required: true);
+        mode.CompletionSources.Add([.. kinds.All.Select(k => k.Mode).Distinct()]);
         return new("keys", "manage an account's API credentials (stored only as hashes)")
         {
             new Command("create", "issue a credential; prints its secret once")
@@ -314,10 +325,11 @@ public static class CliApp
             var verb = module.Simulate!;
             var action = new Argument<string>("action") { Description = "what happens" };
             action.AcceptOnlyFromAmong([.. verb.Actions]);
-            var command = new Command(module.Name, verb.Usage) { action, CliOptions.IgnoredJson() };
+            var usage = string.Join('\n', verb.Usage.Split('\n').Select(line => line.Trim()));
+            var command = new Command(module.Name, usage) { action, CliOptions.IgnoredJson() };
             foreach (var name in verb.Options)
             {
-                command.Add(CliOptions.Value(name, name.ToUpperInvariant(), $"the {name} it acts on"));
+                command.Add(CliOptions.Value(name, "ID", $"the {name} it acts on"));
             }
             simulate.Add(command.Runs(async a =>
             {
