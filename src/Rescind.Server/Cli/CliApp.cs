@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -13,73 +15,105 @@ using Rescind.Server.Operator;
 
 namespace Rescind.Server.Cli;
 
-/// <summary>The <c>rescind</c> command line. Every verb but <c>serve</c> works on the database directly.</summary>
+/// <summary>
+/// The <c>rescind</c> command line, on System.CommandLine. Every verb but <c>serve</c> works on the database
+/// directly. Each API module adds its own verbs (<see cref="ApiModule.Commands"/>) and its <c>simulate</c> verb.
+/// Exit codes: 0 ok, 1 a failure or a violation, 2 bad arguments (a parse error or a <see cref="UsageException"/>).
+/// Shell completion is System.CommandLine's <c>[suggest]</c> directive (what <c>dotnet-suggest</c> calls).
+/// </summary>
 public static class CliApp
 {
-    private const string Usage = """
-        rescind: runs pending business requests and cancels them correctly.
-
-        Usage: rescind <verb> [options]      (no verb: serve)
-
-          serve      [--data DIR] [--database CS] [--urls URLS] [--demo]   run the HTTP service
-          migrate    [--data DIR] [--database CS]                          bring the schema up to date
-          demo       [--json]                                              create a demo account with data, print credentials
-          accounts   create --name NAME [--json] | list [--json]           manage accounts (tenants)
-          keys       create --account ID --api API --mode live|test [--json] | revoke --id CREDENTIAL_ID
-          operator   token [--json]                                        issue an operator credential
-          simulate   numeral submit|accept|reject --request ID             the Numeral customer's actions
-          simulate   numeral outstanding --customer ID                     a customer's outstanding queue
-          simulate   digicert validate|generate|expire --order ID          the CA / recipient / clock on a DigiCert order
-          simulate   crisscross process|complete|fail|error|expire|settle --transaction ID   a payment provider's event
-          circle     entity-secret --account ID --secret HEX64             register a Circle entity secret (the console step)
-          circle     mine --account ID --blockchain CHAIN [--count N]      mine blocks of an account's simulated chain
-          jobs       run                                                   run every background job once
-          audit      [--account ID] [--resource ID] [--limit N] [--json]   read the audit log
-          verify     [--json]                                              check every invariant; exit 1 on a violation
-          webhooks   add --account ID --api API --url URL [--timeout-ms N] [--json] | list [--account ID]
-                     deliveries [--endpoint ID] [--status pending|delivered|dead] | attempts --delivery N
-                     redeliver --delivery N | disable --endpoint ID
-
-        Every verb takes --data DIR (default ./data, SQLite) or --database CS (PostgreSQL "Host=…" or postgres://…),
-        and --help. The environment variable Rescind__Database works too.
+    private const string Description = """
+        rescind: runs pending business requests and cancels them correctly. With no verb (or only options), serve.
+        Every verb takes --data DIR (default ./data, SQLite) or --database CS (PostgreSQL "Host=…" or postgres://…);
+        the environment variable Rescind__Database works too.
         """;
-
-    private static readonly string[] StorageOptions = ["data", "database"];
 
     private static readonly string[] ConfigurationSections = ["Rescind", "Logging", "Kestrel", "AllowedHosts"];
 
+    private static readonly string[] HelpTokens = ["--help", "-h", "-?", "/h", "/?", "--version"];
+
     public static async Task<int> RunAsync(string[] args)
     {
+        // No verb is serve, as before: `rescind --data x` serves x; `rescind help` is `rescind --help`.
+        if (args.Length == 0 || (args[0].StartsWith('-') && !HelpTokens.Contains(args[0])))
+        {
+            args = ["serve", .. args];
+        }
+        else if (args[0] == "help")
+        {
+            args = [.. args[1..], "--help"];
+        }
+        var root = BuildRoot();
+        if (args[0] is var verb && !verb.StartsWith('-') && !verb.StartsWith('[') && !root.Subcommands.Any(c => c.Name == verb))
+        {
+            await Console.Error.WriteLineAsync($"rescind: unknown verb '{verb}'\nRun 'rescind --help' for usage.");
+            return 2;
+        }
+        // No response files: an argument starting with @ (an account name) is a value, as it always was.
+        var parsed = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        if (parsed.Action is ParseErrorAction)
+        {
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync($"rescind: {error.Message}");
+            }
+            await Console.Error.WriteLineAsync($"Run '{string.Join(' ', CommandPath(parsed))} --help' for usage.");
+            return 2;
+        }
         try
         {
-            if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("--help" or "-h")))
-            {
-                return await ServeAsync(args);
-            }
-            var rest = args[1..];
-            return args[0] switch
-            {
-                "serve" => await ServeAsync(rest),
-                "--help" or "-h" or "help" => Print(Usage, 0),
-                "migrate" => await MigrateAsync(rest),
-                "demo" => await DemoAsync(rest),
-                "accounts" => await AccountsAsync(rest),
-                "keys" => await KeysAsync(rest),
-                "operator" => await OperatorAsync(rest),
-                "simulate" => await SimulateAsync(rest),
-                "circle" => await CircleAsync(rest),
-                "jobs" => await JobsAsync(rest),
-                "audit" => await AuditAsync(rest),
-                "webhooks" => await WebhooksAsync(rest),
-                "verify" => await VerifyAsync(rest),
-                _ => throw new UsageException($"unknown verb '{args[0]}'"),
-            };
+            // Exceptions other than usage errors crash as before (a stack trace, exit code of the runtime), and the
+            // host keeps its own Ctrl+C and SIGTERM handling (graceful shutdown of serve).
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (UsageException e)
         {
-            await Console.Error.WriteLineAsync($"rescind: {e.Message}\nRun 'rescind --help' for usage.");
+            await Console.Error.WriteLineAsync($"rescind: {e.Message}\nRun '{string.Join(' ', CommandPath(parsed))} --help' for usage.");
             return 2;
         }
+    }
+
+    /// <summary>Every verb; the API modules' own verbs follow <c>simulate</c>.</summary>
+    internal static RootCommand BuildRoot()
+    {
+        var root = new RootCommand(Description)
+        {
+            Recursive(CliOptions.Value("data", "DIR", "the SQLite data folder (default ./data)")),
+            Recursive(CliOptions.Value("database", "CS", "a PostgreSQL connection string (Host=… or postgres://…) instead of SQLite")),
+            Serve(),
+            Migrate(),
+            Demo(),
+            Accounts(),
+            Keys(),
+            OperatorVerb(),
+            Simulate(),
+        };
+        foreach (var command in ApiModules.All.SelectMany(m => m.Commands?.Invoke() ?? []))
+        {
+            root.Add(command);
+        }
+        root.Add(Jobs());
+        root.Add(Audit());
+        root.Add(Webhooks());
+        root.Add(Verify());
+        return root;
+    }
+
+    private static Option<string> Recursive(Option<string> option)
+    {
+        option.Recursive = true;
+        return option;
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parsed)
+    {
+        var path = new List<string>();
+        for (var r = parsed.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            path.Insert(0, r.Command is RootCommand ? "rescind" : r.Command.Name);
+        }
+        return path;
     }
 
     private static int Print(string text, int code)
@@ -90,52 +124,65 @@ public static class CliApp
 
     // ---- serve -------------------------------------------------------------------------------------------
 
-    private static async Task<int> ServeAsync(string[] args)
+    private static Command Serve()
+    {
+        var urls = CliOptions.Value("urls", "URLS", "where to listen (default http://127.0.0.1:5080 unless ASPNETCORE_URLS or URLS is set)");
+        var demo = CliOptions.Flag("demo", "create a demo account with data and print how to call it");
+        string[] hostKeys = ["environment", "contentRoot", "applicationName"];
+        var serve = new Command("serve", "run the HTTP service (the default verb); any configuration key passes through, e.g. --Rescind:Jobs:Enabled=false")
+        {
+            urls,
+            demo,
+        };
+        // Configuration keys are the host's, not options of ours: ServeAsync passes them through.
+        serve.TreatUnmatchedTokensAsErrors = false;
+        foreach (var key in hostKeys)
+        {
+            var option = CliOptions.Value(key, "VALUE", "the web host's " + key);
+            option.Hidden = true;
+            serve.Add(option);
+        }
+        return serve.Runs(a => ServeAsync(a, hostKeys));
+    }
+
+    private static async Task<int> ServeAsync(CliArgs a, string[] hostKeys)
     {
         var hostArgs = new List<string>();
-        var demo = false;
-        var urlsGiven = false;
-        for (var i = 0; i < args.Length; i++)
+        if (a.Get("data") is { } data)
         {
-            var a = args[i];
-            var eq = a.IndexOf('=', StringComparison.Ordinal);
-            var name = a.StartsWith("--", StringComparison.Ordinal) ? (eq > 0 ? a[2..eq] : a[2..]) : null;
-            string? Value() => eq > 0 ? a[(eq + 1)..] : i + 1 < args.Length ? args[++i] : throw new UsageException($"--{name} needs a value");
-            switch (name)
-            {
-                case "help":
-                    return Print("Usage: rescind serve [--data DIR] [--database CS] [--urls URLS] [--demo]\n  --demo  create a demo account with data and print how to call it", 0);
-                case "demo":
-                    demo = true;
-                    break;
-                case "data":
-                    hostArgs.Add("--Rescind:Data=" + Value());
-                    break;
-                case "database":
-                    hostArgs.Add("--Rescind:Database=" + Value());
-                    break;
-                case "urls":
-                    urlsGiven = true;
-                    hostArgs.Add("--urls=" + Value());
-                    break;
-                case "environment" or "contentRoot" or "applicationName":
-                    hostArgs.Add($"--{name}={Value()}");
-                    break;
-                case not null when name.Contains(':', StringComparison.Ordinal) || ConfigurationSections.Contains(name):
-                    // Any configuration key, e.g. --Rescind:Jobs:Interval=00:00:01 (the test host passes its settings so).
-                    hostArgs.Add($"--{name}={(eq > 0 ? a[(eq + 1)..] : Value())}");
-                    break;
-                default:
-                    throw new UsageException($"serve: unexpected argument '{a}'");
-            }
+            hostArgs.Add("--Rescind:Data=" + data);
         }
-        if (!urlsGiven && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null && Environment.GetEnvironmentVariable("URLS") is null)
+        if (a.Get("database") is { } database)
+        {
+            hostArgs.Add("--Rescind:Database=" + database);
+        }
+        if (a.Get("urls") is { } urls)
+        {
+            hostArgs.Add("--urls=" + urls);
+        }
+        hostArgs.AddRange(hostKeys.Where(a.Has).Select(k => $"--{k}={a.Get(k)}"));
+        // Any configuration key, e.g. --Rescind:Jobs:Interval=00:00:01 or --Logging:LogLevel:Default Warning (the
+        // test host passes its settings so): System.CommandLine leaves them unmatched, in order.
+        var rest = a.Parsed.UnmatchedTokens;
+        for (var i = 0; i < rest.Count; i++)
+        {
+            var token = rest[i];
+            var eq = token.IndexOf('=', StringComparison.Ordinal);
+            var name = token.StartsWith("--", StringComparison.Ordinal) ? (eq > 0 ? token[2..eq] : token[2..]) : null;
+            if (name is null || !(name.Contains(':', StringComparison.Ordinal) || ConfigurationSections.Contains(name)))
+            {
+                throw new UsageException($"serve: unexpected argument '{token}'");
+            }
+            var value = eq > 0 ? token[(eq + 1)..] : i + 1 < rest.Count ? rest[++i] : throw new UsageException($"--{name} needs a value");
+            hostArgs.Add($"--{name}={value}");
+        }
+        if (a.Get("urls") is null && Environment.GetEnvironmentVariable("ASPNETCORE_URLS") is null && Environment.GetEnvironmentVariable("URLS") is null)
         {
             hostArgs.Add("--urls=http://127.0.0.1:5080");
         }
         var app = ServerApp.Build(hostArgs.ToArray());
         await app.StartAsync();
-        if (demo)
+        if (a.Has("demo"))
         {
             var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
             var seeded = await SeedDemoAsync(app.Services, CancellationToken.None);
@@ -149,7 +196,7 @@ public static class CliApp
     // ---- offline verbs -----------------------------------------------------------------------------------
 
     /// <summary>The core services without the web host, on the database the options name, migrated.</summary>
-    private static async Task<ServiceProvider> OpenAsync(CliArgs a)
+    public static async Task<ServiceProvider> OpenAsync(CliArgs a)
     {
         var overrides = new Dictionary<string, string?>();
         if (a.Get("data") is { } data)
@@ -169,223 +216,166 @@ public static class CliApp
         return services;
     }
 
-    private static CliArgs Parse(string[] args, string usage, string[] options, string[]? flags = null)
+    private static Command Migrate() => new Command("migrate", "bring the schema up to date").Runs(async a =>
     {
-        var parsed = CliArgs.Parse(args, [.. options, .. StorageOptions], flags ?? []);
-        if (parsed.Help)
-        {
-            Console.WriteLine(usage);
-        }
-        return parsed;
-    }
-
-    private static async Task<int> MigrateAsync(string[] args)
-    {
-        var a = Parse(args, "Usage: rescind migrate [--data DIR] [--database CS]", []);
-        if (a.Help)
-        {
-            return 0;
-        }
-        NoPositional(a);
         await using var services = await OpenAsync(a);
-        Console.WriteLine($"Schema is up to date ({services.GetRequiredService<Database>().Kind}).");
-        return 0;
-    }
+        return Print($"Schema is up to date ({services.GetRequiredService<Database>().Kind}).", 0);
+    });
 
-    private static async Task<int> DemoAsync(string[] args)
+    private static Command Demo() => new Command("demo",
+        "create a demo account with data, print credentials: a customer, a pending certificate request, and an operator credential")
     {
-        var a = Parse(args, "Usage: rescind demo [--json]\n  Creates a demo account, a customer and a pending certificate request, and an operator credential.", [], ["json"]);
-        if (a.Help)
-        {
-            return 0;
-        }
-        NoPositional(a);
+        CliOptions.Json("print the account id and every credential as one object"),
+    }.Runs(async a =>
+    {
         await using var services = await OpenAsync(a);
         var seeded = await SeedDemoAsync(services, CancellationToken.None);
-        Console.WriteLine(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>(), running: false));
-        return 0;
-    }
+        return Print(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>(), running: false), 0);
+    });
 
-    private static async Task<int> AccountsAsync(string[] args)
+    private static Command Accounts() => new("accounts", "manage accounts (tenants)")
     {
-        const string usage = "Usage: rescind accounts create --name NAME [--json]\n       rescind accounts list [--json]";
-        var a = Parse(args, usage, ["name"], ["json"]);
-        if (a.Help)
+        new Command("create", "create an account; prints every API credential once")
         {
-            return 0;
-        }
-        var sub = Sub(a, "create", "list");
-        await using var services = await OpenAsync(a);
-        var accounts = services.GetRequiredService<AccountStore>();
-        if (sub == "create")
+            CliOptions.Value("name", "NAME", "the account's name", required: true),
+            CliOptions.Json(),
+        }.Runs(async a =>
         {
-            var created = await accounts.CreateAccountAsync(a.Require("name"), Actor.Operator(null), CancellationToken.None);
-            Console.WriteLine(a.Has("json")
+            await using var services = await OpenAsync(a);
+            var created = await services.GetRequiredService<AccountStore>().CreateAccountAsync(a.Require("name"), Actor.Operator(null), CancellationToken.None);
+            return Print(a.Has("json")
                 ? Json(OperatorApi.CreatedJson(created))
-                : $"Account {created.Account.Id} ({created.Account.Name})\n" + string.Join('\n', created.Credentials.Select(c => $"  {c.Api,-10} {c.Mode,-5} {c.Secret}  ({c.Id})")));
-            return 0;
-        }
-        var list = await accounts.ListAccountsAsync(CancellationToken.None);
-        Console.WriteLine(a.Has("json")
-            ? Json(new { accounts = list.Select(OperatorApi.AccountJson) })
-            : string.Join('\n', list.Select(x => $"{x.Id}  {Time.Iso(x.CreatedAt)}  {x.Name}")));
-        return 0;
-    }
+                : $"Account {created.Account.Id} ({created.Account.Name})\n" + string.Join('\n', created.Credentials.Select(c => $"  {c.Api,-10} {c.Mode,-5} {c.Secret}  ({c.Id})")), 0);
+        }),
+        new Command("list", "list the accounts") { CliOptions.Json() }.Runs(async a =>
+        {
+            await using var services = await OpenAsync(a);
+            var list = await services.GetRequiredService<AccountStore>().ListAccountsAsync(CancellationToken.None);
+            return Print(a.Has("json")
+                ? Json(new { accounts = list.Select(OperatorApi.AccountJson) })
+                : string.Join('\n', list.Select(x => $"{x.Id}  {Time.Iso(x.CreatedAt)}  {x.Name}")), 0);
+        }),
+    };
 
-    private static async Task<int> KeysAsync(string[] args)
+    private static Command Keys()
     {
-        const string usage = "Usage: rescind keys create --account ID --api API --mode live|test [--json]\n       rescind keys revoke --id CREDENTIAL_ID";
-        var a = Parse(args, usage, ["account", "api", "mode", "id"], ["json"]);
-        if (a.Help)
+        var kinds = new CredentialKinds();
+        foreach (var module in ApiModules.All)
         {
-            return 0;
+            module.AddCredentials(kinds);
         }
-        var sub = Sub(a, "create", "revoke");
-        await using var services = await OpenAsync(a);
-        var accounts = services.GetRequiredService<AccountStore>();
-        if (sub == "revoke")
+        var api = CliOptions.Value("api", "API", "the API the credential is for", required: true);
+        api.CompletionSources.Add([.. kinds.All.Select(k => k.Api).Distinct()]);
+        var mode = CliOptions.Value("mode", "live|test", "the credential's mode (GoCardless: live|sandbox)", required: true);
+        mode.CompletionSources.Add([.. kinds.All.Select(k => k.Mode).Distinct()]);
+        return new("keys", "manage an account's API credentials (stored only as hashes)")
         {
-            if (!await accounts.RevokeCredentialAsync(a.Require("id"), Actor.Operator(null), CancellationToken.None))
+            new Command("create", "issue a credential; prints its secret once")
             {
-                await Console.Error.WriteLineAsync("rescind: no such active credential");
-                return 1;
+                CliOptions.Value("account", "ID", "the account", required: true), api, mode, CliOptions.Json(),
+            }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                var (account, apiName, modeName) = (a.Require("account"), a.Require("api"), a.Require("mode"));
+                var kinds = services.GetRequiredService<CredentialKinds>();
+                if (kinds.Find(apiName, modeName) is null)
+                {
+                    throw new UsageException($"no credential kind '{apiName}' '{modeName}'; known: {string.Join(", ", kinds.All.Select(k => k.Name))}");
+                }
+                var issued = await services.GetRequiredService<AccountStore>().CreateCredentialAsync(account, apiName, modeName, Actor.Operator(null), CancellationToken.None);
+                if (issued is null)
+                {
+                    await Console.Error.WriteLineAsync("rescind: no such account");
+                    return 1;
+                }
+                return Print(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)", 0);
+            }),
+            new Command("revoke", "revoke a credential")
+            {
+                CliOptions.Value("id", "CREDENTIAL_ID", "the credential", required: true), CliOptions.IgnoredJson(),
+            }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                if (!await services.GetRequiredService<AccountStore>().RevokeCredentialAsync(a.Require("id"), Actor.Operator(null), CancellationToken.None))
+                {
+                    await Console.Error.WriteLineAsync("rescind: no such active credential");
+                    return 1;
+                }
+                return Print("Revoked.", 0);
+            }),
+        };
+    }
+
+    private static Command OperatorVerb() => new("operator", "operator credentials")
+    {
+        new Command("token", "issue an operator credential for the operator API and console") { CliOptions.Json() }.Runs(async a =>
+        {
+            await using var services = await OpenAsync(a);
+            var issued = await services.GetRequiredService<AccountStore>().CreateOperatorCredentialAsync(Actor.Operator(null), CancellationToken.None);
+            return Print(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)", 0);
+        }),
+    };
+
+    /// <summary><c>simulate &lt;api&gt; &lt;action&gt;</c>, one verb per module that has a <see cref="SimulateVerb"/>.</summary>
+    private static Command Simulate()
+    {
+        var simulate = new Command("simulate", "an API's outside world (a customer, a CA, a payment provider) acts, as the operator route would");
+        foreach (var module in ApiModules.All.Where(m => m.Simulate is not null))
+        {
+            var verb = module.Simulate!;
+            var action = new Argument<string>("action") { Description = "what happens" };
+            action.AcceptOnlyFromAmong([.. verb.Actions]);
+            var usage = string.Join('\n', verb.Usage.Split('\n').Select(line => line.Trim()));
+            var command = new Command(module.Name, usage) { action, CliOptions.IgnoredJson() };
+            foreach (var name in verb.Options)
+            {
+                command.Add(CliOptions.Value(name, "ID", $"the {name} it acts on"));
             }
-            Console.WriteLine("Revoked.");
-            return 0;
+            simulate.Add(command.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                var simulated = await verb.RunAsync(a.Parsed.GetRequiredValue(action), a, services);
+                return Print(simulated.Output, simulated.Succeeded ? 0 : 1);
+            }));
         }
-        var (account, api, mode) = (a.Require("account"), a.Require("api"), a.Require("mode"));
-        var kinds = services.GetRequiredService<CredentialKinds>();
-        if (kinds.Find(api, mode) is null)
-        {
-            throw new UsageException($"no credential kind '{api}' '{mode}'; known: {string.Join(", ", kinds.All.Select(k => k.Name))}");
-        }
-        var issued = await accounts.CreateCredentialAsync(account, api, mode, Actor.Operator(null), CancellationToken.None);
-        if (issued is null)
-        {
-            await Console.Error.WriteLineAsync("rescind: no such account");
-            return 1;
-        }
-        Console.WriteLine(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)");
-        return 0;
+        return simulate;
     }
 
-    private static async Task<int> OperatorAsync(string[] args)
+    private static Command Jobs() => new("jobs", "background jobs")
     {
-        var a = Parse(args, "Usage: rescind operator token [--json]\n  Issues an operator credential for the operator API and console.", [], ["json"]);
-        if (a.Help)
+        new Command("run", "run every background job once (expiry, reminders, purges) and print what each handled").Runs(async a =>
         {
-            return 0;
-        }
-        Sub(a, "token");
-        await using var services = await OpenAsync(a);
-        var issued = await services.GetRequiredService<AccountStore>().CreateOperatorCredentialAsync(Actor.Operator(null), CancellationToken.None);
-        Console.WriteLine(a.Has("json") ? Json(OperatorApi.CredentialJson(issued)) : $"{issued.Secret}  ({issued.Id}; shown once)");
-        return 0;
+            await using var services = await OpenAsync(a);
+            var handled = await services.GetRequiredService<JobRunner>().RunAllOnceAsync(CancellationToken.None);
+            return Print(Json(handled), 0);
+        }),
+    };
+
+    private static Command Audit()
+    {
+        var limit = CliOptions.Number("limit", "N", "at most N rows, newest first", 1, 10_000, message: "--limit must be 1 to 10000");
+        return new Command("audit", "read the audit log")
+        {
+            CliOptions.Value("account", "ID", "only this account's rows"),
+            CliOptions.Value("resource", "ID", "only this resource's rows"),
+            limit,
+            CliOptions.Json(),
+        }.Runs(async a =>
+        {
+            await using var services = await OpenAsync(a);
+            var query = new AuditQuery(a.Get("account"), a.Get("resource"), Limit: a.Has("limit") ? (int)a.Parsed.GetValue(limit) : 100);
+            var rows = await AuditLog.QueryAsync(services.GetRequiredService<Database>(), query, CancellationToken.None);
+            return Print(a.Has("json")
+                ? Json(rows)
+                : string.Join('\n', rows.Select(r => $"{Time.Iso(r.At)}  {r.Api,-8} {r.ResourceId}  {r.Action,-10} {r.FromState ?? "-"} → {r.ToState ?? "-"}  by {r.ActorKind} {r.ActorId}")), 0);
+        });
     }
 
-    private static async Task<int> CircleAsync(string[] args)
+    private static Command Verify() => new Command("verify", "check the whole database against every invariant; exit code 1 when any is violated")
     {
-        const string usage = "Usage: rescind circle entity-secret --account ID --secret HEX64\n       rescind circle mine --account ID --blockchain CHAIN [--count N]";
-        var a = Parse(args, usage, ["account", "secret", "blockchain", "count"]);
-        if (a.Help)
-        {
-            return 0;
-        }
-        var verb = Sub(a, "entity-secret", "mine");
-        await using var services = await OpenAsync(a);
-        var accountId = a.Require("account");
-        if (await services.GetRequiredService<AccountStore>().FindAccountAsync(accountId, CancellationToken.None) is null)
-        {
-            throw new UsageException($"no account {accountId}");
-        }
-        if (verb == "entity-secret")
-        {
-            var ok = await services.GetRequiredService<Circle.CircleEntitySecrets>().RegisterAsync(accountId, a.Require("secret"), Actor.Operator(null), CancellationToken.None);
-            return ok ? Print($"entity secret registered for {accountId}", 0) : throw new UsageException("--secret must be 64 hexadecimal characters");
-        }
-        var blockchain = a.Require("blockchain");
-        if (Circle.CircleRules.FindChain(blockchain) is null)
-        {
-            throw new UsageException($"unknown blockchain {blockchain}");
-        }
-        var count = int.TryParse(a.Get("count") ?? "1", System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 1000
-            ? n : throw new UsageException("--count must be 1 to 1000");
-        var coordinator = services.GetRequiredService<Coordinator>();
-        long height = 0;
-        for (var i = 0; i < count; i++)
-        {
-            height = await coordinator.RunAsync(new OperationContext(accountId, Circle.CircleStore.Api, Actor.Operator(null), null),
-                (uow, _) => Circle.CircleCommands.MineBlockAsync(uow, accountId, blockchain), CancellationToken.None);
-        }
-        return Print($"{blockchain} of {accountId} at height {height}", 0);
-    }
-
-    private static async Task<int> SimulateAsync(string[] args)
+        CliOptions.Json(),
+    }.Runs(async a =>
     {
-        var verbs = ApiModules.All.Where(m => m.Simulate is not null).ToDictionary(m => m.Name, m => m.Simulate!);
-        var usage = "Usage: " + string.Join("\n       ", verbs.Values.Select(v => v.Usage));
-        var a = Parse(args, usage, verbs.Values.SelectMany(v => v.Options).Distinct().ToArray(), ["json"]);
-        if (a.Help)
-        {
-            return 0;
-        }
-        if (a.Positional is not [var api, var action] || !verbs.TryGetValue(api, out var verb))
-        {
-            throw new UsageException($"simulate needs an API ({string.Join(", ", verbs.Keys)}) and an action, e.g. 'simulate numeral accept --request cert_req_…'");
-        }
-        if (!verb.Actions.Contains(action))
-        {
-            throw new UsageException($"unknown {api} action '{action}'; use {string.Join(", ", verb.Actions)}");
-        }
-        await using var services = await OpenAsync(a);
-        var simulated = await verb.RunAsync(action, a, services);
-        Console.WriteLine(simulated.Output);
-        return simulated.Succeeded ? 0 : 1;
-    }
-
-    private static async Task<int> JobsAsync(string[] args)
-    {
-        var a = Parse(args, "Usage: rescind jobs run\n  Runs every background job once (expiry, reminders, purges) and prints what each handled.", []);
-        if (a.Help)
-        {
-            return 0;
-        }
-        Sub(a, "run");
-        await using var services = await OpenAsync(a);
-        var handled = await services.GetRequiredService<JobRunner>().RunAllOnceAsync(CancellationToken.None);
-        Console.WriteLine(Json(handled));
-        return 0;
-    }
-
-    private static async Task<int> AuditAsync(string[] args)
-    {
-        var a = Parse(args, "Usage: rescind audit [--account ID] [--resource ID] [--limit N] [--json]", ["account", "resource", "limit"], ["json"]);
-        if (a.Help)
-        {
-            return 0;
-        }
-        NoPositional(a);
-        var limit = 100;
-        if (a.Get("limit") is { } l && (!int.TryParse(l, out limit) || limit is < 1 or > 10000))
-        {
-            throw new UsageException("--limit must be 1 to 10000");
-        }
-        await using var services = await OpenAsync(a);
-        var rows = await AuditLog.QueryAsync(services.GetRequiredService<Database>(), new AuditQuery(a.Get("account"), a.Get("resource"), Limit: limit), CancellationToken.None);
-        Console.WriteLine(a.Has("json")
-            ? Json(rows)
-            : string.Join('\n', rows.Select(r => $"{Time.Iso(r.At)}  {r.Api,-8} {r.ResourceId}  {r.Action,-10} {r.FromState ?? "-"} → {r.ToState ?? "-"}  by {r.ActorKind} {r.ActorId}")));
-        return 0;
-    }
-
-    private static async Task<int> VerifyAsync(string[] args)
-    {
-        var a = Parse(args, "Usage: rescind verify [--json]\n  Checks the whole database against every invariant; exit code 1 when any is violated.", [], ["json"]);
-        if (a.Help)
-        {
-            return 0;
-        }
-        NoPositional(a);
         await using var services = await OpenAsync(a);
         var result = await services.GetRequiredService<Verifier>().VerifyAsync(CancellationToken.None);
         if (a.Has("json"))
@@ -404,51 +394,32 @@ public static class CliApp
             }
         }
         return result.Ok ? 0 : 1;
-    }
+    });
 
-    private static async Task<int> WebhooksAsync(string[] args)
+    private static Command Webhooks()
     {
-        const string usage = """
-            Usage: rescind webhooks add --account ID --api API --url URL [--timeout-ms N] [--json]
-                   rescind webhooks list [--account ID]
-                   rescind webhooks deliveries [--endpoint ID] [--status pending|delivered|dead] [--limit N]
-                   rescind webhooks attempts --delivery N
-                   rescind webhooks redeliver --delivery N
-                   rescind webhooks disable --endpoint ID
-            """;
-        var a = Parse(args, usage, ["account", "api", "url", "timeout-ms", "endpoint", "status", "limit", "delivery"], ["json"]);
-        if (a.Help)
+        Option<long> Delivery() => CliOptions.Number("delivery", "N", "the delivery id", 0, long.MaxValue, required: true, message: "--delivery must be a delivery id (a number)");
+        return new("webhooks", "webhook endpoints and the delivery log")
         {
-            return 0;
-        }
-        var sub = Sub(a, "add", "list", "deliveries", "attempts", "redeliver", "disable");
-        int? Int(string name, int min, int max) =>
-            a.Get(name) is not { } v ? null
-            : int.TryParse(v, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= min && n <= max ? n
-            : throw new UsageException($"--{name} must be a number from {min} to {max}");
-        long Delivery() => long.TryParse(a.Require("delivery"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d)
-            ? d : throw new UsageException("--delivery must be a delivery id (a number)");
-        var status = a.Get("status");
-        if (status is not (null or "pending" or "delivered" or "dead"))
-        {
-            throw new UsageException("--status must be pending, delivered or dead");
-        }
-        var timeout = Int("timeout-ms", 100, 60_000);
-        var limit = Int("limit", 1, 10_000) ?? 100;
-        var delivery = sub is "attempts" or "redeliver" ? Delivery() : 0;
-        await using var services = await OpenAsync(a);
-        var store = services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>();
-        var ct = CancellationToken.None;
-        switch (sub)
-        {
-            case "add":
+            new Command("add", "register an endpoint for an account's events of one API; prints its signing secret once")
+            {
+                CliOptions.Value("account", "ID", "the account", required: true),
+                CliOptions.Value("api", "API", "the API whose events it receives", required: true),
+                CliOptions.Value("url", "URL", "where to POST (absolute http or https)", required: true),
+                CliOptions.Number("timeout-ms", "N", "the delivery timeout", 100, 60_000),
+                CliOptions.Json(),
+            }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                var ct = CancellationToken.None;
                 var (account, api, url) = (a.Require("account"), a.Require("api"), a.Require("url"));
+                int? timeout = a.Get("timeout-ms") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
                 if (await services.GetRequiredService<AccountStore>().FindAccountAsync(account, ct) is null)
                 {
                     await Console.Error.WriteLineAsync("rescind: no such account");
                     return 1;
                 }
-                var (endpoint, refusal) = await store.CreateEndpointAsync(account, api, url, timeout, Actor.Operator(null), ct);
+                var (endpoint, refusal) = await services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>().CreateEndpointAsync(account, api, url, timeout, Actor.Operator(null), ct);
                 if (endpoint is null)
                 {
                     throw new UsageException(refusal switch
@@ -457,45 +428,66 @@ public static class CliApp
                         _ => "--url must be an absolute http or https URL",
                     });
                 }
-                Console.WriteLine(a.Has("json")
+                return Print(a.Has("json")
                     ? Json(new { id = endpoint.Id, account_id = endpoint.AccountId, api = endpoint.Api, url = endpoint.Url, timeout_ms = endpoint.TimeoutMs, secret = endpoint.Secret })
-                    : $"{endpoint.Id}  signing secret {endpoint.Secret} (shown once)");
-                return 0;
-            case "list":
-                foreach (var e in await store.EndpointsAsync(a.Get("account"), ct))
+                    : $"{endpoint.Id}  signing secret {endpoint.Secret} (shown once)", 0);
+            }),
+            new Command("list", "list the endpoints") { CliOptions.Value("account", "ID", "only this account's"), CliOptions.IgnoredJson() }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                foreach (var e in await services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>().EndpointsAsync(a.Get("account"), CancellationToken.None))
                 {
                     Console.WriteLine($"{e.Id}  {e.AccountId}  {e.Api,-10} {(e.DisabledAt is null ? "enabled " : "disabled")}  {e.Url}");
                 }
                 return 0;
-            case "deliveries":
-                foreach (var d in await store.DeliveriesAsync(a.Get("endpoint"), null, status, a.Get("account"), null, limit, ct))
+            }),
+            new Command("deliveries", "list deliveries, newest first")
+            {
+                CliOptions.Value("endpoint", "ID", "only this endpoint's"),
+                CliOptions.Value("status", "pending|delivered|dead", "only deliveries in this state", choices: ["pending", "delivered", "dead"]),
+                CliOptions.Value("account", "ID", "only this account's"),
+                CliOptions.Number("limit", "N", "at most N", 1, 10_000),
+                CliOptions.IgnoredJson(),
+            }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                var limit = a.Get("limit") is { } l ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : 100;
+                foreach (var d in await services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>().DeliveriesAsync(a.Get("endpoint"), null, a.Get("status"), a.Get("account"), null, limit, CancellationToken.None))
                 {
                     Console.WriteLine($"{d.Id,8}  {d.Status,-9} attempts {d.Attempts,2}  {d.EventId}  → {d.EndpointId}  {d.LastStatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} {d.LastError}");
                 }
                 return 0;
-            case "attempts":
-                foreach (var x in await store.AttemptsAsync(delivery, ct))
+            }),
+            new Command("attempts", "a delivery's attempts") { Delivery(), CliOptions.IgnoredJson() }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                foreach (var x in await services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>().AttemptsAsync(a.Parsed.GetValue<long>("--delivery"), CancellationToken.None))
                 {
                     Console.WriteLine($"#{x.Attempt}  {Time.Iso(x.StartedAt)}  {x.DurationMs} ms  {x.StatusCode?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"}  {x.Error ?? x.ResponseExcerpt}");
                 }
                 return 0;
-            case "redeliver":
-                if (!await store.RedeliverAsync(delivery, Actor.Operator(null), ct))
+            }),
+            new Command("redeliver", "queue a delivery again, due now") { Delivery(), CliOptions.IgnoredJson() }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                if (!await services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>().RedeliverAsync(a.Parsed.GetValue<long>("--delivery"), Actor.Operator(null), CancellationToken.None))
                 {
                     await Console.Error.WriteLineAsync("rescind: no such delivery");
                     return 1;
                 }
-                Console.WriteLine("Queued again, due now.");
-                return 0;
-            default:
-                if (!await store.DisableEndpointAsync(a.Require("endpoint"), Actor.Operator(null), ct))
+                return Print("Queued again, due now.", 0);
+            }),
+            new Command("disable", "disable an endpoint") { CliOptions.Value("endpoint", "ID", "the endpoint", required: true), CliOptions.IgnoredJson() }.Runs(async a =>
+            {
+                await using var services = await OpenAsync(a);
+                if (!await services.GetRequiredService<Rescind.Core.Webhooks.WebhookStore>().DisableEndpointAsync(a.Require("endpoint"), Actor.Operator(null), CancellationToken.None))
                 {
                     await Console.Error.WriteLineAsync("rescind: no such enabled endpoint");
                     return 1;
                 }
-                Console.WriteLine("Disabled.");
-                return 0;
-        }
+                return Print("Disabled.", 0);
+            }),
+        };
     }
 
     // ---- demo --------------------------------------------------------------------------------------------
@@ -569,22 +561,5 @@ public static class CliApp
             """;
     }
 
-    private static string Json(object value) => JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true });
-
-    private static string Sub(CliArgs a, params string[] allowed)
-    {
-        if (a.Positional.Count != 1 || !allowed.Contains(a.Positional[0]))
-        {
-            throw new UsageException($"expected one of: {string.Join(", ", allowed)}");
-        }
-        return a.Positional[0];
-    }
-
-    private static void NoPositional(CliArgs a)
-    {
-        if (a.Positional.Count > 0)
-        {
-            throw new UsageException($"unexpected argument '{a.Positional[0]}'");
-        }
-    }
+    public static string Json(object value) => JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true });
 }

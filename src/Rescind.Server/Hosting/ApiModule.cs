@@ -8,8 +8,9 @@ namespace Rescind.Server.Hosting;
 /// envelope, its public routes, and its simulation routes under <c>/operator/{Name}</c>. Adding an API is one line
 /// in <see cref="ApiModules.All"/>. Its <c>CancelTargets</c> plug its cancelable resources into Rescind's own
 /// cancellation API and the operator console. <c>JsonNaming</c> is the naming of its JSON when it is not camelCase
-/// (its OpenAPI document's schemas follow it). <c>Schemes</c> are its credential schemes (ASP.NET Core
-/// authentication schemes with a policy each, which its route groups require).
+/// (its OpenAPI document's schemas follow it). <c>Commands</c> are its own verbs of the <c>rescind</c> command line
+/// (besides <c>simulate</c>), e.g. <c>rescind circle mine</c>. <c>Schemes</c> are its credential schemes (ASP.NET
+/// Core authentication schemes with a policy each, which its route groups require).
 /// </summary>
 public sealed record ApiModule(
     string Name,
@@ -22,6 +23,7 @@ public sealed record ApiModule(
     SimulateVerb? Simulate = null,
     IReadOnlyList<Cancellations.CancelTarget>? CancelTargets = null,
     System.Text.Json.JsonNamingPolicy? JsonNaming = null,
+    Func<IEnumerable<System.CommandLine.Command>>? Commands = null,
     IReadOnlyList<CredentialScheme>? Schemes = null);
 
 /// <summary>

@@ -33,7 +33,7 @@ public static class NumeralModule
             NumeralSimulation.RunFromCliAsync),
         [NumeralCancelTarget.Requests],
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
-        [NumeralApi.Credentials]);
+        Schemes: [NumeralApi.Credentials]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(NumeralStore.Api, "live", "sk_live_"))

@@ -132,6 +132,43 @@ public abstract class CliTests(ProcessStorage store) : IAsyncLifetime
         Assert.Equal(0, code);
         Assert.Contains("Usage", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_unknown_option_exits_2_naming_it_on_stderr_and_nothing_on_stdout()
+    {
+        var (code, output, err) = await Rescind("audit", "--colour", "red");
+
+        Assert.Equal(2, code);
+        Assert.Contains("'--colour'", err, StringComparison.Ordinal);
+        Assert.Contains("rescind audit --help", err, StringComparison.Ordinal);
+        Assert.Equal("", output);
+    }
+
+    [Fact]
+    public async Task A_module_contributed_verb_has_help_listing_its_options()
+    {
+        var mine = await RunAsync("circle", "mine", "--help");
+        Assert.Equal(0, mine.Code);
+        foreach (var option in new[] { "--account", "--blockchain", "--count", "--data", "--database" })
+        {
+            Assert.Contains(option, mine.Out, StringComparison.Ordinal);
+        }
+        var circle = await RunAsync("circle", "--help");
+        Assert.Contains("entity-secret", circle.Out, StringComparison.Ordinal);
+        Assert.Contains("circle", (await RunAsync("--help")).Out, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("[suggest:4]", "webh", "webhooks")]
+    [InlineData("[suggest:7]", "circle ", "mine")]
+    [InlineData("[suggest:14]", "simulate numer", "numeral")]
+    public async Task The_suggest_directive_completes_verb_names(string directive, string typed, string completion)
+    {
+        var (code, output, _) = await RunAsync(directive, typed);
+
+        Assert.Equal(0, code);
+        Assert.Contains(completion, output.Split('\n', StringSplitOptions.TrimEntries));
+    }
 }
 
 [Trait("Category", "Sqlite")]
