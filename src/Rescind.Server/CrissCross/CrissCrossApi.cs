@@ -60,7 +60,7 @@ public static class CrissCrossApi
             await using var connection = await db.OpenAsync(http.RequestAborted);
             caller = await connection.QuerySingleOrDefaultAsync<Caller>(
                 """
-                SELECT t.account_id AS AccountId, t.credential_id AS CredentialId
+                SELECT t.account_id, t.credential_id
                 FROM crisscross_tokens t JOIN credentials c ON c.id = t.credential_id
                 WHERE t.hash = @hash AND t.expires_at > @now AND c.revoked_at IS NULL
                 """,
@@ -165,12 +165,7 @@ public static class CrissCrossApi
                 return 0;
             }, ct);
         http.Response.Headers.CacheControl = "no-store";
-        return Results.Text(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["access_token"] = token,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = (long)lifetime.TotalSeconds,
-        }), "application/json", Encoding.UTF8, 200);
+        return Results.Text(JsonSerializer.Serialize(new TokenResponse(token, "Bearer", (long)lifetime.TotalSeconds)), "application/json", Encoding.UTF8, 200);
     }
 
     private static async Task<IResult> CreateSessionAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
@@ -200,7 +195,9 @@ public static class CrissCrossApi
             return keyError.ToResult();
         }
         var input = new NewSession(reference!, amount!.Value, currency!, payer!, redirect, (int?)expiresIn);
-        return (await CrissCrossCommands.CreateSessionAsync(coordinator, ctx, input, options.Value, ct)).ToResult();
+        var o = options.Value;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.CreateSessionAsync(uow, input, o),
+            outcome => CrissCrossEnvelope.SessionCreated(outcome, o.PaymentLinkBase), ct)).ToResult();
     }
 
     private static async Task<IResult> GetSessionAsync(string sessionId, HttpContext http, Database db, TimeProvider clock, IOptions<CrissCrossOptions> options, CancellationToken ct)
@@ -234,7 +231,9 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        return (await CrissCrossCommands.CancelAsync(coordinator, ctx, sessionId!, reason, options.Value, ct)).ToResult();
+        var o = options.Value;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.CancelAsync(uow, sessionId!, reason, o),
+            CrissCrossEnvelope.Cancelled, ct)).ToResult();
     }
 
     private static readonly string[] ListParameters = ["status", "limit", "cursor"];
@@ -300,7 +299,9 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        return (await CrissCrossCommands.PayAsync(coordinator, ctx, new NewPayment(sessionId!, provider!, method), options.Value, ct)).ToResult();
+        var input = new NewPayment(sessionId!, provider!, method);
+        var o = options.Value;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.PayAsync(uow, input, o), CrissCrossEnvelope.PaymentStarted, ct)).ToResult();
     }
 
     private static async Task<IResult> GetPaymentAsync(string transactionId, HttpContext http, Database db, CancellationToken ct)
@@ -330,7 +331,7 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        return (await CrissCrossCommands.RefundAsync(coordinator, ctx, transactionId!, amount, ct)).ToResult();
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.RefundAsync(uow, transactionId!, amount), CrissCrossEnvelope.Refund, ct)).ToResult();
     }
 
     private static readonly string[] ReportParameters = ["from", "to"];
@@ -361,13 +362,11 @@ public static class CrissCrossApi
             return Bad("to must be after from.");
         }
         var groups = await CrissCrossStore.CancellationsByReasonAsync(db, Of(http).AccountId, bounds[0], bounds[1], ct);
-        return Ok(new
-        {
-            from = Time.Iso(bounds[0]),
-            to = Time.Iso(bounds[1]),
-            totalSessions = groups.Sum(g => g.Sessions),
-            reasons = groups.Select(g => new { reason = g.Reason, sessions = g.Sessions, cancelled = g.Cancelled, pendingCancellation = g.PendingCancellation }),
-        });
+        return Ok(new CancellationsReport(
+            Time.Iso(bounds[0]),
+            Time.Iso(bounds[1]),
+            groups.Sum(g => g.Sessions),
+            [.. groups.Select(g => new CancellationReason(g.Reason, g.Sessions, g.Cancelled, g.PendingCancellation))]));
     }
 
     /// <summary>UTC with a trailing Z only [doc: any other offset is a 400].</summary>
