@@ -32,16 +32,47 @@ public static class CrissCrossApi
 
     public static IEndpointRouteBuilder MapCrissCross(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/auth/oauth2/token", TokenAsync).WithGroupName(CrissCrossStore.Api);
-        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).AddEndpointFilter(AuthenticateAsync);
-        v1.MapPost("/checkout/session", CreateSessionAsync);
-        v1.MapPost("/checkout/session/cancel", CancelSessionAsync);
-        v1.MapGet("/checkout/session/{sessionId}", GetSessionAsync);
-        v1.MapGet("/checkout/sessions", ListSessionsAsync);
-        v1.MapPost("/payment", PayAsync);
-        v1.MapPost("/payment/refunds", RefundAsync);
-        v1.MapGet("/payment/{transactionId}", GetPaymentAsync);
-        v1.MapGet("/reports/cancellations", CancellationsReportAsync);
+        // Every status the API answers, in Collect's envelope for the errors (the shared ones too: 401, 413).
+        app.MapPost("/v1/auth/oauth2/token", TokenAsync).WithGroupName(CrissCrossStore.Api)
+            .Accepts<TokenRequest>("application/x-www-form-urlencoded", "application/json")
+            .Produces<TokenResponse>(200)
+            .Errors(400, 401, 413);
+        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).AddEndpointFilter(AuthenticateAsync)
+            .Errors(401);
+        v1.MapPost("/checkout/session", CreateSessionAsync)
+            .Accepts<CreateSessionRequest>("application/json").Keyed()
+            .Produces<SessionCreatedResult>(201);
+        v1.MapPost("/checkout/session/cancel", CancelSessionAsync)
+            .Accepts<CancelSessionRequest>("application/json").Keyed()
+            .Produces<CancelResult>(200)
+            .Errors(404);
+        v1.MapGet("/checkout/session/{sessionId}", GetSessionAsync)
+            .Produces<CheckoutSession>(200)
+            .Errors(404);
+        v1.MapGet("/checkout/sessions", ListSessionsAsync)
+            .Parameters(
+                ParameterDoc.Query("status", description: "one of " + string.Join(", ", CrissCrossRules.SessionStates)),
+                ParameterDoc.Query("limit", "integer", "1 to 200, default 20"),
+                ParameterDoc.Query("cursor", description: "the nextCursor of the previous page"))
+            .Produces<SessionList>(200)
+            .Errors(400);
+        v1.MapPost("/payment", PayAsync)
+            .Accepts<PaymentRequest>("application/json").Keyed()
+            .Produces<PaymentStartedResult>(201)
+            .Errors(404);
+        v1.MapPost("/payment/refunds", RefundAsync)
+            .Accepts<RefundRequest>("application/json").Keyed()
+            .Produces<RefundResult>(201)
+            .Errors(404);
+        v1.MapGet("/payment/{transactionId}", GetPaymentAsync)
+            .Produces<PaymentStatus>(200)
+            .Errors(404);
+        v1.MapGet("/reports/cancellations", CancellationsReportAsync)
+            .Parameters(
+                ParameterDoc.Query("from", description: "ISO-8601 in UTC with Z, inclusive"),
+                ParameterDoc.Query("to", description: "ISO-8601 in UTC with Z, exclusive"))
+            .Produces<CancellationsReport>(200)
+            .Errors(400);
         return app;
     }
 
@@ -368,6 +399,23 @@ public static class CrissCrossApi
             groups.Sum(g => g.Sessions),
             [.. groups.Select(g => new CancellationReason(g.Reason, g.Sessions, g.Cancelled, g.PendingCancellation))]));
     }
+
+    /// <summary>Declares Collect's error envelope for each of <paramref name="statuses"/>.</summary>
+    private static TBuilder Errors<TBuilder>(this TBuilder builder, params int[] statuses)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in statuses)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(CrissCrossEnvelope.ErrorBody), ["application/json"]));
+        }
+        return builder;
+    }
+
+    /// <summary>A write that reads a JSON body and takes an optional <c>Idempotency-Key</c>: 400 for the body or
+    /// the key, 413 for a body over the limit, 409 while the key's first request runs, 422 for the key with another body.</summary>
+    private static RouteHandlerBuilder Keyed(this RouteHandlerBuilder builder) => builder
+        .Parameters(ParameterDoc.Header("Idempotency-Key", description: "a UUID; the same key and body answer as the first time"))
+        .Errors(400, 409, 413, 422);
 
     /// <summary>UTC with a trailing Z only [doc: any other offset is a 400].</summary>
     public static bool TryUtc(string text, out DateTimeOffset value)

@@ -144,25 +144,26 @@ public sealed record CancellationsReport(string? From, string? To, long TotalSes
 
 public sealed record CancellationReason(string? Reason, long Sessions, long Cancelled, long PendingCancellation);
 
-// Request bodies, as the OpenAPI document describes them; the handlers read and validate the JSON themselves (strict
-// field lists, the first problem wins, in Collect's envelope).
+// Request bodies, as the OpenAPI document describes them (an optional field has a default, so it is not listed as
+// required); the handlers read and validate the JSON themselves (strict field lists, the first problem wins, in
+// Collect's envelope).
 
 public sealed record CreateSessionRequest(
-    string MerchantReference, long Amount, string Currency, JsonElement PayerDetails, string? RedirectUrl, int? ExpiresInSeconds);
+    string MerchantReference, long Amount, string Currency, JsonElement PayerDetails, string? RedirectUrl = null, int? ExpiresInSeconds = null);
 
-public sealed record CancelSessionRequest(string SessionId, string? Reason);
+public sealed record CancelSessionRequest(string SessionId, string? Reason = null);
 
-public sealed record PaymentRequest(string SessionId, string Provider, JsonElement? PaymentMethod);
+public sealed record PaymentRequest(string SessionId, string Provider, JsonElement? PaymentMethod = null);
 
-public sealed record RefundRequest(string TransactionId, long? Amount);
+public sealed record RefundRequest(string TransactionId, long? Amount = null);
 
 /// <summary>The token endpoint's body (form or JSON): OAuth2 client credentials, or Collect's own names for them.</summary>
 public sealed record TokenRequest(
-    [property: JsonPropertyName("grant_type")] string? GrantType,
-    [property: JsonPropertyName("client_id")] string? ClientId,
-    [property: JsonPropertyName("client_secret")] string? ClientSecret,
-    [property: JsonPropertyName("merchantId")] string? MerchantId,
-    [property: JsonPropertyName("clientSecret")] string? ClientSecretAlias);
+    [property: JsonPropertyName("grant_type")] string? GrantType = null,
+    [property: JsonPropertyName("client_id")] string? ClientId = null,
+    [property: JsonPropertyName("client_secret")] string? ClientSecret = null,
+    [property: JsonPropertyName("merchantId")] string? MerchantId = null,
+    [property: JsonPropertyName("clientSecret")] string? ClientSecretAlias = null);
 
 public sealed record TokenResponse(
     [property: JsonPropertyName("access_token")] string AccessToken,
