@@ -32,16 +32,47 @@ public static class CrissCrossApi
 
     public static IEndpointRouteBuilder MapCrissCross(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/v1/auth/oauth2/token", TokenAsync).WithGroupName(CrissCrossStore.Api);
-        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).AddEndpointFilter(AuthenticateAsync);
-        v1.MapPost("/checkout/session", CreateSessionAsync);
-        v1.MapPost("/checkout/session/cancel", CancelSessionAsync);
-        v1.MapGet("/checkout/session/{sessionId}", GetSessionAsync);
-        v1.MapGet("/checkout/sessions", ListSessionsAsync);
-        v1.MapPost("/payment", PayAsync);
-        v1.MapPost("/payment/refunds", RefundAsync);
-        v1.MapGet("/payment/{transactionId}", GetPaymentAsync);
-        v1.MapGet("/reports/cancellations", CancellationsReportAsync);
+        // Every status the API answers, in Collect's envelope for the errors (the shared ones too: 401, 413).
+        app.MapPost("/v1/auth/oauth2/token", TokenAsync).WithGroupName(CrissCrossStore.Api)
+            .Accepts<TokenRequest>("application/x-www-form-urlencoded", "application/json")
+            .Produces<TokenResponse>(200)
+            .Errors(400, 401, 413);
+        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).AddEndpointFilter(AuthenticateAsync)
+            .Errors(401);
+        v1.MapPost("/checkout/session", CreateSessionAsync)
+            .Accepts<CreateSessionRequest>("application/json").Keyed()
+            .Produces<SessionCreatedResult>(201);
+        v1.MapPost("/checkout/session/cancel", CancelSessionAsync)
+            .Accepts<CancelSessionRequest>("application/json").Keyed()
+            .Produces<CancelResult>(200)
+            .Errors(404);
+        v1.MapGet("/checkout/session/{sessionId}", GetSessionAsync)
+            .Produces<CheckoutSession>(200)
+            .Errors(404);
+        v1.MapGet("/checkout/sessions", ListSessionsAsync)
+            .Parameters(
+                ParameterDoc.Query("status", description: "one of " + string.Join(", ", CrissCrossRules.SessionStates)),
+                ParameterDoc.Query("limit", "integer", "1 to 200, default 20"),
+                ParameterDoc.Query("cursor", description: "the nextCursor of the previous page"))
+            .Produces<SessionList>(200)
+            .Errors(400);
+        v1.MapPost("/payment", PayAsync)
+            .Accepts<PaymentRequest>("application/json").Keyed()
+            .Produces<PaymentStartedResult>(201)
+            .Errors(404);
+        v1.MapPost("/payment/refunds", RefundAsync)
+            .Accepts<RefundRequest>("application/json").Keyed()
+            .Produces<RefundResult>(201)
+            .Errors(404);
+        v1.MapGet("/payment/{transactionId}", GetPaymentAsync)
+            .Produces<PaymentStatus>(200)
+            .Errors(404);
+        v1.MapGet("/reports/cancellations", CancellationsReportAsync)
+            .Parameters(
+                ParameterDoc.Query("from", description: "ISO-8601 in UTC with Z, inclusive"),
+                ParameterDoc.Query("to", description: "ISO-8601 in UTC with Z, exclusive"))
+            .Produces<CancellationsReport>(200)
+            .Errors(400);
         return app;
     }
 
@@ -60,7 +91,7 @@ public static class CrissCrossApi
             await using var connection = await db.OpenAsync(http.RequestAborted);
             caller = await connection.QuerySingleOrDefaultAsync<Caller>(
                 """
-                SELECT t.account_id AS AccountId, t.credential_id AS CredentialId
+                SELECT t.account_id, t.credential_id
                 FROM crisscross_tokens t JOIN credentials c ON c.id = t.credential_id
                 WHERE t.hash = @hash AND t.expires_at > @now AND c.revoked_at IS NULL
                 """,
@@ -165,12 +196,7 @@ public static class CrissCrossApi
                 return 0;
             }, ct);
         http.Response.Headers.CacheControl = "no-store";
-        return Results.Text(JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["access_token"] = token,
-            ["token_type"] = "Bearer",
-            ["expires_in"] = (long)lifetime.TotalSeconds,
-        }), "application/json", Encoding.UTF8, 200);
+        return Results.Text(JsonSerializer.Serialize(new TokenResponse(token, "Bearer", (long)lifetime.TotalSeconds)), "application/json", Encoding.UTF8, 200);
     }
 
     private static async Task<IResult> CreateSessionAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
@@ -200,7 +226,9 @@ public static class CrissCrossApi
             return keyError.ToResult();
         }
         var input = new NewSession(reference!, amount!.Value, currency!, payer!, redirect, (int?)expiresIn);
-        return (await CrissCrossCommands.CreateSessionAsync(coordinator, ctx, input, options.Value, ct)).ToResult();
+        var o = options.Value;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.CreateSessionAsync(uow, input, o),
+            outcome => CrissCrossEnvelope.SessionCreated(outcome, o.PaymentLinkBase), ct)).ToResult();
     }
 
     private static async Task<IResult> GetSessionAsync(string sessionId, HttpContext http, Database db, TimeProvider clock, IOptions<CrissCrossOptions> options, CancellationToken ct)
@@ -234,7 +262,9 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        return (await CrissCrossCommands.CancelAsync(coordinator, ctx, sessionId!, reason, options.Value, ct)).ToResult();
+        var o = options.Value;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.CancelAsync(uow, sessionId!, reason, o),
+            CrissCrossEnvelope.Cancelled, ct)).ToResult();
     }
 
     private static readonly string[] ListParameters = ["status", "limit", "cursor"];
@@ -300,7 +330,9 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        return (await CrissCrossCommands.PayAsync(coordinator, ctx, new NewPayment(sessionId!, provider!, method), options.Value, ct)).ToResult();
+        var input = new NewPayment(sessionId!, provider!, method);
+        var o = options.Value;
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.PayAsync(uow, input, o), CrissCrossEnvelope.PaymentStarted, ct)).ToResult();
     }
 
     private static async Task<IResult> GetPaymentAsync(string transactionId, HttpContext http, Database db, CancellationToken ct)
@@ -330,7 +362,7 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        return (await CrissCrossCommands.RefundAsync(coordinator, ctx, transactionId!, amount, ct)).ToResult();
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.RefundAsync(uow, transactionId!, amount), CrissCrossEnvelope.Refund, ct)).ToResult();
     }
 
     private static readonly string[] ReportParameters = ["from", "to"];
@@ -361,14 +393,29 @@ public static class CrissCrossApi
             return Bad("to must be after from.");
         }
         var groups = await CrissCrossStore.CancellationsByReasonAsync(db, Of(http).AccountId, bounds[0], bounds[1], ct);
-        return Ok(new
-        {
-            from = Time.Iso(bounds[0]),
-            to = Time.Iso(bounds[1]),
-            totalSessions = groups.Sum(g => g.Sessions),
-            reasons = groups.Select(g => new { reason = g.Reason, sessions = g.Sessions, cancelled = g.Cancelled, pendingCancellation = g.PendingCancellation }),
-        });
+        return Ok(new CancellationsReport(
+            Time.Iso(bounds[0]),
+            Time.Iso(bounds[1]),
+            groups.Sum(g => g.Sessions),
+            [.. groups.Select(g => new CancellationReason(g.Reason, g.Sessions, g.Cancelled, g.PendingCancellation))]));
     }
+
+    /// <summary>Declares Collect's error envelope for each of <paramref name="statuses"/>.</summary>
+    private static TBuilder Errors<TBuilder>(this TBuilder builder, params int[] statuses)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in statuses)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(CrissCrossEnvelope.ErrorBody), ["application/json"]));
+        }
+        return builder;
+    }
+
+    /// <summary>A write that reads a JSON body and takes an optional <c>Idempotency-Key</c>: 400 for the body or
+    /// the key, 413 for a body over the limit, 409 while the key's first request runs, 422 for the key with another body.</summary>
+    private static RouteHandlerBuilder Keyed(this RouteHandlerBuilder builder) => builder
+        .Parameters(ParameterDoc.Header("Idempotency-Key", description: "a UUID; the same key and body answer as the first time"))
+        .Errors(400, 409, 413, 422);
 
     /// <summary>UTC with a trailing Z only [doc: any other offset is a 400].</summary>
     public static bool TryUtc(string text, out DateTimeOffset value)

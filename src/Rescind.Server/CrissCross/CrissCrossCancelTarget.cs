@@ -62,23 +62,14 @@ public static class CrissCrossCancelTarget
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
     {
         var options = services.GetRequiredService<IOptions<CrissCrossOptions>>().Value;
-        var response = await CrissCrossCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, id, reason, options);
-        return await CancelOutcomes.FromResponseAsync(
-            uow, id, response,
-            CrissCrossEnvelope.Instance,
-            async () => await CrissCrossStore.LockSessionAsync(uow, uow.Context.AccountId, id) is { } row
-                ? Detail(services, row, await CrissCrossStore.LockTransactionsAsync(uow, row.Id), uow.NowMs)
-                : null,
-            Notes(uow.Recorded),
-            CrissCrossRules.PendingCancellation,
-            after => [.. after.Children.Where(c => !CrissCrossRules.Transactions.IsTerminal(c.State))]);
+        var outcome = await CrissCrossCommands.CancelAsync(uow, id, reason, options);
+        return CancelOutcomes.From(uow, outcome, v => Detail(services, v.Session, v.Transactions, v.Now), CrissCrossEnvelope.Describe, Notes(uow.Recorded));
     }
 
     /// <summary>The cascade in words: which in-flight transactions this cancel stopped.</summary>
     private static IReadOnlyList<string> Notes(IReadOnlyList<Change> recorded) =>
         [.. recorded.Where(c => c.ResourceType == CrissCrossStore.TransactionType && c.Action == CrissCrossRules.Cancel)
             .Select(c => $"In-flight transaction {c.ResourceId} is cancelled with its provider ({c.From} to {c.To}).")];
-
 
     private static ResourceDetail Detail(IServiceProvider services, SessionRow row, IReadOnlyList<TransactionRow> transactions, long now)
     {

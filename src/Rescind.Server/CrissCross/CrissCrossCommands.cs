@@ -11,95 +11,99 @@ public sealed record NewSession(string MerchantReference, long Amount, string Cu
 public sealed record NewPayment(string SessionId, string Provider, string PaymentMethod);
 
 /// <summary>
-/// Every CrissCross write, as work for the coordinator: lock (the session first, then its transactions in id
-/// order), decide with the pure rules, apply, answer. HTTP handlers, simulation routes and jobs all come through here.
+/// Every CrissCross write, as work inside the caller's unit of work: lock (the session first, then its transactions
+/// in id order), decide with the pure rules, apply, and return what happened as an <see cref="Outcome{T}"/>. The HTTP
+/// handlers render it (<see cref="CrissCrossEnvelope"/>); the simulation, the jobs and Rescind's own API read it.
 /// </summary>
 public static class CrissCrossCommands
 {
     /// <summary>A named point between the session's update and its transactions' in a cancel (crash tests).</summary>
     public const string CancelCheckpoint = "crisscross.cancel:session-updated";
 
-    public static Task<StoredResponse> CreateSessionAsync(Coordinator coordinator, OperationContext ctx, NewSession input, CrissCrossOptions options, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    /// <summary>A session with its transactions as of the transaction that read them: its public status is
+    /// projected at <paramref name="Now"/>.</summary>
+    public sealed record SessionAt(SessionRow Session, IReadOnlyList<TransactionRow> Transactions, long Now);
+
+    /// <summary>A refund that was made: its id, the transaction as it is now, the amount and when.</summary>
+    public sealed record RefundMade(string RefundId, TransactionRow Transaction, long Amount, long At);
+
+    public static async Task<Outcome<SessionRow>> CreateSessionAsync(UnitOfWork uow, NewSession input, CrissCrossOptions options)
+    {
+        var lifetime = input.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : options.SessionLifetime;
+        var row = new SessionRow
         {
-            var lifetime = input.ExpiresInSeconds is { } s ? TimeSpan.FromSeconds(s) : options.SessionLifetime;
-            var row = new SessionRow
-            {
-                Id = Ids.New("", uow.Clock),
-                AccountId = ctx.AccountId!,
-                MerchantReference = input.MerchantReference,
-                Amount = input.Amount,
-                Currency = input.Currency,
-                PayerDetails = input.PayerDetails,
-                RedirectUrl = input.RedirectUrl,
-                Status = Open,
-                ExpiresAt = checked(uow.NowMs + (long)lifetime.TotalMilliseconds),
-                CreatedAt = uow.NowMs,
-                UpdatedAt = uow.NowMs,
-                Version = 1,
-            };
-            await CrissCrossStore.InsertSessionAsync(uow, row);
-            await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.SessionType, row.Id, "create", null, Open));
-            return new StoredResponse(201, CrissCrossJson.Serialize(new { sessionId = row.Id, paymentLink = CrissCrossJson.PaymentLink(options.PaymentLinkBase, row.Id) }));
-        }, ct);
+            Id = Ids.New("", uow.Clock),
+            AccountId = uow.Context.AccountId!,
+            MerchantReference = input.MerchantReference,
+            Amount = input.Amount,
+            Currency = input.Currency,
+            PayerDetails = input.PayerDetails,
+            RedirectUrl = input.RedirectUrl,
+            Status = Open,
+            ExpiresAt = checked(uow.NowMs + (long)lifetime.TotalMilliseconds),
+            CreatedAt = uow.NowMs,
+            UpdatedAt = uow.NowMs,
+            Version = 1,
+        };
+        await CrissCrossStore.InsertSessionAsync(uow, row);
+        await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.SessionType, row.Id, "create", null, Open));
+        return Outcome.Done(row);
+    }
 
     /// <summary>Starts a payment attempt: the session must be open (one active transaction, none after cancel).</summary>
-    public static Task<StoredResponse> PayAsync(Coordinator coordinator, OperationContext ctx, NewPayment input, CrissCrossOptions options, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<TransactionRow>> PayAsync(UnitOfWork uow, NewPayment input, CrissCrossOptions options)
+    {
+        var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, uow.Context.AccountId, input.SessionId);
+        if (session is null)
         {
-            var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, ctx.AccountId, input.SessionId);
-            if (session is null)
-            {
-                return CrissCrossEnvelope.NoSession(input.SessionId);
-            }
-            await ExpireIfDueAsync(uow, session, transactions, options);
-            switch (Sessions.Decide(session.Status, Pay))
-            {
-                case Decision.Transitioned t:
-                    var provider = FindProvider(input.Provider)!;
-                    var tx = new TransactionRow
-                    {
-                        Id = Ids.New("", uow.Clock),
-                        SessionId = session.Id,
-                        AccountId = session.AccountId,
-                        Provider = provider.Name,
-                        PaymentMethod = input.PaymentMethod,
-                        Amount = session.Amount,
-                        Currency = session.Currency,
-                        Status = Pending,
-                        TimeoutAt = provider.PromptTimeout is { } timeout ? checked(uow.NowMs + (long)timeout.TotalMilliseconds) : null,
-                        CreatedAt = uow.NowMs,
-                        UpdatedAt = uow.NowMs,
-                        Version = 1,
-                        MerchantReference = session.MerchantReference,
-                    };
-                    await CrissCrossStore.InsertTransactionAsync(uow, tx);
-                    transactions.Add(tx);
-                    await MoveSessionAsync(uow, session, t, Pay, transactions, options);
-                    await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, "create", null, Pending,
-                        Reason: $"session {session.Id} via {provider.Name}"));
-                    return new StoredResponse(201, CrissCrossJson.Serialize(new { transactionId = tx.Id, status = tx.Status }));
-                case Decision.Refused r:
-                    return CrissCrossEnvelope.Refused(r);
-                default:
-                    throw new InvalidOperationException("pay has no other outcome");
-            }
-        }, ct);
+            return Outcome<TransactionRow>.Missing(input.SessionId, CrissCrossStore.SessionType);
+        }
+        await ExpireIfDueAsync(uow, session, transactions, options);
+        switch (Sessions.Decide(session.Status, Pay))
+        {
+            case Decision.Transitioned t:
+                var provider = FindProvider(input.Provider)!;
+                var tx = new TransactionRow
+                {
+                    Id = Ids.New("", uow.Clock),
+                    SessionId = session.Id,
+                    AccountId = session.AccountId,
+                    Provider = provider.Name,
+                    PaymentMethod = input.PaymentMethod,
+                    Amount = session.Amount,
+                    Currency = session.Currency,
+                    Status = Pending,
+                    TimeoutAt = provider.PromptTimeout is { } timeout ? checked(uow.NowMs + (long)timeout.TotalMilliseconds) : null,
+                    CreatedAt = uow.NowMs,
+                    UpdatedAt = uow.NowMs,
+                    Version = 1,
+                    MerchantReference = session.MerchantReference,
+                };
+                await CrissCrossStore.InsertTransactionAsync(uow, tx);
+                transactions.Add(tx);
+                await MoveSessionAsync(uow, session, t, Pay, transactions, options);
+                await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, "create", null, Pending,
+                    Reason: $"session {session.Id} via {provider.Name}"));
+                return Outcome.Done(tx);
+            case Decision.Refused r:
+                return Outcome<TransactionRow>.Refuse(r.Code, r.State);
+            default:
+                throw new InvalidOperationException("pay has no other outcome");
+        }
+    }
 
     /// <summary>
     /// Cancels a session: locks it against further attempts and, in the same transaction, cancels every in-flight
-    /// transaction whose provider can stop it; with any that cannot, the session waits in PENDING_CANCELLATION.
+    /// transaction whose provider can stop it; with any that cannot, the session waits in PENDING_CANCELLATION and
+    /// the outcome is deferred on those transactions (a repeat on a waiting session too: it still waits on them).
+    /// The vendor route and Rescind's own cancellation API both come here.
     /// </summary>
-    public static Task<StoredResponse> CancelAsync(Coordinator coordinator, OperationContext ctx, string sessionId, string? reason, CrissCrossOptions options, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyCancelAsync(uow, ctx.AccountId, sessionId, reason, options), ct);
-
-    /// <summary>The cancel inside the caller's unit of work (the vendor route and Rescind's own cancellation API).</summary>
-    internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, string sessionId, string? reason, CrissCrossOptions options)
+    public static async Task<Outcome<SessionAt>> CancelAsync(UnitOfWork uow, string sessionId, string? reason, CrissCrossOptions options)
     {
-        var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, accountId, sessionId);
+        var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, uow.Context.AccountId, sessionId);
         if (session is null)
         {
-            return CrissCrossEnvelope.NoSession(sessionId);
+            return Outcome<SessionAt>.Missing(sessionId, CrissCrossStore.SessionType);
         }
         await ExpireIfDueAsync(uow, session, transactions, options);
         var children = transactions.Select(t => new Child(t.Id, t.Status, CanStop(t.Provider))).ToList();
@@ -110,9 +114,12 @@ public static class CrissCrossCommands
         switch (decision)
         {
             case Decision.Refused r:
-                return CrissCrossEnvelope.Refused(r);
-            case Decision.AlreadyDone:
-                return Ok(CrissCrossJson.Cancel(session, transactions)); // already cancelled or pending: nothing written
+                return Outcome<SessionAt>.Refuse(r.Code, r.State);
+            case Decision.AlreadyDone: // already cancelled or pending: nothing written
+                var current = new SessionAt(session, transactions, uow.NowMs);
+                return session.Status == PendingCancellation
+                    ? Outcome.Deferred(current, CrissCrossJson.PendingIds(session, transactions))
+                    : Outcome.AlreadyDone(current);
             case Decision.Transitioned t:
                 (from, to, @event, cascade) = (t.From, t.To, t.Event, t.Cascade);
                 break;
@@ -141,104 +148,109 @@ public static class CrissCrossCommands
                 change.Event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), reason));
         }
         await RecordSessionAsync(uow, session, Cancel, from, @event, transactions, options, reason);
-        return Ok(CrissCrossJson.Cancel(session, transactions));
+        var after = new SessionAt(session, transactions, uow.NowMs);
+        return decision is Decision.Deferred deferred ? Outcome.Deferred(after, deferred.Pending) : Outcome.Done(after);
     }
 
     /// <summary>
     /// A provider's event on one transaction (process, complete, fail, error, expire, settle), as the simulation
     /// and the clock produce them. When the flight ends, the session follows in the same transaction: paid, open
-    /// again, or, if it was waiting for this transaction to cancel, CANCELLED once none is left in flight.
+    /// again, or, if it was waiting for this transaction to cancel, CANCELLED once none is left in flight. The
+    /// provider's side is not a merchant's: the transaction is found in any account (the context names its owner).
     /// </summary>
-    public static Task<StoredResponse> ProviderEventAsync(Coordinator coordinator, OperationContext ctx, string? accountId, string transactionId, string command, CrissCrossOptions options, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<TransactionRow>> ProviderEventAsync(UnitOfWork uow, string transactionId, string command, CrissCrossOptions options)
+    {
+        var peek = await CrissCrossStore.PeekTransactionAsync(uow, null, transactionId);
+        if (peek is null)
         {
-            var peek = await CrissCrossStore.PeekTransactionAsync(uow, accountId, transactionId);
-            if (peek is null)
-            {
-                return CrissCrossEnvelope.NoTransaction(transactionId);
-            }
-            var session = (await CrissCrossStore.LockSessionAsync(uow, null, peek.SessionId))!;
-            var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
-            var tx = transactions.Single(t => t.Id == transactionId);
-            switch (DecideTransaction(tx.Status, command))
-            {
-                case Decision.Refused r:
-                    return CrissCrossEnvelope.Refused(r);
-                case Decision.AlreadyDone:
-                    return Ok(CrissCrossJson.Payment(tx));
-                case Decision.Transitioned t:
-                    var endsFlight = !Transactions.IsTerminal(t.From) && Transactions.IsTerminal(t.To);
-                    tx.Status = t.To;
-                    tx.UpdatedAt = uow.NowMs;
-                    if (endsFlight && t.To == Completed && session.Status == PendingCancellation)
-                    {
-                        tx.LateCompletion = 1; // kept, and listed for the merchant to refund [ours]
-                    }
-                    await CrissCrossStore.UpdateTransactionAsync(uow, tx, t.From);
-                    await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, command, t.From, t.To,
-                        t.Event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx))));
-                    if (endsFlight)
-                    {
-                        await FollowTransactionAsync(uow, session, transactions, t.To, options);
-                    }
-                    return Ok(CrissCrossJson.Payment(tx));
-                default:
-                    throw new InvalidOperationException("a transaction command is never deferred");
-            }
-        }, ct);
+            return Outcome<TransactionRow>.Missing(transactionId);
+        }
+        var session = (await CrissCrossStore.LockSessionAsync(uow, null, peek.SessionId))!;
+        var transactions = await CrissCrossStore.LockTransactionsAsync(uow, session.Id);
+        var tx = transactions.Single(t => t.Id == transactionId);
+        switch (DecideTransaction(tx.Status, command))
+        {
+            case Decision.Refused r:
+                return Outcome<TransactionRow>.Refuse(r.Code, r.State);
+            case Decision.AlreadyDone:
+                return Outcome.AlreadyDone(tx);
+            case Decision.Transitioned t:
+                var endsFlight = !Transactions.IsTerminal(t.From) && Transactions.IsTerminal(t.To);
+                tx.Status = t.To;
+                tx.UpdatedAt = uow.NowMs;
+                if (endsFlight && t.To == Completed && session.Status == PendingCancellation)
+                {
+                    tx.LateCompletion = 1; // kept, and listed for the merchant to refund [ours]
+                }
+                await CrissCrossStore.UpdateTransactionAsync(uow, tx, t.From);
+                await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, command, t.From, t.To,
+                    t.Event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx))));
+                if (endsFlight)
+                {
+                    await FollowTransactionAsync(uow, session, transactions, t.To, options);
+                }
+                return Outcome.Done(tx);
+            default:
+                throw new InvalidOperationException("a transaction command is never deferred");
+        }
+    }
 
     /// <summary>Refunds all (no amount) or part of a completed transaction, never more than is left of what was paid.</summary>
-    public static Task<StoredResponse> RefundAsync(Coordinator coordinator, OperationContext ctx, string transactionId, long? amount, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<RefundMade>> RefundAsync(UnitOfWork uow, string transactionId, long? amount)
+    {
+        var peek = await CrissCrossStore.PeekTransactionAsync(uow, uow.Context.AccountId, transactionId);
+        if (peek is null)
         {
-            var peek = await CrissCrossStore.PeekTransactionAsync(uow, ctx.AccountId, transactionId);
-            if (peek is null)
-            {
-                return CrissCrossEnvelope.NoTransaction(transactionId);
-            }
-            await CrissCrossStore.LockSessionAsync(uow, null, peek.SessionId); // parent first, as every writer does
-            var tx = (await CrissCrossStore.LockTransactionsAsync(uow, peek.SessionId)).Single(t => t.Id == transactionId);
-            var remaining = checked(tx.Amount - tx.RefundedAmount);
-            var full = DecideTransaction(tx.Status, Refund);
-            if (full is Decision.Refused r)
-            {
-                return CrissCrossEnvelope.Refused(r);
-            }
-            var refund = amount ?? remaining;
-            if (refund > remaining)
-            {
-                return CrissCrossEnvelope.Fail(400, CrissCrossEnvelope.RefundExceedsPaid,
-                    $"amount {refund} is more than the {remaining} {tx.Currency} left to refund on this transaction.");
-            }
-            var from = tx.Status;
-            string? @event = CrissCrossRules.EventRefunded;
-            tx.RefundedAmount = checked(tx.RefundedAmount + refund);
-            if (refund == remaining && full is Decision.Transitioned t)
-            {
-                tx.Status = t.To;
-                @event = t.Event;
-            }
-            tx.UpdatedAt = uow.NowMs;
-            await CrissCrossStore.UpdateTransactionAsync(uow, tx, from);
-            var refundId = Ids.New("", uow.Clock);
-            await CrissCrossStore.InsertRefundAsync(uow, refundId, tx, refund);
-            await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Refund, from, tx.Status,
-                @event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), $"refund {refundId}: {refund} {tx.Currency}"));
-            return new StoredResponse(201, CrissCrossJson.Serialize(new RefundResult(refundId, tx.Id, refund, tx.Currency, tx.RefundedAmount,
-                checked(tx.Amount - tx.RefundedAmount), tx.Status, Time.Iso(uow.NowMs))));
-        }, ct);
+            return Outcome<RefundMade>.Missing(transactionId);
+        }
+        await CrissCrossStore.LockSessionAsync(uow, null, peek.SessionId); // parent first, as every writer does
+        var tx = (await CrissCrossStore.LockTransactionsAsync(uow, peek.SessionId)).Single(t => t.Id == transactionId);
+        var remaining = checked(tx.Amount - tx.RefundedAmount);
+        var full = DecideTransaction(tx.Status, Refund);
+        if (full is Decision.Refused r)
+        {
+            return Outcome<RefundMade>.Refuse(r.Code, r.State);
+        }
+        var refund = amount ?? remaining;
+        if (refund > remaining)
+        {
+            return Outcome<RefundMade>.Refuse(CrissCrossEnvelope.RefundExceedsPaid, tx.Status,
+                $"amount {refund} is more than the {remaining} {tx.Currency} left to refund on this transaction.");
+        }
+        var from = tx.Status;
+        string? @event = CrissCrossRules.EventRefunded;
+        tx.RefundedAmount = checked(tx.RefundedAmount + refund);
+        if (refund == remaining && full is Decision.Transitioned t)
+        {
+            tx.Status = t.To;
+            @event = t.Event;
+        }
+        tx.UpdatedAt = uow.NowMs;
+        await CrissCrossStore.UpdateTransactionAsync(uow, tx, from);
+        var refundId = Ids.New("", uow.Clock);
+        await CrissCrossStore.InsertRefundAsync(uow, refundId, tx, refund);
+        await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Refund, from, tx.Status,
+            @event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), $"refund {refundId}: {refund} {tx.Currency}"));
+        return Outcome.Done(new RefundMade(refundId, tx, refund, uow.NowMs));
+    }
 
-    /// <summary>Expires one session if it is due (the job's work); true when it did.</summary>
-    public static Task<bool> ExpireSessionAsync(Coordinator coordinator, OperationContext ctx, string sessionId, CrissCrossOptions options, CancellationToken ct) =>
-        coordinator.RunAsync(ctx, async (uow, _) =>
+    /// <summary>Expires one session if it is due (the job's work): done when it did, already done when it was
+    /// expired, refused when it is in another state or not due yet.</summary>
+    public static async Task<Outcome<SessionRow>> ExpireSessionAsync(UnitOfWork uow, string sessionId, CrissCrossOptions options)
+    {
+        var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, null, sessionId);
+        if (session is null)
         {
-            var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, null, sessionId);
-            if (session is null)
-            {
-                return false;
-            }
-            return await ExpireIfDueAsync(uow, session, transactions, options);
-        }, ct);
+            return Outcome<SessionRow>.Missing(sessionId);
+        }
+        if (await ExpireIfDueAsync(uow, session, transactions, options))
+        {
+            return Outcome.Done(session);
+        }
+        return session.Status == Expired
+            ? Outcome.AlreadyDone(session)
+            : Outcome<SessionRow>.Refuse(SessionStateConflict, session.Status, "not due to expire");
+    }
 
     private static async Task FollowTransactionAsync(UnitOfWork uow, SessionRow session, List<TransactionRow> transactions, string ended, CrissCrossOptions options)
     {
@@ -284,6 +296,4 @@ public static class CrissCrossCommands
         uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.SessionType, session.Id, action, from, session.Status, @event,
             @event is null ? null : CrissCrossJson.Serialize(CrissCrossJson.Session(session, transactions, uow.NowMs, options.PaymentLinkBase)),
             reason));
-
-    private static StoredResponse Ok<T>(T body) => new(200, CrissCrossJson.Serialize(body));
 }

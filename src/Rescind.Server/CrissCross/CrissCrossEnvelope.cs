@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Rescind.Core;
 using Rescind.Core.Coordination;
-using Rescind.Core.Lifecycles;
 using Rescind.Server.Http;
 
 namespace Rescind.Server.CrissCross;
@@ -46,20 +46,80 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
 
     public static StoredResponse NoTransaction(string id) => Fail(404, TransactionNotFound, $"No transaction {Quote(id)} exists for this merchant.");
 
-    /// <summary>A refusal from a lifecycle table, in Collect's words (409: "the resource's state does not allow
-    /// this action" [doc]).</summary>
-    public static StoredResponse Refused(Decision.Refused r) => r.Code switch
+    /// <summary>A refusal in Collect's words: its status, error code and message (409: "the resource's state does
+    /// not allow this action" [doc]; a refund beyond what was paid is a 400 whose message the command wrote).</summary>
+    public static (int Status, string Code, string Message) Describe(Refusal r) => r.Code switch
     {
-        CrissCrossRules.SessionNotCancellable => Fail(409, r.Code, $"The session is {r.State} and cannot be cancelled."),
-        CrissCrossRules.SessionLocked => Fail(409, r.Code, $"The session is {r.State}; it is locked against further payment attempts."),
-        CrissCrossRules.TransactionInProgress => Fail(409, r.Code, "The session already has an active transaction; wait for it to end."),
-        CrissCrossRules.SessionCompleted => Fail(409, r.Code, "The session has already been paid."),
-        CrissCrossRules.SessionExpired => Fail(409, r.Code, "The session has expired."),
-        CrissCrossRules.TransactionNotInFlight => Fail(409, r.Code, $"The transaction is {r.State} and no longer in flight."),
-        CrissCrossRules.TransactionNotCompleted => Fail(409, r.Code, $"The transaction is {r.State}; only a completed transaction can be settled or refunded."),
-        CrissCrossRules.TransactionRefunded => Fail(409, r.Code, "The transaction has already been fully refunded."),
-        _ => Fail(409, r.Code, $"The resource is {r.State} and does not allow this action."),
+        CrissCrossRules.SessionNotCancellable => (409, r.Code, $"The session is {r.State} and cannot be cancelled."),
+        CrissCrossRules.SessionLocked => (409, r.Code, $"The session is {r.State}; it is locked against further payment attempts."),
+        CrissCrossRules.TransactionInProgress => (409, r.Code, "The session already has an active transaction; wait for it to end."),
+        CrissCrossRules.SessionCompleted => (409, r.Code, "The session has already been paid."),
+        CrissCrossRules.SessionExpired => (409, r.Code, "The session has expired."),
+        CrissCrossRules.TransactionNotInFlight => (409, r.Code, $"The transaction is {r.State} and no longer in flight."),
+        CrissCrossRules.TransactionNotCompleted => (409, r.Code, $"The transaction is {r.State}; only a completed transaction can be settled or refunded."),
+        CrissCrossRules.TransactionRefunded => (409, r.Code, "The transaction has already been fully refunded."),
+        RefundExceedsPaid => (400, r.Code, r.Detail ?? "The amount is more than is left to refund on this transaction."),
+        _ => (409, r.Code, $"The resource is {r.State} and does not allow this action."),
     };
+
+    public static StoredResponse Refused(Refusal r)
+    {
+        var (status, code, message) = Describe(r);
+        return Fail(status, code, message);
+    }
+
+    // Rendering: the one place where the outcome of each CrissCross command becomes its status and body.
+
+    /// <summary>A created session: 201 with its id and payment link.</summary>
+    public static StoredResponse SessionCreated(Outcome<SessionRow> outcome, string paymentLinkBase) => outcome switch
+    {
+        Outcome<SessionRow>.Done { Value: var s } => new(201, CrissCrossJson.Serialize(new SessionCreatedResult(s.Id, CrissCrossJson.PaymentLink(paymentLinkBase, s.Id)))),
+        _ => throw new InvalidOperationException($"a session create has no other outcome, got {outcome}"),
+    };
+
+    /// <summary>A cancel: 200 with the cancel answer whether it cancelled now, is waiting on a provider, or had
+    /// already done either (a repeat is byte-identical [ours]); the refusal; or 404.</summary>
+    public static StoredResponse Cancelled(Outcome<CrissCrossCommands.SessionAt> outcome) => outcome switch
+    {
+        Outcome<CrissCrossCommands.SessionAt>.Done { Value: var v } => Ok(CrissCrossJson.Cancel(v.Session, v.Transactions)),
+        Outcome<CrissCrossCommands.SessionAt>.Deferred { Value: var v } => Ok(CrissCrossJson.Cancel(v.Session, v.Transactions)),
+        Outcome<CrissCrossCommands.SessionAt>.AlreadyDone { Value: var v } => Ok(CrissCrossJson.Cancel(v.Session, v.Transactions)),
+        Outcome<CrissCrossCommands.SessionAt>.Refused r => Refused(r.Reason),
+        Outcome<CrissCrossCommands.SessionAt>.NotFound n => NoSession(n.Id),
+        _ => throw new InvalidOperationException($"unknown outcome {outcome}"),
+    };
+
+    /// <summary>A payment attempt started: 201 with the transaction's id and status; the refusal; or 404 for the session.</summary>
+    public static StoredResponse PaymentStarted(Outcome<TransactionRow> outcome) => outcome switch
+    {
+        Outcome<TransactionRow>.Done { Value: var t } => new(201, CrissCrossJson.Serialize(new PaymentStartedResult(t.Id, t.Status))),
+        Outcome<TransactionRow>.Refused r => Refused(r.Reason),
+        Outcome<TransactionRow>.NotFound n => NoSession(n.Id),
+        _ => throw new InvalidOperationException($"a payment has no other outcome, got {outcome}"),
+    };
+
+    /// <summary>A provider's event: 200 with the payment status object (also when it had already happened); the
+    /// refusal; or 404 for the transaction.</summary>
+    public static StoredResponse Payment(Outcome<TransactionRow> outcome) => outcome switch
+    {
+        Outcome<TransactionRow>.Done { Value: var t } => Ok(CrissCrossJson.Payment(t)),
+        Outcome<TransactionRow>.AlreadyDone { Value: var t } => Ok(CrissCrossJson.Payment(t)),
+        Outcome<TransactionRow>.Refused r => Refused(r.Reason),
+        Outcome<TransactionRow>.NotFound n => NoTransaction(n.Id),
+        _ => throw new InvalidOperationException($"a provider event is never deferred, got {outcome}"),
+    };
+
+    /// <summary>A refund: 201 with the refund and what is left; the refusal; or 404 for the transaction.</summary>
+    public static StoredResponse Refund(Outcome<CrissCrossCommands.RefundMade> outcome) => outcome switch
+    {
+        Outcome<CrissCrossCommands.RefundMade>.Done { Value: var r } => new(201, CrissCrossJson.Serialize(new RefundResult(r.RefundId, r.Transaction.Id, r.Amount,
+            r.Transaction.Currency, r.Transaction.RefundedAmount, checked(r.Transaction.Amount - r.Transaction.RefundedAmount), r.Transaction.Status, Time.Iso(r.At)))),
+        Outcome<CrissCrossCommands.RefundMade>.Refused r => Refused(r.Reason),
+        Outcome<CrissCrossCommands.RefundMade>.NotFound n => NoTransaction(n.Id),
+        _ => throw new InvalidOperationException($"a refund has no other outcome, got {outcome}"),
+    };
+
+    private static StoredResponse Ok<T>(T body) => new(200, CrissCrossJson.Serialize(body));
 
     public static IdempotencyPolicy IdempotencyPolicy(TimeSpan retention) => new()
     {
@@ -70,5 +130,6 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
 
     private static string Quote(string id) => id.Length > 80 ? "'" + id[..80] + "…'" : "'" + id + "'";
 
-    private sealed record ErrorBody(int StatusCode, string Error, string Message);
+    /// <summary>Collect's error body, as every error status of the API writes it.</summary>
+    public sealed record ErrorBody(int StatusCode, string Error, string Message);
 }

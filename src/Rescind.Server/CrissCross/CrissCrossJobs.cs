@@ -25,17 +25,17 @@ public sealed class CrissCrossProviderTimeoutJob(Database db, Coordinator coordi
             {
                 due = (await connection.QueryAsync<DueRow>(
                     """
-                    SELECT id AS Id, account_id AS AccountId FROM crisscross_transactions
+                    SELECT id, account_id FROM crisscross_transactions
                     WHERE status IN ('PENDING', 'PROCESSING') AND timeout_at <= @now ORDER BY timeout_at LIMIT 200
                     """,
                     new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
             }
             foreach (var r in due)
             {
-                // The work re-reads under lock: a transaction that ended since the scan answers 409 and is left alone.
+                // The work re-reads under lock: a transaction that ended since the scan is refused and left alone.
                 var ctx = new OperationContext(r.AccountId, CrissCrossStore.Api, Actor.System, null);
-                var answer = await CrissCrossCommands.ProviderEventAsync(coordinator, ctx, null, r.Id, CrissCrossRules.Expire, options.Value, ct);
-                handled += answer.Status == 200 ? 1 : 0;
+                var outcome = await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ProviderEventAsync(uow, r.Id, CrissCrossRules.Expire, options.Value), ct);
+                handled += outcome.Changed ? 1 : 0;
             }
             if (due.Count < 200)
             {
@@ -68,13 +68,14 @@ public sealed class CrissCrossSessionExpiryJob(Database db, Coordinator coordina
             {
                 await connection.ExecuteAsync("DELETE FROM crisscross_tokens WHERE expires_at <= @now", new { now });
                 due = (await connection.QueryAsync<DueRow>(
-                    "SELECT id AS Id, account_id AS AccountId FROM crisscross_sessions WHERE status = 'OPEN' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
+                    "SELECT id, account_id FROM crisscross_sessions WHERE status = 'OPEN' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
                     new { now })).ToList();
             }
             foreach (var r in due)
             {
                 var ctx = new OperationContext(r.AccountId, CrissCrossStore.Api, Actor.System, null);
-                handled += await CrissCrossCommands.ExpireSessionAsync(coordinator, ctx, r.Id, options.Value, ct) ? 1 : 0;
+                var outcome = await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ExpireSessionAsync(uow, r.Id, options.Value), ct);
+                handled += outcome.Changed ? 1 : 0;
             }
             if (due.Count < 200)
             {

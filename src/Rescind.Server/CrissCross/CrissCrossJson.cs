@@ -132,3 +132,48 @@ public sealed record RefundResult(
     long RemainingAmount,
     string Status,
     string CreatedAt);
+
+/// <summary>The answer to a session create: <c>{"sessionId": …, "paymentLink": …}</c>.</summary>
+public sealed record SessionCreatedResult(string SessionId, string PaymentLink);
+
+/// <summary>The answer to a payment attempt: <c>{"transactionId": …, "status": "PENDING"}</c>.</summary>
+public sealed record PaymentStartedResult(string TransactionId, string Status);
+
+/// <summary>The cancellations report: sessions whose cancel was accepted in [from, to), by reason.</summary>
+public sealed record CancellationsReport(string? From, string? To, long TotalSessions, IReadOnlyList<CancellationReason> Reasons);
+
+public sealed record CancellationReason(string? Reason, long Sessions, long Cancelled, long PendingCancellation);
+
+// Request bodies, as the OpenAPI document describes them (an optional field has a default, so it is not listed as
+// required); the handlers read and validate the JSON themselves (strict field lists, the first problem wins, in
+// Collect's envelope).
+
+public sealed record CreateSessionRequest(
+    string MerchantReference, long Amount, string Currency, JsonElement PayerDetails, string? RedirectUrl = null, int? ExpiresInSeconds = null);
+
+public sealed record CancelSessionRequest(string SessionId, string? Reason = null);
+
+public sealed record PaymentRequest(string SessionId, string Provider, JsonElement? PaymentMethod = null);
+
+public sealed record RefundRequest(string TransactionId, long? Amount = null);
+
+/// <summary>The token endpoint's body (form or JSON): OAuth2 client credentials, or Collect's own names for them.</summary>
+public sealed record TokenRequest(
+    [property: JsonPropertyName("grant_type")] string? GrantType = null,
+    [property: JsonPropertyName("client_id")] string? ClientId = null,
+    [property: JsonPropertyName("client_secret")] string? ClientSecret = null,
+    [property: JsonPropertyName("merchantId")] string? MerchantId = null,
+    [property: JsonPropertyName("clientSecret")] string? ClientSecretAlias = null);
+
+public sealed record TokenResponse(
+    [property: JsonPropertyName("access_token")] string AccessToken,
+    [property: JsonPropertyName("token_type")] string TokenType,
+    [property: JsonPropertyName("expires_in")] long ExpiresIn);
+
+/// <summary>The operator's view of the provider registry.</summary>
+public sealed record ProviderList(IReadOnlyList<ProviderInfo> Providers);
+
+public sealed record ProviderInfo(string Name, bool SupportsInFlightCancel, long? PromptTimeoutSeconds);
+
+/// <summary>A provider event takes no body; any body is ignored.</summary>
+public sealed record NoBody;

@@ -34,9 +34,7 @@ public static class CrissCrossModule
             "rescind simulate crisscross process|complete|fail|error|expire|settle --transaction ID",
             ["transaction"],
             CrissCrossSimulation.Actions,
-            async (action, a, services) => Simulated.FromAnswer(await CrissCrossSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
-                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("transaction"), action, null,
-                services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CrissCrossOptions>>().Value, CancellationToken.None))),
+            CrissCrossSimulation.RunFromCliAsync),
         [CrissCrossCancelTarget.Sessions]);
 
     /// <summary>One client secret per account [ours: live only; the client id is the account id].</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 
@@ -21,38 +22,48 @@ public static class CrissCrossSimulation
 
     public static RouteGroupBuilder MapCrissCrossSimulation(this RouteGroupBuilder group)
     {
-        group.MapGet("/providers", () => Results.Ok(new
-        {
-            providers = CrissCrossRules.Providers.Select(p => new
-            {
-                name = p.Name,
-                supportsInFlightCancel = p.SupportsInFlightCancel,
-                promptTimeoutSeconds = p.PromptTimeout is { } t ? (long?)t.TotalSeconds : null,
-            }),
-        }));
-        group.MapPost("/transactions/{id}/{action}", ActOverHttpAsync);
+        // The operator's authentication answers 401 in problem details before any of these runs.
+        group.ProducesProblem(401);
+        group.MapGet("/providers", () => TypedResults.Ok(new ProviderList(
+            [.. CrissCrossRules.Providers.Select(p => new ProviderInfo(p.Name, p.SupportsInFlightCancel, p.PromptTimeout is { } t ? (long?)t.TotalSeconds : null))])));
+        group.MapPost("/transactions/{id}/{action}", ActOverHttpAsync)
+            .Accepts(typeof(NoBody), isOptional: true, "application/json")
+            .Produces<PaymentStatus>(200)
+            .Produces<CrissCrossEnvelope.ErrorBody>(404)
+            .Produces<CrissCrossEnvelope.ErrorBody>(409);
         return group;
     }
 
     /// <summary>Performs one provider event as the operator; used by the HTTP route and the CLI.</summary>
-    public static async Task<StoredResponse> ActAsync(Coordinator coordinator, Database db, Actor actor, string? transactionId, string action,
+    public static async Task<Outcome<TransactionRow>> ActAsync(Coordinator coordinator, Database db, Actor actor, string? transactionId, string action,
         string? requestId, CrissCrossOptions options, CancellationToken ct)
     {
-        if (!Actions.Contains(action))
-        {
-            return CrissCrossEnvelope.Fail(404, "NOT_FOUND", $"Unknown provider action '{action}'; use {string.Join(", ", Actions)}.");
-        }
         var row = CrissCrossApi.IsUuid(transactionId) ? await CrissCrossStore.GetTransactionAsync(db, null, transactionId!, ct) : null;
         if (row is null)
         {
-            return CrissCrossEnvelope.NoTransaction(transactionId ?? "");
+            return Outcome<TransactionRow>.Missing(transactionId ?? "");
         }
         // Audited under the merchant's account, with the operator as the actor.
         var ctx = new OperationContext(row.AccountId, CrissCrossStore.Api, actor, requestId);
-        return await CrissCrossCommands.ProviderEventAsync(coordinator, ctx, null, row.Id, action, options, ct);
+        return await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ProviderEventAsync(uow, row.Id, action, options), ct);
+    }
+
+    /// <summary><c>rescind simulate crisscross &lt;action&gt; --transaction ID</c> (the CLI has checked the action).</summary>
+    public static async Task<Simulated> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
+    {
+        var outcome = await ActAsync(services.GetRequiredService<Coordinator>(), services.GetRequiredService<Database>(), Actor.Operator(null),
+            a.Require("transaction"), action, null, services.GetRequiredService<IOptions<CrissCrossOptions>>().Value, CancellationToken.None);
+        return Simulated.Of(outcome, o => CrissCrossEnvelope.Payment(o).Body);
     }
 
     private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db,
-        IOptions<CrissCrossOptions> options, CancellationToken ct) =>
-        (await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), options.Value, ct)).ToResult();
+        IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        if (!Actions.Contains(action))
+        {
+            return CrissCrossEnvelope.Fail(404, "NOT_FOUND", $"Unknown provider action '{action}'; use {string.Join(", ", Actions)}.").ToResult();
+        }
+        var outcome = await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), options.Value, ct);
+        return CrissCrossEnvelope.Payment(outcome).ToResult();
+    }
 }

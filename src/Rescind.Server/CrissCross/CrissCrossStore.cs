@@ -82,18 +82,18 @@ public static class CrissCrossStore
 
     private const string SessionColumns =
         """
-        id AS Id, account_id AS AccountId, merchant_reference AS MerchantReference, amount AS Amount, currency AS Currency,
-        payer_details AS PayerDetails, redirect_url AS RedirectUrl, status AS Status, expires_at AS ExpiresAt,
-        created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version, cancel_reason AS CancelReason,
-        cancel_requested_at AS CancelRequestedAt, cancelled_at AS CancelledAt, cancelled_transaction_ids AS CancelledTransactionIds
+        id, account_id, merchant_reference, amount, currency,
+        payer_details, redirect_url, status, expires_at,
+        created_at, updated_at, version, cancel_reason,
+        cancel_requested_at, cancelled_at, cancelled_transaction_ids
         """;
 
     private const string TransactionColumns =
         """
-        t.id AS Id, t.session_id AS SessionId, t.account_id AS AccountId, t.provider AS Provider,
-        t.payment_method AS PaymentMethod, t.amount AS Amount, t.currency AS Currency, t.status AS Status,
-        t.late_completion AS LateCompletion, t.refunded_amount AS RefundedAmount, t.timeout_at AS TimeoutAt,
-        t.created_at AS CreatedAt, t.updated_at AS UpdatedAt, t.version AS Version, s.merchant_reference AS MerchantReference
+        t.id, t.session_id, t.account_id, t.provider,
+        t.payment_method, t.amount, t.currency, t.status,
+        t.late_completion, t.refunded_amount, t.timeout_at,
+        t.created_at, t.updated_at, t.version, s.merchant_reference
         """;
 
     private const string TransactionFrom = "FROM crisscross_transactions t JOIN crisscross_sessions s ON s.id = t.session_id";
