@@ -181,7 +181,8 @@ public static class CircleApi
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
-        return (await CircleCommands.CreateWalletSetAsync(coordinator, m.Context, Mode(http), m.Ciphertext, name, ct)).ToResult();
+        var mode = Mode(http);
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.CreateWalletSetAsync(uow, mode, m.Ciphertext, name), CircleEnvelope.WalletSetCreated, ct)).ToResult();
     }
 
     private static async Task<IResult> CreateWalletsAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
@@ -220,7 +221,9 @@ public static class CircleApi
                 return refused.ToResult();
             }
         }
-        return (await CircleCommands.CreateWalletsAsync(coordinator, m.Context, Mode(http), m.Ciphertext, new NewWallets(setId!, chains, count), ct)).ToResult();
+        var mode = Mode(http);
+        var input = new NewWallets(setId!, chains, count);
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.CreateWalletsAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.WalletsCreated, ct)).ToResult();
     }
 
     private static async Task<IResult> TransferAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
@@ -265,7 +268,8 @@ public static class CircleApi
             return refused.ToResult();
         }
         var input = new NewTransfer(walletId!, destination!, tokenId!, amounts![0], feeLevel, gasLimit, maxFee, priorityFee, refId);
-        return (await CircleCommands.TransferAsync(coordinator, m.Context, Mode(http), m.Ciphertext, input, ct)).ToResult();
+        var mode = Mode(http);
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.TransferAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.TransferCreated, ct)).ToResult();
 
         long? Whole(string name, long min, long max)
         {
@@ -311,7 +315,9 @@ public static class CircleApi
         {
             return CircleEnvelope.TransactionNotFound.ToResult();
         }
-        return (await CircleCommands.ActAsync(coordinator, m.Context, Mode(http), m.Ciphertext, id, command, ct)).ToResult();
+        var mode = Mode(http);
+        Func<Outcome<TransactionRow>, StoredResponse> render = command == CircleRules.Accelerate ? CircleEnvelope.Accelerated : CircleEnvelope.Canceled;
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.ActAsync(uow, mode, m.Ciphertext, id, command), render, ct)).ToResult();
     }
 
     private static async Task<IResult> DripAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
@@ -342,7 +348,8 @@ public static class CircleApi
         }
         // Neither flag asks for both [ours].
         var both = usdc is null && native is null;
-        var answer = await CircleCommands.DripAsync(coordinator, Context(http), blockchain!, address!, both || usdc == true, both || native == true, ct);
+        var (giveUsdc, giveNative) = (both || usdc == true, both || native == true);
+        var answer = await coordinator.ExecuteAsync(Context(http), (uow, _) => CircleCommands.DripAsync(uow, blockchain!, address!, giveUsdc, giveNative), CircleEnvelope.Dripped, ct);
         return answer.Status == 204 ? Results.NoContent() : answer.ToResult();
 
         bool? Flag(string name)

@@ -66,7 +66,10 @@ public static class CircleSimulation
         for (var i = 0; i < count; i++)
         {
             var ctx = new OperationContext(accountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-            height = await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.MineBlockAsync(uow, accountId, blockchain), ct);
+            if (await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.MineBlockAsync(uow, blockchain), ct) is Outcome<long>.Done { Value: var h })
+            {
+                height = h;
+            }
         }
         return Results.Ok(new { blockchain, accountId, height });
     }
@@ -81,12 +84,7 @@ public static class CircleSimulation
             return OperatorApi.Problem(400, "invalid_request", "A known blockchain, accountId and baseFee (gwei, 1 to 1000000) are required.");
         }
         var ctx = new OperationContext(accountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        await coordinator.RunAsync(ctx, async (uow, _) =>
-        {
-            await CircleStore.LockChainAsync(uow, accountId, blockchain);
-            return await uow.ExecuteAsync("UPDATE circle_chains SET base_fee = @fee WHERE account_id = @accountId AND blockchain = @blockchain",
-                new { fee, accountId, blockchain });
-        }, ct);
+        await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.SetBaseFeeAsync(uow, blockchain, fee.Value), ct);
         return Results.Ok(new { blockchain, accountId, baseFee = fee });
     }
 
@@ -100,9 +98,7 @@ public static class CircleSimulation
             return OperatorApi.Problem(400, "invalid_request", "accountId and address are required.");
         }
         var ctx = new OperationContext(accountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        await coordinator.RunAsync(ctx, (uow, _) => uow.ExecuteAsync(
-            "INSERT INTO circle_screened (account_id, address) VALUES (@accountId, @address) ON CONFLICT (account_id, address) DO NOTHING",
-            new { accountId, address }), ct);
+        await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ScreenAsync(uow, address), ct);
         return Results.Ok(new { accountId, address, screened = true });
     }
 
@@ -115,6 +111,7 @@ public static class CircleSimulation
             return CircleEnvelope.TransactionNotFound.ToResult();
         }
         var ctx = new OperationContext(tx.AccountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        return (await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ForceAsync(uow, id, action, Str(body, "errorReason")), ct)).ToResult();
+        var outcome = await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ForceAsync(uow, id, action, Str(body, "errorReason")), ct);
+        return CircleEnvelope.Forced(outcome).ToResult();
     }
 }
