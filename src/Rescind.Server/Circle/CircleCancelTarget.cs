@@ -98,7 +98,7 @@ public static class CircleCancelTarget
     }
 
     private static ResourceDetail Detail(TransactionRow row) =>
-        new(Summary(row), [], CircleJson.Data(new { transaction = CircleJson.Transaction(row) }));
+        new(Summary(row), [], CircleJson.Data(new TransactionData(CircleJson.Transaction(row))));
 
     private static ResourceSummary Summary(TransactionRow row) =>
         new(CircleStore.Api, CircleStore.TransactionType, row.Id, row.AccountId, row.Mode,

@@ -102,14 +102,14 @@ public sealed class CircleEnvelope : IErrorEnvelope
     /// <summary>201 with the wallet set [doc].</summary>
     public static StoredResponse WalletSetCreated(Outcome<WalletSetRow> outcome) => outcome switch
     {
-        Outcome<WalletSetRow>.Done { Value: var w } => new(201, CircleJson.Data(new { walletSet = CircleJson.WalletSet(w) })),
+        Outcome<WalletSetRow>.Done { Value: var w } => new(201, CircleJson.Data(new WalletSetData(CircleJson.WalletSet(w)))),
         _ => Failure(outcome),
     };
 
     /// <summary>201 with every wallet made, in the order of the blockchains asked for [doc].</summary>
     public static StoredResponse WalletsCreated(Outcome<IReadOnlyList<WalletRow>> outcome) => outcome switch
     {
-        Outcome<IReadOnlyList<WalletRow>>.Done { Value: var rows } => new(201, CircleJson.Data(new { wallets = rows.Select(CircleJson.Wallet).ToList() })),
+        Outcome<IReadOnlyList<WalletRow>>.Done { Value: var rows } => new(201, CircleJson.Data(new WalletsData([.. rows.Select(CircleJson.Wallet)]))),
         _ => Failure(outcome),
     };
 
@@ -123,22 +123,22 @@ public sealed class CircleEnvelope : IErrorEnvelope
     /// <summary>201 with the new transaction's id and state [doc].</summary>
     public static StoredResponse TransferCreated(Outcome<TransactionRow> outcome) => outcome switch
     {
-        Outcome<TransactionRow>.Done { Value: var t } => new(201, CircleJson.Data(new { id = t.Id, state = t.State })),
+        Outcome<TransactionRow>.Done { Value: var t } => new(201, CircleJson.Data(new TransactionState(t.Id, t.State))),
         _ => Failure(outcome),
     };
 
     /// <summary>200 with the id and the public state, whether the cancel took effect, is racing its replacement
     /// (SENT) or was asked before [doc].</summary>
     public static StoredResponse Canceled(Outcome<TransactionRow> outcome) =>
-        Acted(outcome, t => CircleJson.Data(new { id = t.Id, state = CircleRules.Transactions.Project(t.State) }));
+        Acted(outcome, t => CircleJson.Data(new TransactionState(t.Id, CircleRules.Transactions.Project(t.State))));
 
     /// <summary>200 with the id [doc].</summary>
-    public static StoredResponse Accelerated(Outcome<TransactionRow> outcome) => Acted(outcome, t => CircleJson.Data(new { id = t.Id }));
+    public static StoredResponse Accelerated(Outcome<TransactionRow> outcome) => Acted(outcome, t => CircleJson.Data(new TransactionId(t.Id)));
 
     /// <summary>The operator's forced mine or fail: 200 with the transaction as it is now.</summary>
     public static StoredResponse Forced(Outcome<TransactionRow> outcome) => outcome switch
     {
-        Outcome<TransactionRow>.Done { Value: var t } => new(200, CircleJson.Data(new { transaction = CircleJson.Transaction(t) })),
+        Outcome<TransactionRow>.Done { Value: var t } => new(200, CircleJson.Data(new TransactionData(CircleJson.Transaction(t)))),
         _ => Failure(outcome),
     };
 
@@ -167,7 +167,8 @@ public sealed class CircleEnvelope : IErrorEnvelope
         InFlight = Fail(409, IdempotencyInFlight, "A request with this idempotency key is still being processed; retry shortly."),
     };
 
-    private sealed record ErrorBody(int Code, string Message, IReadOnlyList<ErrorDetail>? Errors);
+    /// <summary>Circle's error body [doc]; <c>errors</c> only for a field that failed validation.</summary>
+    public sealed record ErrorBody(int Code, string Message, IReadOnlyList<ErrorDetail>? Errors);
 
-    private sealed record ErrorDetail(string Error, string Message, string Location, string? InvalidValue);
+    public sealed record ErrorDetail(string Error, string Message, string Location, string? InvalidValue);
 }
