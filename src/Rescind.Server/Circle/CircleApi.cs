@@ -455,7 +455,7 @@ public static class CircleApi
     private static async Task<IResult> NotificationKeyAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
         var row = await CircleStore.GetAsync<EndpointRow>(db,
-            "SELECT secret AS Secret, created_at AS CreatedAt FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
+            "SELECT secret, created_at FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
             new { id, Principal(http).AccountId }, ct);
         return row is null
             ? CircleEnvelope.Fail(404, CircleEnvelope.ResourceNotFound, "Cannot find the public key.").ToResult()
@@ -495,7 +495,7 @@ public static class CircleApi
             return CircleEnvelope.WalletMissing.ToResult();
         }
         var rows = await CircleStore.ListAsync<BalanceRow>(db,
-            "SELECT token_id AS TokenId, amount AS Amount, updated_at AS UpdatedAt FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
+            "SELECT token_id, amount, updated_at FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
         var includeAll = http.Request.Query["includeAll"].ToString() == "true";
         var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet.Blockchain)
             .Select(t => (Token: t, Row: rows.FirstOrDefault(r => r.TokenId == t.Id)))

@@ -18,7 +18,7 @@ public sealed class CircleChainJob(Database db, Coordinator coordinator, TimePro
         await using (var connection = await db.OpenAsync(ct))
         {
             due = (await connection.QueryAsync<DueChain>(
-                "SELECT account_id AS AccountId, blockchain AS Blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT 1000",
+                "SELECT account_id, blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT 1000",
                 new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
         }
         var mined = 0;
