@@ -94,7 +94,8 @@ public static class CancelOutcomes
 {
     /// <summary>
     /// Names the outcome of a vendor cancel in Rescind's vocabulary: done → canceled (with every change the unit of
-    /// work recorded), already done → already canceled, deferred → pending cancellation (the children it waits on),
+    /// work recorded), already done → already canceled, deferred → pending cancellation (the children, or the resource
+    /// itself, that it waits on),
     /// refused → refused with the status, code and message the vendor's API gives (<paramref name="describe"/>),
     /// not found → not found.
     /// </summary>
@@ -114,7 +115,9 @@ public static class CancelOutcomes
             case Outcome<T>.Deferred deferred:
                 var after = detail(deferred.Value);
                 var waiting = deferred.Unstoppable.ToHashSet(StringComparer.Ordinal);
-                return new CancelOutcome.PendingCancellation(after, [.. after.Children.Where(c => waiting.Contains(c.Id))], [.. uow.Recorded], notes);
+                // What cannot be stopped may be the resource itself (a transaction already on a chain).
+                return new CancelOutcome.PendingCancellation(
+                    after, [.. after.Children.Prepend(after.Resource).Where(c => waiting.Contains(c.Id))], [.. uow.Recorded], notes);
             case Outcome<T>.Refused refused:
                 var (status, code, message) = describe(refused.Reason);
                 return new CancelOutcome.Refused(status, code, message);

@@ -33,28 +33,103 @@ public static class CircleApi
 
     public static IEndpointRouteBuilder MapCircle(this IEndpointRouteBuilder app)
     {
-        var w3s = app.MapGroup("/v1/w3s").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync);
-        w3s.MapGet("/config/entity/publicKey", PublicKeyAsync);
-        w3s.MapPost("/developer/walletSets", CreateWalletSetAsync);
-        w3s.MapGet("/walletSets", ListWalletSetsAsync);
-        w3s.MapGet("/walletSets/{id}", GetWalletSetAsync);
-        w3s.MapPost("/developer/wallets", CreateWalletsAsync);
-        w3s.MapGet("/wallets", ListWalletsAsync);
-        w3s.MapGet("/wallets/{id}", GetWalletAsync);
-        w3s.MapGet("/wallets/{id}/balances", BalancesAsync);
-        w3s.MapPost("/developer/transactions/transfer", TransferAsync);
+        var w3s = app.MapGroup("/v1/w3s").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).Documented();
+        w3s.MapGet("/config/entity/publicKey", PublicKeyAsync)
+            .Produces<CircleData<EntityPublicKey>>(200);
+        w3s.MapPost("/developer/walletSets", CreateWalletSetAsync)
+            .Mutating<CreateWalletSetRequest>()
+            .Produces<CircleData<WalletSetData>>(201).Produces<CircleData<WalletSetData>>(200);
+        w3s.MapGet("/walletSets", ListWalletSetsAsync)
+            .Listing()
+            .Produces<CircleData<WalletSetsData>>(200);
+        w3s.MapGet("/walletSets/{id}", GetWalletSetAsync)
+            .Produces<CircleData<WalletSetData>>(200).CircleErrors(404);
+        w3s.MapPost("/developer/wallets", CreateWalletsAsync)
+            .Mutating<CreateWalletsRequest>()
+            .Produces<CircleData<WalletsData>>(201).Produces<CircleData<WalletsData>>(200).CircleErrors(404);
+        w3s.MapGet("/wallets", ListWalletsAsync)
+            .Listing(
+                ParameterDoc.Query("address", description: "Wallets with this address."),
+                ParameterDoc.Query("blockchain", description: "Wallets on this blockchain, such as ETH-SEPOLIA."),
+                ParameterDoc.Query("walletSetId", description: "Wallets of this wallet set."),
+                ParameterDoc.Query("refId", description: "Wallets with this reference (none carry one here)."))
+            .Produces<CircleData<WalletsData>>(200);
+        w3s.MapGet("/wallets/{id}", GetWalletAsync)
+            .Produces<CircleData<WalletData>>(200).CircleErrors(404);
+        w3s.MapGet("/wallets/{id}/balances", BalancesAsync)
+            .Parameters(ParameterDoc.Query("includeAll", "boolean", "true lists every token of the chain, zero balances too."))
+            .Produces<CircleData<TokenBalancesData>>(200).CircleErrors(404);
+        w3s.MapPost("/developer/transactions/transfer", TransferAsync)
+            .Mutating<TransferRequest>()
+            .Produces<CircleData<TransactionState>>(201).Produces<CircleData<TransactionState>>(200).CircleErrors(404);
         w3s.MapPost("/developer/transactions/{id}/cancel", (string id, HttpContext http, Coordinator c, Database db, CircleEntitySecrets s, IOptions<RescindOptions> o, IOptions<CircleOptions> co, CancellationToken ct) =>
-            ActAsync(id, CircleRules.Cancel, http, c, db, s, o, co, ct));
+                ActAsync(id, CircleRules.Cancel, http, c, db, s, o, co, ct))
+            .Mutating<TransactionActionRequest>()
+            .Produces<CircleData<TransactionState>>(200).CircleErrors(404);
         w3s.MapPost("/developer/transactions/{id}/accelerate", (string id, HttpContext http, Coordinator c, Database db, CircleEntitySecrets s, IOptions<RescindOptions> o, IOptions<CircleOptions> co, CancellationToken ct) =>
-            ActAsync(id, CircleRules.Accelerate, http, c, db, s, o, co, ct));
-        w3s.MapGet("/transactions", ListTransactionsAsync);
-        w3s.MapGet("/transactions/{id}", GetTransactionAsync);
-        app.MapGroup("/v1/faucet").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).MapPost("/drips", DripAsync);
-        var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync);
-        notifications.MapGet("/publicKey/{id}", NotificationKeyAsync);
+                ActAsync(id, CircleRules.Accelerate, http, c, db, s, o, co, ct))
+            .Mutating<TransactionActionRequest>()
+            .Produces<CircleData<TransactionId>>(200).CircleErrors(404);
+        w3s.MapGet("/transactions", ListTransactionsAsync)
+            .Listing(
+                ParameterDoc.Query("blockchain", description: "Transactions on this blockchain."),
+                ParameterDoc.Query("state", description: "Transactions in this state (SENT includes a cancel racing its replacement)."),
+                ParameterDoc.Query("walletIds", description: "Comma-separated wallet ids."),
+                ParameterDoc.Query("txType", description: "INBOUND or OUTBOUND."),
+                ParameterDoc.Query("destinationAddress"),
+                ParameterDoc.Query("txHash"),
+                ParameterDoc.Query("operation", description: "TRANSFER, CONTRACT_EXECUTION or CONTRACT_DEPLOYMENT."),
+                ParameterDoc.Query("custodyType", description: "DEVELOPER or ENDUSER."),
+                ParameterDoc.Query("includeAll", "boolean"))
+            .Produces<CircleData<TransactionsData>>(200);
+        w3s.MapGet("/transactions/{id}", GetTransactionAsync)
+            .Produces<CircleData<TransactionData>>(200).CircleErrors(404);
+        app.MapGroup("/v1/faucet").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).Documented()
+            .MapPost("/drips", DripAsync)
+            .Accepts<DripRequest>("application/json")
+            .Produces(204).CircleErrors(400, 403, 404, 413);
+        var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).Documented();
+        notifications.MapGet("/publicKey/{id}", NotificationKeyAsync)
+            .Produces<CircleData<NotificationPublicKey>>(200).CircleErrors(404);
         notifications.MapCircleSubscriptions();
         return app;
     }
+
+    // ---- the OpenAPI document: what each route reads and answers beyond its handler's signature ----
+
+    /// <summary>Every Circle route: an optional X-Request-Id [doc], and 401 for a missing or unknown API key.</summary>
+    private static RouteGroupBuilder Documented(this RouteGroupBuilder group) =>
+        group.Parameters(ParameterDoc.Header(RequestIds.Header, description: "The caller's id for this request, echoed in the answer."))
+            .CircleErrors(401);
+
+    /// <summary>Circle's error envelope <c>{code, message}</c> on each of <paramref name="statuses"/>.</summary>
+    internal static TBuilder CircleErrors<TBuilder>(this TBuilder builder, params int[] statuses)
+        where TBuilder : IEndpointConventionBuilder
+    {
+        foreach (var status in statuses)
+        {
+            builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(CircleEnvelope.ErrorBody), ["application/json"]));
+        }
+        return builder;
+    }
+
+    /// <summary>A write with an idempotency key and an entity secret ciphertext: invalid (400), key reused with
+    /// another body (403), key in flight (409), body too large (413).</summary>
+    private static RouteHandlerBuilder Mutating<TRequest>(this RouteHandlerBuilder route)
+        where TRequest : notnull =>
+        route.Accepts<TRequest>("application/json").CircleErrors(400, 403, 409, 413);
+
+    /// <summary>A list: Circle's paging [doc] and creation-time window, each list's own filters, a Link header.</summary>
+    private static RouteHandlerBuilder Listing(this RouteHandlerBuilder route, params ParameterDoc[] filters) =>
+        route.Parameters([
+            ParameterDoc.Query("pageSize", "integer", "Items per page, 1 to 50 (default 10)."),
+            ParameterDoc.Query("pageAfter", description: "The id of the item after which the page starts (not with pageBefore)."),
+            ParameterDoc.Query("pageBefore", description: "The id of the item before which the page ends (not with pageAfter)."),
+            ParameterDoc.Query("order", description: "ASC or DESC (default) by creation."),
+            ParameterDoc.Query("from", description: "Created at or after this ISO-8601 UTC date-time."),
+            ParameterDoc.Query("to", description: "Created at or before this ISO-8601 UTC date-time."),
+            .. filters,
+        ]).CircleErrors(400);
 
     /// <summary><c>Bearer TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> (or LIVE_API_KEY) [doc]; anything else is 401.</summary>
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -91,7 +166,7 @@ public static class CircleApi
     }
 
     private static async Task<IResult> PublicKeyAsync(HttpContext http, CircleEntitySecrets secrets, CancellationToken ct) =>
-        new StoredResponse(200, CircleJson.Data(new { publicKey = await secrets.PublicKeyAsync(Principal(http).AccountId!, ct) })).ToResult();
+        new StoredResponse(200, CircleJson.Data(new EntityPublicKey(await secrets.PublicKeyAsync(Principal(http).AccountId!, ct)))).ToResult();
 
     // ---- mutations: body, key, ciphertext ----
 
@@ -181,7 +256,8 @@ public static class CircleApi
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
-        return (await CircleCommands.CreateWalletSetAsync(coordinator, m.Context, Mode(http), m.Ciphertext, name, ct)).ToResult();
+        var mode = Mode(http);
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.CreateWalletSetAsync(uow, mode, m.Ciphertext, name), CircleEnvelope.WalletSetCreated, ct)).ToResult();
     }
 
     private static async Task<IResult> CreateWalletsAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
@@ -220,7 +296,9 @@ public static class CircleApi
                 return refused.ToResult();
             }
         }
-        return (await CircleCommands.CreateWalletsAsync(coordinator, m.Context, Mode(http), m.Ciphertext, new NewWallets(setId!, chains, count), ct)).ToResult();
+        var mode = Mode(http);
+        var input = new NewWallets(setId!, chains, count);
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.CreateWalletsAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.WalletsCreated, ct)).ToResult();
     }
 
     private static async Task<IResult> TransferAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
@@ -265,7 +343,8 @@ public static class CircleApi
             return refused.ToResult();
         }
         var input = new NewTransfer(walletId!, destination!, tokenId!, amounts![0], feeLevel, gasLimit, maxFee, priorityFee, refId);
-        return (await CircleCommands.TransferAsync(coordinator, m.Context, Mode(http), m.Ciphertext, input, ct)).ToResult();
+        var mode = Mode(http);
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.TransferAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.TransferCreated, ct)).ToResult();
 
         long? Whole(string name, long min, long max)
         {
@@ -311,7 +390,9 @@ public static class CircleApi
         {
             return CircleEnvelope.TransactionNotFound.ToResult();
         }
-        return (await CircleCommands.ActAsync(coordinator, m.Context, Mode(http), m.Ciphertext, id, command, ct)).ToResult();
+        var mode = Mode(http);
+        Func<Outcome<TransactionRow>, StoredResponse> render = command == CircleRules.Accelerate ? CircleEnvelope.Accelerated : CircleEnvelope.Canceled;
+        return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.ActAsync(uow, mode, m.Ciphertext, id, command), render, ct)).ToResult();
     }
 
     private static async Task<IResult> DripAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
@@ -342,7 +423,8 @@ public static class CircleApi
         }
         // Neither flag asks for both [ours].
         var both = usdc is null && native is null;
-        var answer = await CircleCommands.DripAsync(coordinator, Context(http), blockchain!, address!, both || usdc == true, both || native == true, ct);
+        var (giveUsdc, giveNative) = (both || usdc == true, both || native == true);
+        var answer = await coordinator.ExecuteAsync(Context(http), (uow, _) => CircleCommands.DripAsync(uow, blockchain!, address!, giveUsdc, giveNative), CircleEnvelope.Dripped, ct);
         return answer.Status == 204 ? Results.NoContent() : answer.ToResult();
 
         bool? Flag(string name)
@@ -373,17 +455,12 @@ public static class CircleApi
     private static async Task<IResult> NotificationKeyAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
         var row = await CircleStore.GetAsync<EndpointRow>(db,
-            "SELECT secret AS Secret, created_at AS CreatedAt FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
+            "SELECT secret, created_at FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
             new { id, Principal(http).AccountId }, ct);
         return row is null
             ? CircleEnvelope.Fail(404, CircleEnvelope.ResourceNotFound, "Cannot find the public key.").ToResult()
-            : new StoredResponse(200, CircleJson.Data(new
-            {
-                id,
-                algorithm = "ECDSA_SHA_256",
-                publicKey = CircleWebhookShape.PublicKeyBase64(row.Secret),
-                createDate = CircleJson.Date(row.CreatedAt),
-            })).ToResult();
+            : new StoredResponse(200, CircleJson.Data(new NotificationPublicKey(
+                id, "ECDSA_SHA_256", CircleWebhookShape.PublicKeyBase64(row.Secret), CircleJson.Date(row.CreatedAt)))).ToResult();
     }
 
     private static async Task<IResult> GetWalletSetAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -391,13 +468,13 @@ public static class CircleApi
         var row = await CircleStore.GetAsync<WalletSetRow>(db,
             $"SELECT {CircleStore.WalletSetColumns} FROM circle_wallet_sets WHERE id = @id AND account_id = @AccountId AND mode = @mode",
             new { id, Principal(http).AccountId, mode = Mode(http) }, ct);
-        return row is null ? CircleEnvelope.WalletSetMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new { walletSet = CircleJson.WalletSet(row) })).ToResult();
+        return row is null ? CircleEnvelope.WalletSetMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new WalletSetData(CircleJson.WalletSet(row)))).ToResult();
     }
 
     private static async Task<IResult> GetWalletAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
         var row = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
-        return row is null ? CircleEnvelope.WalletMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new { wallet = CircleJson.Wallet(row) })).ToResult();
+        return row is null ? CircleEnvelope.WalletMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new WalletData(CircleJson.Wallet(row)))).ToResult();
     }
 
     private sealed class BalanceRow
@@ -418,19 +495,19 @@ public static class CircleApi
             return CircleEnvelope.WalletMissing.ToResult();
         }
         var rows = await CircleStore.ListAsync<BalanceRow>(db,
-            "SELECT token_id AS TokenId, amount AS Amount, updated_at AS UpdatedAt FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
+            "SELECT token_id, amount, updated_at FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
         var includeAll = http.Request.Query["includeAll"].ToString() == "true";
         var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet.Blockchain)
             .Select(t => (Token: t, Row: rows.FirstOrDefault(r => r.TokenId == t.Id)))
             .Where(x => includeAll || x.Row is { Amount: > 0 })
             .Select(x => CircleJson.Balance(x.Token, x.Row?.Amount ?? 0, x.Row?.UpdatedAt ?? wallet.CreatedAt));
-        return new StoredResponse(200, CircleJson.Data(new { tokenBalances = balances })).ToResult();
+        return new StoredResponse(200, CircleJson.Data(new TokenBalancesData([.. balances]))).ToResult();
     }
 
     private static async Task<IResult> GetTransactionAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
         var row = Guid.TryParseExact(id, "D", out _) ? await CircleStore.GetTransactionAsync(db, Principal(http).AccountId, Mode(http), id, ct) : null;
-        return row is null ? CircleEnvelope.TransactionNotFound.ToResult() : new StoredResponse(200, CircleJson.Data(new { transaction = CircleJson.Transaction(row) })).ToResult();
+        return row is null ? CircleEnvelope.TransactionNotFound.ToResult() : new StoredResponse(200, CircleJson.Data(new TransactionData(CircleJson.Transaction(row)))).ToResult();
     }
 
     private static Task<IResult> ListWalletSetsAsync(HttpContext http, Database db, CancellationToken ct) =>

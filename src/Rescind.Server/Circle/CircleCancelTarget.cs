@@ -84,25 +84,21 @@ public static class CircleCancelTarget
             // Circle refuses a cancel of a cancelled transaction (155215); in one vocabulary it is already canceled.
             return new CancelOutcome.AlreadyCanceled(Detail((await CircleStore.LockTransactionAsync(uow, id))!));
         }
-        var response = await CircleCommands.DecideAndApplyAsync(uow, accountId, mode, null, id, CircleRules.Cancel);
-        TransactionRow? after = null;
-        var outcome = await CancelOutcomes.FromResponseAsync(
-            uow, id, response,
-            CircleEnvelope.Instance,
-            async () => (after = await CircleStore.LockTransactionAsync(uow, id)) is { } row ? Detail(row) : null,
-            []);
-        if (after?.State != CircleRules.Replacing)
+        var outcome = await CircleCommands.ActAsync(uow, mode, null, id, CircleRules.Cancel);
+        if (outcome is Outcome<TransactionRow>.AlreadyDone { Value: { State: CircleRules.Replacing } racing })
         {
-            return outcome;
+            // Asked again while its replacement races: in Rescind's words the cancel is still pending.
+            outcome = Outcome.Deferred(racing, [racing.Id]);
         }
         // The original is on the chain and cannot be recalled: it may still be mined before the replacement.
-        var detail = Detail(after);
-        return new CancelOutcome.PendingCancellation(detail, [detail.Resource], uow.Recorded.ToList(),
-            ["A replacement transaction (same nonce, zero value, higher fee) races the original; the cancel settles when one of them is mined."]);
+        IReadOnlyList<string> notes = outcome is Outcome<TransactionRow>.Deferred
+            ? ["A replacement transaction (same nonce, zero value, higher fee) races the original; the cancel settles when one of them is mined."]
+            : [];
+        return CancelOutcomes.From(uow, outcome, Detail, CircleEnvelope.Describe, notes);
     }
 
     private static ResourceDetail Detail(TransactionRow row) =>
-        new(Summary(row), [], CircleJson.Data(new { transaction = CircleJson.Transaction(row) }));
+        new(Summary(row), [], CircleJson.Data(new TransactionData(CircleJson.Transaction(row))));
 
     private static ResourceSummary Summary(TransactionRow row) =>
         new(CircleStore.Api, CircleStore.TransactionType, row.Id, row.AccountId, row.Mode,

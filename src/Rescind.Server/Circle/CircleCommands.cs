@@ -11,162 +11,170 @@ public sealed record NewTransfer(string WalletId, string DestinationAddress, str
     long? GasLimit, long? MaxFee, long? PriorityFee, string? RefId);
 
 /// <summary>
-/// Every Circle write as work for the coordinator: lock (chain, wallet, transaction, balance, in that order),
-/// decide with the pure rules, apply, answer. The HTTP handlers, the simulator and its job all come through here.
+/// Every Circle write, inside the caller's unit of work: lock (chain, wallet, transaction, balance, in that order),
+/// decide with the pure rules, apply, and return the outcome (never an HTTP answer: <see cref="CircleEnvelope"/>
+/// renders it). The HTTP handlers, Rescind's own cancellation API, the simulator and its job all come through here.
 /// </summary>
 public static class CircleCommands
 {
     private static string NewId(TimeProvider clock) => Guid.CreateVersion7(clock.GetUtcNow()).ToString("D");
 
-    /// <summary>The ciphertext is consumed in the same transaction as the effect; a lost race for it is 156004.</summary>
-    private static async Task<StoredResponse?> ConsumeAsync(UnitOfWork uow, string? ciphertext) =>
-        ciphertext is null || await CircleEntitySecrets.ConsumeAsync(uow, uow.Context.AccountId!, ciphertext) ? null : CircleEnvelope.Reused;
+    /// <summary>The ciphertext is consumed in the same transaction as the effect; a lost race for it is 156004.
+    /// False when it was used before.</summary>
+    private static async Task<bool> ConsumeAsync(UnitOfWork uow, string? ciphertext) =>
+        ciphertext is null || await CircleEntitySecrets.ConsumeAsync(uow, uow.Context.AccountId!, ciphertext);
 
-    public static Task<StoredResponse> CreateWalletSetAsync(Coordinator coordinator, OperationContext ctx, string mode, string? ciphertext, string? name, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            if (await ConsumeAsync(uow, ciphertext) is { } reused)
-            {
-                return reused;
-            }
-            var row = new WalletSetRow { Id = NewId(uow.Clock), AccountId = ctx.AccountId!, Mode = mode, Name = name, CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs };
-            await uow.ExecuteAsync(
-                "INSERT INTO circle_wallet_sets (id, account_id, mode, name, created_at, updated_at) VALUES (@Id, @AccountId, @Mode, @Name, @CreatedAt, @UpdatedAt)", row);
-            await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletSetType, row.Id, "create", null, "LIVE"));
-            return new StoredResponse(201, CircleJson.Data(new { walletSet = CircleJson.WalletSet(row) }));
-        }, ct);
+    private static Outcome<T> Reused<T>() => Outcome<T>.Refuse(CircleEnvelope.Code(CircleEnvelope.CiphertextReused));
 
-    public static Task<StoredResponse> CreateWalletsAsync(Coordinator coordinator, OperationContext ctx, string mode, string? ciphertext, NewWallets input, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<WalletSetRow>> CreateWalletSetAsync(UnitOfWork uow, string mode, string? ciphertext, string? name)
+    {
+        if (!await ConsumeAsync(uow, ciphertext))
         {
-            var set = await uow.QuerySingleOrDefaultAsync<string>(
-                "SELECT id FROM circle_wallet_sets WHERE id = @WalletSetId AND account_id = @AccountId AND mode = @mode",
-                new { input.WalletSetId, ctx.AccountId, mode });
-            if (set is null)
+            return Reused<WalletSetRow>();
+        }
+        var row = new WalletSetRow { Id = NewId(uow.Clock), AccountId = uow.Context.AccountId!, Mode = mode, Name = name, CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs };
+        await uow.ExecuteAsync(
+            "INSERT INTO circle_wallet_sets (id, account_id, mode, name, created_at, updated_at) VALUES (@Id, @AccountId, @Mode, @Name, @CreatedAt, @UpdatedAt)", row);
+        await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletSetType, row.Id, "create", null, "LIVE"));
+        return Outcome.Done(row);
+    }
+
+    /// <summary>Wallets of one set, <see cref="NewWallets.Count"/> per blockchain, in the order asked for.</summary>
+    public static async Task<Outcome<IReadOnlyList<WalletRow>>> CreateWalletsAsync(UnitOfWork uow, string mode, string? ciphertext, NewWallets input)
+    {
+        var accountId = uow.Context.AccountId!;
+        var set = await uow.QuerySingleOrDefaultAsync<string>(
+            "SELECT id FROM circle_wallet_sets WHERE id = @WalletSetId AND account_id = @AccountId AND mode = @mode",
+            new { input.WalletSetId, AccountId = accountId, mode });
+        if (set is null)
+        {
+            return Outcome<IReadOnlyList<WalletRow>>.Missing(input.WalletSetId, CircleStore.WalletSetType);
+        }
+        if (!await ConsumeAsync(uow, ciphertext))
+        {
+            return Reused<IReadOnlyList<WalletRow>>();
+        }
+        var wallets = new List<WalletRow>();
+        foreach (var blockchain in input.Blockchains)
+        {
+            var chain = CircleRules.FindChain(blockchain)!;
+            for (var i = 0; i < input.Count; i++)
             {
-                return CircleEnvelope.WalletSetMissing;
-            }
-            if (await ConsumeAsync(uow, ciphertext) is { } reused)
-            {
-                return reused;
-            }
-            var wallets = new List<object>();
-            foreach (var blockchain in input.Blockchains)
-            {
-                var chain = CircleRules.FindChain(blockchain)!;
-                for (var i = 0; i < input.Count; i++)
+                var id = NewId(uow.Clock);
+                var row = new WalletRow
                 {
-                    var id = NewId(uow.Clock);
-                    var row = new WalletRow
-                    {
-                        Id = id, AccountId = ctx.AccountId!, Mode = mode, WalletSetId = input.WalletSetId, Blockchain = blockchain,
-                        Address = CircleRules.AddressFor(chain, "wallet:" + id), State = "LIVE", CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs,
-                    };
-                    await uow.ExecuteAsync(
-                        """
-                        INSERT INTO circle_wallets (id, account_id, mode, wallet_set_id, blockchain, address, state, next_nonce, created_at, updated_at)
-                        VALUES (@Id, @AccountId, @Mode, @WalletSetId, @Blockchain, @Address, @State, 0, @CreatedAt, @UpdatedAt)
-                        """, row);
-                    await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletType, id, "create", null, "LIVE"));
-                    wallets.Add(CircleJson.Wallet(row));
-                }
+                    Id = id, AccountId = accountId, Mode = mode, WalletSetId = input.WalletSetId, Blockchain = blockchain,
+                    Address = CircleRules.AddressFor(chain, "wallet:" + id), State = "LIVE", CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs,
+                };
+                await uow.ExecuteAsync(
+                    """
+                    INSERT INTO circle_wallets (id, account_id, mode, wallet_set_id, blockchain, address, state, next_nonce, created_at, updated_at)
+                    VALUES (@Id, @AccountId, @Mode, @WalletSetId, @Blockchain, @Address, @State, 0, @CreatedAt, @UpdatedAt)
+                    """, row);
+                await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletType, id, "create", null, "LIVE"));
+                wallets.Add(row);
             }
-            return new StoredResponse(201, CircleJson.Data(new { wallets }));
-        }, ct);
+        }
+        return Outcome.Done<IReadOnlyList<WalletRow>>(wallets);
+    }
 
     /// <summary>Test tokens for a test wallet of the account [doc faucet; ours: 10 USDC and 1 native per drip].</summary>
-    public static Task<StoredResponse> DripAsync(Coordinator coordinator, OperationContext ctx, string blockchain, string address, bool usdc, bool native, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            await CircleStore.LockChainAsync(uow, ctx.AccountId!, blockchain);
-            var wallet = await uow.QuerySingleOrDefaultAsync<WalletRow>(
-                $"SELECT {CircleStore.WalletColumns} FROM circle_wallets WHERE account_id = @AccountId AND blockchain = @blockchain AND address = @address AND mode = 'test'" + uow.Db.ForUpdate,
-                new { ctx.AccountId, blockchain, address });
-            if (wallet is null)
-            {
-                return CircleEnvelope.WalletMissing;
-            }
-            if (usdc)
-            {
-                await CircleStore.MoveAsync(uow, wallet.Id, CircleRules.Usdc(blockchain).Id, 10_000_000, "faucet", null);
-            }
-            if (native)
-            {
-                await CircleStore.MoveAsync(uow, wallet.Id, CircleRules.Native(blockchain).Id, 1_000_000_000, "faucet", null);
-            }
-            await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletType, wallet.Id, "faucet", "LIVE", "LIVE",
-                Reason: (usdc ? "usdc " : "") + (native ? "native" : "")));
-            return new StoredResponse(204, "");
-        }, ct);
-
-    public static Task<StoredResponse> TransferAsync(Coordinator coordinator, OperationContext ctx, string mode, string? ciphertext, NewTransfer input, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            var unlocked = await uow.QuerySingleOrDefaultAsync<WalletRow>(
-                $"SELECT {CircleStore.WalletColumns} FROM circle_wallets WHERE id = @WalletId AND account_id = @AccountId AND mode = @mode",
-                new { input.WalletId, ctx.AccountId, mode });
-            if (unlocked is null)
-            {
-                return CircleEnvelope.WalletMissing;
-            }
-            var chain = CircleRules.FindChain(unlocked.Blockchain)!;
-            var token = CircleRules.FindToken(input.TokenId);
-            if (token is null || token.Blockchain != chain.Name)
-            {
-                return CircleEnvelope.Fail(400, CircleEnvelope.TokenNotFound, $"tokenId does not name a token on {chain.Name}.");
-            }
-            if (!CircleRules.IsAddressFor(chain, input.DestinationAddress))
-            {
-                return CircleEnvelope.Bad($"destinationAddress is not a valid {chain.Name} address.");
-            }
-            if (CircleRules.ParseAmount(input.Amount, token.Scale) is not { } amount)
-            {
-                return CircleEnvelope.Bad($"amounts must hold one positive decimal amount with at most {token.Scale} decimal places.");
-            }
-            var state = await CircleStore.LockChainAsync(uow, ctx.AccountId!, chain.Name);
-            if (await ConsumeAsync(uow, ciphertext) is { } reused)
-            {
-                return reused;
-            }
-            var row = new TransactionRow
-            {
-                Id = NewId(uow.Clock), AccountId = ctx.AccountId!, Mode = mode, WalletId = unlocked.Id, Blockchain = chain.Name,
-                State = CircleRules.Initiated, SourceAddress = unlocked.Address, DestinationAddress = input.DestinationAddress,
-                TokenId = token.Id, Amount = amount, FeeLevel = input.FeeLevel, GasLimit = input.GasLimit ?? CircleRules.GasLimit(token),
-                MaxFee = input.FeeLevel is { } level ? CircleRules.PriceFor(level, state.BaseFee) : input.MaxFee!.Value,
-                PriorityFee = input.PriorityFee ?? 1, RefId = input.RefId, CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1,
-            };
-            await uow.ExecuteAsync(
-                """
-                INSERT INTO circle_transactions (id, account_id, mode, wallet_id, blockchain, state, source_address, destination_address,
-                    token_id, amount, fee_level, gas_limit, max_fee, priority_fee, ref_id, created_at, updated_at, version)
-                VALUES (@Id, @AccountId, @Mode, @WalletId, @Blockchain, @State, @SourceAddress, @DestinationAddress,
-                    @TokenId, @Amount, @FeeLevel, @GasLimit, @MaxFee, @PriorityFee, @RefId, @CreatedAt, @UpdatedAt, @Version)
-                """, row);
-            await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.TransactionType, row.Id, "create", null, row.State,
-                CircleRules.Event, CircleStore.CircleWebhookPayload(row, uow.NowMs)));
-            return new StoredResponse(201, CircleJson.Data(new { id = row.Id, state = row.State }));
-        }, ct);
-
-    /// <summary>Cancel or accelerate, as the developer asks [doc]: the table decides, the chain's nature gates.</summary>
-    public static Task<StoredResponse> ActAsync(Coordinator coordinator, OperationContext ctx, string mode, string? ciphertext, string id, string command, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyAsync(uow, ctx.AccountId!, mode, ciphertext, id, command), ct);
-
-    /// <summary>The act inside the caller's unit of work. Rescind's own cancellation API passes no ciphertext: the
-    /// account's Rescind key is its authority [ours].</summary>
-    internal static async Task<StoredResponse> DecideAndApplyAsync(UnitOfWork uow, string accountId, string mode, string? ciphertext, string id, string command)
+    public static async Task<Outcome<WalletRow>> DripAsync(UnitOfWork uow, string blockchain, string address, bool usdc, bool native)
     {
+        var accountId = uow.Context.AccountId!;
+        await CircleStore.LockChainAsync(uow, accountId, blockchain);
+        var wallet = await uow.QuerySingleOrDefaultAsync<WalletRow>(
+            $"SELECT {CircleStore.WalletColumns} FROM circle_wallets WHERE account_id = @AccountId AND blockchain = @blockchain AND address = @address AND mode = 'test'" + uow.Db.ForUpdate,
+            new { AccountId = accountId, blockchain, address });
+        if (wallet is null)
+        {
+            return Outcome<WalletRow>.Missing(address, CircleStore.WalletType);
+        }
+        if (usdc)
+        {
+            await CircleStore.MoveAsync(uow, wallet.Id, CircleRules.Usdc(blockchain).Id, 10_000_000, "faucet", null);
+        }
+        if (native)
+        {
+            await CircleStore.MoveAsync(uow, wallet.Id, CircleRules.Native(blockchain).Id, 1_000_000_000, "faucet", null);
+        }
+        await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletType, wallet.Id, "faucet", "LIVE", "LIVE",
+            Reason: (usdc ? "usdc " : "") + (native ? "native" : "")));
+        return Outcome.Done(wallet);
+    }
+
+    public static async Task<Outcome<TransactionRow>> TransferAsync(UnitOfWork uow, string mode, string? ciphertext, NewTransfer input)
+    {
+        var accountId = uow.Context.AccountId!;
+        var unlocked = await uow.QuerySingleOrDefaultAsync<WalletRow>(
+            $"SELECT {CircleStore.WalletColumns} FROM circle_wallets WHERE id = @WalletId AND account_id = @AccountId AND mode = @mode",
+            new { input.WalletId, AccountId = accountId, mode });
+        if (unlocked is null)
+        {
+            return Outcome<TransactionRow>.Missing(input.WalletId, CircleStore.WalletType);
+        }
+        var chain = CircleRules.FindChain(unlocked.Blockchain)!;
+        var token = CircleRules.FindToken(input.TokenId);
+        if (token is null || token.Blockchain != chain.Name)
+        {
+            return Outcome<TransactionRow>.Refuse(CircleEnvelope.Code(CircleEnvelope.TokenNotFound), detail: $"tokenId does not name a token on {chain.Name}.");
+        }
+        if (!CircleRules.IsAddressFor(chain, input.DestinationAddress))
+        {
+            return Invalid($"destinationAddress is not a valid {chain.Name} address.");
+        }
+        if (CircleRules.ParseAmount(input.Amount, token.Scale) is not { } amount)
+        {
+            return Invalid($"amounts must hold one positive decimal amount with at most {token.Scale} decimal places.");
+        }
+        var state = await CircleStore.LockChainAsync(uow, accountId, chain.Name);
+        if (!await ConsumeAsync(uow, ciphertext))
+        {
+            return Reused<TransactionRow>();
+        }
+        var row = new TransactionRow
+        {
+            Id = NewId(uow.Clock), AccountId = accountId, Mode = mode, WalletId = unlocked.Id, Blockchain = chain.Name,
+            State = CircleRules.Initiated, SourceAddress = unlocked.Address, DestinationAddress = input.DestinationAddress,
+            TokenId = token.Id, Amount = amount, FeeLevel = input.FeeLevel, GasLimit = input.GasLimit ?? CircleRules.GasLimit(token),
+            MaxFee = input.FeeLevel is { } level ? CircleRules.PriceFor(level, state.BaseFee) : input.MaxFee!.Value,
+            PriorityFee = input.PriorityFee ?? 1, RefId = input.RefId, CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1,
+        };
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO circle_transactions (id, account_id, mode, wallet_id, blockchain, state, source_address, destination_address,
+                token_id, amount, fee_level, gas_limit, max_fee, priority_fee, ref_id, created_at, updated_at, version)
+            VALUES (@Id, @AccountId, @Mode, @WalletId, @Blockchain, @State, @SourceAddress, @DestinationAddress,
+                @TokenId, @Amount, @FeeLevel, @GasLimit, @MaxFee, @PriorityFee, @RefId, @CreatedAt, @UpdatedAt, @Version)
+            """, row);
+        await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.TransactionType, row.Id, "create", null, row.State,
+            CircleRules.Event, CircleStore.CircleWebhookPayload(row, uow.NowMs)));
+        return Outcome.Done(row);
+
+        static Outcome<TransactionRow> Invalid(string message) =>
+            Outcome<TransactionRow>.Refuse(CircleEnvelope.Code(CircleEnvelope.ParameterInvalid), detail: message);
+    }
+
+    /// <summary>
+    /// Cancel or accelerate, as the developer asks [doc]: the table decides, the chain's nature gates. A cancel
+    /// after broadcast is deferred: its replacement (same nonce, zero value to itself, higher fee) races the
+    /// original, which cannot be recalled, until one of them is mined. Rescind's own cancellation API passes no
+    /// ciphertext: the account's Rescind key is its authority [ours].
+    /// </summary>
+    public static async Task<Outcome<TransactionRow>> ActAsync(UnitOfWork uow, string mode, string? ciphertext, string id, string command)
+    {
+        var accountId = uow.Context.AccountId!;
         var peek = await uow.QuerySingleOrDefaultAsync<string>(
             "SELECT blockchain FROM circle_transactions WHERE id = @id AND account_id = @AccountId AND mode = @mode", new { id, AccountId = accountId, mode });
         if (peek is null)
         {
-            return CircleEnvelope.TransactionNotFound;
+            return Outcome<TransactionRow>.Missing(id, CircleStore.TransactionType);
         }
         var chainState = await CircleStore.ShareChainAsync(uow, accountId, peek);
         var t = (await CircleStore.LockTransactionAsync(uow, id))!;
-        if (await ConsumeAsync(uow, ciphertext) is { } reused)
+        if (!await ConsumeAsync(uow, ciphertext))
         {
-            return reused;
+            return Reused<TransactionRow>();
         }
         var chain = CircleRules.FindChain(t.Blockchain)!;
         var decision = chain.Replaceable
@@ -179,29 +187,25 @@ public static class CircleCommands
                 t.FeeLevel = "HIGH";
                 t.State = tr.To;
                 await CircleStore.SaveAsync(uow, t, command, tr.From, tr.Event);
-                return Answer(t, command);
+                return Outcome.Done(t);
             case Decision.Transitioned tr:
                 t.State = tr.To;
                 await CircleStore.SaveAsync(uow, t, command, tr.From, tr.Event);
-                return Answer(t, command);
+                return Outcome.Done(t);
             case Decision.Deferred d:
                 // The replacement (same nonce, zero value to itself, higher fee) now races the original.
                 t.ReplacementFee = CircleRules.ReplacementPrice(t.MaxFee, chainState.BaseFee);
                 t.State = d.To;
                 await CircleStore.SaveAsync(uow, t, command, d.From, d.Event, "replacement submitted");
-                return Answer(t, command);
+                return Outcome.Deferred(t, [t.Id]);
             case Decision.AlreadyDone:
-                return Answer(t, command);
+                return Outcome.AlreadyDone(t);
             case Decision.Refused r:
-                return CircleEnvelope.Refused(r);
+                return Outcome<TransactionRow>.Refuse(r.Code, r.State);
             default:
                 throw new InvalidOperationException($"unexpected decision {decision}");
         }
     }
-
-    private static StoredResponse Answer(TransactionRow t, string command) => command == CircleRules.Accelerate
-        ? new StoredResponse(200, CircleJson.Data(new { id = t.Id }))
-        : new StoredResponse(200, CircleJson.Data(new { id = t.Id, state = CircleRules.Transactions.Project(t.State) }));
 
     /// <summary>Applies one transition of the simulator's to a locked transaction.</summary>
     private static async Task<bool> MoveAsync(UnitOfWork uow, TransactionRow t, string command, string? reason = null)
@@ -220,7 +224,13 @@ public static class CircleCommands
     /// its fee meets the base fee (a cancel replacement outbids its original), and every other transaction moves one
     /// step down the queue: screening, clearing (the balance check), broadcast (a nonce; STUCK under the base fee).
     /// </summary>
-    public static async Task<long> MineBlockAsync(UnitOfWork uow, string accountId, string blockchain)
+    public static async Task<Outcome<long>> MineBlockAsync(UnitOfWork uow, string blockchain) =>
+        Outcome.Done(await MineNextBlockAsync(uow, uow.Context.AccountId!, blockchain));
+
+    /// <summary>Transitional, for the CLI's <c>circle mine</c> verb: the new height itself.</summary>
+    public static Task<long> MineBlockAsync(UnitOfWork uow, string accountId, string blockchain) => MineNextBlockAsync(uow, accountId, blockchain);
+
+    private static async Task<long> MineNextBlockAsync(UnitOfWork uow, string accountId, string blockchain)
     {
         var chain = CircleRules.FindChain(blockchain)!;
         var c = await CircleStore.LockChainAsync(uow, accountId, blockchain);
@@ -362,13 +372,14 @@ public static class CircleCommands
         await MoveAsync(uow, t, CircleRules.Mine, t.State == CircleRules.Replacing ? "original mined before its replacement" : null);
     }
 
-    /// <summary>Operator: mine the original now (it wins any race with its replacement), or fail it.</summary>
-    public static async Task<StoredResponse> ForceAsync(UnitOfWork uow, string id, string action, string? errorReason)
+    /// <summary>Operator: mine the original now (it wins any race with its replacement), or fail it; any other
+    /// action, or one the transaction's state does not allow, is refused (155215).</summary>
+    public static async Task<Outcome<TransactionRow>> ForceAsync(UnitOfWork uow, string id, string action, string? errorReason)
     {
         var peek = await uow.QuerySingleOrDefaultAsync<TransactionRow>($"SELECT {CircleStore.TransactionColumns} FROM circle_transactions WHERE id = @id", new { id });
         if (peek is null)
         {
-            return CircleEnvelope.TransactionNotFound;
+            return Outcome<TransactionRow>.Missing(id, CircleStore.TransactionType);
         }
         var chain = await CircleStore.LockChainAsync(uow, peek.AccountId, peek.Blockchain);
         var t = (await CircleStore.LockTransactionAsync(uow, id))!;
@@ -379,8 +390,8 @@ public static class CircleCommands
             _ => false,
         };
         return ok
-            ? new StoredResponse(200, CircleJson.Data(new { transaction = CircleJson.Transaction(t) }))
-            : CircleEnvelope.Fail(400, CircleEnvelope.UnsupportedOperation, $"Cannot {action} a transaction in state {t.State}.");
+            ? Outcome.Done(t)
+            : Outcome<TransactionRow>.Refuse(CircleEnvelope.Code(CircleEnvelope.UnsupportedOperation), t.State, $"Cannot {action} a transaction in state {t.State}.");
 
         async Task<bool> ForceMineAsync()
         {
@@ -397,6 +408,25 @@ public static class CircleCommands
             t.ErrorReason = errorReason ?? "FAILED_ON_CHAIN";
             return await MoveAsync(uow, t, CircleRules.Fail, t.ErrorReason);
         }
+    }
+
+    /// <summary>Operator: the chain's base fee in gwei from now on (the chain is locked, as mining reads it).</summary>
+    public static async Task<Outcome<long>> SetBaseFeeAsync(UnitOfWork uow, string blockchain, long fee)
+    {
+        var accountId = uow.Context.AccountId!;
+        await CircleStore.LockChainAsync(uow, accountId, blockchain);
+        await uow.ExecuteAsync("UPDATE circle_chains SET base_fee = @fee WHERE account_id = @accountId AND blockchain = @blockchain",
+            new { fee, accountId, blockchain });
+        return Outcome.Done(fee);
+    }
+
+    /// <summary>Operator: screening denies transfers to <paramref name="address"/> from now on.</summary>
+    public static async Task<Outcome<string>> ScreenAsync(UnitOfWork uow, string address)
+    {
+        var inserted = await uow.ExecuteAsync(
+            "INSERT INTO circle_screened (account_id, address) VALUES (@accountId, @address) ON CONFLICT (account_id, address) DO NOTHING",
+            new { accountId = uow.Context.AccountId, address });
+        return inserted == 1 ? Outcome.Done(address) : Outcome.AlreadyDone(address);
     }
 
     internal static JsonElement? Optional(JsonElement root, string name) =>

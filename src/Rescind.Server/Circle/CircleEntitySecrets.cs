@@ -87,7 +87,7 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
     private async Task<EntityRow> EnsureAsync(string accountId, CancellationToken ct)
     {
         var row = await CircleStore.GetAsync<EntityRow>(db,
-            "SELECT public_key AS PublicKey, private_key AS PrivateKey, secret_hash AS SecretHash FROM circle_entities WHERE account_id = @accountId",
+            "SELECT public_key, private_key, secret_hash FROM circle_entities WHERE account_id = @accountId",
             new { accountId }, ct);
         if (row is not null)
         {
@@ -106,7 +106,7 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
                 new { accountId, fresh.PublicKey, fresh.PrivateKey, Now = Time.ToUnixMs(clock.GetUtcNow()) });
         }
         return (await CircleStore.GetAsync<EntityRow>(db,
-            "SELECT public_key AS PublicKey, private_key AS PrivateKey, secret_hash AS SecretHash FROM circle_entities WHERE account_id = @accountId",
+            "SELECT public_key, private_key, secret_hash FROM circle_entities WHERE account_id = @accountId",
             new { accountId }, ct))!;
     }
 

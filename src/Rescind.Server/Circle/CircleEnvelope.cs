@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Rescind.Core.Coordination;
-using Rescind.Core.Lifecycles;
 using Rescind.Server.Http;
 
 namespace Rescind.Server.Circle;
@@ -76,11 +75,89 @@ public sealed class CircleEnvelope : IErrorEnvelope
             ? $"Blockchain {blockchain} is a testnet; live API keys reach mainnets only."
             : $"Blockchain {blockchain} is a mainnet; test API keys reach testnets only.");
 
-    /// <summary>A refusal from the lifecycle table, in Circle's words.</summary>
-    public static StoredResponse Refused(Decision.Refused r) => r.Code switch
+    /// <summary>A refusal code as the commands name it (Circle's numeric codes, as text).</summary>
+    public static string Code(int code) => code.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A refusal in Circle's words: its status, numeric code and message. A refusal of the lifecycle table
+    /// (any code of its) is 155215 [doc].</summary>
+    public static (int Status, string Code, string Message) Describe(Refusal r)
     {
-        CircleRules.Unsupported => Fail(400, UnsupportedOperation, "Unsupported operation for transaction."),
-        _ => Fail(400, UnsupportedOperation, "Unsupported operation for transaction."),
+        var code = int.TryParse(r.Code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var c) ? c : UnsupportedOperation;
+        return code switch
+        {
+            CiphertextReused => (400, Code(code), "The entity secret ciphertext has already been used; generate a new one for each request."),
+            TokenNotFound or ParameterInvalid => (400, Code(code), r.Detail ?? "API parameter invalid"),
+            _ => (400, Code(UnsupportedOperation), r.Detail ?? "Unsupported operation for transaction."),
+        };
+    }
+
+    public static StoredResponse Refused(Refusal r)
+    {
+        var (status, code, message) = Describe(r);
+        return Fail(status, int.Parse(code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture), message);
+    }
+
+    // Rendering: the one place where the outcome of each Circle command becomes its status and body.
+
+    /// <summary>201 with the wallet set [doc].</summary>
+    public static StoredResponse WalletSetCreated(Outcome<WalletSetRow> outcome) => outcome switch
+    {
+        Outcome<WalletSetRow>.Done { Value: var w } => new(201, CircleJson.Data(new WalletSetData(CircleJson.WalletSet(w)))),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>201 with every wallet made, in the order of the blockchains asked for [doc].</summary>
+    public static StoredResponse WalletsCreated(Outcome<IReadOnlyList<WalletRow>> outcome) => outcome switch
+    {
+        Outcome<IReadOnlyList<WalletRow>>.Done { Value: var rows } => new(201, CircleJson.Data(new WalletsData([.. rows.Select(CircleJson.Wallet)]))),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>204, no body [doc].</summary>
+    public static StoredResponse Dripped(Outcome<WalletRow> outcome) => outcome switch
+    {
+        Outcome<WalletRow>.Done => new(204, ""),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>201 with the new transaction's id and state [doc].</summary>
+    public static StoredResponse TransferCreated(Outcome<TransactionRow> outcome) => outcome switch
+    {
+        Outcome<TransactionRow>.Done { Value: var t } => new(201, CircleJson.Data(new TransactionState(t.Id, t.State))),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>200 with the id and the public state, whether the cancel took effect, is racing its replacement
+    /// (SENT) or was asked before [doc].</summary>
+    public static StoredResponse Canceled(Outcome<TransactionRow> outcome) =>
+        Acted(outcome, t => CircleJson.Data(new TransactionState(t.Id, CircleRules.Transactions.Project(t.State))));
+
+    /// <summary>200 with the id [doc].</summary>
+    public static StoredResponse Accelerated(Outcome<TransactionRow> outcome) => Acted(outcome, t => CircleJson.Data(new TransactionId(t.Id)));
+
+    /// <summary>The operator's forced mine or fail: 200 with the transaction as it is now.</summary>
+    public static StoredResponse Forced(Outcome<TransactionRow> outcome) => outcome switch
+    {
+        Outcome<TransactionRow>.Done { Value: var t } => new(200, CircleJson.Data(new TransactionData(CircleJson.Transaction(t)))),
+        _ => Failure(outcome),
+    };
+
+    private static StoredResponse Acted(Outcome<TransactionRow> outcome, Func<TransactionRow, string> body) => outcome switch
+    {
+        Outcome<TransactionRow>.Done { Value: var t } => new(200, body(t)),
+        Outcome<TransactionRow>.Deferred { Value: var t } => new(200, body(t)),
+        Outcome<TransactionRow>.AlreadyDone { Value: var t } => new(200, body(t)),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>A refusal, or the missing resource its kind names.</summary>
+    private static StoredResponse Failure<T>(Outcome<T> outcome) => outcome switch
+    {
+        Outcome<T>.Refused r => Refused(r.Reason),
+        Outcome<T>.NotFound { Kind: CircleStore.WalletSetType } => WalletSetMissing,
+        Outcome<T>.NotFound { Kind: CircleStore.WalletType } => WalletMissing,
+        Outcome<T>.NotFound => TransactionNotFound,
+        _ => throw new InvalidOperationException($"no Circle answer for {outcome}"),
     };
 
     public static IdempotencyPolicy IdempotencyPolicy(TimeSpan retention) => new()
@@ -90,7 +167,8 @@ public sealed class CircleEnvelope : IErrorEnvelope
         InFlight = Fail(409, IdempotencyInFlight, "A request with this idempotency key is still being processed; retry shortly."),
     };
 
-    private sealed record ErrorBody(int Code, string Message, IReadOnlyList<ErrorDetail>? Errors);
+    /// <summary>Circle's error body [doc]; <c>errors</c> only for a field that failed validation.</summary>
+    public sealed record ErrorBody(int Code, string Message, IReadOnlyList<ErrorDetail>? Errors);
 
-    private sealed record ErrorDetail(string Error, string Message, string Location, string? InvalidValue);
+    public sealed record ErrorDetail(string Error, string Message, string Location, string? InvalidValue);
 }

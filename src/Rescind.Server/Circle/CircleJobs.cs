@@ -18,7 +18,7 @@ public sealed class CircleChainJob(Database db, Coordinator coordinator, TimePro
         await using (var connection = await db.OpenAsync(ct))
         {
             due = (await connection.QueryAsync<DueChain>(
-                "SELECT account_id AS AccountId, blockchain AS Blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT 1000",
+                "SELECT account_id, blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT 1000",
                 new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
         }
         var mined = 0;
@@ -27,18 +27,14 @@ public sealed class CircleChainJob(Database db, Coordinator coordinator, TimePro
             for (var i = 0; i < 100; i++)
             {
                 var ctx = new OperationContext(c.AccountId, CircleStore.Api, Actor.System, null);
-                var more = await coordinator.RunAsync(ctx, async (uow, _) =>
+                // Null when the chain's next block is not due yet (another run mined it since the scan).
+                var outcome = await coordinator.RunAsync<Outcome<long>?>(ctx, async (uow, _) =>
                 {
                     var next = await uow.QuerySingleOrDefaultAsync<long>(
                         "SELECT next_block_at FROM circle_chains WHERE account_id = @AccountId AND blockchain = @Blockchain", c);
-                    if (next > uow.NowMs)
-                    {
-                        return false;
-                    }
-                    await CircleCommands.MineBlockAsync(uow, c.AccountId, c.Blockchain);
-                    return true;
+                    return next > uow.NowMs ? null : await CircleCommands.MineBlockAsync(uow, c.Blockchain);
                 }, ct);
-                if (!more)
+                if (outcome is not { Changed: true })
                 {
                     break;
                 }

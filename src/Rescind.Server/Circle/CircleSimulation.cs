@@ -20,11 +20,23 @@ public static class CircleSimulation
 {
     public static RouteGroupBuilder MapCircleSimulation(this RouteGroupBuilder group)
     {
-        group.MapPost("/accounts/{id}/entity-secret", RegisterAsync);
-        group.MapPost("/chains/{blockchain}/blocks", BlocksAsync);
-        group.MapPost("/chains/{blockchain}/base-fee", BaseFeeAsync);
-        group.MapPost("/screening", ScreenAsync);
-        group.MapPost("/transactions/{id}/{action}", ForceAsync);
+        // Rescind's problem details for the operator's own checks; the forced transaction answers like Circle.
+        group.ProducesProblem(401);
+        group.MapPost("/accounts/{id}/entity-secret", RegisterAsync)
+            .Accepts<RegisterEntitySecretRequest>("application/json")
+            .Produces<EntitySecretRegistered>(200).ProducesProblem(400).ProducesProblem(404);
+        group.MapPost("/chains/{blockchain}/blocks", BlocksAsync)
+            .Accepts<MineBlocksRequest>("application/json")
+            .Produces<BlocksMined>(200).ProducesProblem(400);
+        group.MapPost("/chains/{blockchain}/base-fee", BaseFeeAsync)
+            .Accepts<SetBaseFeeRequest>("application/json")
+            .Produces<BaseFeeSet>(200).ProducesProblem(400);
+        group.MapPost("/screening", ScreenAsync)
+            .Accepts<ScreenAddressRequest>("application/json")
+            .Produces<AddressScreened>(200).ProducesProblem(400);
+        group.MapPost("/transactions/{id}/{action}", ForceAsync)
+            .Accepts<ForceTransactionRequest>("application/json")
+            .Produces<CircleData<TransactionData>>(200).CircleErrors(400, 404);
         return group;
     }
 
@@ -49,7 +61,7 @@ public static class CircleSimulation
         }
         var secret = Str(body, "entitySecret");
         return secret is not null && await secrets.RegisterAsync(id, secret, OperatorApi.Actor(http), ct)
-            ? Results.Ok(new { accountId = id, registered = true })
+            ? Results.Ok(new EntitySecretRegistered(id, true))
             : OperatorApi.Problem(400, "invalid_entity_secret", "entitySecret must be 64 hexadecimal characters (32 bytes).");
     }
 
@@ -66,9 +78,12 @@ public static class CircleSimulation
         for (var i = 0; i < count; i++)
         {
             var ctx = new OperationContext(accountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-            height = await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.MineBlockAsync(uow, accountId, blockchain), ct);
+            if (await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.MineBlockAsync(uow, blockchain), ct) is Outcome<long>.Done { Value: var h })
+            {
+                height = h;
+            }
         }
-        return Results.Ok(new { blockchain, accountId, height });
+        return Results.Ok(new BlocksMined(blockchain, accountId, height));
     }
 
     private static async Task<IResult> BaseFeeAsync(string blockchain, HttpContext http, Coordinator coordinator, CancellationToken ct)
@@ -81,13 +96,8 @@ public static class CircleSimulation
             return OperatorApi.Problem(400, "invalid_request", "A known blockchain, accountId and baseFee (gwei, 1 to 1000000) are required.");
         }
         var ctx = new OperationContext(accountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        await coordinator.RunAsync(ctx, async (uow, _) =>
-        {
-            await CircleStore.LockChainAsync(uow, accountId, blockchain);
-            return await uow.ExecuteAsync("UPDATE circle_chains SET base_fee = @fee WHERE account_id = @accountId AND blockchain = @blockchain",
-                new { fee, accountId, blockchain });
-        }, ct);
-        return Results.Ok(new { blockchain, accountId, baseFee = fee });
+        await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.SetBaseFeeAsync(uow, blockchain, fee.Value), ct);
+        return Results.Ok(new BaseFeeSet(blockchain, accountId, fee.Value));
     }
 
     private static async Task<IResult> ScreenAsync(HttpContext http, Coordinator coordinator, CancellationToken ct)
@@ -100,10 +110,8 @@ public static class CircleSimulation
             return OperatorApi.Problem(400, "invalid_request", "accountId and address are required.");
         }
         var ctx = new OperationContext(accountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        await coordinator.RunAsync(ctx, (uow, _) => uow.ExecuteAsync(
-            "INSERT INTO circle_screened (account_id, address) VALUES (@accountId, @address) ON CONFLICT (account_id, address) DO NOTHING",
-            new { accountId, address }), ct);
-        return Results.Ok(new { accountId, address, screened = true });
+        await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ScreenAsync(uow, address), ct);
+        return Results.Ok(new AddressScreened(accountId, address, true));
     }
 
     private static async Task<IResult> ForceAsync(string id, string action, HttpContext http, Coordinator coordinator, CancellationToken ct)
@@ -115,6 +123,31 @@ public static class CircleSimulation
             return CircleEnvelope.TransactionNotFound.ToResult();
         }
         var ctx = new OperationContext(tx.AccountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
-        return (await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ForceAsync(uow, id, action, Str(body, "errorReason")), ct)).ToResult();
+        var outcome = await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ForceAsync(uow, id, action, Str(body, "errorReason")), ct);
+        return CircleEnvelope.Forced(outcome).ToResult();
     }
 }
+
+// The simulation's bodies (the operator API's JSON: camelCase, nulls written).
+
+/// <summary>64 hexadecimal characters (32 bytes) [doc].</summary>
+public sealed record RegisterEntitySecretRequest(string EntitySecret);
+
+public sealed record EntitySecretRegistered(string AccountId, bool Registered);
+
+/// <summary>Blocks to mine now on the account's chain: 1 to 1000 (default 1).</summary>
+public sealed record MineBlocksRequest(string AccountId, long? Count);
+
+public sealed record BlocksMined(string Blockchain, string AccountId, long Height);
+
+/// <summary>The base fee in gwei, 1 to 1000000.</summary>
+public sealed record SetBaseFeeRequest(string AccountId, long BaseFee);
+
+public sealed record BaseFeeSet(string Blockchain, string AccountId, long BaseFee);
+
+public sealed record ScreenAddressRequest(string AccountId, string Address);
+
+public sealed record AddressScreened(string AccountId, string Address, bool Screened);
+
+/// <summary>For <c>fail</c>: Circle's errorReason (default FAILED_ON_CHAIN); the body is optional.</summary>
+public sealed record ForceTransactionRequest(string? ErrorReason);

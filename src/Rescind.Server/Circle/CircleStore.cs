@@ -117,26 +117,26 @@ public static class CircleStore
     public const string WalletSetType = "circle.wallet_set";
 
     public const string WalletSetColumns =
-        "id AS Id, account_id AS AccountId, mode AS Mode, name AS Name, created_at AS CreatedAt, updated_at AS UpdatedAt";
+        "id, account_id, mode, name, created_at, updated_at";
 
     public const string WalletColumns =
         """
-        id AS Id, account_id AS AccountId, mode AS Mode, wallet_set_id AS WalletSetId, blockchain AS Blockchain,
-        address AS Address, state AS State, next_nonce AS NextNonce, created_at AS CreatedAt, updated_at AS UpdatedAt
+        id, account_id, mode, wallet_set_id, blockchain,
+        address, state, next_nonce, created_at, updated_at
         """;
 
     public const string TransactionColumns =
         """
-        id AS Id, account_id AS AccountId, mode AS Mode, wallet_id AS WalletId, blockchain AS Blockchain, state AS State,
-        source_address AS SourceAddress, destination_address AS DestinationAddress, token_id AS TokenId, amount AS Amount,
-        fee_level AS FeeLevel, gas_limit AS GasLimit, max_fee AS MaxFee, priority_fee AS PriorityFee,
-        replacement_fee AS ReplacementFee, network_fee AS NetworkFee, tx_hash AS TxHash, nonce AS Nonce,
-        block_height AS BlockHeight, ref_id AS RefId, error_reason AS ErrorReason, created_at AS CreatedAt,
-        updated_at AS UpdatedAt, first_confirm_at AS FirstConfirmAt, version AS Version
+        id, account_id, mode, wallet_id, blockchain, state,
+        source_address, destination_address, token_id, amount,
+        fee_level, gas_limit, max_fee, priority_fee,
+        replacement_fee, network_fee, tx_hash, nonce,
+        block_height, ref_id, error_reason, created_at,
+        updated_at, first_confirm_at, version
         """;
 
     public const string ChainColumns =
-        "account_id AS AccountId, blockchain AS Blockchain, height AS Height, base_fee AS BaseFee, next_block_at AS NextBlockAt";
+        "account_id, blockchain, height, base_fee, next_block_at";
 
     public static async Task<T?> GetAsync<T>(Database db, string sql, object args, CancellationToken ct)
     {

@@ -25,10 +25,15 @@ public static class CircleSubscriptions
 
     public static RouteGroupBuilder MapCircleSubscriptions(this RouteGroupBuilder notifications)
     {
-        notifications.MapPost("/subscriptions", CreateAsync);
-        notifications.MapGet("/subscriptions", ListAsync);
-        notifications.MapGet("/subscriptions/{id}", GetAsync);
-        notifications.MapDelete("/subscriptions/{id}", DeleteAsync);
+        notifications.MapPost("/subscriptions", CreateAsync)
+            .Accepts<SubscriptionRequest>("application/json")
+            .Produces<CircleData<Subscription>>(201).CircleErrors(400, 413);
+        notifications.MapGet("/subscriptions", ListAsync)
+            .Produces<CircleData<IReadOnlyList<Subscription>>>(200);
+        notifications.MapGet("/subscriptions/{id}", GetAsync)
+            .Produces<CircleData<Subscription>>(200).CircleErrors(404);
+        notifications.MapDelete("/subscriptions/{id}", DeleteAsync)
+            .Produces(204).CircleErrors(404);
         return notifications;
     }
 
@@ -75,7 +80,7 @@ public static class CircleSubscriptions
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, WebhookStore store, CancellationToken ct) =>
-        new StoredResponse(200, CircleJson.Data((await MineAsync(http, store, ct)).Select(e => Json(e.Id, e.Url, e.CreatedAt, null)))).ToResult();
+        new StoredResponse(200, CircleJson.Data<IReadOnlyList<Subscription>>([.. (await MineAsync(http, store, ct)).Select(e => Json(e.Id, e.Url, e.CreatedAt, null))])).ToResult();
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, WebhookStore store, CancellationToken ct) =>
         (await MineAsync(http, store, ct)).FirstOrDefault(e => e.Id == id) is { } e
@@ -97,15 +102,6 @@ public static class CircleSubscriptions
 
     private static IResult NotFound() => CircleEnvelope.Fail(404, CircleEnvelope.ResourceNotFound, "Cannot find the subscription.").ToResult();
 
-    private static object Json(string id, string url, long createdAt, IReadOnlyList<string>? types) => new
-    {
-        id,
-        name = "",
-        endpoint = url,
-        enabled = true,
-        createDate = CircleJson.Date(createdAt),
-        updateDate = CircleJson.Date(createdAt),
-        notificationTypes = types ?? ["*"],
-        restricted = false,
-    };
+    private static Subscription Json(string id, string url, long createdAt, IReadOnlyList<string>? types) =>
+        new(id, "", url, true, CircleJson.Date(createdAt), CircleJson.Date(createdAt), types ?? ["*"], false);
 }
