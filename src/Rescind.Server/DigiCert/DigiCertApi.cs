@@ -106,7 +106,9 @@ public static class DigiCertApi
                 return failure!;
             }
             var (input, error) = ParseOrder(doc.RootElement, product_name_id, product.Type);
-            return input is null ? Answer(error!) : Answer(await DigiCertCommands.CreateOrderAsync(coordinator, Context(http), input, ct));
+            return input is null
+                ? Answer(error!)
+                : Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CreateOrderAsync(uow, input), DigiCertEnvelope.Placed, ct));
         }
     }
 
@@ -257,7 +259,7 @@ public static class DigiCertApi
                     ? Answer(DigiCertEnvelope.NotFound(order_id))
                     : Results.NoContent();
             }
-            return Answer(await DigiCertCommands.CancelAsync(coordinator, Context(http), id, note!, ct));
+            return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CancelAsync(uow, id, note!), DigiCertEnvelope.Canceled, ct));
         }
     }
 
@@ -296,7 +298,7 @@ public static class DigiCertApi
             }
         }
         return TryId(order_id, out var id)
-            ? Answer(await DigiCertCommands.ReissueAsync(coordinator, Context(http), id, csr, comments, ct))
+            ? Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.ReissueAsync(uow, id, csr, comments), DigiCertEnvelope.Placed, ct))
             : Answer(DigiCertEnvelope.NotFound(order_id));
     }
 
@@ -321,7 +323,7 @@ public static class DigiCertApi
             }
         }
         return TryId(order_id, out var id)
-            ? Answer(await DigiCertCommands.RevokeAsync(coordinator, Context(http), id, comments, ct))
+            ? Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.RevokeAsync(uow, id, comments), DigiCertEnvelope.Revoked, ct))
             : Answer(DigiCertEnvelope.NotFound(order_id));
     }
 
@@ -418,7 +420,7 @@ public static class DigiCertApi
                 return Answer(DigiCertEnvelope.RequestMissing(request_id));
             }
             var command = status == DigiCertRules.Approved ? DigiCertRules.Approve : DigiCertRules.Reject;
-            return Answer(await DigiCertCommands.UpdateRequestStatusAsync(coordinator, Context(http), id, command, comment, ct));
+            return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.UpdateRequestStatusAsync(uow, id, command, comment), DigiCertEnvelope.RequestProcessed, ct));
         }
     }
 

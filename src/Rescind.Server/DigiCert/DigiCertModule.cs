@@ -20,8 +20,7 @@ public static class DigiCertModule
             "rescind simulate digicert validate|generate|expire --order ID",
             ["order"],
             DigiCertSimulation.Actions,
-            async (action, a, services) => Simulated.FromAnswer(await DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
-                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None))),
+            DigiCertSimulation.RunFromCliAsync),
         [DigiCertCancelTarget.Orders],
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
