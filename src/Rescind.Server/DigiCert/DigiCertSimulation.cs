@@ -24,7 +24,10 @@ public static class DigiCertSimulation
 
     public static RouteGroupBuilder MapDigiCertSimulation(this RouteGroupBuilder group)
     {
-        group.MapPost("/orders/{id}/{action}", ActOverHttpAsync);
+        group.MapPost("/orders/{id}/{action}", ActOverHttpAsync)
+            .Accepts<DigiCertEventBody>(isOptional: true, "application/json")
+            .Produces<OrderObject>(200)
+            .WithMetadata(DigiCertApi.Error(400), DigiCertApi.Error(404));
         return group;
     }
 
