@@ -12,7 +12,8 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
 {
     public static DigiCertEnvelope Instance { get; } = new();
 
-    /// <summary>The first error of <c>{"errors":[{"code","message"}]}</c>.</summary>
+    /// <summary>The first error of <c>{"errors":[{"code","message"}]}</c>. Only <see cref="IErrorEnvelope"/> still asks
+    /// for it: DigiCert's own code reads outcomes, never its bodies.</summary>
     public (string Code, string Message) Read(string body)
     {
         using var doc = JsonDocument.Parse(body);
