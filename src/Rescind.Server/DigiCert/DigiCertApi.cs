@@ -32,19 +32,37 @@ public static class DigiCertApi
 
     public static IEndpointRouteBuilder MapDigiCert(this IEndpointRouteBuilder app)
     {
-        var v2 = app.MapGroup("/services/v2").WithGroupName(DigiCertStore.Api).AddEndpointFilter(AuthenticateAsync);
-        v2.MapPost("/order/certificate/{product_name_id}", CreateOrderAsync);
-        v2.MapGet("/order/certificate", ListOrdersAsync);
-        v2.MapGet("/order/certificate/{order_id}", GetOrderAsync);
-        v2.MapPut("/order/certificate/{order_id}/status", UpdateOrderStatusAsync);
-        v2.MapPost("/order/certificate/{order_id}/reissue", ReissueAsync);
-        v2.MapPut("/order/certificate/{order_id}/revoke", RevokeAsync);
-        v2.MapGet("/request", ListRequestsAsync);
-        v2.MapGet("/request/{request_id}", GetRequestAsync);
-        v2.MapPut("/request/{request_id}/status", UpdateRequestStatusAsync);
-        v2.MapGet("/audit-log", AuditLogAsync);
+        var v2 = app.MapGroup("/services/v2").WithGroupName(DigiCertStore.Api).AddEndpointFilter(AuthenticateAsync)
+            .Parameters(ParameterDoc.Header("X-DC-DEVKEY", required: true, "The account's API key."))
+            .WithMetadata(Error(401), Error(429));
+        v2.MapPost("/order/certificate/{product_name_id}", CreateOrderAsync)
+            .Accepts<NewOrderBody>("application/json").Produces<CreatedOrder>(201).WithMetadata(Error(400), Error(404), Error(413));
+        v2.MapGet("/order/certificate", ListOrdersAsync)
+            .Parameters(Query("filters[status]"), Query("filters[search]"), Query("offset", "integer"), Query("limit", "integer"))
+            .Produces<OrderList>(200).WithMetadata(Error(400));
+        v2.MapGet("/order/certificate/{order_id}", GetOrderAsync).Produces<OrderObject>(200).WithMetadata(Error(404));
+        v2.MapPut("/order/certificate/{order_id}/status", UpdateOrderStatusAsync)
+            .Accepts<OrderStatusBody>("application/json").Produces(204).WithMetadata(Error(400), Error(404), Error(413));
+        v2.MapPost("/order/certificate/{order_id}/reissue", ReissueAsync)
+            .Accepts<ReissueBody>(isOptional: true, "application/json").Produces<CreatedOrder>(201).WithMetadata(Error(400), Error(404), Error(413));
+        v2.MapPut("/order/certificate/{order_id}/revoke", RevokeAsync)
+            .Accepts<RevokeBody>(isOptional: true, "application/json").Produces<RequestObject>(201).WithMetadata(Error(400), Error(404), Error(413));
+        v2.MapGet("/request", ListRequestsAsync)
+            .Parameters(Query("status"), Query("filters[status]"), Query("type"), Query("filters[type]"), Query("offset", "integer"), Query("limit", "integer"))
+            .Produces<RequestList>(200).WithMetadata(Error(400));
+        v2.MapGet("/request/{request_id}", GetRequestAsync).Produces<RequestObject>(200).WithMetadata(Error(404));
+        v2.MapPut("/request/{request_id}/status", UpdateRequestStatusAsync)
+            .Accepts<RequestStatusBody>("application/json").Produces(204).WithMetadata(Error(400), Error(404), Error(413));
+        v2.MapGet("/audit-log", AuditLogAsync)
+            .Parameters(Query("filters[order_id]", "integer"), Query("filters[date_from]"), Query("filters[date_to]"), Query("offset", "integer"), Query("limit", "integer"))
+            .Produces<AuditLog>(200).WithMetadata(Error(400), Error(404));
         return app;
     }
+
+    /// <summary>An error status answered in DigiCert's envelope, for the OpenAPI document.</summary>
+    public static ProducesResponseTypeMetadata Error(int status) => new(status, typeof(DigiCertErrorBody), ["application/json"]);
+
+    private static ParameterDoc Query(string name, string type = "string") => ParameterDoc.Query(name, type);
 
     /// <summary>The API key in <c>X-DC-DEVKEY</c> [doc]; missing or wrong is 401 access_denied|invalid_api_key.</summary>
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -106,7 +124,9 @@ public static class DigiCertApi
                 return failure!;
             }
             var (input, error) = ParseOrder(doc.RootElement, product_name_id, product.Type);
-            return input is null ? Answer(error!) : Answer(await DigiCertCommands.CreateOrderAsync(coordinator, Context(http), input, ct));
+            return input is null
+                ? Answer(error!)
+                : Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CreateOrderAsync(uow, input), DigiCertEnvelope.Placed, ct));
         }
     }
 
@@ -257,7 +277,7 @@ public static class DigiCertApi
                     ? Answer(DigiCertEnvelope.NotFound(order_id))
                     : Results.NoContent();
             }
-            return Answer(await DigiCertCommands.CancelAsync(coordinator, Context(http), id, note!, ct));
+            return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CancelAsync(uow, id, note!), DigiCertEnvelope.Canceled, ct));
         }
     }
 
@@ -296,7 +316,7 @@ public static class DigiCertApi
             }
         }
         return TryId(order_id, out var id)
-            ? Answer(await DigiCertCommands.ReissueAsync(coordinator, Context(http), id, csr, comments, ct))
+            ? Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.ReissueAsync(uow, id, csr, comments), DigiCertEnvelope.Placed, ct))
             : Answer(DigiCertEnvelope.NotFound(order_id));
     }
 
@@ -321,7 +341,7 @@ public static class DigiCertApi
             }
         }
         return TryId(order_id, out var id)
-            ? Answer(await DigiCertCommands.RevokeAsync(coordinator, Context(http), id, comments, ct))
+            ? Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.RevokeAsync(uow, id, comments), DigiCertEnvelope.Revoked, ct))
             : Answer(DigiCertEnvelope.NotFound(order_id));
     }
 
@@ -349,11 +369,7 @@ public static class DigiCertApi
             return Answer(error);
         }
         var (rows, total) = await DigiCertStore.ListOrdersAsync(db, new DigiCertStore.OrderFilter(Principal(http).AccountId!, status, search, offset, limit), ct);
-        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new
-        {
-            orders = rows.Select(o => DigiCertJson.Order(o, null)),
-            page = new Page(total, limit, offset),
-        })));
+        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new OrderList([.. rows.Select(o => DigiCertJson.Order(o, null))], new Page(total, limit, offset)))));
     }
 
     private static async Task<IResult> GetRequestAsync(string request_id, HttpContext http, Database db, CancellationToken ct)
@@ -383,11 +399,7 @@ public static class DigiCertApi
             return Answer(error);
         }
         var (rows, total) = await DigiCertStore.ListRequestsAsync(db, new DigiCertStore.RequestFilter(Principal(http).AccountId!, status, type, offset, limit), ct);
-        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new
-        {
-            requests = rows.Select(DigiCertJson.Request),
-            page = new Page(total, limit, offset),
-        })));
+        return Answer(new StoredResponse(200, DigiCertJson.Serialize(new RequestList([.. rows.Select(DigiCertJson.Request)], new Page(total, limit, offset)))));
     }
 
     private static async Task<IResult> UpdateRequestStatusAsync(string request_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
@@ -418,7 +430,7 @@ public static class DigiCertApi
                 return Answer(DigiCertEnvelope.RequestMissing(request_id));
             }
             var command = status == DigiCertRules.Approved ? DigiCertRules.Approve : DigiCertRules.Reject;
-            return Answer(await DigiCertCommands.UpdateRequestStatusAsync(coordinator, Context(http), id, command, comment, ct));
+            return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.UpdateRequestStatusAsync(uow, id, command, comment), DigiCertEnvelope.RequestProcessed, ct));
         }
     }
 
@@ -457,6 +469,7 @@ public static class DigiCertApi
             return Answer(error);
         }
         var (rows, total) = await DigiCertStore.AuditAsync(db, new DigiCertStore.AuditFilter(accountId, resources, range[0], range[1], offset, limit), ct);
+        // Entries are dictionaries (an entry carries its reason's fields, nulls written); AuditLogEntry documents them.
         return Answer(new StoredResponse(200, DigiCertJson.Serialize(new
         {
             audit_logs = rows.Select(AuditEntry),

@@ -59,7 +59,7 @@ public static class DigiCertCancelTarget
     {
         await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
         var rows = await connection.QueryAsync<(string Status, long Count)>(
-            $"SELECT status AS Status, COUNT(*) AS Count FROM digicert_orders {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY status",
+            $"SELECT status, COUNT(*) AS Count FROM digicert_orders {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY status",
             new { accountId });
         return DigiCertRules.OrderStatuses.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
     }
@@ -75,22 +75,18 @@ public static class DigiCertCancelTarget
         {
             return new CancelOutcome.Refused(400, "missing_param|note", "note is required.");
         }
-        var before = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
-        var response = await DigiCertCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, orderId, reason);
-        return await CancelOutcomes.FromResponseAsync(
-            uow, id, response,
-            DigiCertEnvelope.Instance,
-            async () => await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId) is { } row
-                ? Detail(row, await DigiCertStore.RequestsOfOrderAsync(uow, orderId))
-                : null,
-            before is null ? [] : Notes(before));
+        var outcome = await DigiCertCommands.CancelAsync(uow, orderId, reason);
+        var notes = outcome is Outcome<DigiCertCommands.OrderView>.Done { Value: var after } ? Notes(after.Order) : [];
+        return CancelOutcomes.From(uow, outcome, v => Detail(v.Order, v.Requests), DigiCertEnvelope.Describe, notes);
     }
 
-    private static IReadOnlyList<string> Notes(OrderRow before) => before.Status switch
+    /// <summary>What else the cancel did, read from the order after it: a cancel ends in canceled, except that of a
+    /// pending reissue, which returns the order to issued.</summary>
+    private static IReadOnlyList<string> Notes(OrderRow after) => after switch
     {
-        DigiCertRules.ReissuePending =>
+        { Status: DigiCertRules.Issued } =>
             ["The pending reissue request is rejected; the order returns to issued and keeps its current certificate."],
-        DigiCertRules.Pending or DigiCertRules.WaitingPickup when before.PaymentMethod == "balance" =>
+        { RefundRequired: not 0 } =>
             ["The order was paid from the account balance: it is marked refund_required."],
         _ => [],
     };

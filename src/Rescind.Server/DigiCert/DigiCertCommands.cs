@@ -11,111 +11,115 @@ public sealed record NewOrder(string ProductNameId, string ProductType, string C
     bool SkipApproval, string PaymentMethod, int ValidityYears, string? Comments);
 
 /// <summary>
-/// Every DigiCert write, as work for the coordinator: lock (order first, then its requests), decide with the pure
-/// tables, apply, answer. The HTTP handlers, the simulation and the jobs all come through here.
+/// Every DigiCert write, as work inside the caller's unit of work: lock (order first, then its requests), decide
+/// with the pure tables, apply, and return what happened as an <see cref="Outcome{T}"/>. The HTTP handlers render
+/// it (<see cref="DigiCertEnvelope"/>); the simulation, the jobs and Rescind's own API read it.
 /// </summary>
 public static class DigiCertCommands
 {
-    public static Task<StoredResponse> CreateOrderAsync(Coordinator coordinator, OperationContext ctx, NewOrder input, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    /// <summary>An order with the request that placed it, or the reissue request that now waits on it.</summary>
+    public sealed record Placed(OrderRow Order, RequestRow Request);
+
+    /// <summary>An order with all its requests, as the order info shows it.</summary>
+    public sealed record OrderView(OrderRow Order, IReadOnlyList<RequestRow> Requests);
+
+    public static async Task<Outcome<Placed>> CreateOrderAsync(UnitOfWork uow, NewOrder input)
+    {
+        var order = new OrderRow
         {
-            var order = new OrderRow
-            {
-                Id = await DigiCertStore.NextIdAsync(uow, "order"),
-                AccountId = ctx.AccountId!,
-                ProductNameId = input.ProductNameId,
-                ProductType = input.ProductType,
-                CommonName = input.CommonName,
-                Emails = JsonSerializer.Serialize(input.Emails),
-                Csr = input.Csr,
-                ValidityYears = input.ValidityYears,
-                PaymentMethod = input.PaymentMethod,
-                Status = input.SkipApproval ? DigiCertRules.PlacedStatus(input.ProductType, input.Csr is not null) : DigiCertRules.NeedsApproval,
-                DateCreated = uow.NowMs,
-                DateUpdated = uow.NowMs,
-                Version = 1,
-            };
-            await uow.ExecuteAsync(
-                """
-                INSERT INTO digicert_orders (id, account_id, product_name_id, product_type, common_name, emails, csr, validity_years,
-                                             payment_method, status, refund_required, date_created, date_updated, version)
-                VALUES (@Id, @AccountId, @ProductNameId, @ProductType, @CommonName, @Emails, @Csr, @ValidityYears,
-                        @PaymentMethod, @Status, 0, @DateCreated, @DateUpdated, @Version)
-                """,
-                order);
-            var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.NewRequest,
-                input.SkipApproval ? DigiCertRules.Approved : DigiCertRules.Pending, input.Comments);
-            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.OrderType, Rid(order.Id), "create", null, order.Status,
-                DigiCertRules.EventCreated, Payload(order)));
-            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
-            await NotifyRecipientAsync(uow, order);
-            return new StoredResponse(201, DigiCertJson.Serialize(new CreatedOrder(order.Id, [new CreatedRequest(request.Id, request.Status)])));
-        }, ct);
+            Id = await DigiCertStore.NextIdAsync(uow, "order"),
+            AccountId = uow.Context.AccountId!,
+            ProductNameId = input.ProductNameId,
+            ProductType = input.ProductType,
+            CommonName = input.CommonName,
+            Emails = JsonSerializer.Serialize(input.Emails),
+            Csr = input.Csr,
+            ValidityYears = input.ValidityYears,
+            PaymentMethod = input.PaymentMethod,
+            Status = input.SkipApproval ? DigiCertRules.PlacedStatus(input.ProductType, input.Csr is not null) : DigiCertRules.NeedsApproval,
+            DateCreated = uow.NowMs,
+            DateUpdated = uow.NowMs,
+            Version = 1,
+        };
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO digicert_orders (id, account_id, product_name_id, product_type, common_name, emails, csr, validity_years,
+                                         payment_method, status, refund_required, date_created, date_updated, version)
+            VALUES (@Id, @AccountId, @ProductNameId, @ProductType, @CommonName, @Emails, @Csr, @ValidityYears,
+                    @PaymentMethod, @Status, 0, @DateCreated, @DateUpdated, @Version)
+            """,
+            order);
+        var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.NewRequest,
+            input.SkipApproval ? DigiCertRules.Approved : DigiCertRules.Pending, input.Comments);
+        await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.OrderType, Rid(order.Id), "create", null, order.Status,
+            DigiCertRules.EventCreated, Payload(order)));
+        await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
+        await NotifyRecipientAsync(uow, order);
+        return Outcome.Done(new Placed(order, request));
+    }
 
     /// <summary>The approver approves or rejects a pending new_request: the order is placed or rejected with it.</summary>
-    public static Task<StoredResponse> UpdateRequestStatusAsync(Coordinator coordinator, OperationContext ctx, long requestId, string command, string? comment, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<RequestRow>> UpdateRequestStatusAsync(UnitOfWork uow, long requestId, string command, string? comment)
+    {
+        var accountId = uow.Context.AccountId!;
+        var orderId = await DigiCertStore.OrderOfRequestAsync(uow, accountId, requestId);
+        var order = orderId is { } oid ? await DigiCertStore.LockOrderAsync(uow, accountId, oid) : null;
+        var request = order is null ? null : await DigiCertStore.LockRequestAsync(uow, requestId);
+        if (order is null || request is null || request.OrderId != order.Id)
         {
-            var orderId = await DigiCertStore.OrderOfRequestAsync(uow, ctx.AccountId!, requestId);
-            var order = orderId is { } oid ? await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, oid) : null;
-            var request = order is null ? null : await DigiCertStore.LockRequestAsync(uow, requestId);
-            if (order is null || request is null || request.OrderId != order.Id)
-            {
-                return DigiCertEnvelope.RequestMissing(requestId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            if (request.Type != DigiCertStore.NewRequest)
-            {
-                return DigiCertEnvelope.Fail(400, "invalid_type|request",
-                    $"This is a {request.Type} request; only new_request approvals are processed here. Cancel a pending reissue with PUT /services/v2/order/certificate/{order.Id}/status.");
-            }
-            switch (DigiCertRules.Requests.Decide(request.Status, command))
-            {
-                case Decision.AlreadyDone:
-                    return DigiCertEnvelope.NoContent;
-                case Decision.Refused r:
-                    return DigiCertEnvelope.RequestRefused(r);
-                case Decision.Transitioned rt:
-                    var orderCommand = command == DigiCertRules.Approve ? DigiCertRules.ApproveCommand(order.ProductType, order.HasCsr) : DigiCertRules.Reject;
-                    if (DigiCertRules.Orders.Decide(order.Status, orderCommand) is not Decision.Transitioned ot)
-                    {
-                        // A pending request always belongs to an order that needs approval; anything else is a bug.
-                        throw new InvalidOperationException($"request {request.Id} is {request.Status} but order {order.Id} is {order.Status}");
-                    }
-                    var reason = Reason(("processor_comment", comment));
-                    order = await ApplyOrderAsync(uow, order, ot, command, reason);
-                    await ApplyRequestAsync(uow, request, rt, command, comment, reason);
-                    if (command == DigiCertRules.Approve)
-                    {
-                        await NotifyRecipientAsync(uow, order);
-                    }
-                    return DigiCertEnvelope.NoContent;
-                default:
-                    throw new InvalidOperationException("requests have no deferred outcomes");
-            }
-        }, ct);
+            return Outcome<RequestRow>.Missing(Rid(requestId), DigiCertStore.RequestType);
+        }
+        if (request.Type != DigiCertStore.NewRequest)
+        {
+            return new Outcome<RequestRow>.Refused(DigiCertEnvelope.Refusal(DigiCertEnvelope.InvalidRequestType, request.Type, command, order.Id));
+        }
+        switch (DigiCertRules.Requests.Decide(request.Status, command))
+        {
+            case Decision.AlreadyDone:
+                return Outcome.AlreadyDone(request);
+            case Decision.Refused r:
+                return new Outcome<RequestRow>.Refused(DigiCertEnvelope.Refusal(r.Code, r.State, command));
+            case Decision.Transitioned rt:
+                var orderCommand = command == DigiCertRules.Approve ? DigiCertRules.ApproveCommand(order.ProductType, order.HasCsr) : DigiCertRules.Reject;
+                if (DigiCertRules.Orders.Decide(order.Status, orderCommand) is not Decision.Transitioned ot)
+                {
+                    // A pending request always belongs to an order that needs approval; anything else is a bug.
+                    throw new InvalidOperationException($"request {request.Id} is {request.Status} but order {order.Id} is {order.Status}");
+                }
+                var reason = Reason(("processor_comment", comment));
+                order = await ApplyOrderAsync(uow, order, ot, command, reason);
+                await ApplyRequestAsync(uow, request, rt, command, comment, reason);
+                if (command == DigiCertRules.Approve)
+                {
+                    await NotifyRecipientAsync(uow, order);
+                }
+                return Outcome.Done(request);
+            default:
+                throw new InvalidOperationException("requests have no deferred outcomes");
+        }
+    }
 
     /// <summary>
     /// Cancels an order before issuance, or its pending reissue [doc]. An order paid from the balance is marked
-    /// <c>refund_required</c>, on the order and in the audit row [ours]. Answers 204 [doc].
+    /// <c>refund_required</c>, on the order and in the audit row [ours]. The vendor route and Rescind's own
+    /// cancellation API come here; the order is scoped to the context's account (any account when it has none).
     /// </summary>
-    public static Task<StoredResponse> CancelAsync(Coordinator coordinator, OperationContext ctx, long orderId, string note, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, (uow, _) => DecideAndApplyCancelAsync(uow, ctx.AccountId, orderId, note), ct);
-
-    /// <summary>The cancel inside the caller's unit of work (the vendor route and Rescind's own cancellation API).</summary>
-    internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, long orderId, string note)
+    public static async Task<Outcome<OrderView>> CancelAsync(UnitOfWork uow, long orderId, string note)
     {
-        var order = await DigiCertStore.LockOrderAsync(uow, accountId, orderId);
+        var order = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
         if (order is null)
         {
-            return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return Outcome<OrderView>.Missing(Rid(orderId));
         }
         var decision = DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Cancel);
         if (decision is Decision.Refused refused)
         {
+            // The refusal points at what to do instead: reject the pending approval, or revoke the issued order.
             var approval = order.Status == DigiCertRules.NeedsApproval
                 ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
                 : null;
-            return DigiCertEnvelope.Refused(refused, DigiCertRules.Cancel, order.Id, approval?.Id);
+            return new Outcome<OrderView>.Refused(DigiCertEnvelope.Refusal(refused.Code, refused.State, DigiCertRules.Cancel,
+                order.Status == DigiCertRules.NeedsApproval ? approval?.Id : order.Id));
         }
         var t = (Decision.Transitioned)decision;
         if (t.From == DigiCertRules.ReissuePending)
@@ -126,103 +130,102 @@ public static class DigiCertCommands
             await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, reason, extra: ("reissue_canceled", true));
             await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, DigiCertRules.Reject),
                 DigiCertRules.Reject, note, reason);
-            return DigiCertEnvelope.NoContent;
         }
-        var refund = order.PaymentMethod == "balance";
-        order.RefundRequired = refund ? 1 : 0;
-        await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
-        return DigiCertEnvelope.NoContent;
+        else
+        {
+            var refund = order.PaymentMethod == "balance";
+            order.RefundRequired = refund ? 1 : 0;
+            await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
+        }
+        return Outcome.Done(new OrderView(order, [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)]));
     }
 
     /// <summary>Reissue of an issued order [doc]: the order waits in reissue_pending with a pending reissue request.</summary>
-    public static Task<StoredResponse> ReissueAsync(Coordinator coordinator, OperationContext ctx, long orderId, string? csr, string? comments, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<Placed>> ReissueAsync(UnitOfWork uow, long orderId, string? csr, string? comments)
+    {
+        var order = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
+        if (order is null)
         {
-            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
-            if (order is null)
-            {
-                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Reissue) is not Decision.Transitioned t)
-            {
-                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Reissue, order.Id);
-            }
-            if (csr is not null)
-            {
-                order.Csr = csr;
-            }
-            var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest, DigiCertRules.Pending, comments);
-            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
-            order = await ApplyOrderAsync(uow, order, t, DigiCertRules.Reissue, Reason(("reissue_request_id", request.Id)));
-            await NotifyRecipientAsync(uow, order);
-            return new StoredResponse(201, DigiCertJson.Serialize(new CreatedOrder(order.Id, [new CreatedRequest(request.Id, request.Status)])));
-        }, ct);
+            return Outcome<Placed>.Missing(Rid(orderId));
+        }
+        if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Reissue) is not Decision.Transitioned t)
+        {
+            return new Outcome<Placed>.Refused(DigiCertEnvelope.Refusal(DigiCertRules.InvalidOrderStatus, order.Status, DigiCertRules.Reissue, order.Id));
+        }
+        if (csr is not null)
+        {
+            order.Csr = csr;
+        }
+        var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest, DigiCertRules.Pending, comments);
+        await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
+        order = await ApplyOrderAsync(uow, order, t, DigiCertRules.Reissue, Reason(("reissue_request_id", request.Id)));
+        await NotifyRecipientAsync(uow, order);
+        return Outcome.Done(new Placed(order, request));
+    }
 
-    /// <summary>Revoke of an issued order [doc]; executed at once with an approved revoke request [ours].</summary>
-    public static Task<StoredResponse> RevokeAsync(Coordinator coordinator, OperationContext ctx, long orderId, string? comments, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    /// <summary>Revoke of an issued order [doc]; executed at once with an approved revoke request [ours]. The
+    /// value is the revoke request, with its order as the request info shows it.</summary>
+    public static async Task<Outcome<RequestRow>> RevokeAsync(UnitOfWork uow, long orderId, string? comments)
+    {
+        var order = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
+        if (order is null)
         {
-            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
-            if (order is null)
-            {
-                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Revoke) is not Decision.Transitioned t)
-            {
-                return DigiCertEnvelope.Refused(new Decision.Refused(order.Status, DigiCertRules.InvalidOrderStatus), DigiCertRules.Revoke, order.Id);
-            }
-            var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.RevokeRequest, DigiCertRules.Approved, comments);
-            await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
-            order = await ApplyOrderAsync(uow, order, t, DigiCertRules.Revoke, Reason(("comments", comments), ("revoke_request_id", request.Id)));
-            request.OrderStatus = order.Status;
-            request.CommonName = order.CommonName;
-            request.ProductNameId = order.ProductNameId;
-            return new StoredResponse(201, DigiCertJson.Serialize(DigiCertJson.Request(request)));
-        }, ct);
+            return Outcome<RequestRow>.Missing(Rid(orderId), DigiCertStore.OrderType);
+        }
+        if (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Revoke) is not Decision.Transitioned t)
+        {
+            return new Outcome<RequestRow>.Refused(DigiCertEnvelope.Refusal(DigiCertRules.InvalidOrderStatus, order.Status, DigiCertRules.Revoke, order.Id));
+        }
+        var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.RevokeRequest, DigiCertRules.Approved, comments);
+        await uow.RecordAsync(new Change(DigiCertStore.Api, DigiCertStore.RequestType, Rid(request.Id), "create", null, request.Status));
+        order = await ApplyOrderAsync(uow, order, t, DigiCertRules.Revoke, Reason(("comments", comments), ("revoke_request_id", request.Id)));
+        request.OrderStatus = order.Status;
+        request.CommonName = order.CommonName;
+        request.ProductNameId = order.ProductNameId;
+        return Outcome.Done(request);
+    }
 
     /// <summary>
     /// An event of the outside world on one order (validate, generate, expire), for the simulation and the clock.
-    /// Answers 200 with the order, or the refusal in DigiCert's envelope.
+    /// The value is the order with its requests, as it is after the event (or was, when it had already happened).
     /// </summary>
-    public static Task<StoredResponse> ActAsync(Coordinator coordinator, OperationContext ctx, long orderId, string command, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<OrderView>> ActAsync(UnitOfWork uow, long orderId, string command)
+    {
+        var order = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
+        if (order is null)
         {
-            var order = await DigiCertStore.LockOrderAsync(uow, ctx.AccountId, orderId);
-            if (order is null)
-            {
-                return DigiCertEnvelope.NotFound(orderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            }
-            switch (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, command))
-            {
-                case Decision.Refused r:
-                    return DigiCertEnvelope.Refused(r, command, order.Id);
-                case Decision.AlreadyDone:
-                    break;
-                case Decision.Transitioned t:
-                    var reissue = t.From == DigiCertRules.ReissuePending
-                        ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
-                        : null;
-                    if (t.To == DigiCertRules.Issued)
-                    {
-                        order.CertificateId = await DigiCertStore.NextIdAsync(uow, "certificate");
-                        order.SerialNumber = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-                        order.DateIssued = uow.NowMs;
-                        // Validity runs from the first issuance; a reissue keeps the order's end date [ours].
-                        order.ValidTill ??= Time.ToUnixMs(uow.Now.AddDays(365 * order.ValidityYears));
-                    }
-                    order = await ApplyOrderAsync(uow, order, t, command, reissue is null ? null : Reason(("reissue_request_id", reissue.Id)));
-                    if (reissue is not null)
-                    {
-                        var requestCommand = t.To == DigiCertRules.Issued ? DigiCertRules.Approve : DigiCertRules.Reject;
-                        await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, requestCommand),
-                            requestCommand, t.To == DigiCertRules.Expired ? "The certificate expired before the reissue completed." : null, null);
-                    }
-                    break;
-                default:
-                    throw new InvalidOperationException("orders have no deferred outcomes");
-            }
-            return new StoredResponse(200, DigiCertJson.Serialize(DigiCertJson.Order(order, await DigiCertStore.RequestsOfOrderAsync(uow, order.Id))));
-        }, ct);
+            return Outcome<OrderView>.Missing(Rid(orderId));
+        }
+        switch (DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, command))
+        {
+            case Decision.Refused r:
+                return new Outcome<OrderView>.Refused(DigiCertEnvelope.Refusal(r.Code, r.State, command, order.Id));
+            case Decision.AlreadyDone:
+                return Outcome.AlreadyDone(new OrderView(order, [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)]));
+            case Decision.Transitioned t:
+                var reissue = t.From == DigiCertRules.ReissuePending
+                    ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
+                    : null;
+                if (t.To == DigiCertRules.Issued)
+                {
+                    order.CertificateId = await DigiCertStore.NextIdAsync(uow, "certificate");
+                    order.SerialNumber = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                    order.DateIssued = uow.NowMs;
+                    // Validity runs from the first issuance; a reissue keeps the order's end date [ours].
+                    order.ValidTill ??= Time.ToUnixMs(uow.Now.AddDays(365 * order.ValidityYears));
+                }
+                order = await ApplyOrderAsync(uow, order, t, command, reissue is null ? null : Reason(("reissue_request_id", reissue.Id)));
+                if (reissue is not null)
+                {
+                    var requestCommand = t.To == DigiCertRules.Issued ? DigiCertRules.Approve : DigiCertRules.Reject;
+                    await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, requestCommand),
+                        requestCommand, t.To == DigiCertRules.Expired ? "The certificate expired before the reissue completed." : null, null);
+                }
+                return Outcome.Done(new OrderView(order, [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)]));
+            default:
+                throw new InvalidOperationException("orders have no deferred outcomes");
+        }
+    }
 
     private static async Task<RequestRow> InsertRequestAsync(UnitOfWork uow, long orderId, string type, string status, string? comments)
     {

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Rescind.Core.Coordination;
-using Rescind.Core.Lifecycles;
 using Rescind.Server.Http;
 
 namespace Rescind.Server.DigiCert;
@@ -13,7 +12,8 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
 {
     public static DigiCertEnvelope Instance { get; } = new();
 
-    /// <summary>The first error of <c>{"errors":[{"code","message"}]}</c>.</summary>
+    /// <summary>The first error of <c>{"errors":[{"code","message"}]}</c>. Only <see cref="IErrorEnvelope"/> still asks
+    /// for it: DigiCert's own code reads outcomes, never its bodies.</summary>
     public (string Code, string Message) Read(string body)
     {
         using var doc = JsonDocument.Parse(body);
@@ -28,7 +28,7 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
     public const string BadRequestFormat = "bad_request_format";
 
     public StoredResponse Error(int status, string code, string message) =>
-        new(status, JsonSerializer.Serialize(new ErrorBody([new ErrorItem(code, message)]), DigiCertJson.Options));
+        new(status, JsonSerializer.Serialize(new DigiCertErrorBody([new DigiCertError(code, message)]), DigiCertJson.Options));
 
     public string CodeFor(SharedFailure failure) => failure switch
     {
@@ -54,23 +54,97 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
 
     public static StoredResponse NoContent { get; } = new(204, "");
 
-    /// <summary>An order refusal from the lifecycle table, naming the current status and what to do instead.</summary>
-    public static StoredResponse Refused(Decision.Refused r, string command, long orderId, long? pendingRequestId = null) => (r.State, command) switch
+    /// <summary>Our code for an approval of a request that is not a new_request [ours].</summary>
+    public const string InvalidRequestType = "invalid_type|request";
+
+    /// <summary>
+    /// A refusal with what DigiCert's message names: the refused command and, where the message points at what to
+    /// do instead, an id (the issued order to revoke, the pending approval request to reject, the order whose
+    /// reissue to cancel). Both travel in <see cref="Rescind.Core.Coordination.Refusal.Detail"/> as
+    /// "command" or "command id", written here and read by <see cref="Describe"/> only.
+    /// </summary>
+    public static Refusal Refusal(string code, string? state, string command, long? pointsTo = null) =>
+        new(code, state, pointsTo is { } id ? command + " " + DigiCertCommands.Rid(id) : command);
+
+    /// <summary>A refusal in DigiCert's words: its status, code and message. Every refusal is a 400 [doc].</summary>
+    public static (int Status, string Code, string Message) Describe(Refusal r)
     {
-        (DigiCertRules.NeedsApproval, DigiCertRules.Cancel) => Fail(400, r.Code,
-            "The order is needs_approval: it has not been placed yet and cannot be canceled. The approver must reject the request instead"
-            + (pendingRequestId is { } id ? $" (PUT /services/v2/request/{id}/status with status rejected)." : ".")),
-        (DigiCertRules.Issued, DigiCertRules.Cancel) => Fail(400, r.Code,
-            $"The order is issued and cannot be canceled; revoke the certificate instead (PUT /services/v2/order/certificate/{orderId}/revoke)."),
-        (DigiCertRules.Canceled, DigiCertRules.Cancel) => Fail(400, r.Code, "The order is already canceled; a cancel cannot be repeated or undone."),
-        (_, DigiCertRules.Cancel) => Fail(400, r.Code, $"The order is {r.State} and cannot be canceled."),
-        (DigiCertRules.ReissuePending, DigiCertRules.Revoke) => Fail(400, r.Code,
-            "The order has a pending reissue; cancel the reissue before revoking the certificate."),
-        _ => Fail(400, r.Code, $"The order is {r.State} and cannot be {Past(command)}."),
+        var detail = (r.Detail ?? "").Split(' ', 2);
+        var command = detail[0];
+        var id = detail.Length > 1 ? detail[1] : null;
+        var message = (r.Code, r.State, command) switch
+        {
+            (InvalidRequestType, _, _) =>
+                $"This is a {r.State} request; only new_request approvals are processed here. Cancel a pending reissue with PUT /services/v2/order/certificate/{id}/status.",
+            (DigiCertRules.InvalidRequestStatus, _, _) => $"The request is {r.State} and has already been processed.",
+            (_, DigiCertRules.NeedsApproval, DigiCertRules.Cancel) =>
+                "The order is needs_approval: it has not been placed yet and cannot be canceled. The approver must reject the request instead"
+                + (id is not null ? $" (PUT /services/v2/request/{id}/status with status rejected)." : "."),
+            (_, DigiCertRules.Issued, DigiCertRules.Cancel) =>
+                $"The order is issued and cannot be canceled; revoke the certificate instead (PUT /services/v2/order/certificate/{id}/revoke).",
+            (_, DigiCertRules.Canceled, DigiCertRules.Cancel) => "The order is already canceled; a cancel cannot be repeated or undone.",
+            (_, _, DigiCertRules.Cancel) => $"The order is {r.State} and cannot be canceled.",
+            (_, DigiCertRules.ReissuePending, DigiCertRules.Revoke) => "The order has a pending reissue; cancel the reissue before revoking the certificate.",
+            _ => $"The order is {r.State} and cannot be {Past(command)}.",
+        };
+        return (400, r.Code, message);
+    }
+
+    public static StoredResponse Refused(Refusal r)
+    {
+        var (status, code, message) = Describe(r);
+        return Fail(status, code, message);
+    }
+
+    // Rendering: the one place where the outcome of each DigiCert command becomes its status and body.
+
+    /// <summary>A placed order or a reissue: 201 with the order id and its new request [doc].</summary>
+    public static StoredResponse Placed(Outcome<DigiCertCommands.Placed> outcome) => outcome switch
+    {
+        Outcome<DigiCertCommands.Placed>.Done { Value: var p } =>
+            new(201, DigiCertJson.Serialize(new CreatedOrder(p.Order.Id, [new CreatedRequest(p.Request.Id, p.Request.Status)]))),
+        _ => Otherwise(outcome),
     };
 
-    public static StoredResponse RequestRefused(Decision.Refused r) =>
-        Fail(400, r.Code, $"The request is {r.State} and has already been processed.");
+    /// <summary>A cancel answers 204 without a body [doc].</summary>
+    public static StoredResponse Canceled(Outcome<DigiCertCommands.OrderView> outcome) => outcome switch
+    {
+        Outcome<DigiCertCommands.OrderView>.Done => NoContent,
+        _ => Otherwise(outcome),
+    };
+
+    /// <summary>An approval or rejection answers 204, also when the request already was so [doc; ours: the repeat].</summary>
+    public static StoredResponse RequestProcessed(Outcome<RequestRow> outcome) => outcome switch
+    {
+        Outcome<RequestRow>.Done or Outcome<RequestRow>.AlreadyDone => NoContent,
+        _ => Otherwise(outcome),
+    };
+
+    /// <summary>A revoke answers 201 with the revoke request [doc].</summary>
+    public static StoredResponse Revoked(Outcome<RequestRow> outcome) => outcome switch
+    {
+        Outcome<RequestRow>.Done { Value: var r } => new(201, DigiCertJson.Serialize(DigiCertJson.Request(r))),
+        _ => Otherwise(outcome),
+    };
+
+    /// <summary>An event of the outside world: 200 with the order as it is now (also when it already was so).</summary>
+    public static StoredResponse Order(Outcome<DigiCertCommands.OrderView> outcome) => outcome switch
+    {
+        Outcome<DigiCertCommands.OrderView>.Done { Value: var v } => OrderInfo(v),
+        Outcome<DigiCertCommands.OrderView>.AlreadyDone { Value: var v } => OrderInfo(v),
+        _ => Otherwise(outcome),
+    };
+
+    private static StoredResponse OrderInfo(DigiCertCommands.OrderView v) => new(200, DigiCertJson.Serialize(DigiCertJson.Order(v.Order, v.Requests)));
+
+    /// <summary>The answers every command shares: the refusal, or the missing order (or request).</summary>
+    private static StoredResponse Otherwise<T>(Outcome<T> outcome) => outcome switch
+    {
+        Outcome<T>.Refused r => Refused(r.Reason),
+        Outcome<T>.NotFound { Kind: DigiCertStore.RequestType } n => RequestMissing(n.Id),
+        Outcome<T>.NotFound n => NotFound(n.Id),
+        _ => throw new InvalidOperationException($"DigiCert has no such outcome here: {outcome}"),
+    };
 
     private static string Past(string command) => command switch
     {
@@ -86,7 +160,9 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
 
     private static string Quote(string id) => id.Length > 40 ? "'" + id[..40] + "…'" : "'" + id + "'";
 
-    private sealed record ErrorBody(IReadOnlyList<ErrorItem> Errors);
-
-    private sealed record ErrorItem(string Code, string Message);
 }
+
+/// <summary>DigiCert's error body <c>{"errors":[{"code":"…","message":"…"}]}</c> [doc].</summary>
+public sealed record DigiCertErrorBody(IReadOnlyList<DigiCertError> Errors);
+
+public sealed record DigiCertError(string Code, string Message);

@@ -21,8 +21,8 @@ public sealed class DigiCertExpiryJob(Database db, Coordinator coordinator, Time
             {
                 // The work re-reads under lock: an order revoked since the scan is left alone.
                 var ctx = new OperationContext(accountId, DigiCertStore.Api, Actor.System, null);
-                var answer = await DigiCertCommands.ActAsync(coordinator, ctx, id, DigiCertRules.Expire, ct);
-                handled += answer.Status == 200 ? 1 : 0;
+                var outcome = await coordinator.RunAsync(ctx, (uow, _) => DigiCertCommands.ActAsync(uow, id, DigiCertRules.Expire), ct);
+                handled += outcome.Changed ? 1 : 0;
             }
             if (due.Count < 200)
             {

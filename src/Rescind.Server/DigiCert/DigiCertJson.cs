@@ -112,3 +112,49 @@ public sealed record Page(long Total, int Limit, int Offset);
 public sealed record CreatedRequest(long Id, string Status);
 
 public sealed record CreatedOrder(long Id, IReadOnlyList<CreatedRequest> Requests);
+
+public sealed record OrderList(IReadOnlyList<OrderObject> Orders, Page Page);
+
+public sealed record RequestList(IReadOnlyList<RequestObject> Requests, Page Page);
+
+/// <summary>One audit log entry as <c>GET /services/v2/audit-log</c> writes it: the change, and the fields of its
+/// reason (note, refund_required, …) when it has them. Written from a dictionary, so absent values are null.</summary>
+public sealed record AuditLogEntry(
+    long Id,
+    string Date,
+    string ResourceType,
+    long ResourceId,
+    string Action,
+    string? FromStatus,
+    string? ToStatus,
+    AuditUser User,
+    string? RequestId,
+    string? Note,
+    bool? RefundRequired,
+    long? ReissueRequestId,
+    long? RevokeRequestId,
+    string? ProcessorComment,
+    string? Comments);
+
+public sealed record AuditUser(string Kind, string? Id);
+
+public sealed record AuditLog(IReadOnlyList<AuditLogEntry> AuditLogs, Page Page);
+
+// Request bodies as the handlers read them (for the OpenAPI document; the handlers validate the JSON themselves).
+
+public sealed record NewOrderCertificate(string CommonName, string? Csr, IReadOnlyList<string>? Emails);
+
+public sealed record NewOrderBody(NewOrderCertificate Certificate, bool? SkipApproval, string? PaymentMethod, int? ValidityYears, string? Comments);
+
+public sealed record OrderStatusBody(string Status, string? Note);
+
+public sealed record ReissueCertificate(string? Csr);
+
+public sealed record ReissueBody(ReissueCertificate? Certificate, string? Comments);
+
+public sealed record RevokeBody(string? Comments);
+
+public sealed record RequestStatusBody(string Status, string? ProcessorComment);
+
+/// <summary>A simulated event takes no fields; a body, if sent, is ignored.</summary>
+public sealed record DigiCertEventBody;

@@ -20,8 +20,7 @@ public static class DigiCertModule
             "rescind simulate digicert validate|generate|expire --order ID",
             ["order"],
             DigiCertSimulation.Actions,
-            async (action, a, services) => Simulated.FromAnswer(await DigiCertSimulation.ActAsync(services.GetRequiredService<Rescind.Core.Coordination.Coordinator>(),
-                services.GetRequiredService<Rescind.Core.Storage.Database>(), Rescind.Core.Coordination.Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None))),
+            DigiCertSimulation.RunFromCliAsync),
         [DigiCertCancelTarget.Orders],
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
@@ -31,6 +30,26 @@ public static class DigiCertModule
     public static void AddServices(IServiceCollection services)
     {
         services.AddSingleton<IJob, DigiCertExpiryJob>();
+        // The operator document is camelCase; DigiCert's objects in it (the simulation's answers) are snake_case.
+        services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("operator", o => o.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type.Namespace == typeof(DigiCertModule).Namespace && schema.Properties is { Count: > 0 } properties)
+            {
+                var renamed = properties.ToDictionary(p => DigiCertJson.Options.PropertyNamingPolicy!.ConvertName(p.Key), p => p.Value, StringComparer.Ordinal);
+                properties.Clear();
+                foreach (var (name, value) in renamed)
+                {
+                    properties[name] = value;
+                }
+                if (schema.Required is { Count: > 0 } required)
+                {
+                    var names = required.Select(DigiCertJson.Options.PropertyNamingPolicy!.ConvertName).ToList();
+                    required.Clear();
+                    names.ForEach(n => required.Add(n));
+                }
+            }
+            return Task.CompletedTask;
+        }));
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, DigiCertWebhookShape>();
         foreach (var invariant in DigiCertInvariants.All)
         {

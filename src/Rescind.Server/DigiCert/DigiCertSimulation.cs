@@ -1,5 +1,6 @@
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 
@@ -23,25 +24,41 @@ public static class DigiCertSimulation
 
     public static RouteGroupBuilder MapDigiCertSimulation(this RouteGroupBuilder group)
     {
-        group.MapPost("/orders/{id}/{action}", ActOverHttpAsync);
+        group.MapPost("/orders/{id}/{action}", ActOverHttpAsync)
+            .Accepts<DigiCertEventBody>(isOptional: true, "application/json")
+            .Produces<OrderObject>(200)
+            .WithMetadata(DigiCertApi.Error(400), DigiCertApi.Error(404));
         return group;
     }
 
-    public static async Task<StoredResponse> ActAsync(Coordinator coordinator, Database db, Actor actor, string id, string action, string? httpRequestId, CancellationToken ct)
+    /// <summary>Performs one event on an order of any account as the operator; used by the HTTP route and the CLI.</summary>
+    public static async Task<Outcome<DigiCertCommands.OrderView>> ActAsync(Coordinator coordinator, Database db, Actor actor, string id, string action, string? httpRequestId, CancellationToken ct)
     {
-        if (!Actions.Contains(action))
-        {
-            return DigiCertEnvelope.Fail(404, "not_found|route", $"Unknown action '{(action.Length > 40 ? action[..40] : action)}'; use validate, generate or expire.");
-        }
         var order = DigiCertApi.TryId(id, out var orderId) ? await DigiCertStore.GetOrderAsync(db, null, orderId, ct) : null;
         if (order is null)
         {
-            return DigiCertEnvelope.NotFound(id);
+            return Outcome<DigiCertCommands.OrderView>.Missing(id);
         }
         var ctx = new OperationContext(order.AccountId, DigiCertStore.Api, actor, httpRequestId);
-        return await DigiCertCommands.ActAsync(coordinator, ctx, orderId, action, ct);
+        return await coordinator.RunAsync(ctx, (uow, _) => DigiCertCommands.ActAsync(uow, orderId, action), ct);
     }
 
-    private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct) =>
-        DigiCertApi.Answer(await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), ct));
+    /// <summary><c>rescind simulate digicert &lt;action&gt; --order ID</c>: the same events (the verb checks the action).</summary>
+    public static async Task<Simulated> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
+    {
+        var outcome = await ActAsync(services.GetRequiredService<Coordinator>(), services.GetRequiredService<Database>(),
+            Actor.Operator(null), a.Require("order"), action, null, CancellationToken.None);
+        return Simulated.Of(outcome, o => DigiCertEnvelope.Order(o).Body);
+    }
+
+    private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        if (!Actions.Contains(action))
+        {
+            return DigiCertApi.Answer(DigiCertEnvelope.Fail(404, "not_found|route",
+                $"Unknown action '{(action.Length > 40 ? action[..40] : action)}'; use validate, generate or expire."));
+        }
+        var outcome = await ActAsync(coordinator, db, OperatorApi.Actor(http), id, action, RequestIds.Of(http), ct);
+        return DigiCertApi.Answer(DigiCertEnvelope.Order(outcome));
+    }
 }

@@ -117,19 +117,19 @@ public static class DigiCertStore
 
     private const string OrderColumns =
         """
-        id AS Id, account_id AS AccountId, product_name_id AS ProductNameId, product_type AS ProductType,
-        common_name AS CommonName, emails AS Emails, csr AS Csr, validity_years AS ValidityYears,
-        payment_method AS PaymentMethod, status AS Status, refund_required AS RefundRequired,
-        certificate_id AS CertificateId, serial_number AS SerialNumber, date_created AS DateCreated,
-        date_updated AS DateUpdated, date_issued AS DateIssued, valid_till AS ValidTill, version AS Version
+        id, account_id, product_name_id, product_type,
+        common_name, emails, csr, validity_years,
+        payment_method, status, refund_required,
+        certificate_id, serial_number, date_created,
+        date_updated, date_issued, valid_till, version
         """;
 
     private const string RequestColumns =
         """
-        r.id AS Id, r.account_id AS AccountId, r.order_id AS OrderId, r.type AS Type, r.status AS Status,
-        r.requester_id AS RequesterId, r.processor_id AS ProcessorId, r.comments AS Comments,
-        r.processor_comment AS ProcessorComment, r.date AS Date, r.date_processed AS DateProcessed, r.version AS Version,
-        o.status AS OrderStatus, o.common_name AS CommonName, o.product_name_id AS ProductNameId
+        r.id, r.account_id, r.order_id, r.type, r.status,
+        r.requester_id, r.processor_id, r.comments,
+        r.processor_comment, r.date, r.date_processed, r.version,
+        o.status AS OrderStatus, o.common_name, o.product_name_id
         """;
 
     private const string SearchClause = @" AND (LOWER(common_name) LIKE @Like ESCAPE '\' OR LOWER(emails) LIKE @Like ESCAPE '\' OR id = @SearchId)";
@@ -265,8 +265,8 @@ public static class DigiCertStore
         var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM audit_log WHERE {where}", args);
         var rows = await connection.QueryAsync<AuditRow>(
             $"""
-            SELECT id AS Id, resource_type AS ResourceType, resource_id AS ResourceId, action AS Action, from_state AS FromState,
-                   to_state AS ToState, actor_kind AS ActorKind, actor_id AS ActorId, request_id AS RequestId, reason AS Reason, at AS At
+            SELECT id, resource_type, resource_id, action, from_state,
+                   to_state, actor_kind, actor_id, request_id, reason, at
             FROM audit_log WHERE {where} ORDER BY id LIMIT @Limit OFFSET @Offset
             """,
             args);

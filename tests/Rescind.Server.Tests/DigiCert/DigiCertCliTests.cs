@@ -34,8 +34,8 @@ public abstract class DigiCertCliTests(ProcessStorage store) : IAsyncLifetime
         {
             var coordinator = new Coordinator(db, TimeProvider.System, NullLogger<Coordinator>.Instance);
             var ctx = new OperationContext(account, DigiCertStore.Api, Actor.Credential(key.GetProperty("id").GetString()!), "cli-test");
-            var placed = await DigiCertCommands.CreateOrderAsync(coordinator, ctx,
-                new NewOrder("ssl_basic", DigiCertRules.TlsType, "cli.example.com", [], DigiCertClient.Csr, true, "balance", 1, null), CancellationToken.None);
+            var input = new NewOrder("ssl_basic", DigiCertRules.TlsType, "cli.example.com", [], DigiCertClient.Csr, true, "balance", 1, null);
+            var placed = await coordinator.ExecuteAsync(ctx, (uow, _) => DigiCertCommands.CreateOrderAsync(uow, input), DigiCertEnvelope.Placed, CancellationToken.None);
             Assert.Equal(201, placed.Status);
             orderId = JsonDocument.Parse(placed.Body).RootElement.GetProperty("id").GetInt64();
         }
