@@ -75,7 +75,7 @@ public static class DigiCertCancelTarget
         {
             return new CancelOutcome.Refused(400, "missing_param|note", "note is required.");
         }
-        var outcome = await DigiCertCommands.CancelAsync(uow, orderId, reason);
+        var outcome = await DigiCertCommands.CancelAsync(uow, orderId, reason, withRequests: true);
         var notes = outcome is Outcome<DigiCertCommands.OrderView>.Done { Value: var after } ? Notes(after.Order) : [];
         return CancelOutcomes.From(uow, outcome, v => Detail(v.Order, v.Requests), DigiCertEnvelope.Describe, notes);
     }

@@ -103,8 +103,10 @@ public static class DigiCertCommands
     /// Cancels an order before issuance, or its pending reissue [doc]. An order paid from the balance is marked
     /// <c>refund_required</c>, on the order and in the audit row [ours]. The vendor route and Rescind's own
     /// cancellation API come here; the order is scoped to the context's account (any account when it has none).
+    /// The vendor answers 204, so only a caller that shows the order (<paramref name="withRequests"/>) pays for
+    /// reading its requests: the vendor route's cancel stays at the round trips it had.
     /// </summary>
-    public static async Task<Outcome<OrderView>> CancelAsync(UnitOfWork uow, long orderId, string note)
+    public static async Task<Outcome<OrderView>> CancelAsync(UnitOfWork uow, long orderId, string note, bool withRequests = false)
     {
         var order = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
         if (order is null)
@@ -137,7 +139,7 @@ public static class DigiCertCommands
             order.RefundRequired = refund ? 1 : 0;
             await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
         }
-        return Outcome.Done(new OrderView(order, [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)]));
+        return Outcome.Done(new OrderView(order, withRequests ? [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)] : []));
     }
 
     /// <summary>Reissue of an issued order [doc]: the order waits in reissue_pending with a pending reissue request.</summary>

@@ -52,6 +52,16 @@ public static class ServerApp
             o.UseUtcTimestamp = true;
         });
 
+        // Routes declare their bodies with Accepts<T> for the OpenAPI documents only. ASP.NET Core would also turn
+        // that metadata into a bare 415 for any other Content-Type, outside every vendor's envelope; each API reads
+        // and refuses its bodies itself, as its vendor does.
+        var accepts = builder.Services.Where(d => d.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.Routing.Matching.AcceptsMatcherPolicy").ToList();
+        foreach (var descriptor in accepts)
+        {
+            builder.Services.Remove(descriptor);
+        }
+
         var app = builder.Build();
         app.UseRequestIds();
         app.UseApiFailures();
