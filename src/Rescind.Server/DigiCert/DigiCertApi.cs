@@ -27,12 +27,11 @@ namespace Rescind.Server.DigiCert;
 /// </summary>
 public static class DigiCertApi
 {
-    private const string PrincipalKey = "digicert.principal";
     private const int MaxNote = 900; // the audit reason holds the note as JSON within 2000 characters
 
     public static IEndpointRouteBuilder MapDigiCert(this IEndpointRouteBuilder app)
     {
-        var v2 = app.MapGroup("/services/v2").WithGroupName(DigiCertStore.Api).AddEndpointFilter(AuthenticateAsync)
+        var v2 = app.MapGroup("/services/v2").WithGroupName(DigiCertStore.Api).RequireCaller(Credentials)
             .Parameters(ParameterDoc.Header("X-DC-DEVKEY", required: true, "The account's API key."))
             .WithMetadata(Error(401), Error(429));
         v2.MapPost("/order/certificate/{product_name_id}", CreateOrderAsync)
@@ -65,23 +64,15 @@ public static class DigiCertApi
     private static ParameterDoc Query(string name, string type = "string") => ParameterDoc.Query(name, type);
 
     /// <summary>The API key in <c>X-DC-DEVKEY</c> [doc]; missing or wrong is 401 access_denied|invalid_api_key.</summary>
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var key = http.Request.Headers["X-DC-DEVKEY"].ToString().Trim();
-        var principal = key.Length > 0
-            ? await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(DigiCertStore.Api, key, http.RequestAborted)
-            : null;
-        if (principal is null)
-        {
-            return Answer(DigiCertEnvelope.Fail(401, DigiCertEnvelope.InvalidApiKey,
-                key.Length == 0 ? "Missing X-DC-DEVKEY header; send your API key in it." : "The API key is not valid."));
-        }
-        http.Items[PrincipalKey] = principal;
-        return await next(context);
-    }
+    public static CredentialScheme Credentials { get; } = new(
+        DigiCertStore.Api,
+        http => http.Request.Headers["X-DC-DEVKEY"].ToString().Trim() is { Length: > 0 } key
+            ? new ValueTask<Principal?>(http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(DigiCertStore.Api, key, http.RequestAborted))
+            : ValueTask.FromResult<Principal?>(null),
+        http => DigiCertEnvelope.Fail(401, DigiCertEnvelope.InvalidApiKey,
+            http.Request.Headers["X-DC-DEVKEY"].ToString().Trim().Length == 0 ? "Missing X-DC-DEVKEY header; send your API key in it." : "The API key is not valid."));
 
-    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+    private static Principal Principal(HttpContext http) => http.Caller();
 
     private static OperationContext Context(HttpContext http) =>
         new(Principal(http).AccountId, DigiCertStore.Api, Actor.Credential(Principal(http).CredentialId), RequestIds.Of(http));

@@ -22,7 +22,8 @@ public static class DigiCertModule
             DigiCertSimulation.Actions,
             DigiCertSimulation.RunFromCliAsync),
         [DigiCertCancelTarget.Orders],
-        System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        Schemes: [DigiCertApi.Credentials]);
 
     /// <summary>Dev keys look like DigiCert's: no prefix, 48 characters [ours].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(DigiCertStore.Api, "live", "", 48));
