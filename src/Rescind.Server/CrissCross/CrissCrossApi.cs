@@ -28,7 +28,6 @@ namespace Rescind.Server.CrissCross;
 /// </summary>
 public static class CrissCrossApi
 {
-    private const string PrincipalKey = "crisscross.principal";
 
     public static IEndpointRouteBuilder MapCrissCross(this IEndpointRouteBuilder app)
     {
@@ -37,7 +36,7 @@ public static class CrissCrossApi
             .Accepts<TokenRequest>("application/x-www-form-urlencoded", "application/json")
             .Produces<TokenResponse>(200)
             .Errors(400, 401, 413);
-        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).AddEndpointFilter(AuthenticateAsync)
+        var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).RequireCaller(Credentials)
             .Errors(401);
         v1.MapPost("/checkout/session", CreateSessionAsync)
             .Accepts<CreateSessionRequest>("application/json").Keyed()
@@ -79,36 +78,37 @@ public static class CrissCrossApi
     public sealed record Caller(string AccountId, string CredentialId);
 
     /// <summary>Bearer tokens from the token endpoint, unexpired, whose client credential is not revoked [doc: 401 otherwise].</summary>
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static CredentialScheme Credentials { get; } = new(CrissCrossStore.Api, ResolveTokenAsync, http =>
+        CrissCrossEnvelope.Fail(401, CrissCrossEnvelope.Unauthorized,
+            http.Request.Headers.Authorization.ToString().Length == 0
+                ? "Missing Authorization header; send Authorization: Bearer <access_token> from POST /v1/auth/oauth2/token."
+                : "The access token is invalid or has expired."));
+
+    private static async ValueTask<Principal?> ResolveTokenAsync(HttpContext http)
     {
-        var http = context.HttpContext;
         var header = http.Request.Headers.Authorization.ToString();
-        Caller? caller = null;
-        if (header.StartsWith("Bearer ", StringComparison.Ordinal) && header.Length is > 7 and < 600)
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || header.Length is <= 7 or >= 600)
         {
-            var db = http.RequestServices.GetRequiredService<Database>();
-            var now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
-            await using var connection = await db.OpenAsync(http.RequestAborted);
-            caller = await connection.QuerySingleOrDefaultAsync<Caller>(
-                """
-                SELECT t.account_id, t.credential_id
-                FROM crisscross_tokens t JOIN credentials c ON c.id = t.credential_id
-                WHERE t.hash = @hash AND t.expires_at > @now AND c.revoked_at IS NULL
-                """,
-                new { hash = Ids.Sha256Hex(header[7..].Trim()), now });
+            return null;
         }
-        if (caller is null)
-        {
-            return CrissCrossEnvelope.Fail(401, CrissCrossEnvelope.Unauthorized,
-                header.Length == 0
-                    ? "Missing Authorization header; send Authorization: Bearer <access_token> from POST /v1/auth/oauth2/token."
-                    : "The access token is invalid or has expired.").ToResult();
-        }
-        http.Items[PrincipalKey] = caller;
-        return await next(context);
+        var db = http.RequestServices.GetRequiredService<Database>();
+        var now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
+        await using var connection = await db.OpenAsync(http.RequestAborted);
+        var caller = await connection.QuerySingleOrDefaultAsync<Caller>(
+            """
+            SELECT t.account_id, t.credential_id
+            FROM crisscross_tokens t JOIN credentials c ON c.id = t.credential_id
+            WHERE t.hash = @hash AND t.expires_at > @now AND c.revoked_at IS NULL
+            """,
+            new { hash = Ids.Sha256Hex(header[7..].Trim()), now });
+        return caller is null ? null : new Principal(caller.CredentialId, caller.AccountId, CrissCrossStore.Api, "live");
     }
 
-    private static Caller Of(HttpContext http) => (Caller)http.Items[PrincipalKey]!;
+    private static Caller Of(HttpContext http)
+    {
+        var p = http.Caller();
+        return new Caller(p.AccountId!, p.CredentialId);
+    }
 
     private static OperationContext Context(HttpContext http) =>
         new(Of(http).AccountId, CrissCrossStore.Api, Actor.Credential(Of(http).CredentialId), RequestIds.Of(http));

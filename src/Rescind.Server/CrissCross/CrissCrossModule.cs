@@ -35,7 +35,8 @@ public static class CrissCrossModule
             ["transaction"],
             CrissCrossSimulation.Actions,
             CrissCrossSimulation.RunFromCliAsync),
-        [CrissCrossCancelTarget.Sessions]);
+        [CrissCrossCancelTarget.Sessions],
+        Schemes: [CrissCrossApi.Credentials]);
 
     /// <summary>One client secret per account [ours: live only; the client id is the account id].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds.Add(new CredentialKind(CrissCrossStore.Api, "live", "ccs_live_", 40));
