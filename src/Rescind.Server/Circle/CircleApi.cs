@@ -29,11 +29,10 @@ namespace Rescind.Server.Circle;
 /// </summary>
 public static class CircleApi
 {
-    internal const string PrincipalKey = "circle.principal";
 
     public static IEndpointRouteBuilder MapCircle(this IEndpointRouteBuilder app)
     {
-        var w3s = app.MapGroup("/v1/w3s").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).Documented();
+        var w3s = app.MapGroup("/v1/w3s").WithGroupName("circle").RequireCaller(Credentials).Documented();
         w3s.MapGet("/config/entity/publicKey", PublicKeyAsync)
             .Produces<CircleData<EntityPublicKey>>(200);
         w3s.MapPost("/developer/walletSets", CreateWalletSetAsync)
@@ -84,11 +83,11 @@ public static class CircleApi
             .Produces<CircleData<TransactionsData>>(200);
         w3s.MapGet("/transactions/{id}", GetTransactionAsync)
             .Produces<CircleData<TransactionData>>(200).CircleErrors(404);
-        app.MapGroup("/v1/faucet").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).Documented()
+        app.MapGroup("/v1/faucet").WithGroupName("circle").RequireCaller(Credentials).Documented()
             .MapPost("/drips", DripAsync)
             .Accepts<DripRequest>("application/json")
             .Produces(204).CircleErrors(400, 403, 404, 413);
-        var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").AddEndpointFilter(AuthenticateAsync).Documented();
+        var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").RequireCaller(Credentials).Documented();
         notifications.MapGet("/publicKey/{id}", NotificationKeyAsync)
             .Produces<CircleData<NotificationPublicKey>>(200).CircleErrors(404);
         notifications.MapCircleSubscriptions();
@@ -132,26 +131,23 @@ public static class CircleApi
         ]).CircleErrors(400);
 
     /// <summary><c>Bearer TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> (or LIVE_API_KEY) [doc]; anything else is 401.</summary>
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static CredentialScheme Credentials { get; } = new(
+        CircleStore.Api,
+        http => ApiKey(http) is { } key
+            ? new ValueTask<Principal?>(http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(CircleStore.Api, key, http.RequestAborted))
+            : ValueTask.FromResult<Principal?>(null),
+        http => ApiKey(http) is null ? CircleEnvelope.MalformedAuthorization : CircleEnvelope.InvalidCredentials);
+
+    /// <summary>The API key of a well-formed <c>Authorization</c> header, or null.</summary>
+    private static string? ApiKey(HttpContext http)
     {
-        var http = context.HttpContext;
         var header = http.Request.Headers.Authorization.ToString();
         var key = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : "";
         var parts = key.Split(':');
-        if (parts.Length != 3 || parts[0] is not ("TEST_API_KEY" or "LIVE_API_KEY") || parts[1].Length == 0 || parts[2].Length == 0)
-        {
-            return CircleEnvelope.MalformedAuthorization.ToResult();
-        }
-        var principal = await http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(CircleStore.Api, key, http.RequestAborted);
-        if (principal is null)
-        {
-            return CircleEnvelope.InvalidCredentials.ToResult();
-        }
-        http.Items[PrincipalKey] = principal;
-        return await next(context);
+        return parts.Length != 3 || parts[0] is not ("TEST_API_KEY" or "LIVE_API_KEY") || parts[1].Length == 0 || parts[2].Length == 0 ? null : key;
     }
 
-    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+    private static Principal Principal(HttpContext http) => http.Caller();
 
     private static string Mode(HttpContext http) => Principal(http).Mode;
 

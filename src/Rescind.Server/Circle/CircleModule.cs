@@ -21,7 +21,7 @@ public static class CircleModule
         CircleEnvelope.Instance,
         app => app.MapCircle(),
         group => group.MapCircleSimulation(),
-        CancelTargets: [CircleCancelTarget.Transactions], Commands: CircleCli.Commands);
+        CancelTargets: [CircleCancelTarget.Transactions], Commands: CircleCli.Commands, Schemes: [CircleApi.Credentials]);
 
     /// <summary><c>TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> and <c>LIVE_API_KEY:…</c> [doc].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds

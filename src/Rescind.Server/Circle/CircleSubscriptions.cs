@@ -37,7 +37,7 @@ public static class CircleSubscriptions
         return notifications;
     }
 
-    private static Principal Principal(HttpContext http) => (Principal)http.Items[CircleApi.PrincipalKey]!;
+    private static Principal Principal(HttpContext http) => http.Caller();
 
     private static async Task<IResult> CreateAsync(HttpContext http, WebhookStore store, IHttpClientFactory httpFactory, TimeProvider clock, IOptions<RescindOptions> options, CancellationToken ct)
     {
