@@ -29,11 +29,10 @@ public static class CancellationsApi
     public const string KeyPrefix = "rk_";
     public const int MaxResources = 1000;
     public const int MaxBodyBytes = 256 * 1024; // 1,000 qualified ids fit; above the shared 64 KiB [ours]
-    private const string PrincipalKey = "rescind.principal";
 
     public static IEndpointRouteBuilder MapCancellations(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithGroupName(CancellationStore.Api).AddEndpointFilter(AuthenticateAsync);
+        var v1 = app.MapGroup("/v1").WithGroupName(CancellationStore.Api).RequireCaller(Credentials);
         v1.MapGet("/resources/{id}", GetResourceAsync);
         v1.MapPost("/cancellations", CreateAsync);
         v1.MapGet("/cancellations", ListAsync);
@@ -47,19 +46,15 @@ public static class CancellationsApi
     public static bool HasRescindKey(HttpContext http) =>
         http.Request.Headers.Authorization.ToString().StartsWith("Bearer " + KeyPrefix, StringComparison.Ordinal);
 
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var principal = await Bearer.PrincipalAsync(http, CancellationStore.Api);
-        if (principal?.AccountId is null)
-        {
-            return Problem(401, "unauthorized", "A Rescind key is required: Authorization: Bearer rk_live_… or rk_test_…");
-        }
-        http.Items[PrincipalKey] = principal;
-        return await next(context);
-    }
+    /// <summary>A Rescind key of an account (<c>Authorization: Bearer rk_live_…</c> or <c>rk_test_…</c>); anything
+    /// else is 401 in problem details.</summary>
+    public static CredentialScheme Credentials { get; } = new(
+        CancellationStore.Api,
+        async http => await CredentialSchemes.BearerKeyAsync(http, CancellationStore.Api) is { AccountId: not null } p ? p : null,
+        _ => ProblemEnvelope.Instance.Error(401, "unauthorized", "A Rescind key is required: Authorization: Bearer rk_live_… or rk_test_…"),
+        "application/problem+json");
 
-    private static Principal Of(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+    private static Principal Of(HttpContext http) => http.Caller();
 
     private static Actor ActorOf(HttpContext http) => Actor.Credential(Of(http).CredentialId);
 

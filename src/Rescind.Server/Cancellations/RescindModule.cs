@@ -20,7 +20,8 @@ public static class RescindModule
         ProblemEnvelope.Instance,
         app => app.MapCancellations(),
         _ => { },
-        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        Schemes: [CancellationsApi.Credentials]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(CancellationStore.Api, "live", "rk_live_"))

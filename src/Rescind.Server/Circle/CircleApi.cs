@@ -133,16 +133,13 @@ public static class CircleApi
     /// <summary><c>Bearer TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> (or LIVE_API_KEY) [doc]; anything else is 401.</summary>
     public static CredentialScheme Credentials { get; } = new(
         CircleStore.Api,
-        http => ApiKey(http) is { } key
-            ? new ValueTask<Principal?>(http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(CircleStore.Api, key, http.RequestAborted))
-            : ValueTask.FromResult<Principal?>(null),
+        http => CredentialSchemes.SecretAsync(http, CircleStore.Api, ApiKey(http)),
         http => ApiKey(http) is null ? CircleEnvelope.MalformedAuthorization : CircleEnvelope.InvalidCredentials);
 
     /// <summary>The API key of a well-formed <c>Authorization</c> header, or null.</summary>
     private static string? ApiKey(HttpContext http)
     {
-        var header = http.Request.Headers.Authorization.ToString();
-        var key = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : "";
+        var key = CredentialSchemes.BearerSecret(http) ?? "";
         var parts = key.Split(':');
         return parts.Length != 3 || parts[0] is not ("TEST_API_KEY" or "LIVE_API_KEY") || parts[1].Length == 0 || parts[2].Length == 0 ? null : key;
     }

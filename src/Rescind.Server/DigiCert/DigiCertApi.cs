@@ -66,9 +66,7 @@ public static class DigiCertApi
     /// <summary>The API key in <c>X-DC-DEVKEY</c> [doc]; missing or wrong is 401 access_denied|invalid_api_key.</summary>
     public static CredentialScheme Credentials { get; } = new(
         DigiCertStore.Api,
-        http => http.Request.Headers["X-DC-DEVKEY"].ToString().Trim() is { Length: > 0 } key
-            ? new ValueTask<Principal?>(http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(DigiCertStore.Api, key, http.RequestAborted))
-            : ValueTask.FromResult<Principal?>(null),
+        http => CredentialSchemes.SecretAsync(http, DigiCertStore.Api, http.Request.Headers["X-DC-DEVKEY"].ToString().Trim()),
         http => DigiCertEnvelope.Fail(401, DigiCertEnvelope.InvalidApiKey,
             http.Request.Headers["X-DC-DEVKEY"].ToString().Trim().Length == 0 ? "Missing X-DC-DEVKEY header; send your API key in it." : "The API key is not valid."));
 

@@ -59,7 +59,7 @@ public static class GoCardlessApi
     private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var principal = await Bearer.PrincipalAsync(http, GoCardlessStore.Api);
+        var principal = await CredentialSchemes.BearerKeyAsync(http, GoCardlessStore.Api);
         if (principal?.AccountId is null)
         {
             return GoCardlessEnvelope.Usage(401, "authentication_failed",

@@ -41,7 +41,7 @@ public static class ServerApp
             builder.Services.AddOpenApi(module.Name, o => OpenApiDocs.Configure(o, module.Name, module.JsonNaming));
         }
         builder.Services.AddSingleton(envelopes);
-        builder.Services.AddCredentialSchemes(ApiModules.All.SelectMany(m => m.Schemes ?? []));
+        builder.Services.AddCredentialSchemes([.. ApiModules.All.SelectMany(m => m.Schemes ?? []), Operator.OperatorApi.Credentials]);
         builder.Services.AddConsole();
         builder.Services.AddOpenApi("operator", o => OpenApiDocs.Configure(o, "operator", null));
         builder.Logging.AddSimpleConsole(o =>

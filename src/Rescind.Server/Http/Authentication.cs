@@ -55,13 +55,21 @@ public static class CredentialSchemes
         ?? throw new InvalidOperationException($"{http.Request.Path} reached its handler without an authenticated caller");
 
     /// <summary>The <c>Authorization: Bearer &lt;secret&gt;</c> lookup the APIs with plain bearer keys share.</summary>
-    public static ValueTask<Principal?> BearerKeyAsync(HttpContext http, string api)
+    public static ValueTask<Principal?> BearerKeyAsync(HttpContext http, string api) =>
+        SecretAsync(http, api, BearerSecret(http));
+
+    /// <summary>The secret of an <c>Authorization: Bearer &lt;secret&gt;</c> header, or null.</summary>
+    public static string? BearerSecret(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.Ordinal)
-            ? new ValueTask<Principal?>(http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(api, header[7..].Trim(), http.RequestAborted))
-            : ValueTask.FromResult<Principal?>(null);
+        return header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : null;
     }
+
+    /// <summary>The principal a presented secret of <paramref name="api"/> names (null for none, unknown, revoked).</summary>
+    public static ValueTask<Principal?> SecretAsync(HttpContext http, string api, string? secret) =>
+        string.IsNullOrEmpty(secret)
+            ? ValueTask.FromResult<Principal?>(null)
+            : new ValueTask<Principal?>(http.RequestServices.GetRequiredService<AccountStore>().AuthenticateAsync(api, secret, http.RequestAborted));
 }
 
 public sealed class CredentialSchemeOptions : AuthenticationSchemeOptions

@@ -29,11 +29,9 @@ namespace Rescind.Server.Operator;
 /// </summary>
 public static class OperatorApi
 {
-    public const string PrincipalKey = "operator.principal";
-
     public static IEndpointRouteBuilder MapOperator(this IEndpointRouteBuilder app)
     {
-        var op = app.MapGroup("/operator").WithGroupName("operator").AddEndpointFilter(AuthenticateAsync);
+        var op = app.MapGroup("/operator").WithGroupName("operator").RequireCaller(Credentials);
         op.MapGet("/accounts", ListAccountsAsync);
         op.MapPost("/accounts", CreateAccountAsync);
         op.MapGet("/accounts/{id}/credentials", ListCredentialsAsync);
@@ -52,19 +50,14 @@ public static class OperatorApi
         return app;
     }
 
-    public static Actor Actor(HttpContext http) => Core.Coordination.Actor.Operator(((Principal)http.Items[PrincipalKey]!).CredentialId);
+    public static Actor Actor(HttpContext http) => Core.Coordination.Actor.Operator(http.Caller().CredentialId);
 
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var principal = await Bearer.PrincipalAsync(http, AccountStore.OperatorApi);
-        if (principal is null)
-        {
-            return Problem(401, "unauthorized", "An operator credential is required: Authorization: Bearer op_…");
-        }
-        http.Items[PrincipalKey] = principal;
-        return await next(context);
-    }
+    /// <summary>An operator credential (<c>Authorization: Bearer op_…</c>); anything else is 401 in problem details.</summary>
+    public static CredentialScheme Credentials { get; } = new(
+        AccountStore.OperatorApi,
+        http => CredentialSchemes.BearerKeyAsync(http, AccountStore.OperatorApi),
+        _ => ProblemEnvelope.Instance.Error(401, "unauthorized", "An operator credential is required: Authorization: Bearer op_…"),
+        "application/problem+json");
 
     public static IResult Problem(int status, string code, string detail) =>
         ProblemEnvelope.Instance.Error(status, code, detail).ToResult("application/problem+json");
