@@ -35,3 +35,11 @@ public static class DueRows
         }
     }
 }
+
+/// <summary>The usual due row: a resource and its account.</summary>
+public sealed class DueRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+}

@@ -12,35 +12,33 @@ public sealed class CircleChainJob(Database db, Coordinator coordinator, TimePro
 {
     public string Name => "circle-chains";
 
+    /// <returns>The blocks mined (not the chains).</returns>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        IReadOnlyList<DueChain> due;
-        await using (var connection = await db.OpenAsync(ct))
-        {
-            due = (await connection.QueryAsync<DueChain>(
-                "SELECT account_id, blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT 1000",
-                new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
-        }
         var mined = 0;
-        foreach (var c in due)
-        {
-            for (var i = 0; i < 100; i++)
+        await DueRows.RunEachAsync<DueChain>(db, clock,
+            "SELECT account_id, blockchain FROM circle_chains WHERE next_block_at <= @now ORDER BY next_block_at LIMIT @limit", 1000,
+            async c =>
             {
-                var ctx = new OperationContext(c.AccountId, CircleStore.Api, Actor.System, null);
-                // Null when the chain's next block is not due yet (another run mined it since the scan).
-                var outcome = await coordinator.RunAsync<Outcome<long>?>(ctx, async (uow, _) =>
+                var before = mined;
+                for (var i = 0; i < 100; i++)
                 {
-                    var next = await uow.QuerySingleOrDefaultAsync<long>(
-                        "SELECT next_block_at FROM circle_chains WHERE account_id = @AccountId AND blockchain = @Blockchain", c);
-                    return next > uow.NowMs ? null : await CircleCommands.MineBlockAsync(uow, c.Blockchain);
-                }, ct);
+                    var ctx = new OperationContext(c.AccountId, CircleStore.Api, Actor.System, null);
+                    // Null when the chain's next block is not due yet (another run mined it since the scan).
+                    var outcome = await coordinator.RunAsync<Outcome<long>?>(ctx, async (uow, _) =>
+                    {
+                        var next = await uow.QuerySingleOrDefaultAsync<long>(
+                            "SELECT next_block_at FROM circle_chains WHERE account_id = @AccountId AND blockchain = @Blockchain", c);
+                        return next > uow.NowMs ? null : await CircleCommands.MineBlockAsync(uow, c.Blockchain);
+                    }, ct);
                 if (outcome is not { Changed: true })
                 {
                     break;
                 }
                 mined++;
             }
-        }
+            return mined > before;
+        }, ct);
         return mined;
     }
 

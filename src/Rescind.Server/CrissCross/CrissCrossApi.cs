@@ -508,18 +508,9 @@ public static class CrissCrossApi
     /// answer; different body → 422; first still running → 409.</summary>
     private static OperationContext WithKey(HttpContext http, OperationContext ctx, JsonDocument body, CrissCrossOptions options, out StoredResponse? error)
     {
-        error = null;
-        var key = http.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length == 0)
-        {
-            return ctx;
-        }
-        if (!IsUuid(key))
-        {
-            error = CrissCrossEnvelope.Invalid("Idempotency-Key must be a UUID (v4), e.g. 3f1c2b7e-8d4a-4c7e-9f0b-2a6d5e4c3b21.");
-            return ctx;
-        }
-        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + body.RootElement.GetRawText());
-        return ctx with { Idempotency = new IdempotencyRequest(key.ToLowerInvariant(), fingerprint, CrissCrossEnvelope.IdempotencyPolicy(options.IdempotencyRetention)) };
+        (ctx, error) = RequestKeys.Attach(http, ctx, body.RootElement.GetRawText(),
+            key => IsUuid(key) ? null : CrissCrossEnvelope.Invalid("Idempotency-Key must be a UUID (v4), e.g. 3f1c2b7e-8d4a-4c7e-9f0b-2a6d5e4c3b21."),
+            CrissCrossEnvelope.IdempotencyPolicy(options.IdempotencyRetention), key => key.ToLowerInvariant());
+        return ctx;
     }
 }

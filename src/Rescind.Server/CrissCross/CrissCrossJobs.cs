@@ -15,41 +15,17 @@ public sealed class CrissCrossProviderTimeoutJob(Database db, Coordinator coordi
 {
     public string Name => "crisscross-provider-timeouts";
 
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var handled = 0;
-        while (true)
+    // The work re-reads under lock: a transaction that ended since the scan is refused and left alone.
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<DueRow>(db, clock,
+        """
+        SELECT id, account_id FROM crisscross_transactions
+        WHERE status IN ('PENDING', 'PROCESSING') AND timeout_at <= @now ORDER BY timeout_at LIMIT @limit
+        """, 200,
+        async r =>
         {
-            List<DueRow> due;
-            await using (var connection = await db.OpenAsync(ct))
-            {
-                due = (await connection.QueryAsync<DueRow>(
-                    """
-                    SELECT id, account_id FROM crisscross_transactions
-                    WHERE status IN ('PENDING', 'PROCESSING') AND timeout_at <= @now ORDER BY timeout_at LIMIT 200
-                    """,
-                    new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
-            }
-            foreach (var r in due)
-            {
-                // The work re-reads under lock: a transaction that ended since the scan is refused and left alone.
-                var ctx = new OperationContext(r.AccountId, CrissCrossStore.Api, Actor.System, null);
-                var outcome = await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ProviderEventAsync(uow, r.Id, CrissCrossRules.Expire, options.Value), ct);
-                handled += outcome.Changed ? 1 : 0;
-            }
-            if (due.Count < 200)
-            {
-                return handled;
-            }
-        }
-    }
-
-    private sealed class DueRow
-    {
-        public string Id { get; set; } = "";
-
-        public string AccountId { get; set; } = "";
-    }
+            var ctx = new OperationContext(r.AccountId, CrissCrossStore.Api, Actor.System, null);
+            return (await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ProviderEventAsync(uow, r.Id, CrissCrossRules.Expire, options.Value), ct)).Changed;
+        }, ct, page: true);
 }
 
 /// <summary>Open sessions past <c>expiresAt</c> become EXPIRED; expired bearer tokens are purged.</summary>
@@ -59,35 +35,17 @@ public sealed class CrissCrossSessionExpiryJob(Database db, Coordinator coordina
 
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
-        var handled = 0;
-        while (true)
+        await using (var connection = await db.OpenAsync(ct))
         {
-            List<DueRow> due;
-            var now = Time.ToUnixMs(clock.GetUtcNow());
-            await using (var connection = await db.OpenAsync(ct))
-            {
-                await connection.ExecuteAsync("DELETE FROM crisscross_tokens WHERE expires_at <= @now", new { now });
-                due = (await connection.QueryAsync<DueRow>(
-                    "SELECT id, account_id FROM crisscross_sessions WHERE status = 'OPEN' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
-                    new { now })).ToList();
-            }
-            foreach (var r in due)
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM crisscross_tokens WHERE expires_at <= @now",
+                new { now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
+        }
+        return await DueRows.RunEachAsync<DueRow>(db, clock,
+            "SELECT id, account_id FROM crisscross_sessions WHERE status = 'OPEN' AND expires_at <= @now ORDER BY expires_at LIMIT @limit", 200,
+            async r =>
             {
                 var ctx = new OperationContext(r.AccountId, CrissCrossStore.Api, Actor.System, null);
-                var outcome = await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ExpireSessionAsync(uow, r.Id, options.Value), ct);
-                handled += outcome.Changed ? 1 : 0;
-            }
-            if (due.Count < 200)
-            {
-                return handled;
-            }
-        }
-    }
-
-    private sealed class DueRow
-    {
-        public string Id { get; set; } = "";
-
-        public string AccountId { get; set; } = "";
+                return (await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.ExpireSessionAsync(uow, r.Id, options.Value), ct)).Changed;
+            }, ct, page: true);
     }
 }

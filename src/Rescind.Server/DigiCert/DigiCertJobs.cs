@@ -11,23 +11,12 @@ public sealed class DigiCertExpiryJob(Database db, Coordinator coordinator, Time
 {
     public string Name => "digicert-expiry";
 
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var handled = 0;
-        while (true)
+    // The work re-reads under lock: an order revoked since the scan is left alone.
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<(long Id, string AccountId)>(db, clock,
+        "SELECT id, account_id FROM digicert_orders WHERE status IN ('issued', 'reissue_pending') AND valid_till <= @now ORDER BY valid_till LIMIT @limit", 200,
+        async r =>
         {
-            var due = await DigiCertStore.DueForExpiryAsync(db, Time.ToUnixMs(clock.GetUtcNow()), 200, ct);
-            foreach (var (id, accountId) in due)
-            {
-                // The work re-reads under lock: an order revoked since the scan is left alone.
-                var ctx = new OperationContext(accountId, DigiCertStore.Api, Actor.System, null);
-                var outcome = await coordinator.RunAsync(ctx, (uow, _) => DigiCertCommands.ActAsync(uow, id, DigiCertRules.Expire), ct);
-                handled += outcome.Changed ? 1 : 0;
-            }
-            if (due.Count < 200)
-            {
-                return handled;
-            }
-        }
-    }
+            var ctx = new OperationContext(r.AccountId, DigiCertStore.Api, Actor.System, null);
+            return (await coordinator.RunAsync(ctx, (uow, _) => DigiCertCommands.ActAsync(uow, r.Id, DigiCertRules.Expire), ct)).Changed;
+        }, ct, page: true);
 }

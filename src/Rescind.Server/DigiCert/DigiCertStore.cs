@@ -273,15 +273,6 @@ public static class DigiCertStore
         return (rows.ToList(), total);
     }
 
-    public static async Task<IReadOnlyList<(long Id, string AccountId)>> DueForExpiryAsync(Database db, long now, int limit, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<(long, string)>(
-            "SELECT id, account_id FROM digicert_orders WHERE status IN ('issued', 'reissue_pending') AND valid_till <= @now ORDER BY valid_till LIMIT @limit",
-            new { now, limit });
-        return rows.ToList();
-    }
-
     private static string Escape(string s) => s.Replace(@"\", @"\\", StringComparison.Ordinal)
         .Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);
 }

@@ -18,13 +18,6 @@ public sealed class NumeralExpiryJob(Database db, Coordinator coordinator, TimeP
             var ctx = new OperationContext(r.AccountId, NumeralStore.Api, Actor.System, null);
             return (await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.RunAsync(uow, r.Id, NumeralRules.Expire), ct)).Changed;
         }, ct, page: true);
-
-    private sealed class DueRow
-    {
-        public string Id { get; set; } = "";
-
-        public string AccountId { get; set; } = "";
-    }
 }
 
 /// <summary>Sends the reminder emails that are due, every <see cref="NumeralOptions.ReminderInterval"/> while pending.</summary>
