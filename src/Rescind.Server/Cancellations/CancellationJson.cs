@@ -1,3 +1,4 @@
+using Rescind.Server.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rescind.Core;
@@ -7,11 +8,7 @@ namespace Rescind.Server.Cancellations;
 /// <summary>Rescind's own wire shapes: snake_case, nulls left out, timestamps ISO-8601 UTC.</summary>
 public static class CancellationJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public static readonly JsonSerializerOptions Options = WireJson.Options(JsonNamingPolicy.SnakeCaseLower, writeNulls: false, htmlSafe: true);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 

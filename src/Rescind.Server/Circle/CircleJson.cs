@@ -1,3 +1,4 @@
+using Rescind.Server.Http;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -7,11 +8,7 @@ namespace Rescind.Server.Circle;
 /// <summary>Circle's wire shapes: camelCase, absent rather than null, ISO-8601 UTC seconds.</summary>
 public static class CircleJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
+    public static readonly JsonSerializerOptions Options = WireJson.Options(JsonNamingPolicy.CamelCase, writeNulls: false, htmlSafe: true);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 

@@ -1,3 +1,4 @@
+using Rescind.Server.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rescind.Core;
@@ -7,12 +8,7 @@ namespace Rescind.Server.CrissCross;
 /// <summary>Collect's wire objects, camelCase as the vendor writes them.</summary>
 public static class CrissCrossJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static readonly JsonSerializerOptions Options = WireJson.Options(JsonNamingPolicy.CamelCase, writeNulls: true);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 

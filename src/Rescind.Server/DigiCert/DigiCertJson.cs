@@ -1,3 +1,4 @@
+using Rescind.Server.Http;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -9,12 +10,7 @@ namespace Rescind.Server.DigiCert;
 /// vendor omits e.g. <c>date_issued</c> before issuance [doc].</summary>
 public static class DigiCertJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static readonly JsonSerializerOptions Options = WireJson.Options(JsonNamingPolicy.SnakeCaseLower, writeNulls: false);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 

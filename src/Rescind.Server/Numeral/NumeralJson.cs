@@ -1,3 +1,4 @@
+using Rescind.Server.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Rescind.Core;
@@ -7,12 +8,7 @@ namespace Rescind.Server.Numeral;
 /// <summary>Numeral's wire objects, snake_case as the vendor writes them.</summary>
 public static class NumeralJson
 {
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    };
+    public static readonly JsonSerializerOptions Options = WireJson.Options(JsonNamingPolicy.SnakeCaseLower, writeNulls: true);
 
     public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
 
