@@ -32,7 +32,7 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
     public async Task<IReadOnlyList<Account>> ListAccountsAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<AccountRow>("SELECT id AS Id, name AS Name, created_at AS CreatedAt FROM accounts ORDER BY created_at, id");
+        var rows = await connection.QueryAsync<AccountRow>("SELECT id, name, created_at FROM accounts ORDER BY created_at, id");
         return rows.Select(r => new Account(r.Id, r.Name, r.CreatedAt)).ToList();
     }
 
@@ -40,7 +40,7 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
     {
         await using var connection = await db.OpenAsync(ct);
         var r = await connection.QuerySingleOrDefaultAsync<AccountRow>(
-            "SELECT id AS Id, name AS Name, created_at AS CreatedAt FROM accounts WHERE id = @id", new { id });
+            "SELECT id, name, created_at FROM accounts WHERE id = @id", new { id });
         return r is null ? null : new Account(r.Id, r.Name, r.CreatedAt);
     }
 
@@ -107,8 +107,8 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<CredentialRow>(
             """
-            SELECT id AS Id, account_id AS AccountId, api AS Api, mode AS Mode, hint AS Hint,
-                   created_at AS CreatedAt, revoked_at AS RevokedAt
+            SELECT id, account_id, api, mode, hint,
+                   created_at, revoked_at
             FROM credentials WHERE account_id = @accountId ORDER BY created_at, id
             """,
             new { accountId });
@@ -125,8 +125,8 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
         await using var connection = await db.OpenAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(
             """
-            SELECT id AS Id, account_id AS AccountId, api AS Api, mode AS Mode, hint AS Hint,
-                   created_at AS CreatedAt, revoked_at AS RevokedAt
+            SELECT id, account_id, api, mode, hint,
+                   created_at, revoked_at
             FROM credentials WHERE hash = @Hash AND api = @api AND revoked_at IS NULL
             """,
             new { Hash = Ids.Sha256Hex(secret), api });

@@ -26,9 +26,9 @@ public static class AuditLog
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<AuditRow>(
             $"""
-            SELECT id AS Id, account_id AS AccountId, api AS Api, resource_type AS ResourceType, resource_id AS ResourceId,
-                   action AS Action, from_state AS FromState, to_state AS ToState, actor_kind AS ActorKind,
-                   actor_id AS ActorId, request_id AS RequestId, idempotency_key AS IdempotencyKey, reason AS Reason, at AS At
+            SELECT id, account_id, api, resource_type, resource_id,
+                   action, from_state, to_state, actor_kind,
+                   actor_id, request_id, idempotency_key, reason, at
             FROM audit_log
             WHERE (@AccountId IS NULL OR account_id = @AccountId)
               AND (@ResourceId IS NULL OR resource_id = @ResourceId)
@@ -72,9 +72,9 @@ public static class AuditLog
 
     private const string EventColumns =
         """
-        id AS Id, event_id AS EventId, account_id AS AccountId, api AS Api, event_type AS EventType,
-        resource_type AS ResourceType, resource_id AS ResourceId, payload AS Payload,
-        created_at AS CreatedAt, dispatched_at AS DispatchedAt
+        id, event_id, account_id, api, event_type,
+        resource_type, resource_id, payload,
+        created_at, dispatched_at
         """;
 
     private sealed class AuditRow

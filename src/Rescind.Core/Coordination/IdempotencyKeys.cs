@@ -71,8 +71,8 @@ internal static class IdempotencyKeys
 
     private const string SelectKey =
         """
-        SELECT key AS Key, fingerprint AS Fingerprint, response_status AS ResponseStatus,
-               response_body AS ResponseBody, resource_id AS ResourceId, created_at AS CreatedAt
+        SELECT key, fingerprint, response_status,
+               response_body, resource_id, created_at
         FROM idempotency WHERE account_id = @AccountId AND api = @Api AND key = @Key
         """;
 

@@ -25,8 +25,8 @@ public static class MailSink
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<MailRow>(
             """
-            SELECT id AS Id, account_id AS AccountId, to_address AS ToAddress, subject AS Subject, body AS Body,
-                   resource_id AS ResourceId, created_at AS CreatedAt
+            SELECT id, account_id, to_address, subject, body,
+                   resource_id, created_at
             FROM mail_sink
             WHERE (@accountId IS NULL OR account_id = @accountId) AND (@resourceId IS NULL OR resource_id = @resourceId)
             ORDER BY id DESC LIMIT @limit

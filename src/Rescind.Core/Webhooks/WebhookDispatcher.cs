@@ -80,7 +80,7 @@ public sealed class WebhookDispatcher(
             await using (tx)
             {
                 var events = (await connection.QueryAsync<PendingEvent>(
-                    "SELECT id AS Id, event_id AS EventId, account_id AS AccountId, api AS Api FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT 500"
+                    "SELECT id, event_id, account_id, api FROM outbox WHERE dispatched_at IS NULL ORDER BY id LIMIT 500"
                     + db.ForUpdateSkipLocked, transaction: tx)).ToList();
                 if (events.Count == 0)
                 {
@@ -120,7 +120,7 @@ public sealed class WebhookDispatcher(
             WHERE id IN (SELECT id FROM webhook_deliveries
                          WHERE status = 'pending' AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until <= @now)
                          ORDER BY next_attempt_at, id LIMIT @n{db.ForUpdateSkipLocked})
-            RETURNING id AS Id, outbox_id AS OutboxId, endpoint_id AS EndpointId, attempts AS Attempts, created_at AS CreatedAt
+            RETURNING id, outbox_id, endpoint_id, attempts, created_at
             """,
             new { now, lease = now + (long)Options.Lease.TotalMilliseconds, n = Options.BatchSize })).ToList();
     }

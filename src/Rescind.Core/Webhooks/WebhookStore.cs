@@ -90,7 +90,7 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
     {
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<EndpointRow>(
-            $"SELECT {EndpointColumns}, created_at AS CreatedAt, disabled_at AS DisabledAt FROM webhook_endpoints WHERE (@accountId IS NULL OR account_id = @accountId) ORDER BY created_at, id",
+            $"SELECT {EndpointColumns}, created_at, disabled_at FROM webhook_endpoints WHERE (@accountId IS NULL OR account_id = @accountId) ORDER BY created_at, id",
             new { accountId });
         return rows.Select(r => new EndpointInfo(r.Id, r.AccountId, r.Api, r.Url, r.TimeoutMs, r.CreatedAt, r.DisabledAt)).ToList();
     }
@@ -100,9 +100,9 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<DeliveryRow>(
             """
-            SELECT id AS Id, event_id AS EventId, endpoint_id AS EndpointId, account_id AS AccountId, status AS Status,
-                   attempts AS Attempts, next_attempt_at AS NextAttemptAt, last_status_code AS LastStatusCode,
-                   last_error AS LastError, created_at AS CreatedAt, delivered_at AS DeliveredAt
+            SELECT id, event_id, endpoint_id, account_id, status,
+                   attempts, next_attempt_at, last_status_code,
+                   last_error, created_at, delivered_at
             FROM webhook_deliveries
             WHERE (@endpointId IS NULL OR endpoint_id = @endpointId) AND (@eventId IS NULL OR event_id = @eventId)
               AND (@status IS NULL OR status = @status) AND (@accountId IS NULL OR account_id = @accountId)
@@ -119,8 +119,8 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<AttemptRow>(
             """
-            SELECT id AS Id, delivery_id AS DeliveryId, attempt AS Attempt, started_at AS StartedAt, duration_ms AS DurationMs,
-                   status_code AS StatusCode, error AS Error, response_excerpt AS ResponseExcerpt
+            SELECT id, delivery_id, attempt, started_at, duration_ms,
+                   status_code, error, response_excerpt
             FROM webhook_attempts WHERE delivery_id = @deliveryId ORDER BY id
             """,
             new { deliveryId });
@@ -133,7 +133,7 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
             + (kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids"), new { ids }))
         .Select(r => new WebhookEndpoint(r.Id, r.AccountId, r.Api, r.Url, r.Secret, r.TimeoutMs));
 
-    private const string EndpointColumns = "id AS Id, account_id AS AccountId, api AS Api, url AS Url, secret AS Secret, timeout_ms AS TimeoutMs";
+    private const string EndpointColumns = "id, account_id, api, url, secret, timeout_ms";
 
     private sealed class EndpointRow
     {

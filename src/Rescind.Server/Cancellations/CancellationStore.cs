@@ -52,8 +52,8 @@ public static class CancellationStore
 
     private const string Columns =
         """
-        id AS Id, account_id AS AccountId, mode AS Mode, idempotency_key AS IdempotencyKey, fingerprint AS Fingerprint,
-        reason AS Reason, resources AS Resources, status AS Status, cancel_at AS CancelAt, created_at AS CreatedAt, updated_at AS UpdatedAt
+        id, account_id, mode, idempotency_key, fingerprint,
+        reason, resources, status, cancel_at, created_at, updated_at
         """;
 
     /// <summary>Claims the idempotency key: true when this call inserted the row, false when the key was taken (the
@@ -98,7 +98,7 @@ public static class CancellationStore
     {
         await using var c = await db.OpenAsync(ct);
         return (await c.QueryAsync<ItemRow>(
-            "SELECT position AS Position, outcome AS Outcome, body AS Body FROM rescind_cancellation_items WHERE cancellation_id = @id ORDER BY position",
+            "SELECT position, outcome, body FROM rescind_cancellation_items WHERE cancellation_id = @id ORDER BY position",
             new { id })).ToList();
     }
 

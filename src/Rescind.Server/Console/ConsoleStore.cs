@@ -70,7 +70,7 @@ public static class ConsoleStore
         await using var connection = await db.OpenAsync(ct);
         var rows = await connection.QueryAsync<FailingRow>(
             """
-            SELECT e.id AS Id, e.account_id AS AccountId, e.api AS Api, e.url AS Url,
+            SELECT e.id, e.account_id, e.api, e.url,
                    SUM(CASE WHEN d.status = 'dead' THEN 1 ELSE 0 END) AS Dead,
                    SUM(CASE WHEN d.status = 'pending' THEN 1 ELSE 0 END) AS Retrying,
                    MAX(d.last_status_code) AS LastStatusCode,

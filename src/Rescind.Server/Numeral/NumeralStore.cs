@@ -64,9 +64,9 @@ public static class NumeralStore
 
     private const string RequestColumns =
         """
-        r.id AS Id, r.account_id AS AccountId, r.customer_id AS CustomerId, r.certificate_type_id AS CertificateTypeId,
-        r.jurisdictions AS Jurisdictions, r.status AS Status, r.certificate_id AS CertificateId, r.created_at AS CreatedAt,
-        r.updated_at AS UpdatedAt, r.expires_at AS ExpiresAt, r.version AS Version,
+        r.id, r.account_id, r.customer_id, r.certificate_type_id,
+        r.jurisdictions, r.status, r.certificate_id, r.created_at,
+        r.updated_at, r.expires_at, r.version,
         c.reference_customer_id AS CustomerReference, c.email AS CustomerEmail, c.deleted_at AS CustomerDeletedAt
         """;
 
@@ -74,8 +74,8 @@ public static class NumeralStore
 
     private const string CustomerColumns =
         """
-        id AS Id, account_id AS AccountId, mode AS Mode, reference_customer_id AS ReferenceCustomerId, name AS Name,
-        email AS Email, created_at AS CreatedAt, deleted_at AS DeletedAt
+        id, account_id, mode, reference_customer_id, name,
+        email, created_at, deleted_at
         """;
 
     /// <summary>Reads and row-locks a request of the account (any account when <paramref name="accountId"/> is null).</summary>
