@@ -32,15 +32,15 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
     public async Task<IReadOnlyList<Account>> ListAccountsAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<AccountRow>("SELECT id, name, created_at FROM accounts ORDER BY created_at, id");
+        var rows = await connection.QueryAsync<AccountRow>(new CommandDefinition("SELECT id, name, created_at FROM accounts ORDER BY created_at, id", null, cancellationToken: ct));
         return rows.Select(r => new Account(r.Id, r.Name, r.CreatedAt)).ToList();
     }
 
     public async Task<Account?> FindAccountAsync(string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var r = await connection.QuerySingleOrDefaultAsync<AccountRow>(
-            "SELECT id, name, created_at FROM accounts WHERE id = @id", new { id });
+        var r = await connection.QuerySingleOrDefaultAsync<AccountRow>(new CommandDefinition(
+            "SELECT id, name, created_at FROM accounts WHERE id = @id", new { id }, cancellationToken: ct));
         return r is null ? null : new Account(r.Id, r.Name, r.CreatedAt);
     }
 
@@ -69,20 +69,19 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
     public async Task EnsureOperatorSecretAsync(string secret, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        await connection.ExecuteAsync(
+        await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO credentials (id, account_id, api, mode, hash, hint, created_at)
             VALUES (@Id, NULL, 'operator', 'live', @Hash, 'configured', @Now)
             ON CONFLICT (hash) DO NOTHING
-            """,
-            new { Id = Ids.New("cred_", clock), Hash = Ids.Sha256Hex(secret), Now = Time.ToUnixMs(clock.GetUtcNow()) });
+            """, new { Id = Ids.New("cred_", clock), Hash = Ids.Sha256Hex(secret), Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
     }
 
     public async Task<bool> AnyOperatorCredentialAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM credentials WHERE api = 'operator' AND revoked_at IS NULL") > 0;
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM credentials WHERE api = 'operator' AND revoked_at IS NULL", null, cancellationToken: ct)) > 0;
     }
 
     public Task<bool> RevokeCredentialAsync(string credentialId, Actor actor, CancellationToken ct) =>
@@ -105,13 +104,12 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
     public async Task<IReadOnlyList<CredentialInfo>> ListCredentialsAsync(string accountId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<CredentialRow>(
+        var rows = await connection.QueryAsync<CredentialRow>(new CommandDefinition(
             """
             SELECT id, account_id, api, mode, hint,
                    created_at, revoked_at
             FROM credentials WHERE account_id = @accountId ORDER BY created_at, id
-            """,
-            new { accountId });
+            """, new { accountId }, cancellationToken: ct));
         return rows.Select(r => new CredentialInfo(r.Id, r.AccountId, r.Api, r.Mode, r.Hint, r.CreatedAt, r.RevokedAt)).ToList();
     }
 
@@ -123,13 +121,12 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
             return null;
         }
         await using var connection = await db.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(
+        var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
             """
             SELECT id, account_id, api, mode, hint,
                    created_at, revoked_at
             FROM credentials WHERE hash = @Hash AND api = @api AND revoked_at IS NULL
-            """,
-            new { Hash = Ids.Sha256Hex(secret), api });
+            """, new { Hash = Ids.Sha256Hex(secret), api }, cancellationToken: ct));
         return row is null ? null : new Principal(row.Id, row.AccountId, row.Api, row.Mode);
     }
 

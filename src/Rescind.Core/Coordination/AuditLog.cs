@@ -24,7 +24,7 @@ public static class AuditLog
     public static async Task<IReadOnlyList<AuditEntry>> QueryAsync(Database db, AuditQuery q, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<AuditRow>(
+        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
             $"""
             SELECT id, account_id, api, resource_type, resource_id,
                    action, from_state, to_state, actor_kind,
@@ -41,8 +41,7 @@ public static class AuditLog
               AND (@ToMs IS NULL OR at < @ToMs)
               AND (@BeforeId IS NULL OR id < @BeforeId)
             ORDER BY id {(q.NewestFirst ? "DESC" : "")} LIMIT @Limit
-            """,
-            q);
+            """, q, cancellationToken: ct));
         return rows.Select(r => new AuditEntry(r.Id, r.AccountId, r.Api, r.ResourceType, r.ResourceId, r.Action, r.FromState,
             r.ToState, r.ActorKind, r.ActorId, r.RequestId, r.IdempotencyKey, r.Reason, r.At)).ToList();
     }
@@ -50,7 +49,7 @@ public static class AuditLog
     public static async Task<IReadOnlyList<OutboxEvent>> EventsAsync(Database db, string? accountId, string? resourceId, long? afterId, int limit, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<EventRow>(
+        var rows = await connection.QueryAsync<EventRow>(new CommandDefinition(
             $"""
             SELECT {EventColumns}
             FROM outbox
@@ -58,16 +57,15 @@ public static class AuditLog
               AND (@resourceId IS NULL OR resource_id = @resourceId)
               AND (@afterId IS NULL OR id > @afterId)
             ORDER BY id LIMIT @limit
-            """,
-            new { accountId, resourceId, afterId, limit });
+            """, new { accountId, resourceId, afterId, limit }, cancellationToken: ct));
         return rows.Select(r => new OutboxEvent(r.Id, r.EventId, r.AccountId, r.Api, r.EventType, r.ResourceType, r.ResourceId,
             r.Payload, r.CreatedAt, r.DispatchedAt)).ToList();
     }
 
     /// <summary>Outbox events by row id, on an open connection.</summary>
-    public static async Task<IEnumerable<OutboxEvent>> EventsByIdsAsync(System.Data.Common.DbConnection connection, DatabaseKind kind, long[] ids) =>
-        (await connection.QueryAsync<EventRow>(
-            $"SELECT {EventColumns} FROM outbox WHERE " + (kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids"), new { ids }))
+    public static async Task<IEnumerable<OutboxEvent>> EventsByIdsAsync(System.Data.Common.DbConnection connection, DatabaseKind kind, long[] ids, CancellationToken ct) =>
+        (await connection.QueryAsync<EventRow>(new CommandDefinition(
+            $"SELECT {EventColumns} FROM outbox WHERE " + kind.AnyOf("id", "ids"), new { ids }, cancellationToken: ct)))
         .Select(r => new OutboxEvent(r.Id, r.EventId, r.AccountId, r.Api, r.EventType, r.ResourceType, r.ResourceId, r.Payload, r.CreatedAt, r.DispatchedAt));
 
     private const string EventColumns =

@@ -18,9 +18,8 @@ internal static class IdempotencyKeys
     internal static async Task<IdempotencyRecord?> StoredAsync(Database db, TimeProvider clock, OperationContext context, IdempotencyRequest idem, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(
-            SelectKey + " AND response_status <> 0 AND expires_at > @Now",
-            new { context.AccountId, context.Api, idem.Key, Now = Time.ToUnixMs(clock.GetUtcNow()) });
+        var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(new CommandDefinition(
+            SelectKey + " AND response_status <> 0 AND expires_at > @Now", new { context.AccountId, context.Api, idem.Key, Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
         return row?.ToRecord();
     }
 

@@ -20,7 +20,7 @@ public sealed class SqlInvariant(string name, string sql, int limit = 100) : IIn
     public async Task<IReadOnlyList<string>> ViolationsAsync(Database db, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<string>($"SELECT * FROM ({sql}) v LIMIT {limit}")).ToList();
+        return (await connection.QueryAsync<string>(new CommandDefinition($"SELECT * FROM ({sql}) v LIMIT {limit}", null, cancellationToken: ct))).ToList();
     }
 }
 

@@ -15,9 +15,8 @@ public sealed class IdempotencyPurgeJob(Database db, TimeProvider clock) : IJob
         var total = 0;
         while (true)
         {
-            var n = await connection.ExecuteAsync(
-                "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE expires_at <= @now LIMIT 1000)",
-                new { now });
+            var n = await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM idempotency WHERE id IN (SELECT id FROM idempotency WHERE expires_at <= @now LIMIT 1000)", new { now }, cancellationToken: ct));
             total += n;
             if (n < 1000)
             {

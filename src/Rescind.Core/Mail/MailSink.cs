@@ -23,15 +23,14 @@ public static class MailSink
     public static async Task<IReadOnlyList<Mail>> ListAsync(Database db, string? accountId, string? resourceId, int limit, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<MailRow>(
+        var rows = await connection.QueryAsync<MailRow>(new CommandDefinition(
             """
             SELECT id, account_id, to_address, subject, body,
                    resource_id, created_at
             FROM mail_sink
             WHERE (@accountId IS NULL OR account_id = @accountId) AND (@resourceId IS NULL OR resource_id = @resourceId)
             ORDER BY id DESC LIMIT @limit
-            """,
-            new { accountId, resourceId, limit });
+            """, new { accountId, resourceId, limit }, cancellationToken: ct));
         return rows.Select(r => new Mail(r.Id, r.AccountId, r.ToAddress, r.Subject, r.Body, r.ResourceId, r.CreatedAt)).ToList();
     }
 

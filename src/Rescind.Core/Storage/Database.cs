@@ -10,6 +10,14 @@ public enum DatabaseKind
     Postgres,
 }
 
+public static class DatabaseKinds
+{
+    /// <summary><c>column</c> is one of the array parameter <c>@parameter</c>: <c>= ANY(@p)</c> on PostgreSQL (one
+    /// array parameter), Dapper's list expansion <c>IN @p</c> on SQLite.</summary>
+    public static string AnyOf(this DatabaseKind kind, string column, string parameter) =>
+        kind == DatabaseKind.Postgres ? $"{column} = ANY(@{parameter})" : $"{column} IN @{parameter}";
+}
+
 /// <summary>
 /// The one storage seam: opens connections and write transactions for SQLite (embedded default) or PostgreSQL.
 /// The few dialect differences live here and nowhere else.
@@ -90,6 +98,12 @@ public sealed class Database : IAsyncDisposable
 
     /// <summary><c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, for work queues shared by several nodes.</summary>
     public string ForUpdateSkipLocked => Kind == DatabaseKind.Postgres ? " FOR UPDATE SKIP LOCKED" : "";
+
+    /// <summary><see cref="ForUpdate"/> of one table of a join (by its alias).</summary>
+    public string ForUpdateOf(string alias) => Kind == DatabaseKind.Postgres ? " FOR UPDATE OF " + alias : "";
+
+    /// <summary><c>column</c> is one of the array parameter <c>@parameter</c>.</summary>
+    public string AnyOf(string column, string parameter) => Kind.AnyOf(column, parameter);
 
     /// <summary>
     /// Accepts a PostgreSQL connection string (<c>Host=…</c>) or URI (<c>postgres://…</c>), a SQLite connection

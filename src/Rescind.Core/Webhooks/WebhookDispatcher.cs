@@ -95,14 +95,12 @@ public sealed class WebhookDispatcher(
                     INSERT INTO webhook_deliveries (outbox_id, event_id, endpoint_id, account_id, status, attempts, next_attempt_at, created_at)
                     SELECT o.id, o.event_id, w.id, o.account_id, 'pending', 0, @now, @now
                     FROM outbox o JOIN webhook_endpoints w ON w.account_id = o.account_id AND w.api = o.api AND w.disabled_at IS NULL
-                    WHERE o.{(db.Kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids")}
+                    WHERE {db.AnyOf("o.id", "ids")}
                     ON CONFLICT (outbox_id, endpoint_id) DO NOTHING
                     """,
                     new { now, ids }, tx);
                 await connection.ExecuteAsync(
-                    db.Kind == DatabaseKind.Postgres
-                        ? "UPDATE outbox SET dispatched_at = @now WHERE id = ANY(@ids)"
-                        : "UPDATE outbox SET dispatched_at = @now WHERE id IN @ids",
+                    "UPDATE outbox SET dispatched_at = @now WHERE " + db.AnyOf("id", "ids"),
                     new { now, ids }, tx);
                 await tx.CommitAsync(ct);
                 total += events.Count;
@@ -114,15 +112,14 @@ public sealed class WebhookDispatcher(
     {
         var now = Now;
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<ClaimedDelivery>(
+        return (await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition(
             $"""
             UPDATE webhook_deliveries SET locked_until = @lease, attempts = attempts + 1
             WHERE id IN (SELECT id FROM webhook_deliveries
                          WHERE status = 'pending' AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until <= @now)
                          ORDER BY next_attempt_at, id LIMIT @n{db.ForUpdateSkipLocked})
             RETURNING id, outbox_id, endpoint_id, attempts, created_at
-            """,
-            new { now, lease = now + (long)Options.Lease.TotalMilliseconds, n = Options.BatchSize })).ToList();
+            """, new { now, lease = now + (long)Options.Lease.TotalMilliseconds, n = Options.BatchSize }, cancellationToken: ct))).ToList();
     }
 
     private sealed record Outcome(ClaimedDelivery Delivery, int? StatusCode, string? Error, string? Excerpt, int ElapsedMs, bool Dead, long FinishedAt);
@@ -136,9 +133,9 @@ public sealed class WebhookDispatcher(
             return ([], []);
         }
         await using var connection = await db.OpenAsync(ct);
-        var events = (await AuditLog.EventsByIdsAsync(connection, db.Kind, claimed.Select(d => d.OutboxId).Distinct().ToArray()))
+        var events = (await AuditLog.EventsByIdsAsync(connection, db.Kind, claimed.Select(d => d.OutboxId).Distinct().ToArray(), ct))
             .ToDictionary(e => e.Id);
-        var endpoints = (await WebhookStore.ActiveEndpointsAsync(connection, db.Kind, claimed.Select(d => d.EndpointId).Distinct().ToArray()))
+        var endpoints = (await WebhookStore.ActiveEndpointsAsync(connection, db.Kind, claimed.Select(d => d.EndpointId).Distinct().ToArray(), ct))
             .ToDictionary(e => e.Id, StringComparer.Ordinal);
         return (events, endpoints);
     }

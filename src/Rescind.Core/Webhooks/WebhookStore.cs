@@ -89,16 +89,15 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
     public async Task<IReadOnlyList<EndpointInfo>> EndpointsAsync(string? accountId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<EndpointRow>(
-            $"SELECT {EndpointColumns}, created_at, disabled_at FROM webhook_endpoints WHERE (@accountId IS NULL OR account_id = @accountId) ORDER BY created_at, id",
-            new { accountId });
+        var rows = await connection.QueryAsync<EndpointRow>(new CommandDefinition(
+            $"SELECT {EndpointColumns}, created_at, disabled_at FROM webhook_endpoints WHERE (@accountId IS NULL OR account_id = @accountId) ORDER BY created_at, id", new { accountId }, cancellationToken: ct));
         return rows.Select(r => new EndpointInfo(r.Id, r.AccountId, r.Api, r.Url, r.TimeoutMs, r.CreatedAt, r.DisabledAt)).ToList();
     }
 
     public async Task<IReadOnlyList<DeliveryInfo>> DeliveriesAsync(string? endpointId, string? eventId, string? status, string? accountId, long? afterId, int limit, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<DeliveryRow>(
+        var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
             """
             SELECT id, event_id, endpoint_id, account_id, status,
                    attempts, next_attempt_at, last_status_code,
@@ -108,8 +107,7 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
               AND (@status IS NULL OR status = @status) AND (@accountId IS NULL OR account_id = @accountId)
               AND (@afterId IS NULL OR id > @afterId)
             ORDER BY id LIMIT @limit
-            """,
-            new { endpointId, eventId, status, accountId, afterId, limit });
+            """, new { endpointId, eventId, status, accountId, afterId, limit }, cancellationToken: ct));
         return rows.Select(r => new DeliveryInfo(r.Id, r.EventId, r.EndpointId, r.AccountId, r.Status, r.Attempts, r.NextAttemptAt,
             r.LastStatusCode, r.LastError, r.CreatedAt, r.DeliveredAt)).ToList();
     }
@@ -117,20 +115,19 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
     public async Task<IReadOnlyList<AttemptInfo>> AttemptsAsync(long deliveryId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<AttemptRow>(
+        var rows = await connection.QueryAsync<AttemptRow>(new CommandDefinition(
             """
             SELECT id, delivery_id, attempt, started_at, duration_ms,
                    status_code, error, response_excerpt
             FROM webhook_attempts WHERE delivery_id = @deliveryId ORDER BY id
-            """,
-            new { deliveryId });
+            """, new { deliveryId }, cancellationToken: ct));
         return rows.Select(r => new AttemptInfo(r.Id, r.DeliveryId, r.Attempt, r.StartedAt, r.DurationMs, r.StatusCode, r.Error, r.ResponseExcerpt)).ToList();
     }
 
-    internal static async Task<IEnumerable<WebhookEndpoint>> ActiveEndpointsAsync(DbConnection connection, DatabaseKind kind, string[] ids) =>
-        (await connection.QueryAsync<EndpointRow>(
+    internal static async Task<IEnumerable<WebhookEndpoint>> ActiveEndpointsAsync(DbConnection connection, DatabaseKind kind, string[] ids, CancellationToken ct) =>
+        (await connection.QueryAsync<EndpointRow>(new CommandDefinition(
             $"SELECT {EndpointColumns} FROM webhook_endpoints WHERE disabled_at IS NULL AND "
-            + (kind == DatabaseKind.Postgres ? "id = ANY(@ids)" : "id IN @ids"), new { ids }))
+            + kind.AnyOf("id", "ids"), new { ids }, cancellationToken: ct)))
         .Select(r => new WebhookEndpoint(r.Id, r.AccountId, r.Api, r.Url, r.Secret, r.TimeoutMs));
 
     private const string EndpointColumns = "id, account_id, api, url, secret, timeout_ms";

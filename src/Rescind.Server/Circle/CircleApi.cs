@@ -198,9 +198,8 @@ public static class CircleApi
         var accountId = Principal(http).AccountId!;
         await using (var connection = await db.OpenAsync(ct))
         {
-            var seen = await connection.ExecuteScalarAsync<long>(
-                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key AND expires_at > @now",
-                new { accountId, key, now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()) }) > 0;
+            var seen = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key AND expires_at > @now", new { accountId, key, now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()) }, cancellationToken: ct)) > 0;
             if (!seen)
             {
                 var check = await secrets.CheckAsync(accountId, ciphertext!, ct);
@@ -208,9 +207,8 @@ public static class CircleApi
                 {
                     CiphertextCheck.NotRegistered => CircleEnvelope.NotRegistered,
                     CiphertextCheck.Invalid => CircleEnvelope.BadCiphertext,
-                    _ => await connection.ExecuteScalarAsync<long>(
-                        "SELECT COUNT(*) FROM circle_ciphertexts WHERE account_id = @accountId AND hash = @Hash",
-                        new { accountId, Hash = Ids.Sha256Hex(ciphertext!) }) > 0 ? CircleEnvelope.Reused : null,
+                    _ => await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                        "SELECT COUNT(*) FROM circle_ciphertexts WHERE account_id = @accountId AND hash = @Hash", new { accountId, Hash = Ids.Sha256Hex(ciphertext!) }, cancellationToken: ct)) > 0 ? CircleEnvelope.Reused : null,
                 };
                 if (error is not null)
                 {
@@ -527,7 +525,7 @@ public static class CircleApi
                 // SENT also shows a transaction whose cancel replacement is racing it.
                 "state" => !CircleRules.PublicStates.Contains(value) ? null
                     : value == CircleRules.Sent ? ("state IN ('SENT', 'CANCEL_PENDING')", value) : ("state = @state", value),
-                "walletIds" => (db.Kind == DatabaseKind.Postgres ? "wallet_id = ANY(@walletIds)" : "wallet_id IN @walletIds", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
+                "walletIds" => (db.AnyOf("wallet_id", "walletIds"), value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)),
                 "txType" => value switch { "OUTBOUND" => ("1 = 1", value), "INBOUND" => ("1 = 0", value), _ => null },
                 "destinationAddress" => ("destination_address = @destinationAddress", value),
                 "txHash" => ("tx_hash = @txHash", value),

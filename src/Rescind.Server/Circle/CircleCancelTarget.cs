@@ -44,16 +44,15 @@ public static class CircleCancelTarget
         long? at = null;
         if (q.After is not null)
         {
-            at = await connection.QuerySingleOrDefaultAsync<long?>("SELECT created_at FROM circle_transactions WHERE id = @After", new { q.After });
+            at = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition("SELECT created_at FROM circle_transactions WHERE id = @After", new { q.After }, cancellationToken: ct));
             if (at is null)
             {
                 return [];
             }
             where += " AND (created_at < @At OR (created_at = @At AND id < @After))";
         }
-        var rows = await connection.QueryAsync<TransactionRow>(
-            $"SELECT {CircleStore.TransactionColumns} FROM circle_transactions WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @Take",
-            new { q.AccountId, q.State, q.Search, q.After, At = at, Take = q.Limit + 1 });
+        var rows = await connection.QueryAsync<TransactionRow>(new CommandDefinition(
+            $"SELECT {CircleStore.TransactionColumns} FROM circle_transactions WHERE {where} ORDER BY created_at DESC, id DESC LIMIT @Take", new { q.AccountId, q.State, q.Search, q.After, At = at, Take = q.Limit + 1 }, cancellationToken: ct));
         return [.. rows.Select(Summary)];
     }
 

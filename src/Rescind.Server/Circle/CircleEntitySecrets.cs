@@ -98,12 +98,11 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
         await using (var connection = await db.OpenAsync(ct))
         {
             // Two first readers may race: the first key pair written is the account's.
-            await connection.ExecuteAsync(
+            await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO circle_entities (account_id, public_key, private_key, created_at) VALUES (@accountId, @PublicKey, @PrivateKey, @Now)
                 ON CONFLICT (account_id) DO NOTHING
-                """,
-                new { accountId, fresh.PublicKey, fresh.PrivateKey, Now = Time.ToUnixMs(clock.GetUtcNow()) });
+                """, new { accountId, fresh.PublicKey, fresh.PrivateKey, Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
         }
         return (await CircleStore.GetAsync<EntityRow>(db,
             "SELECT public_key, private_key, secret_hash FROM circle_entities WHERE account_id = @accountId",

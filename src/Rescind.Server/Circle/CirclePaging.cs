@@ -78,8 +78,8 @@ public static class CirclePaging
         await using var connection = await db.OpenAsync(ct);
         if (cursorId is not null)
         {
-            var at = await connection.QuerySingleOrDefaultAsync<long?>(
-                $"SELECT created_at FROM {table} WHERE id = @cursorId AND account_id = @accountId AND mode = @mode", new { cursorId, accountId, mode });
+            var at = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+                $"SELECT created_at FROM {table} WHERE id = @cursorId AND account_id = @accountId AND mode = @mode", new { cursorId, accountId, mode }, cancellationToken: ct));
             if (at is null)
             {
                 return Bad($"{(after is not null ? "pageAfter" : "pageBefore")} does not name an item of this list.");
@@ -94,8 +94,8 @@ public static class CirclePaging
         var walkBack = before is not null;
         var dir = (order == "DESC") != walkBack ? "DESC" : "ASC";
         args.Add("take", size + 1);
-        var rows = (await connection.QueryAsync<T>(
-            $"SELECT {columns} FROM {table} WHERE {string.Join(" AND ", where)} ORDER BY created_at {dir}, id {dir} LIMIT @take", args)).ToList();
+        var rows = (await connection.QueryAsync<T>(new CommandDefinition(
+            $"SELECT {columns} FROM {table} WHERE {string.Join(" AND ", where)} ORDER BY created_at {dir}, id {dir} LIMIT @take", args, cancellationToken: ct))).ToList();
         var more = rows.Count > size;
         var page = rows.Take(size).ToList();
         if (walkBack)

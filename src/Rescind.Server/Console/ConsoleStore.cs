@@ -20,9 +20,8 @@ public static class ConsoleStore
     public static async Task<bool> OperatorCredentialActiveAsync(Database db, string credentialId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM credentials WHERE id = @credentialId AND api = @api AND revoked_at IS NULL",
-            new { credentialId, api = AccountStore.OperatorApi }) > 0;
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM credentials WHERE id = @credentialId AND api = @api AND revoked_at IS NULL", new { credentialId, api = AccountStore.OperatorApi }, cancellationToken: ct)) > 0;
     }
 
     /// <summary>
@@ -68,7 +67,7 @@ public static class ConsoleStore
     public static async Task<IReadOnlyList<FailingEndpoint>> FailingEndpointsAsync(Database db, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<FailingRow>(
+        var rows = await connection.QueryAsync<FailingRow>(new CommandDefinition(
             """
             SELECT e.id, e.account_id, e.api, e.url,
                    SUM(CASE WHEN d.status = 'dead' THEN 1 ELSE 0 END) AS Dead,
@@ -81,7 +80,7 @@ public static class ConsoleStore
             WHERE e.disabled_at IS NULL AND (d.status = 'dead' OR (d.status = 'pending' AND d.attempts > 0))
             GROUP BY e.id, e.account_id, e.api, e.url
             ORDER BY e.id
-            """);
+            """, null, cancellationToken: ct));
         return [.. rows.Select(r => new FailingEndpoint(r.Id, r.AccountId, r.Api, r.Url, r.Dead, r.Retrying, r.LastStatusCode, r.LastAttemptAt ?? 0))];
     }
 

@@ -110,7 +110,7 @@ public static class CrissCrossStore
     public static async Task<List<TransactionRow>> LockTransactionsAsync(UnitOfWork uow, string sessionId) =>
         (await uow.QueryAsync<TransactionRow>(
             $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.session_id = @sessionId ORDER BY t.id"
-            + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF t" : ""),
+            + uow.Db.ForUpdateOf("t"),
             new { sessionId })).ToList();
 
     /// <summary>
@@ -143,15 +143,15 @@ public static class CrissCrossStore
     public static async Task<SessionRow?> GetSessionAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<SessionRow>(
-            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE id = @id{Owner(accountId)}", new { id, accountId });
+        return await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(
+            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE id = @id{Owner(accountId)}", new { id, accountId }, cancellationToken: ct));
     }
 
     public static async Task<TransactionRow?> GetTransactionAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<TransactionRow>(
-            $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.id = @id{Owner(accountId, "t.account_id")}", new { id, accountId });
+        return await connection.QuerySingleOrDefaultAsync<TransactionRow>(new CommandDefinition(
+            $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.id = @id{Owner(accountId, "t.account_id")}", new { id, accountId }, cancellationToken: ct));
     }
 
     public static async Task<IReadOnlyList<TransactionRow>> TransactionsOfAsync(Database db, IReadOnlyList<string> sessionIds, CancellationToken ct)
@@ -161,9 +161,9 @@ public static class CrissCrossStore
             return [];
         }
         await using var connection = await db.OpenAsync(ct);
-        var filter = db.Kind == DatabaseKind.Postgres ? "t.session_id = ANY(@ids)" : "t.session_id IN @ids";
-        return (await connection.QueryAsync<TransactionRow>(
-            $"SELECT {TransactionColumns} {TransactionFrom} WHERE {filter} ORDER BY t.id", new { ids = sessionIds.ToArray() })).ToList();
+        var filter = db.AnyOf("t.session_id", "ids");
+        return (await connection.QueryAsync<TransactionRow>(new CommandDefinition(
+            $"SELECT {TransactionColumns} {TransactionFrom} WHERE {filter} ORDER BY t.id", new { ids = sessionIds.ToArray() }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>Newest first; the cursor is the last id of the previous page; one extra row tells whether there is more.</summary>
@@ -193,16 +193,15 @@ public static class CrissCrossStore
             where.Add("(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND id < @afterId))");
         }
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<SessionRow>(
-            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE {string.Join(" AND ", where)} ORDER BY created_at DESC, id DESC LIMIT @take",
-            new { accountId, status, now, search, afterCreatedAt = after?.CreatedAt, afterId = after?.Id, take = limit + 1 })).ToList();
+        return (await connection.QueryAsync<SessionRow>(new CommandDefinition(
+            $"SELECT {SessionColumns} FROM crisscross_sessions WHERE {string.Join(" AND ", where)} ORDER BY created_at DESC, id DESC LIMIT @take", new { accountId, status, now, search, afterCreatedAt = after?.CreatedAt, afterId = after?.Id, take = limit + 1 }, cancellationToken: ct))).ToList();
     }
 
     public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(
-            $"SELECT created_at FROM crisscross_sessions WHERE id = @id{Owner(accountId)}", new { id, accountId });
+        var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            $"SELECT created_at FROM crisscross_sessions WHERE id = @id{Owner(accountId)}", new { id, accountId }, cancellationToken: ct));
         return createdAt is { } c ? (c, id) : null;
     }
 
@@ -212,7 +211,7 @@ public static class CrissCrossStore
     public static async Task<IReadOnlyList<ReasonCount>> CancellationsByReasonAsync(Database db, string accountId, long? from, long? to, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var rows = await connection.QueryAsync<ReasonRow>(
+        var rows = await connection.QueryAsync<ReasonRow>(new CommandDefinition(
             """
             SELECT cancel_reason AS Reason, COUNT(*) AS Sessions,
                    SUM(CASE WHEN status = 'CANCELLED' THEN 1 ELSE 0 END) AS Cancelled,
@@ -222,8 +221,7 @@ public static class CrissCrossStore
               AND (@from IS NULL OR cancel_requested_at >= @from) AND (@to IS NULL OR cancel_requested_at < @to)
             GROUP BY cancel_reason
             ORDER BY COUNT(*) DESC, cancel_reason
-            """,
-            new { accountId, from, to });
+            """, new { accountId, from, to }, cancellationToken: ct));
         return rows.Select(r => new ReasonCount(r.Reason, r.Sessions, r.Cancelled, r.PendingCancellation)).ToList();
     }
 

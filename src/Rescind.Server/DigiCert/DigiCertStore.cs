@@ -148,14 +148,14 @@ public static class DigiCertStore
 
     public static Task<RequestRow?> LockRequestAsync(UnitOfWork uow, long id) =>
         uow.QuerySingleOrDefaultAsync<RequestRow>(
-            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id" + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF r" : ""),
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id" + uow.Db.ForUpdateOf("r"),
             new { id });
 
     /// <summary>The order's open request of a type (a pending approval, a pending reissue), locked after its order.</summary>
     public static Task<RequestRow?> LockOpenRequestAsync(UnitOfWork uow, long orderId, string type) =>
         uow.QuerySingleOrDefaultAsync<RequestRow>(
             $"SELECT {RequestColumns} {RequestFrom} WHERE r.order_id = @orderId AND r.type = @type AND r.status IN ('pending', 'submitted') ORDER BY r.id DESC LIMIT 1"
-            + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF r" : ""),
+            + uow.Db.ForUpdateOf("r"),
             new { orderId, type });
 
     /// <summary>The order a request belongs to, read without a lock: the caller then locks order, then request.</summary>
@@ -166,15 +166,14 @@ public static class DigiCertStore
     public static async Task<OrderRow?> GetOrderAsync(Database db, string? accountId, long id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<OrderRow>(
-            $"SELECT {OrderColumns} FROM digicert_orders WHERE id = @id{(accountId is null ? "" : " AND account_id = @accountId")}",
-            new { id, accountId });
+        return await connection.QuerySingleOrDefaultAsync<OrderRow>(new CommandDefinition(
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE id = @id{(accountId is null ? "" : " AND account_id = @accountId")}", new { id, accountId }, cancellationToken: ct));
     }
 
     public static async Task<IReadOnlyList<RequestRow>> RequestsOfOrderAsync(Database db, long orderId, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<RequestRow>($"SELECT {RequestColumns} {RequestFrom} WHERE r.order_id = @orderId ORDER BY r.id", new { orderId })).ToList();
+        return (await connection.QueryAsync<RequestRow>(new CommandDefinition($"SELECT {RequestColumns} {RequestFrom} WHERE r.order_id = @orderId ORDER BY r.id", new { orderId }, cancellationToken: ct))).ToList();
     }
 
     public static Task<IEnumerable<RequestRow>> RequestsOfOrderAsync(UnitOfWork uow, long orderId) =>
@@ -183,8 +182,8 @@ public static class DigiCertStore
     public static async Task<RequestRow?> GetRequestAsync(Database db, string accountId, long id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<RequestRow>(
-            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id AND r.account_id = @accountId", new { id, accountId });
+        return await connection.QuerySingleOrDefaultAsync<RequestRow>(new CommandDefinition(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id AND r.account_id = @accountId", new { id, accountId }, cancellationToken: ct));
     }
 
     public sealed record OrderFilter(string AccountId, string? Status, string? Search, int Offset, int Limit);
@@ -206,9 +205,9 @@ public static class DigiCertStore
             f.Limit,
         };
         await using var connection = await db.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM digicert_orders WHERE {where}", args);
-        var rows = await connection.QueryAsync<OrderRow>(
-            $"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM digicert_orders WHERE {where}", args, cancellationToken: ct));
+        var rows = await connection.QueryAsync<OrderRow>(new CommandDefinition(
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args, cancellationToken: ct));
         return (rows.ToList(), total);
     }
 
@@ -232,7 +231,7 @@ public static class DigiCertStore
             take = limit + 1,
         };
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<OrderRow>($"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @take", args)).ToList();
+        return (await connection.QueryAsync<OrderRow>(new CommandDefinition($"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @take", args, cancellationToken: ct))).ToList();
     }
 
     public sealed record RequestFilter(string AccountId, string? Status, string? Type, int Offset, int Limit);
@@ -241,9 +240,9 @@ public static class DigiCertStore
     {
         var where = "r.account_id = @AccountId" + (f.Status is null ? "" : " AND r.status = @Status") + (f.Type is null ? "" : " AND r.type = @Type");
         await using var connection = await db.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM digicert_requests r WHERE {where}", f);
-        var rows = await connection.QueryAsync<RequestRow>(
-            $"SELECT {RequestColumns} {RequestFrom} WHERE {where} ORDER BY r.id DESC LIMIT @Limit OFFSET @Offset", f);
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM digicert_requests r WHERE {where}", f, cancellationToken: ct));
+        var rows = await connection.QueryAsync<RequestRow>(new CommandDefinition(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE {where} ORDER BY r.id DESC LIMIT @Limit OFFSET @Offset", f, cancellationToken: ct));
         return (rows.ToList(), total);
     }
 
@@ -253,7 +252,7 @@ public static class DigiCertStore
     public static async Task<(IReadOnlyList<AuditRow> Page, long Total)> AuditAsync(Database db, AuditFilter f, CancellationToken ct)
     {
         var where = "account_id = @AccountId AND api = 'digicert'"
-            + (f.ResourceIds is null ? "" : db.Kind == DatabaseKind.Postgres ? " AND resource_id = ANY(@ResourceIds)" : " AND resource_id IN @ResourceIds")
+            + (f.ResourceIds is null ? "" : " AND " + db.AnyOf("resource_id", "ResourceIds"))
             + (f.From is null ? "" : " AND at >= @From")
             + (f.To is null ? "" : " AND at <= @To");
         var args = new DynamicParameters(new { f.AccountId, f.From, f.To, f.Offset, f.Limit });
@@ -262,14 +261,13 @@ public static class DigiCertStore
             args.Add("ResourceIds", f.ResourceIds.ToArray());
         }
         await using var connection = await db.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<long>($"SELECT COUNT(*) FROM audit_log WHERE {where}", args);
-        var rows = await connection.QueryAsync<AuditRow>(
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM audit_log WHERE {where}", args, cancellationToken: ct));
+        var rows = await connection.QueryAsync<AuditRow>(new CommandDefinition(
             $"""
             SELECT id, resource_type, resource_id, action, from_state,
                    to_state, actor_kind, actor_id, request_id, reason, at
             FROM audit_log WHERE {where} ORDER BY id LIMIT @Limit OFFSET @Offset
-            """,
-            args);
+            """, args, cancellationToken: ct));
         return (rows.ToList(), total);
     }
 

@@ -42,9 +42,8 @@ public static class NumeralCancelTarget
         {
             // Anything else searched is the customer's own reference.
             await using var connection = await db.OpenAsync(ct);
-            customers = (await connection.QueryAsync<string>(
-                "SELECT id FROM numeral_customers WHERE reference_customer_id = @Search" + (q.AccountId is null ? "" : " AND account_id = @AccountId"),
-                new { q.Search, q.AccountId })).ToList();
+            customers = (await connection.QueryAsync<string>(new CommandDefinition(
+                "SELECT id FROM numeral_customers WHERE reference_customer_id = @Search" + (q.AccountId is null ? "" : " AND account_id = @AccountId"), new { q.Search, q.AccountId }, cancellationToken: ct))).ToList();
             if (customers.Count == 0)
             {
                 return [];

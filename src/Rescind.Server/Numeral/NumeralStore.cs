@@ -83,23 +83,21 @@ public static class NumeralStore
         uow.QuerySingleOrDefaultAsync<RequestRow>(
             // FOR UPDATE OF: lock the request only; the customer row is read, not changed.
             $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id{(accountId is null ? "" : " AND r.account_id = @accountId")}"
-            + (uow.Db.Kind == DatabaseKind.Postgres ? " FOR UPDATE OF r" : ""),
+            + uow.Db.ForUpdateOf("r"),
             new { id, accountId });
 
     public static async Task<RequestRow?> GetRequestAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<RequestRow>(
-            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id{(accountId is null ? "" : " AND r.account_id = @accountId")}",
-            new { id, accountId });
+        return await connection.QuerySingleOrDefaultAsync<RequestRow>(new CommandDefinition(
+            $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id{(accountId is null ? "" : " AND r.account_id = @accountId")}", new { id, accountId }, cancellationToken: ct));
     }
 
     public static async Task<CustomerRow?> GetCustomerAsync(Database db, string accountId, string mode, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.QuerySingleOrDefaultAsync<CustomerRow>(
-            $"SELECT {CustomerColumns} FROM numeral_customers WHERE id = @id AND account_id = @accountId AND mode = @mode AND deleted_at IS NULL",
-            new { id, accountId, mode });
+        return await connection.QuerySingleOrDefaultAsync<CustomerRow>(new CommandDefinition(
+            $"SELECT {CustomerColumns} FROM numeral_customers WHERE id = @id AND account_id = @accountId AND mode = @mode AND deleted_at IS NULL", new { id, accountId, mode }, cancellationToken: ct));
     }
 
     public static Task<CustomerRow?> LockCustomerAsync(UnitOfWork uow, string accountId, string mode, string id) =>
@@ -145,7 +143,7 @@ public static class NumeralStore
         }
         if (f.CustomerIds is not null)
         {
-            where.Add(db.Kind == DatabaseKind.Postgres ? "r.customer_id = ANY(@CustomerIds)" : "r.customer_id IN @CustomerIds");
+            where.Add(db.AnyOf("r.customer_id", "CustomerIds"));
         }
         if (f.CertificateTypeId is not null)
         {
@@ -191,14 +189,14 @@ public static class NumeralStore
         {
             args.Add("CustomerIds", f.CustomerIds.ToArray());
         }
-        return (await connection.QueryAsync<RequestRow>(sql, args)).ToList();
+        return (await connection.QueryAsync<RequestRow>(new CommandDefinition(sql, args, cancellationToken: ct))).ToList();
     }
 
     public static async Task<(long CreatedAt, string Id)?> CursorAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(
-            "SELECT created_at FROM numeral_requests WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId"), new { id, accountId });
+        var createdAt = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            "SELECT created_at FROM numeral_requests WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId"), new { id, accountId }, cancellationToken: ct));
         return createdAt is { } c ? (c, id) : null;
     }
 
@@ -207,23 +205,21 @@ public static class NumeralStore
     {
         await using var connection = await db.OpenAsync(ct);
         var column = idType == "reference_customer_id" ? "reference_customer_id" : "id";
-        return (await connection.QueryAsync<string>(
-            $"SELECT id FROM numeral_customers WHERE account_id = @accountId AND mode = 'live' AND deleted_at IS NULL AND {column} = @value",
-            new { accountId, value })).ToList();
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            $"SELECT id FROM numeral_customers WHERE account_id = @accountId AND mode = 'live' AND deleted_at IS NULL AND {column} = @value", new { accountId, value }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>The customer's outstanding queue: the requests still waiting for them (public status pending).</summary>
     public static async Task<IReadOnlyList<RequestRow>> OutstandingAsync(Database db, string customerId, long now, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<RequestRow>(
+        return (await connection.QueryAsync<RequestRow>(new CommandDefinition(
             $"""
             SELECT {RequestColumns} {RequestFrom}
             WHERE r.customer_id = @customerId
               AND (r.status = 'processing' OR (r.status = 'pending' AND (r.expires_at IS NULL OR r.expires_at > @now)))
             ORDER BY r.created_at, r.id
-            """,
-            new { customerId, now })).ToList();
+            """, new { customerId, now }, cancellationToken: ct))).ToList();
     }
 
     /// <summary>
