@@ -133,28 +133,22 @@ public static class GoCardlessApi
         return (read.Document, payload, null);
     }
 
-    /// <summary>Every POST may carry an Idempotency-Key (the official client always sends one) [sdk].</summary>
-    private static OperationContext WithKey(HttpContext http, OperationContext ctx, JsonElement payload, GoCardlessOptions options, out StoredResponse? error)
+    /// <summary>Runs a command in the coordinator and renders its outcome. Every POST may carry an Idempotency-Key
+    /// (the official client always sends one) [sdk].</summary>
+    private static async Task<IResult> RunAsync<T>(
+        HttpContext http, Coordinator coordinator, JsonElement payload, GoCardlessOptions options,
+        Func<UnitOfWork, Task<Outcome<T>>> work, Func<Outcome<T>, string?, StoredResponse> render, CancellationToken ct)
     {
-        error = null;
-        var key = http.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length == 0)
-        {
-            return ctx;
-        }
-        if (key.Length > 128)
-        {
-            error = GoCardlessEnvelope.Usage(400, "idempotency_key_too_long", "Idempotency-Key must be at most 128 characters.", Rid(http));
-            return ctx;
-        }
-        if (key.Any(char.IsControl))
-        {
-            error = GoCardlessEnvelope.Usage(400, "invalid_idempotency_key", "Idempotency-Key must be printable characters.", Rid(http));
-            return ctx;
-        }
-        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + payload.GetRawText());
-        return ctx with { Idempotency = new IdempotencyRequest(key, fingerprint, GoCardlessEnvelope.Policy(options.IdempotencyRetention, Rid(http))) };
+        var rid = Rid(http);
+        var (ctx, keyError) = RequestKeys.Attach(http, Context(http), payload.GetRawText(), key => CheckKey(key, rid),
+            GoCardlessEnvelope.Policy(options.IdempotencyRetention, rid));
+        return (keyError ?? await coordinator.ExecuteAsync(ctx, (uow, _) => work(uow), o => render(o, rid), ct)).ToResult();
     }
+
+    private static StoredResponse? CheckKey(string key, string rid) =>
+        key.Length > 128 ? GoCardlessEnvelope.Usage(400, "idempotency_key_too_long", "Idempotency-Key must be at most 128 characters.", rid)
+        : key.Any(char.IsControl) ? GoCardlessEnvelope.Usage(400, "invalid_idempotency_key", "Idempotency-Key must be printable characters.", rid)
+        : null;
 
     private static IResult Invalid(HttpContext http, Invalid e) => GoCardlessEnvelope.Invalid(e.Error, e.Pointer, Rid(http)).ToResult();
 
@@ -173,8 +167,8 @@ public static class GoCardlessApi
         {
             return Invalid(http, error!);
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateBillingRequestAsync(coordinator, ctx, Caller(http), input, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateBillingRequestAsync(uow, caller, input), GoCardlessEnvelope.Created, ct);
     }
 
     private static async Task<IResult> GetBillingRequestAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -213,8 +207,8 @@ public static class GoCardlessApi
         {
             return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.ActAsync(coordinator, ctx, Caller(http), id, action, data, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.ActAsync(uow, caller, id, action, data), GoCardlessEnvelope.Request, ct);
     }
 
     private static async Task<IResult> ListBillingRequestsAsync(HttpContext http, Database db, CancellationToken ct)
@@ -254,9 +248,9 @@ public static class GoCardlessApi
         {
             return Invalid(http, error!);
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        var caller = Caller(http);
         var pageBase = gc.Value.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}";
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateFlowAsync(coordinator, ctx, Caller(http), input, pageBase, ct)).ToResult();
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateFlowAsync(uow, caller, input, pageBase), GoCardlessEnvelope.FlowCreated, ct);
     }
 
     private static async Task<IResult> GetFlowAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -282,8 +276,8 @@ public static class GoCardlessApi
         {
             return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.InitialiseFlowAsync(coordinator, ctx, Caller(http), row, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.InitialiseFlowAsync(uow, caller, row), GoCardlessEnvelope.Flow, ct);
     }
 
     // ---- customers and creditors ----------------------------------------------------------------------------
@@ -301,8 +295,8 @@ public static class GoCardlessApi
         {
             return Invalid(http, error!);
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateCustomerAsync(coordinator, ctx, Caller(http), fields, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateCustomerAsync(uow, caller, fields), GoCardlessEnvelope.CustomerCreated, ct);
     }
 
     private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -415,7 +409,10 @@ public sealed class ListQuery
 
     private static readonly Dictionary<string, string> CreatedOps = new(StringComparer.Ordinal)
     {
-        ["created_at[gt]"] = ">", ["created_at[gte]"] = ">=", ["created_at[lt]"] = "<", ["created_at[lte]"] = "<=",
+        ["created_at[gt]"] = ">",
+        ["created_at[gte]"] = ">=",
+        ["created_at[lt]"] = "<",
+        ["created_at[lte]"] = "<=",
     };
 
     public static ListQuery Parse(IQueryCollection query, string[] filters)

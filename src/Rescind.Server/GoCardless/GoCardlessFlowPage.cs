@@ -98,7 +98,9 @@ public static class GoCardlessFlowPage
             data = parsed;
         }
         var ctx = new OperationContext(flow.AccountId, GoCardlessStore.ApiFor(flow.Mode), new Actor("payer", flow.Id), rid);
-        var answer = await GoCardlessCommands.ActAsync(coordinator, ctx, new Caller(flow.AccountId, flow.Mode, "payer"), flow.BillingRequestId, action, data, ct, viaFlow: flow.Id);
+        var caller = new Caller(flow.AccountId, flow.Mode, "payer");
+        var answer = await coordinator.ExecuteAsync(ctx, (uow, _) => GoCardlessCommands.ActAsync(uow, caller, flow.BillingRequestId, action, data, viaFlow: flow.Id),
+            o => GoCardlessEnvelope.Request(o, rid), ct);
         return answer.ToResult();
     }
 

@@ -49,28 +49,13 @@ public sealed class GoCardlessFlowExpiryJob(Database db, Coordinator coordinator
 {
     public string Name => "gocardless-flow-expiry";
 
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var handled = 0;
-        while (true)
+    // Each flow's own transaction re-reads it under lock: one expired or abandoned since the scan is left alone.
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<(string Id, string AccountId, string Mode)>(db, clock,
+        "SELECT id, account_id, mode FROM gc_flows WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit", 200,
+        async f =>
         {
-            List<(string Id, string AccountId, string Mode)> due;
-            await using (var c = await db.OpenAsync(ct))
-            {
-                due = (await c.QueryAsync<(string, string, string)>(
-                    "SELECT id, account_id, mode FROM gc_flows WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
-                    new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
-            }
-            foreach (var f in due)
-            {
-                var ctx = new OperationContext(f.AccountId, GoCardlessStore.ApiFor(f.Mode), Actor.System, null);
-                await GoCardlessCommands.ExpireFlowAsync(coordinator, ctx, f.Id, abandoned: false, ct);
-                handled++;
-            }
-            if (due.Count < 200)
-            {
-                return handled;
-            }
-        }
-    }
+            var ctx = new OperationContext(f.AccountId, GoCardlessStore.ApiFor(f.Mode), Actor.System, null);
+            var outcome = await coordinator.RunAsync(ctx, (uow, _) => GoCardlessCommands.ExpireFlowAsync(uow, f.Id, abandoned: false), ct);
+            return outcome.Changed;
+        }, ct, page: true);
 }
