@@ -30,13 +30,12 @@ namespace Rescind.Server.GoCardless;
 public static class GoCardlessApi
 {
     public const string Version = "2015-07-06";
-    private const string PrincipalKey = "gocardless.principal";
 
     public static readonly string[] Prefixes = ["/billing_requests", "/billing_request_flows", "/customers", "/creditors", "/events", "/gocardless"];
 
     public static IEndpointRouteBuilder MapGoCardless(this IEndpointRouteBuilder app)
     {
-        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).AddEndpointFilter(AuthenticateAsync);
+        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).RequireCaller(Credentials).AddEndpointFilter(VersionAsync);
         gc.MapPost("/billing_requests", CreateBillingRequestAsync);
         gc.MapGet("/billing_requests", ListBillingRequestsAsync);
         gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync);
@@ -55,17 +54,19 @@ public static class GoCardlessApi
         return app;
     }
 
-    /// <summary>Access token first (401), then GoCardless-Version (400) [ours: that order].</summary>
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>The access token in <c>Authorization: Bearer</c> [sdk]; live and sandbox tokens name their mode.
+    /// Missing or unknown is 401 authentication_failed, before the GoCardless-Version check [ours: that order].</summary>
+    public static CredentialScheme Credentials { get; } = new(
+        GoCardlessStore.Api,
+        async http => await CredentialSchemes.BearerKeyAsync(http, GoCardlessStore.Api) is { AccountId: not null } principal ? principal : null,
+        http => GoCardlessEnvelope.Usage(401, "authentication_failed",
+            http.Request.Headers.Authorization.ToString().Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
+            RequestIds.Of(http)));
+
+    /// <summary>GoCardless-Version must name the version this API serves (400) [sdk].</summary>
+    private static async ValueTask<object?> VersionAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var principal = await Bearer.PrincipalAsync(http, GoCardlessStore.Api);
-        if (principal?.AccountId is null)
-        {
-            return GoCardlessEnvelope.Usage(401, "authentication_failed",
-                http.Request.Headers.Authorization.ToString().Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
-                RequestIds.Of(http)).ToResult();
-        }
         var version = http.Request.Headers["GoCardless-Version"].ToString();
         if (version != Version)
         {
@@ -73,11 +74,10 @@ public static class GoCardlessApi
                 ? GoCardlessEnvelope.Usage(400, "version_required", $"The GoCardless-Version header is required; this API serves {Version}.", RequestIds.Of(http))
                 : GoCardlessEnvelope.Usage(400, "version_not_found", $"GoCardless-Version '{(version.Length > 40 ? version[..40] : version)}' is not supported; use {Version}.", RequestIds.Of(http))).ToResult();
         }
-        http.Items[PrincipalKey] = principal;
         return await next(context);
     }
 
-    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+    private static Principal Principal(HttpContext http) => http.Caller();
 
     private static Caller Caller(HttpContext http) => new(Principal(http).AccountId!, Principal(http).Mode, "api");
 

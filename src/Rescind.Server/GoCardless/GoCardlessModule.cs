@@ -29,7 +29,8 @@ public static class GoCardlessModule
         app => app.MapGoCardless(),
         group => group.MapGoCardlessSimulation(),
         CancelTargets: [GoCardlessCancelTarget.BillingRequests],
-        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        Schemes: [GoCardlessApi.Credentials]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Live, "live_"))
