@@ -35,24 +35,54 @@ public static class GoCardlessApi
 
     public static IEndpointRouteBuilder MapGoCardless(this IEndpointRouteBuilder app)
     {
-        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).RequireCaller(Credentials).AddEndpointFilter(VersionAsync);
-        gc.MapPost("/billing_requests", CreateBillingRequestAsync);
-        gc.MapGet("/billing_requests", ListBillingRequestsAsync);
-        gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync);
-        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync);
-        gc.MapPost("/billing_request_flows", CreateFlowAsync);
-        gc.MapGet("/billing_request_flows/{id}", GetFlowAsync);
-        gc.MapPost("/billing_request_flows/{id}/actions/initialise", InitialiseFlowAsync);
-        gc.MapPost("/customers", CreateCustomerAsync);
-        gc.MapGet("/customers", ListCustomersAsync);
-        gc.MapGet("/customers/{id}", GetCustomerAsync);
-        gc.MapGet("/creditors", ListCreditorsAsync);
-        gc.MapGet("/creditors/{id}", GetCreditorAsync);
-        gc.MapGet("/events", ListEventsAsync);
-        gc.MapGet("/events/{id}", GetEventAsync);
+        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).RequireCaller(Credentials).AddEndpointFilter(VersionAsync)
+            .Parameters(ParameterDoc.Header("GoCardless-Version", required: true, $"The API version; this API serves {Version}."))
+            .WithMetadata(Error(400), Error(401), Error(429));
+        gc.MapPost("/billing_requests", CreateBillingRequestAsync).Creating<BillingRequestsBody, BillingRequestEnvelope>();
+        gc.MapGet("/billing_requests", ListBillingRequestsAsync).Listing(Query("status"), Query("customer")).Produces<BillingRequestList>(200);
+        gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync).Produces<BillingRequestEnvelope>(200).WithMetadata(Error(404));
+        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync).Acting<BillingRequestActionBody, BillingRequestEnvelope>();
+        gc.MapPost("/billing_request_flows", CreateFlowAsync).Creating<BillingRequestFlowsBody, FlowEnvelope>();
+        gc.MapGet("/billing_request_flows/{id}", GetFlowAsync).Produces<FlowEnvelope>(200).WithMetadata(Error(404));
+        gc.MapPost("/billing_request_flows/{id}/actions/initialise", InitialiseFlowAsync).Acting<InitialiseFlowBody, FlowEnvelope>();
+        gc.MapPost("/customers", CreateCustomerAsync).Creating<CustomersBody, CustomerEnvelope>();
+        gc.MapGet("/customers", ListCustomersAsync).Listing().Produces<CustomerList>(200);
+        gc.MapGet("/customers/{id}", GetCustomerAsync).Produces<CustomerEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/creditors", ListCreditorsAsync).Listing().Produces<CreditorList>(200);
+        gc.MapGet("/creditors/{id}", GetCreditorAsync).Produces<CreditorEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/events", ListEventsAsync).Listing(Query("resource_type"), Query("action"), Query("billing_request")).Produces<EventList>(200);
+        gc.MapGet("/events/{id}", GetEventAsync).Produces<EventEnvelope>(200).WithMetadata(Error(404));
         app.MapGoCardlessFlowPage();
         return app;
     }
+
+    // ---- the OpenAPI document: what each route reads and answers beyond its handler's signature ----
+
+    /// <summary>An error status answered in GoCardless's envelope, for the OpenAPI documents.</summary>
+    public static ProducesResponseTypeMetadata Error(int status) => new(status, typeof(GoCardlessErrorBody), ["application/json"]);
+
+    private static ParameterDoc Query(string name, string type = "string") => ParameterDoc.Query(name, type);
+
+    private static readonly ParameterDoc IdempotencyKey =
+        ParameterDoc.Header(RequestKeys.Header, description: "Makes a retry safe: the same key and body answer as the first time (a create: 409 idempotent_creation_conflict naming it).");
+
+    /// <summary>A create: its <c>{"resource": {…}}</c> body, 201, and what a write can refuse.</summary>
+    private static RouteHandlerBuilder Creating<TBody, TResult>(this RouteHandlerBuilder route)
+        where TBody : notnull =>
+        route.Parameters(IdempotencyKey).Accepts<TBody>("application/json").Produces<TResult>(201).WithMetadata(Error(409), Error(413), Error(422));
+
+    /// <summary>An action: an optional <c>{"data": {…}}</c>, 200 with the resource as it is now, and what it can refuse.</summary>
+    private static RouteHandlerBuilder Acting<TBody, TResult>(this RouteHandlerBuilder route)
+        where TBody : notnull =>
+        route.Parameters(IdempotencyKey).Accepts<TBody>(isOptional: true, "application/json").Produces<TResult>(200)
+            .WithMetadata(Error(404), Error(409), Error(413), Error(422));
+
+    /// <summary>A list: the paging parameters [sdk], the list's own filters, and 422 for a bad one.</summary>
+    private static RouteHandlerBuilder Listing(this RouteHandlerBuilder route, params ParameterDoc[] filters) =>
+        route.Parameters([
+            Query("limit", "integer"), Query("after"), Query("before"),
+            Query("created_at[gt]"), Query("created_at[gte]"), Query("created_at[lt]"), Query("created_at[lte]"), .. filters])
+            .WithMetadata(Error(422));
 
     /// <summary>The access token in <c>Authorization: Bearer</c> [sdk]; live and sandbox tokens name their mode.
     /// Missing or unknown is 401 authentication_failed, before the GoCardless-Version check [ours: that order].</summary>

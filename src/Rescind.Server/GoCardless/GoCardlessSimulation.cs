@@ -21,13 +21,22 @@ public static class GoCardlessSimulation
 {
     public static RouteGroupBuilder MapGoCardlessSimulation(this RouteGroupBuilder group)
     {
-        group.MapPost("/billing_requests/{id}/actions/{action}", PayerOverHttpAsync);
-        group.MapPost("/billing_requests/{id}/cancel", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Cancel, http, c, db, ct));
-        group.MapPost("/billing_requests/{id}/fulfilling", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.StartFulfilling, http, c, db, ct));
-        group.MapPost("/billing_requests/{id}/fulfil", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Fulfil, http, c, db, ct));
-        group.MapPost("/billing_request_flows/{id}/abandon", AbandonOverHttpAsync);
+        group.MapPost("/billing_requests/{id}/actions/{action}", PayerOverHttpAsync).Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_requests/{id}/cancel", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Cancel, http, c, db, ct))
+            .Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_requests/{id}/fulfilling", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.StartFulfilling, http, c, db, ct))
+            .Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_requests/{id}/fulfil", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Fulfil, http, c, db, ct))
+            .Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_request_flows/{id}/abandon", AbandonOverHttpAsync).Simulating<FlowEnvelope>();
         return group;
     }
+
+    /// <summary>A simulated event: no fields, the GoCardless object as the event leaves it, GoCardless's envelope
+    /// for what it refuses.</summary>
+    private static RouteHandlerBuilder Simulating<TResult>(this RouteHandlerBuilder route) =>
+        route.Accepts<GoCardlessEventBody>(isOptional: true, "application/json").Produces<TResult>(200)
+            .WithMetadata(GoCardlessApi.Error(404), GoCardlessApi.Error(410), GoCardlessApi.Error(422));
 
     /// <summary>What the simulated payer enters for each action.</summary>
     public static JsonObject DefaultData(string action) => action switch
