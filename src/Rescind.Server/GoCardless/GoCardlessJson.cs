@@ -151,7 +151,7 @@ public sealed record GoCardlessError(string Message, string DocumentationUrl, st
 
 /// <param name="Reason">The specific code (absent on validation errors, which name a field instead).</param>
 /// <param name="Links">e.g. <c>conflicting_resource_id</c> on idempotent_creation_conflict.</param>
-public sealed record GoCardlessErrorDetail(string? Reason, string Message, string? Field, string? RequestPointer, IReadOnlyDictionary<string, string>? Links);
+public sealed record GoCardlessErrorDetail(string Message, string? Reason = null, string? Field = null, string? RequestPointer = null, IReadOnlyDictionary<string, string>? Links = null);
 
 /// <summary><c>POST /billing_requests</c>: <c>{"billing_requests": {…}}</c>.</summary>
 public sealed record BillingRequestsBody(NewBillingRequestBody BillingRequests);
@@ -281,15 +281,15 @@ public sealed record MandateRequestObject(
     string Currency, string? Scheme, string Verify, JsonElement? Constraints, MandateRequestLinks Links, IReadOnlyDictionary<string, string> Metadata,
     string? Description, bool Sweeping, bool PayerRequestedDualSignature);
 
-public sealed record MandateRequestLinks(string? Mandate);
+public sealed record MandateRequestLinks(string? Mandate = null);
 
 public sealed record PaymentRequestObject(long Amount, string Currency, string Scheme, string? Description, IReadOnlyDictionary<string, string> Metadata, PaymentRequestLinks Links);
 
-public sealed record PaymentRequestLinks(string? Payment);
+public sealed record PaymentRequestLinks(string? Payment = null);
 
 public sealed record BillingRequestLinks(
-    string Customer, string Creditor, string Organisation, string? MandateRequest, string? PaymentRequest, string? MandateRequestMandate,
-    string? PaymentRequestPayment, string? CustomerBillingDetail, string? CustomerBankAccount);
+    string Customer, string Creditor, string Organisation, string? MandateRequest = null, string? PaymentRequest = null, string? MandateRequestMandate = null,
+    string? PaymentRequestPayment = null, string? CustomerBillingDetail = null, string? CustomerBankAccount = null);
 
 /// <param name="Status">pending or completed.</param>
 public sealed record BillingRequestActionObject(string Type, bool Required, IReadOnlyList<string> CompletesActions, IReadOnlyList<string> RequiresActions, string Status);
@@ -360,7 +360,7 @@ public sealed record EventObject(
 /// <param name="Origin">api, payer or gocardless.</param>
 public sealed record EventDetails(string Origin, string Cause, string Description);
 
-public sealed record EventLinks(string BillingRequest, string? BillingRequestFlow, string? MandateRequestMandate, string? PaymentRequestPayment);
+public sealed record EventLinks(string BillingRequest, string? BillingRequestFlow = null, string? MandateRequestMandate = null, string? PaymentRequestPayment = null);
 
 /// <summary>A list's paging: the cursors of the neighbouring pages and the limit.</summary>
 public sealed record ListMeta(ListCursors Cursors, int Limit);
