@@ -28,6 +28,14 @@ public static class GoCardlessModule
         GoCardlessEnvelope.Instance,
         app => app.MapGoCardless(),
         group => group.MapGoCardlessSimulation(),
+        new SimulateVerb(
+            """
+            rescind simulate gocardless collect_customer_details|collect_bank_account|confirm_payer_details|bank_authorisation|cancel|fulfilling|fulfil --billing-request ID
+            rescind simulate gocardless abandon --flow ID
+            """,
+            ["billing-request", "flow"],
+            GoCardlessSimulation.Actions,
+            GoCardlessSimulation.RunFromCliAsync),
         CancelTargets: [GoCardlessCancelTarget.BillingRequests],
         JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
         Schemes: [GoCardlessApi.Credentials]);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 
@@ -30,6 +31,29 @@ public static class GoCardlessSimulation
             .Simulating<BillingRequestEnvelope>();
         group.MapPost("/billing_request_flows/{id}/abandon", AbandonOverHttpAsync).Simulating<FlowEnvelope>();
         return group;
+    }
+
+    public const string Abandon = "abandon";
+
+    /// <summary>The events of <c>rescind simulate gocardless</c>: the payer's actions, GoCardless's moves, a flow abandoned.</summary>
+    public static readonly string[] Actions = [.. GoCardlessFlowPage.PayerActions, GoCardlessRules.Cancel, "fulfilling", GoCardlessRules.Fulfil, Abandon];
+
+    /// <summary><c>rescind simulate gocardless &lt;action&gt; --billing-request ID</c> (<c>abandon --flow ID</c>): the same
+    /// events as the operator routes (the verb checks the action).</summary>
+    public static async Task<Simulated> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
+    {
+        var coordinator = services.GetRequiredService<Coordinator>();
+        var db = services.GetRequiredService<Database>();
+        var actor = Actor.Operator(null);
+        if (action == Abandon)
+        {
+            return Simulated.Of(await AbandonAsync(coordinator, db, actor, a.Require("flow"), null, CancellationToken.None), o => GoCardlessEnvelope.Flow(o, null).Body);
+        }
+        var id = a.Require("billing-request");
+        var outcome = GoCardlessFlowPage.PayerActions.Contains(action)
+            ? await PayerActsAsync(coordinator, db, actor, id, action, null, CancellationToken.None)
+            : await GoCardlessActsAsync(coordinator, db, actor, id, action == "fulfilling" ? GoCardlessRules.StartFulfilling : action, null, CancellationToken.None);
+        return Simulated.Of(outcome, o => GoCardlessEnvelope.Request(o, null).Body);
     }
 
     /// <summary>A simulated event: no fields, the GoCardless object as the event leaves it, GoCardless's envelope
