@@ -71,8 +71,8 @@ public static class GoCardlessCommands
         var newCustomer = customer is null;
         customer ??= new CustomerRow
         {
-            Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId,
-            Mode = caller.Mode, CreatedAt = uow.NowMs, Body = GoCardlessJson.Write(CustomerBody([])),
+            Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs,
+            Body = GoCardlessJson.Write(CustomerBody([])),
         };
         if (newCustomer)
         {
@@ -453,7 +453,8 @@ public static class GoCardlessCommands
         return Outcome.Done(flow);
     }
 
-    /// <summary>The payer leaves a flow for good (simulation) or its 7 days run out (job): it expires now.</summary>
+    /// <summary>The payer leaves a flow for good (simulation) or its 7 days run out (job): it expires now. Already
+    /// expired, or (for the job) not yet due: nothing changes, and the flow is answered as it is.</summary>
     public static async Task<Outcome<FlowRow>> ExpireFlowAsync(UnitOfWork uow, string flowId, bool abandoned)
     {
         var seen = await GoCardlessStore.ReadFlowAsync(uow, flowId); // unlocked: the request is locked first
