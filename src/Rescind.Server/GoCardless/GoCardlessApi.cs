@@ -30,42 +30,73 @@ namespace Rescind.Server.GoCardless;
 public static class GoCardlessApi
 {
     public const string Version = "2015-07-06";
-    private const string PrincipalKey = "gocardless.principal";
 
     public static readonly string[] Prefixes = ["/billing_requests", "/billing_request_flows", "/customers", "/creditors", "/events", "/gocardless"];
 
     public static IEndpointRouteBuilder MapGoCardless(this IEndpointRouteBuilder app)
     {
-        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).AddEndpointFilter(AuthenticateAsync);
-        gc.MapPost("/billing_requests", CreateBillingRequestAsync);
-        gc.MapGet("/billing_requests", ListBillingRequestsAsync);
-        gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync);
-        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync);
-        gc.MapPost("/billing_request_flows", CreateFlowAsync);
-        gc.MapGet("/billing_request_flows/{id}", GetFlowAsync);
-        gc.MapPost("/billing_request_flows/{id}/actions/initialise", InitialiseFlowAsync);
-        gc.MapPost("/customers", CreateCustomerAsync);
-        gc.MapGet("/customers", ListCustomersAsync);
-        gc.MapGet("/customers/{id}", GetCustomerAsync);
-        gc.MapGet("/creditors", ListCreditorsAsync);
-        gc.MapGet("/creditors/{id}", GetCreditorAsync);
-        gc.MapGet("/events", ListEventsAsync);
-        gc.MapGet("/events/{id}", GetEventAsync);
+        var gc = app.MapGroup("").WithGroupName(GoCardlessStore.Api).RequireCaller(Credentials).AddEndpointFilter(VersionAsync)
+            .Parameters(ParameterDoc.Header("GoCardless-Version", required: true, $"The API version; this API serves {Version}."))
+            .WithMetadata(Error(400), Error(401), Error(429));
+        gc.MapPost("/billing_requests", CreateBillingRequestAsync).Creating<BillingRequestsBody, BillingRequestEnvelope>();
+        gc.MapGet("/billing_requests", ListBillingRequestsAsync).Listing(Query("status"), Query("customer")).Produces<BillingRequestList>(200);
+        gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync).Produces<BillingRequestEnvelope>(200).WithMetadata(Error(404));
+        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync).Acting<BillingRequestActionBody, BillingRequestEnvelope>();
+        gc.MapPost("/billing_request_flows", CreateFlowAsync).Creating<BillingRequestFlowsBody, FlowEnvelope>();
+        gc.MapGet("/billing_request_flows/{id}", GetFlowAsync).Produces<FlowEnvelope>(200).WithMetadata(Error(404));
+        gc.MapPost("/billing_request_flows/{id}/actions/initialise", InitialiseFlowAsync).Acting<InitialiseFlowBody, FlowEnvelope>();
+        gc.MapPost("/customers", CreateCustomerAsync).Creating<CustomersBody, CustomerEnvelope>();
+        gc.MapGet("/customers", ListCustomersAsync).Listing().Produces<CustomerList>(200);
+        gc.MapGet("/customers/{id}", GetCustomerAsync).Produces<CustomerEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/creditors", ListCreditorsAsync).Listing().Produces<CreditorList>(200);
+        gc.MapGet("/creditors/{id}", GetCreditorAsync).Produces<CreditorEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/events", ListEventsAsync).Listing(Query("resource_type"), Query("action"), Query("billing_request")).Produces<EventList>(200);
+        gc.MapGet("/events/{id}", GetEventAsync).Produces<EventEnvelope>(200).WithMetadata(Error(404));
         app.MapGoCardlessFlowPage();
         return app;
     }
 
-    /// <summary>Access token first (401), then GoCardless-Version (400) [ours: that order].</summary>
-    private static async ValueTask<object?> AuthenticateAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    // ---- the OpenAPI document: what each route reads and answers beyond its handler's signature ----
+
+    /// <summary>An error status answered in GoCardless's envelope, for the OpenAPI documents.</summary>
+    public static ProducesResponseTypeMetadata Error(int status) => new(status, typeof(GoCardlessErrorBody), ["application/json"]);
+
+    private static ParameterDoc Query(string name, string type = "string") => ParameterDoc.Query(name, type);
+
+    private static readonly ParameterDoc IdempotencyKey =
+        ParameterDoc.Header(RequestKeys.Header, description: "Makes a retry safe: the same key and body answer as the first time (a create: 409 idempotent_creation_conflict naming it).");
+
+    /// <summary>A create: its <c>{"resource": {…}}</c> body, 201, and what a write can refuse.</summary>
+    private static RouteHandlerBuilder Creating<TBody, TResult>(this RouteHandlerBuilder route)
+        where TBody : notnull =>
+        route.Parameters(IdempotencyKey).Accepts<TBody>("application/json").Produces<TResult>(201).WithMetadata(Error(409), Error(413), Error(422));
+
+    /// <summary>An action: an optional <c>{"data": {…}}</c>, 200 with the resource as it is now, and what it can refuse.</summary>
+    private static RouteHandlerBuilder Acting<TBody, TResult>(this RouteHandlerBuilder route)
+        where TBody : notnull =>
+        route.Parameters(IdempotencyKey).Accepts<TBody>(isOptional: true, "application/json").Produces<TResult>(200)
+            .WithMetadata(Error(404), Error(409), Error(413), Error(422));
+
+    /// <summary>A list: the paging parameters [sdk], the list's own filters, and 422 for a bad one.</summary>
+    private static RouteHandlerBuilder Listing(this RouteHandlerBuilder route, params ParameterDoc[] filters) =>
+        route.Parameters([
+            Query("limit", "integer"), Query("after"), Query("before"),
+            Query("created_at[gt]"), Query("created_at[gte]"), Query("created_at[lt]"), Query("created_at[lte]"), .. filters])
+            .WithMetadata(Error(422));
+
+    /// <summary>The access token in <c>Authorization: Bearer</c> [sdk]; live and sandbox tokens name their mode.
+    /// Missing or unknown is 401 authentication_failed, before the GoCardless-Version check [ours: that order].</summary>
+    public static CredentialScheme Credentials { get; } = new(
+        GoCardlessStore.Api,
+        async http => await CredentialSchemes.BearerKeyAsync(http, GoCardlessStore.Api) is { AccountId: not null } principal ? principal : null,
+        http => GoCardlessEnvelope.Usage(401, "authentication_failed",
+            http.Request.Headers.Authorization.ToString().Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
+            RequestIds.Of(http)));
+
+    /// <summary>GoCardless-Version must name the version this API serves (400) [sdk].</summary>
+    private static async ValueTask<object?> VersionAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
-        var principal = await CredentialSchemes.BearerKeyAsync(http, GoCardlessStore.Api);
-        if (principal?.AccountId is null)
-        {
-            return GoCardlessEnvelope.Usage(401, "authentication_failed",
-                http.Request.Headers.Authorization.ToString().Length == 0 ? "Authentication failed: send Authorization: Bearer <access token>." : "Authentication failed: the access token is not valid.",
-                RequestIds.Of(http)).ToResult();
-        }
         var version = http.Request.Headers["GoCardless-Version"].ToString();
         if (version != Version)
         {
@@ -73,11 +104,10 @@ public static class GoCardlessApi
                 ? GoCardlessEnvelope.Usage(400, "version_required", $"The GoCardless-Version header is required; this API serves {Version}.", RequestIds.Of(http))
                 : GoCardlessEnvelope.Usage(400, "version_not_found", $"GoCardless-Version '{(version.Length > 40 ? version[..40] : version)}' is not supported; use {Version}.", RequestIds.Of(http))).ToResult();
         }
-        http.Items[PrincipalKey] = principal;
         return await next(context);
     }
 
-    private static Principal Principal(HttpContext http) => (Principal)http.Items[PrincipalKey]!;
+    private static Principal Principal(HttpContext http) => http.Caller();
 
     private static Caller Caller(HttpContext http) => new(Principal(http).AccountId!, Principal(http).Mode, "api");
 
@@ -133,28 +163,22 @@ public static class GoCardlessApi
         return (read.Document, payload, null);
     }
 
-    /// <summary>Every POST may carry an Idempotency-Key (the official client always sends one) [sdk].</summary>
-    private static OperationContext WithKey(HttpContext http, OperationContext ctx, JsonElement payload, GoCardlessOptions options, out StoredResponse? error)
+    /// <summary>Runs a command in the coordinator and renders its outcome. Every POST may carry an Idempotency-Key
+    /// (the official client always sends one) [sdk].</summary>
+    private static async Task<IResult> RunAsync<T>(
+        HttpContext http, Coordinator coordinator, JsonElement payload, GoCardlessOptions options,
+        Func<UnitOfWork, Task<Outcome<T>>> work, Func<Outcome<T>, string?, StoredResponse> render, CancellationToken ct)
     {
-        error = null;
-        var key = http.Request.Headers["Idempotency-Key"].ToString();
-        if (key.Length == 0)
-        {
-            return ctx;
-        }
-        if (key.Length > 128)
-        {
-            error = GoCardlessEnvelope.Usage(400, "idempotency_key_too_long", "Idempotency-Key must be at most 128 characters.", Rid(http));
-            return ctx;
-        }
-        if (key.Any(char.IsControl))
-        {
-            error = GoCardlessEnvelope.Usage(400, "invalid_idempotency_key", "Idempotency-Key must be printable characters.", Rid(http));
-            return ctx;
-        }
-        var fingerprint = Ids.Sha256Hex(http.Request.Method + " " + http.Request.Path + "\n" + payload.GetRawText());
-        return ctx with { Idempotency = new IdempotencyRequest(key, fingerprint, GoCardlessEnvelope.Policy(options.IdempotencyRetention, Rid(http))) };
+        var rid = Rid(http);
+        var (ctx, keyError) = RequestKeys.Attach(http, Context(http), payload.GetRawText(), key => CheckKey(key, rid),
+            GoCardlessEnvelope.Policy(options.IdempotencyRetention, rid));
+        return (keyError ?? await coordinator.ExecuteAsync(ctx, (uow, _) => work(uow), o => render(o, rid), ct)).ToResult();
     }
+
+    private static StoredResponse? CheckKey(string key, string rid) =>
+        key.Length > 128 ? GoCardlessEnvelope.Usage(400, "idempotency_key_too_long", "Idempotency-Key must be at most 128 characters.", rid)
+        : key.Any(char.IsControl) ? GoCardlessEnvelope.Usage(400, "invalid_idempotency_key", "Idempotency-Key must be printable characters.", rid)
+        : null;
 
     private static IResult Invalid(HttpContext http, Invalid e) => GoCardlessEnvelope.Invalid(e.Error, e.Pointer, Rid(http)).ToResult();
 
@@ -173,8 +197,8 @@ public static class GoCardlessApi
         {
             return Invalid(http, error!);
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateBillingRequestAsync(coordinator, ctx, Caller(http), input, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateBillingRequestAsync(uow, caller, input), GoCardlessEnvelope.Created, ct);
     }
 
     private static async Task<IResult> GetBillingRequestAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -213,8 +237,8 @@ public static class GoCardlessApi
         {
             return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.ActAsync(coordinator, ctx, Caller(http), id, action, data, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.ActAsync(uow, caller, id, action, data), GoCardlessEnvelope.Request, ct);
     }
 
     private static async Task<IResult> ListBillingRequestsAsync(HttpContext http, Database db, CancellationToken ct)
@@ -254,9 +278,9 @@ public static class GoCardlessApi
         {
             return Invalid(http, error!);
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
+        var caller = Caller(http);
         var pageBase = gc.Value.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}";
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateFlowAsync(coordinator, ctx, Caller(http), input, pageBase, ct)).ToResult();
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateFlowAsync(uow, caller, input, pageBase), GoCardlessEnvelope.FlowCreated, ct);
     }
 
     private static async Task<IResult> GetFlowAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -282,8 +306,8 @@ public static class GoCardlessApi
         {
             return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.InitialiseFlowAsync(coordinator, ctx, Caller(http), row, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.InitialiseFlowAsync(uow, caller, row), GoCardlessEnvelope.Flow, ct);
     }
 
     // ---- customers and creditors ----------------------------------------------------------------------------
@@ -301,8 +325,8 @@ public static class GoCardlessApi
         {
             return Invalid(http, error!);
         }
-        var ctx = WithKey(http, Context(http), payload, gc.Value, out var keyError);
-        return keyError is not null ? keyError.ToResult() : (await GoCardlessCommands.CreateCustomerAsync(coordinator, ctx, Caller(http), fields, ct)).ToResult();
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateCustomerAsync(uow, caller, fields), GoCardlessEnvelope.CustomerCreated, ct);
     }
 
     private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -415,7 +439,10 @@ public sealed class ListQuery
 
     private static readonly Dictionary<string, string> CreatedOps = new(StringComparer.Ordinal)
     {
-        ["created_at[gt]"] = ">", ["created_at[gte]"] = ">=", ["created_at[lt]"] = "<", ["created_at[lte]"] = "<=",
+        ["created_at[gt]"] = ">",
+        ["created_at[gte]"] = ">=",
+        ["created_at[lt]"] = "<",
+        ["created_at[lte]"] = "<=",
     };
 
     public static ListQuery Parse(IQueryCollection query, string[] filters)

@@ -60,14 +60,8 @@ public static class GoCardlessCancelTarget
 
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
     {
-        var response = await GoCardlessCommands.DecideAndApplyCancelAsync(uow, uow.Context.AccountId, id);
-        return await CancelOutcomes.FromResponseAsync(
-            uow, id, response,
-            GoCardlessEnvelope.Instance,
-            async () => await GoCardlessStore.LockRequestAsync(uow, null, null, id) is { } row && (uow.Context.AccountId is null || row.AccountId == uow.Context.AccountId)
-                ? Detail(row, await GoCardlessStore.LockFlowsAsync(uow, id), uow.NowMs)
-                : null,
-            Notes(uow.Recorded));
+        var outcome = await GoCardlessCommands.CancelAsync(uow, uow.Context.AccountId, id);
+        return CancelOutcomes.From(uow, outcome, v => Detail(v.Request, v.Flows, uow.NowMs), GoCardlessEnvelope.Describe, Notes(uow.Recorded));
     }
 
     /// <summary>Which flows expire with the request (their links stop working).</summary>

@@ -14,25 +14,25 @@ public sealed record NewBillingRequest(JsonObject? MandateRequest, JsonObject? P
 
 public sealed record NewFlow(string BillingRequestId, JsonObject Settings, bool AutoFulfil);
 
+/// <summary>A billing request after a cancel, with its flows as they are now (those the cancel expired included).</summary>
+public sealed record CancelledRequest(BillingRequestRow Request, IReadOnlyList<FlowRow> Flows);
+
 /// <summary>
-/// Every GoCardless write, as work for the coordinator: lock (request before its flows) → decide with the pure
-/// rules → apply → answer. HTTP handlers, the hosted flow page, the simulation and the CLI all come through here.
+/// Every GoCardless write, as work inside the caller's unit of work: lock (request before its flows) → decide with
+/// the pure rules → apply → an outcome. HTTP handlers render it with <see cref="GoCardlessEnvelope"/>; the hosted
+/// flow page, the simulation, the jobs and Rescind's own API read it.
 /// </summary>
 public static class GoCardlessCommands
 {
     public const string Cancelled = "This billing request has been cancelled none of the resources have been created.";
 
-    private static string? Rid(UnitOfWork uow) => uow.Context.RequestId;
-
-    public static Task<StoredResponse> CreateCustomerAsync(Coordinator coordinator, OperationContext ctx, Caller caller, JsonObject fields, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
-        {
-            var row = new CustomerRow { Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs, Body = GoCardlessJson.Write(CustomerBody(fields)) };
-            await GoCardlessStore.InsertCustomerAsync(uow, row);
-            var json = GoCardlessJson.Customer(row);
-            await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(caller.Mode), GoCardlessStore.Customers, row.Id, "create", null, "active", null, null));
-            return new StoredResponse(201, GoCardlessJson.Wrap(GoCardlessStore.Customers, json));
-        }, ct);
+    public static async Task<Outcome<CustomerRow>> CreateCustomerAsync(UnitOfWork uow, Caller caller, JsonObject fields)
+    {
+        var row = new CustomerRow { Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs, Body = GoCardlessJson.Write(CustomerBody(fields)) };
+        await GoCardlessStore.InsertCustomerAsync(uow, row);
+        await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(caller.Mode), GoCardlessStore.Customers, row.Id, "create", null, "active", null, null));
+        return Outcome.Done(row);
+    }
 
     private static JsonObject CustomerBody(JsonObject fields)
     {
@@ -51,83 +51,82 @@ public static class GoCardlessCommands
         "region", "postal_code", "country_code", "language", "phone_number", "swedish_identity_number", "danish_identity_number",
     ];
 
-    public static Task<StoredResponse> CreateBillingRequestAsync(Coordinator coordinator, OperationContext ctx, Caller caller, NewBillingRequest input, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<BillingRequestRow>> CreateBillingRequestAsync(UnitOfWork uow, Caller caller, NewBillingRequest input)
+    {
+        var api = GoCardlessStore.ApiFor(caller.Mode);
+        var creditor = await GoCardlessStore.EnsureCreditorAsync(uow, caller.AccountId, caller.Mode);
+        if (input.CreditorId is not null && input.CreditorId != creditor.Id)
         {
-            var api = GoCardlessStore.ApiFor(caller.Mode);
-            var creditor = await GoCardlessStore.EnsureCreditorAsync(uow, caller.AccountId, caller.Mode);
-            if (input.CreditorId is not null && input.CreditorId != creditor.Id)
+            return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.UnknownCreditor);
+        }
+        CustomerRow? customer = null;
+        if (input.CustomerId is not null)
+        {
+            customer = await GoCardlessStore.LockCustomerAsync(uow, caller.AccountId, caller.Mode, input.CustomerId);
+            if (customer is null)
             {
-                return GoCardlessEnvelope.Invalid(new FieldError("creditor", "must be a creditor of this account"), "/billing_requests/links/creditor", Rid(uow));
+                return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.UnknownCustomer);
             }
-            CustomerRow? customer = null;
-            if (input.CustomerId is not null)
+        }
+        var newCustomer = customer is null;
+        customer ??= new CustomerRow
+        {
+            Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs,
+            Body = GoCardlessJson.Write(CustomerBody([])),
+        };
+        if (newCustomer)
+        {
+            await GoCardlessStore.InsertCustomerAsync(uow, customer);
+        }
+        var id = GoCardlessRules.NewId("BRQ");
+        var links = new JsonObject
+        {
+            ["customer"] = customer.Id,
+            ["creditor"] = creditor.Id,
+            ["organisation"] = "OR" + creditor.Id[2..],
+        };
+        if (input.MandateRequest is not null)
+        {
+            links["mandate_request"] = GoCardlessRules.NewId("MRQ");
+        }
+        if (input.PaymentRequest is not null)
+        {
+            links["payment_request"] = GoCardlessRules.NewId("PRQ");
+        }
+        var body = new JsonObject
+        {
+            ["mandate_request"] = input.MandateRequest,
+            ["payment_request"] = input.PaymentRequest,
+            ["metadata"] = input.Metadata,
+            ["links"] = links,
+            ["fallback_enabled"] = input.FallbackEnabled,
+            ["fallback_occurred"] = false,
+            ["creditor_name"] = creditor.Name,
+            ["resources"] = new JsonObject
             {
-                customer = await GoCardlessStore.LockCustomerAsync(uow, caller.AccountId, caller.Mode, input.CustomerId);
-                if (customer is null)
-                {
-                    return GoCardlessEnvelope.Invalid(new FieldError("customer", "must be a customer of this account"), "/billing_requests/links/customer", Rid(uow));
-                }
-            }
-            var newCustomer = customer is null;
-            customer ??= new CustomerRow
-            {
-                Id = GoCardlessRules.NewId("CU"), AccountId = caller.AccountId, Mode = caller.Mode, CreatedAt = uow.NowMs,
-                Body = GoCardlessJson.Write(CustomerBody([])),
-            };
-            if (newCustomer)
-            {
-                await GoCardlessStore.InsertCustomerAsync(uow, customer);
-            }
-            var id = GoCardlessRules.NewId("BRQ");
-            var links = new JsonObject
-            {
-                ["customer"] = customer.Id,
-                ["creditor"] = creditor.Id,
-                ["organisation"] = "OR" + creditor.Id[2..],
-            };
-            if (input.MandateRequest is not null)
-            {
-                links["mandate_request"] = GoCardlessRules.NewId("MRQ");
-            }
-            if (input.PaymentRequest is not null)
-            {
-                links["payment_request"] = GoCardlessRules.NewId("PRQ");
-            }
-            var body = new JsonObject
-            {
-                ["mandate_request"] = input.MandateRequest,
-                ["payment_request"] = input.PaymentRequest,
-                ["metadata"] = input.Metadata,
-                ["links"] = links,
-                ["fallback_enabled"] = input.FallbackEnabled,
-                ["fallback_occurred"] = false,
-                ["creditor_name"] = creditor.Name,
-                ["resources"] = new JsonObject
-                {
-                    ["customer"] = GoCardlessJson.Customer(customer),
-                    ["customer_billing_detail"] = null,
-                    ["customer_bank_account"] = null,
-                },
-            };
-            var row = new BillingRequestRow
-            {
-                Id = id, AccountId = caller.AccountId, Mode = caller.Mode, Status = GoCardlessRules.Pending, CustomerId = customer.Id,
-                CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1,
-                Actions = GoCardlessJson.Actions(GoCardlessRules.InitialActions(input.MandateRequest is not null, input.PaymentRequest is not null)),
-                Body = GoCardlessJson.Write(body),
-            };
-            await GoCardlessStore.InsertRequestAsync(uow, row);
-            // The request's change comes first: the idempotency record names it as the created resource.
-            await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, id, "create", null, GoCardlessRules.Pending,
-                GoCardlessStore.BillingRequests + ".created",
-                Event(caller.Origin, "created", "billing_request_created", "This billing request has been created.", id, input.Metadata)));
-            if (newCustomer)
-            {
-                await uow.RecordAsync(new Change(api, GoCardlessStore.Customers, customer.Id, "create", null, "active"));
-            }
-            return new StoredResponse(201, GoCardlessJson.Wrap(GoCardlessStore.BillingRequests, GoCardlessJson.BillingRequest(row)));
-        }, ct);
+                ["customer"] = GoCardlessJson.Customer(customer),
+                ["customer_billing_detail"] = null,
+                ["customer_bank_account"] = null,
+            },
+        };
+        var row = new BillingRequestRow
+        {
+            Id = id, AccountId = caller.AccountId, Mode = caller.Mode, Status = GoCardlessRules.Pending, CustomerId = customer.Id,
+            CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1,
+            Actions = GoCardlessJson.Actions(GoCardlessRules.InitialActions(input.MandateRequest is not null, input.PaymentRequest is not null)),
+            Body = GoCardlessJson.Write(body),
+        };
+        await GoCardlessStore.InsertRequestAsync(uow, row);
+        // The request's change comes first: the idempotency record names it as the created resource.
+        await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, id, "create", null, GoCardlessRules.Pending,
+            GoCardlessStore.BillingRequests + ".created",
+            Event(caller.Origin, "created", "billing_request_created", "This billing request has been created.", id, input.Metadata)));
+        if (newCustomer)
+        {
+            await uow.RecordAsync(new Change(api, GoCardlessStore.Customers, customer.Id, "create", null, "active"));
+        }
+        return Outcome.Done(row);
+    }
 
     private static string Event(string origin, string action, string cause, string description, string billingRequestId, JsonNode? metadata, JsonObject? extraLinks = null, JsonObject? eventMetadata = null)
     {
@@ -145,65 +144,66 @@ public static class GoCardlessCommands
     /// in the URL, <paramref name="data"/> its validated <c>data</c>. <paramref name="autoFulfil"/>: a payer flow
     /// with auto_fulfil fulfils in the same transaction when the last action completes.
     /// </summary>
-    public static Task<StoredResponse> ActAsync(Coordinator coordinator, OperationContext ctx, Caller? caller, string id, string type, JsonObject data, CancellationToken ct, string? viaFlow = null) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<BillingRequestRow>> ActAsync(UnitOfWork uow, Caller? caller, string id, string type, JsonObject data, string? viaFlow = null)
+    {
+        var row = await GoCardlessStore.LockRequestAsync(uow, caller?.AccountId, caller?.Mode, id);
+        if (row is null)
         {
-            var row = await GoCardlessStore.LockRequestAsync(uow, caller?.AccountId, caller?.Mode, id);
-            if (row is null)
+            return Outcome<BillingRequestRow>.Missing(id);
+        }
+        var origin = caller?.Origin ?? "gocardless";
+        var autoFulfil = false;
+        if (viaFlow is not null)
+        {
+            // The payer acts through a flow: it must still be open when the request is locked.
+            var flow = await GoCardlessStore.LockFlowAsync(uow, viaFlow);
+            if (flow is null || flow.BillingRequestId != row.Id)
             {
-                return GoCardlessEnvelope.NotFound(id, Rid(uow));
+                return Outcome<BillingRequestRow>.Missing(viaFlow, GoCardlessStore.Flows);
             }
-            var origin = caller?.Origin ?? "gocardless";
-            var autoFulfil = false;
-            if (viaFlow is not null)
+            if (GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs) == GoCardlessRules.FlowExpired)
             {
-                // The payer acts through a flow: it must still be open when the request is locked.
-                var flow = await GoCardlessStore.LockFlowAsync(uow, viaFlow);
-                if (flow is null || flow.BillingRequestId != row.Id)
-                {
-                    return GoCardlessEnvelope.NotFound(viaFlow, Rid(uow));
-                }
-                if (GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs) == GoCardlessRules.FlowExpired)
-                {
-                    return FlowExpired(Rid(uow));
-                }
-                autoFulfil = GoCardlessJson.Parse(flow.Body)["auto_fulfil"]?.GetValue<bool>() ?? false;
+                return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.FlowLinkExpired, GoCardlessRules.FlowExpired);
             }
-            return type switch
-            {
-                GoCardlessRules.Cancel => await CancelAsync(uow, row, origin, data),
-                GoCardlessRules.Fulfil => await FulfilAsync(uow, row, origin),
-                GoCardlessRules.Notify or GoCardlessRules.Fallback => await SimpleAsync(uow, row, type),
-                GoCardlessRules.StartFulfilling => await StartFulfillingAsync(uow, row),
-                _ => await CompleteAsync(uow, row, origin, type, data, autoFulfil),
-            };
-        }, ct);
+            autoFulfil = GoCardlessJson.Parse(flow.Body)["auto_fulfil"]?.GetValue<bool>() ?? false;
+        }
+        return type switch
+        {
+            GoCardlessRules.Cancel => Request(await CancelAsync(uow, row, origin, data)),
+            GoCardlessRules.Fulfil => await FulfilAsync(uow, row, origin),
+            GoCardlessRules.Notify or GoCardlessRules.Fallback => await SimpleAsync(uow, row, type),
+            GoCardlessRules.StartFulfilling => await StartFulfillingAsync(uow, row),
+            _ => await CompleteAsync(uow, row, origin, type, data, autoFulfil),
+        };
+    }
 
     /// <summary>The API's cancel inside the caller's unit of work, for Rescind's own cancellation API: the request of
-    /// the account in whichever mode it lives.</summary>
-    internal static async Task<StoredResponse> DecideAndApplyCancelAsync(UnitOfWork uow, string? accountId, string id)
+    /// the account in whichever mode it lives, with its flows as the cancel leaves them.</summary>
+    public static async Task<Outcome<CancelledRequest>> CancelAsync(UnitOfWork uow, string? accountId, string id)
     {
         var mode = await uow.QuerySingleOrDefaultAsync<string>(
             "SELECT mode FROM gc_billing_requests WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId"), new { id, accountId });
         var row = mode is null ? null : await GoCardlessStore.LockRequestAsync(uow, accountId, mode, id);
-        return row is null ? GoCardlessEnvelope.NotFound(id, Rid(uow)) : await CancelAsync(uow, row, "api", []);
+        return row is null ? Outcome<CancelledRequest>.Missing(id) : await CancelAsync(uow, row, "api", []);
     }
 
-    public static StoredResponse FlowExpired(string? requestId) =>
-        GoCardlessEnvelope.Fail(410, GoCardlessEnvelope.InvalidState, "billing_request_flow_expired",
-            "This billing request flow has expired; the link accepts nothing. Ask for a new link.", requestId);
+    private static Outcome<BillingRequestRow> Request(Outcome<CancelledRequest> outcome) => outcome switch
+    {
+        Outcome<CancelledRequest>.Done { Value: var v } => Outcome.Done(v.Request),
+        Outcome<CancelledRequest>.Refused r => new Outcome<BillingRequestRow>.Refused(r.Reason),
+        _ => throw new InvalidOperationException($"a cancel has no such outcome: {outcome}"),
+    };
 
-    private static StoredResponse Ok(BillingRequestRow row) =>
-        new(200, GoCardlessJson.Wrap(GoCardlessStore.BillingRequests, GoCardlessJson.BillingRequest(row)));
+    private static Outcome<BillingRequestRow> Refused(Decision.Refused r) => Outcome<BillingRequestRow>.Refuse(r.Code, r.State);
 
-    private static async Task<StoredResponse> CancelAsync(UnitOfWork uow, BillingRequestRow row, string origin, JsonObject data)
+    private static async Task<Outcome<CancelledRequest>> CancelAsync(UnitOfWork uow, BillingRequestRow row, string origin, JsonObject data)
     {
         var flows = await GoCardlessStore.LockFlowsAsync(uow, row.Id); // children after their parent
         var children = flows.Select(f => new Child(f.Id, GoCardlessRules.FlowState(f.State, f.ExpiresAt, uow.NowMs), CanStop: true)).ToList();
         var decision = GoCardlessRules.Requests.DecideCascade(row.Status, GoCardlessRules.Cancel, GoCardlessRules.Flows, GoCardlessRules.Expire, children);
         if (decision is Decision.Refused r)
         {
-            return GoCardlessEnvelope.Refused(r, Rid(uow));
+            return Outcome<CancelledRequest>.Refuse(r.Code, r.State);
         }
         var t = (Decision.Transitioned)decision;
         var api = GoCardlessStore.ApiFor(row.Mode);
@@ -225,16 +225,19 @@ public static class GoCardlessCommands
             // Every open flow of the request ends now, in the same transaction [doc].
             await GoCardlessStore.ExpireFlowAsync(uow, change.Id, uow.NowMs);
             await uow.RecordAsync(new Change(api, GoCardlessStore.Flows, change.Id, GoCardlessRules.Expire, change.From, change.To, Reason: "billing request cancelled"));
+            var flow = flows.First(f => f.Id == change.Id);
+            flow.State = GoCardlessRules.FlowExpired;
+            flow.ExpiresAt = uow.NowMs;
         }
-        return Ok(row);
+        return Outcome.Done(new CancelledRequest(row, flows));
     }
 
-    private static async Task<StoredResponse> FulfilAsync(UnitOfWork uow, BillingRequestRow row, string origin)
+    private static async Task<Outcome<BillingRequestRow>> FulfilAsync(UnitOfWork uow, BillingRequestRow row, string origin)
     {
         var decision = GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.Fulfil);
         if (decision is Decision.Refused r)
         {
-            return GoCardlessEnvelope.Refused(r, Rid(uow));
+            return Refused(r);
         }
         var t = (Decision.Transitioned)decision;
         var body = GoCardlessJson.Parse(row.Body);
@@ -260,31 +263,31 @@ public static class GoCardlessCommands
         await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.Fulfil, t.From, t.To,
             GoCardlessStore.BillingRequests + "." + t.Event,
             Event(origin, "fulfilled", "billing_request_fulfilled", "This billing request has been fulfilled, and the resources have been created.", row.Id, body["metadata"], created)));
-        return Ok(row);
+        return Outcome.Done(row);
     }
 
-    private static async Task<StoredResponse> StartFulfillingAsync(UnitOfWork uow, BillingRequestRow row)
+    private static async Task<Outcome<BillingRequestRow>> StartFulfillingAsync(UnitOfWork uow, BillingRequestRow row)
     {
         switch (GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.StartFulfilling))
         {
             case Decision.Refused r:
-                return GoCardlessEnvelope.Refused(r, Rid(uow));
+                return Refused(r);
             case Decision.Transitioned t:
                 row.Status = t.To;
                 await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
                 await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.StartFulfilling, t.From, t.To));
-                return Ok(row);
+                return Outcome.Done(row);
             default:
-                return Ok(row);
+                return Outcome.AlreadyDone(row);
         }
     }
 
-    private static async Task<StoredResponse> SimpleAsync(UnitOfWork uow, BillingRequestRow row, string command)
+    private static async Task<Outcome<BillingRequestRow>> SimpleAsync(UnitOfWork uow, BillingRequestRow row, string command)
     {
         var decision = GoCardlessRules.Requests.Decide(row.Status, command);
         if (decision is Decision.Refused r)
         {
-            return GoCardlessEnvelope.Refused(r, Rid(uow));
+            return Refused(r);
         }
         var t = (Decision.Transitioned)decision;
         var body = GoCardlessJson.Parse(row.Body);
@@ -292,14 +295,14 @@ public static class GoCardlessCommands
         {
             if (body["fallback_enabled"]?.GetValue<bool>() != true)
             {
-                return GoCardlessEnvelope.State("fallback_not_enabled", "Fallback is not enabled for this billing request.", Rid(uow));
+                return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.FallbackNotEnabled, row.Status);
             }
             body["fallback_occurred"] = true;
             row.Body = GoCardlessJson.Write(body);
         }
         await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
         await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, command, t.From, t.To));
-        return Ok(row);
+        return Outcome.Done(row);
     }
 
     private static readonly Dictionary<string, (string Event, string Description)> ActionEvents = new(StringComparer.Ordinal)
@@ -310,19 +313,19 @@ public static class GoCardlessCommands
         [GoCardlessRules.BankAuthorisation] = ("bank_authorisation_authorised", "The payer has authorised the payment with their bank."),
     };
 
-    private static async Task<StoredResponse> CompleteAsync(UnitOfWork uow, BillingRequestRow row, string origin, string type, JsonObject data, bool autoFulfil)
+    private static async Task<Outcome<BillingRequestRow>> CompleteAsync(UnitOfWork uow, BillingRequestRow row, string origin, string type, JsonObject data, bool autoFulfil)
     {
         if (GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.Act) is Decision.Refused refused)
         {
-            return GoCardlessEnvelope.Refused(refused, Rid(uow));
+            return Refused(refused);
         }
         var (actions, command, problem) = GoCardlessRules.Complete(GoCardlessJson.Actions(row.Actions), type);
         switch (problem)
         {
             case GoCardlessRules.ActionProblem.NotRequired:
-                return GoCardlessEnvelope.State("billing_request_action_not_available", $"This billing request has no {type} action.", Rid(uow));
+                return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.ActionNotAvailable, row.Status, type);
             case GoCardlessRules.ActionProblem.RequirementsNotMet:
-                return GoCardlessEnvelope.State("required_actions_not_completed", $"{type} needs the actions it requires to be completed first.", Rid(uow));
+                return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.RequiredActionsNotCompleted, row.Status, type);
         }
         var t = (Decision.Transitioned)GoCardlessRules.Requests.Decide(row.Status, command);
         var body = GoCardlessJson.Parse(row.Body);
@@ -337,7 +340,7 @@ public static class GoCardlessCommands
                 {
                     if (details[required] is null)
                     {
-                        return GoCardlessEnvelope.Invalid(new FieldError(required, "is required for a mandate"), "/data/customer_billing_detail/" + required, Rid(uow));
+                        return Outcome<BillingRequestRow>.Refuse(GoCardlessEnvelope.MandateDetailRequired, row.Status, required);
                     }
                 }
             }
@@ -397,81 +400,80 @@ public static class GoCardlessCommands
         {
             return await FulfilAsync(uow, row, origin);
         }
-        return Ok(row);
+        return Outcome.Done(row);
     }
 
-    public static Task<StoredResponse> CreateFlowAsync(Coordinator coordinator, OperationContext ctx, Caller caller, NewFlow input, string pageBase, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<FlowRow>> CreateFlowAsync(UnitOfWork uow, Caller caller, NewFlow input, string pageBase)
+    {
+        var request = await GoCardlessStore.LockRequestAsync(uow, caller.AccountId, caller.Mode, input.BillingRequestId);
+        if (request is null)
         {
-            var request = await GoCardlessStore.LockRequestAsync(uow, caller.AccountId, caller.Mode, input.BillingRequestId);
-            if (request is null)
-            {
-                return GoCardlessEnvelope.Invalid(new FieldError("billing_request", "must be a billing request of this account"), "/billing_request_flows/links/billing_request", Rid(uow));
-            }
-            // A flow is only for a request that still takes the payer's input (not after cancel or fulfil).
-            if (GoCardlessRules.Requests.Decide(request.Status, GoCardlessRules.Act) is Decision.Refused refused)
-            {
-                return GoCardlessEnvelope.Refused(refused, Rid(uow));
-            }
-            var id = GoCardlessRules.NewId("BRF");
-            var body = new JsonObject { ["authorisation_url"] = pageBase.TrimEnd('/') + "/gocardless/flows/" + id };
-            foreach (var (k, v) in input.Settings)
-            {
-                body[k] = GoCardlessJson.Clone(v);
-            }
-            body["links"] = new JsonObject { ["billing_request"] = request.Id };
-            var flow = new FlowRow
-            {
-                Id = id, AccountId = caller.AccountId, Mode = caller.Mode, BillingRequestId = request.Id, State = GoCardlessRules.FlowActive,
-                CreatedAt = uow.NowMs, ExpiresAt = uow.NowMs + (long)GoCardlessRules.FlowLifetime.TotalMilliseconds,
-                SessionToken = "sess_" + Ids.Secret(24), Body = GoCardlessJson.Write(body),
-            };
-            await GoCardlessStore.InsertFlowAsync(uow, flow);
-            var api = GoCardlessStore.ApiFor(caller.Mode);
-            await uow.RecordAsync(new Change(api, GoCardlessStore.Flows, id, "create", null, GoCardlessRules.FlowActive));
-            await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, request.Id, "flow_created", request.Status, request.Status,
-                GoCardlessStore.BillingRequests + ".flow_created",
-                Event(caller.Origin, "flow_created", "billing_request_flow_created", "A billing request flow has been created.", request.Id,
-                    GoCardlessJson.Parse(request.Body)["metadata"], new JsonObject { ["billing_request_flow"] = id })));
-            return new StoredResponse(201, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(flow)));
-        }, ct);
+            return Outcome<FlowRow>.Refuse(GoCardlessEnvelope.UnknownBillingRequest);
+        }
+        // A flow is only for a request that still takes the payer's input (not after cancel or fulfil).
+        if (GoCardlessRules.Requests.Decide(request.Status, GoCardlessRules.Act) is Decision.Refused refused)
+        {
+            return Outcome<FlowRow>.Refuse(refused.Code, refused.State);
+        }
+        var id = GoCardlessRules.NewId("BRF");
+        var body = new JsonObject { ["authorisation_url"] = pageBase.TrimEnd('/') + "/gocardless/flows/" + id };
+        foreach (var (k, v) in input.Settings)
+        {
+            body[k] = GoCardlessJson.Clone(v);
+        }
+        body["links"] = new JsonObject { ["billing_request"] = request.Id };
+        var flow = new FlowRow
+        {
+            Id = id, AccountId = caller.AccountId, Mode = caller.Mode, BillingRequestId = request.Id, State = GoCardlessRules.FlowActive,
+            CreatedAt = uow.NowMs, ExpiresAt = uow.NowMs + (long)GoCardlessRules.FlowLifetime.TotalMilliseconds,
+            SessionToken = "sess_" + Ids.Secret(24), Body = GoCardlessJson.Write(body),
+        };
+        await GoCardlessStore.InsertFlowAsync(uow, flow);
+        var api = GoCardlessStore.ApiFor(caller.Mode);
+        await uow.RecordAsync(new Change(api, GoCardlessStore.Flows, id, "create", null, GoCardlessRules.FlowActive));
+        await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, request.Id, "flow_created", request.Status, request.Status,
+            GoCardlessStore.BillingRequests + ".flow_created",
+            Event(caller.Origin, "flow_created", "billing_request_flow_created", "A billing request flow has been created.", request.Id,
+                GoCardlessJson.Parse(request.Body)["metadata"], new JsonObject { ["billing_request_flow"] = id })));
+        return Outcome.Done(flow);
+    }
 
     /// <summary>Initialise: a fresh session token for a flow that is still open [sdk]; an expired flow refuses.</summary>
-    public static Task<StoredResponse> InitialiseFlowAsync(Coordinator coordinator, OperationContext ctx, Caller caller, FlowRow seen, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    public static async Task<Outcome<FlowRow>> InitialiseFlowAsync(UnitOfWork uow, Caller caller, FlowRow seen)
+    {
+        await GoCardlessStore.LockRequestAsync(uow, caller.AccountId, caller.Mode, seen.BillingRequestId); // parent first
+        var flow = await GoCardlessStore.LockFlowAsync(uow, seen.Id);
+        if (flow is null || GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs) == GoCardlessRules.FlowExpired)
         {
-            await GoCardlessStore.LockRequestAsync(uow, caller.AccountId, caller.Mode, seen.BillingRequestId); // parent first
-            var flow = await GoCardlessStore.LockFlowAsync(uow, seen.Id);
-            if (flow is null || GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs) == GoCardlessRules.FlowExpired)
-            {
-                return GoCardlessEnvelope.State("billing_request_flow_expired", "This billing request flow has expired.", Rid(uow));
-            }
-            flow.SessionToken = "sess_" + Ids.Secret(24);
-            await GoCardlessStore.RenewSessionAsync(uow, flow.Id, flow.SessionToken);
-            await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(caller.Mode), GoCardlessStore.Flows, flow.Id, "initialise", flow.State, flow.State));
-            return new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(flow)));
-        }, ct);
+            return Outcome<FlowRow>.Refuse(GoCardlessEnvelope.FlowExpired, GoCardlessRules.FlowExpired);
+        }
+        flow.SessionToken = "sess_" + Ids.Secret(24);
+        await GoCardlessStore.RenewSessionAsync(uow, flow.Id, flow.SessionToken);
+        await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(caller.Mode), GoCardlessStore.Flows, flow.Id, "initialise", flow.State, flow.State));
+        return Outcome.Done(flow);
+    }
 
-    /// <summary>The payer leaves a flow for good (simulation) or its 7 days run out (job): it expires now.</summary>
-    public static Task<StoredResponse> ExpireFlowAsync(Coordinator coordinator, OperationContext ctx, string flowId, bool abandoned, CancellationToken ct) =>
-        coordinator.ExecuteAsync(ctx, async (uow, _) =>
+    /// <summary>The payer leaves a flow for good (simulation) or its 7 days run out (job): it expires now. Already
+    /// expired, or (for the job) not yet due: nothing changes, and the flow is answered as it is.</summary>
+    public static async Task<Outcome<FlowRow>> ExpireFlowAsync(UnitOfWork uow, string flowId, bool abandoned)
+    {
+        var seen = await GoCardlessStore.ReadFlowAsync(uow, flowId); // unlocked: the request is locked first
+        if (seen is null)
         {
-            var seen = await GoCardlessStore.ReadFlowAsync(uow, flowId); // unlocked: the request is locked first
-            if (seen is null)
-            {
-                return GoCardlessEnvelope.NotFound(flowId, Rid(uow));
-            }
-            await GoCardlessStore.LockRequestAsync(uow, null, null, seen.BillingRequestId);
-            var flow = (await GoCardlessStore.LockFlowAsync(uow, flowId))!;
-            var state = GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs);
-            if (GoCardlessRules.Flows.Decide(flow.State, GoCardlessRules.Expire) is Decision.Transitioned t && (abandoned || state == GoCardlessRules.FlowExpired))
-            {
-                var at = abandoned ? uow.NowMs : Math.Min(flow.ExpiresAt, uow.NowMs);
-                await GoCardlessStore.ExpireFlowAsync(uow, flow.Id, at);
-                flow.State = t.To;
-                flow.ExpiresAt = at;
-                await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(flow.Mode), GoCardlessStore.Flows, flow.Id, abandoned ? "abandon" : GoCardlessRules.Expire, t.From, t.To));
-            }
-            return new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(flow)));
-        }, ct);
+            return Outcome<FlowRow>.Missing(flowId);
+        }
+        await GoCardlessStore.LockRequestAsync(uow, null, null, seen.BillingRequestId);
+        var flow = (await GoCardlessStore.LockFlowAsync(uow, flowId))!;
+        var state = GoCardlessRules.FlowState(flow.State, flow.ExpiresAt, uow.NowMs);
+        if (GoCardlessRules.Flows.Decide(flow.State, GoCardlessRules.Expire) is Decision.Transitioned t && (abandoned || state == GoCardlessRules.FlowExpired))
+        {
+            var at = abandoned ? uow.NowMs : Math.Min(flow.ExpiresAt, uow.NowMs);
+            await GoCardlessStore.ExpireFlowAsync(uow, flow.Id, at);
+            flow.State = t.To;
+            flow.ExpiresAt = at;
+            await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(flow.Mode), GoCardlessStore.Flows, flow.Id, abandoned ? "abandon" : GoCardlessRules.Expire, t.From, t.To));
+            return Outcome.Done(flow);
+        }
+        return Outcome.AlreadyDone(flow);
+    }
 }

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using Rescind.Core.Coordination;
-using Rescind.Core.Lifecycles;
 using Rescind.Server.Http;
 
 namespace Rescind.Server.GoCardless;
@@ -14,15 +13,8 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
 {
     public static GoCardlessEnvelope Instance { get; } = new();
 
-    /// <summary>The reason of the first error is the specific code [doc]; without one, the error's type.</summary>
-    public (string Code, string Message) Read(string body)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(body);
-        var error = doc.RootElement.GetProperty("error");
-        var reason = error.TryGetProperty("errors", out var errors) && errors.GetArrayLength() > 0 && errors[0].TryGetProperty("reason", out var r)
-            ? r.GetString() : error.GetProperty("type").GetString();
-        return (reason ?? "", error.GetProperty("message").GetString() ?? "");
-    }
+    /// <summary>Only <see cref="IErrorEnvelope"/> still asks for it: GoCardless's own code reads outcomes, never its bodies.</summary>
+    public (string Code, string Message) Read(string body) => JsonNode.Parse(body)!["error"] is { } e ? ((e["errors"]?[0]?["reason"] ?? e["type"])!.GetValue<string>(), e["message"]!.GetValue<string>()) : ("", "");
 
     public const string InvalidApiUsage = "invalid_api_usage";
     public const string InvalidState = "invalid_state";
@@ -80,13 +72,104 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
     public static StoredResponse NotFound(string what, string? requestId) =>
         Fail(404, InvalidApiUsage, "resource_not_found", $"Resource not found: {what}", requestId);
 
-    /// <summary>A refusal from the lifecycle table, in GoCardless's words.</summary>
-    public static StoredResponse Refused(Decision.Refused r, string? requestId) => r.Code switch
+    // Refusals outside the lifecycle table [ours: the codes; the reasons on the wire are GoCardless's].
+    public const string UnknownCreditor = "unknown_creditor";
+    public const string UnknownCustomer = "unknown_customer";
+    public const string UnknownBillingRequest = "unknown_billing_request";
+    /// <summary>A mandate's billing detail lacks a field; the refusal's detail names it.</summary>
+    public const string MandateDetailRequired = "mandate_detail_required";
+    public const string FallbackNotEnabled = "fallback_not_enabled";
+    /// <summary>The request has no such action; the refusal's detail names it.</summary>
+    public const string ActionNotAvailable = "billing_request_action_not_available";
+    /// <summary>The action's prerequisites are open; the refusal's detail names the action.</summary>
+    public const string RequiredActionsNotCompleted = "required_actions_not_completed";
+    /// <summary>Initialising a flow that has expired.</summary>
+    public const string FlowExpired = "billing_request_flow_expired";
+    /// <summary>The payer acts through a flow link that has expired (410).</summary>
+    public const string FlowLinkExpired = "billing_request_flow_link_expired";
+
+    /// <summary>A refusal of a field of the request (422 validation_failed): the field, its message and its pointer.</summary>
+    private static (FieldError Error, string Pointer)? FieldOf(Refusal r) => r.Code switch
     {
-        GoCardlessRules.CancellationFailed => State(r.Code, $"This billing request cannot be cancelled because it is {r.State}.", requestId),
-        GoCardlessRules.NotReady => State(r.Code, $"This billing request is {r.State}; it can only be fulfilled when it is ready_to_fulfil.", requestId),
-        GoCardlessRules.NotPending => State(r.Code, $"This billing request is {r.State} and no longer accepts this action.", requestId),
-        _ => State(r.Code, $"This billing request is {r.State} and cannot take this action.", requestId),
+        UnknownCreditor => (new FieldError("creditor", "must be a creditor of this account"), "/billing_requests/links/creditor"),
+        UnknownCustomer => (new FieldError("customer", "must be a customer of this account"), "/billing_requests/links/customer"),
+        UnknownBillingRequest => (new FieldError("billing_request", "must be a billing request of this account"), "/billing_request_flows/links/billing_request"),
+        MandateDetailRequired => (new FieldError(r.Detail!, "is required for a mandate"), "/data/customer_billing_detail/" + r.Detail),
+        _ => null,
+    };
+
+    /// <summary>A refusal in GoCardless's words: its status, the reason of its error and the message.</summary>
+    public static (int Status, string Code, string Message) Describe(Refusal r) => r.Code switch
+    {
+        _ when FieldOf(r) is not null => (422, ValidationFailed, "Validation failed"),
+        FlowLinkExpired => (410, FlowExpired, "This billing request flow has expired; the link accepts nothing. Ask for a new link."),
+        FlowExpired => (422, FlowExpired, "This billing request flow has expired."),
+        FallbackNotEnabled => (422, r.Code, "Fallback is not enabled for this billing request."),
+        ActionNotAvailable => (422, r.Code, $"This billing request has no {r.Detail} action."),
+        RequiredActionsNotCompleted => (422, r.Code, $"{r.Detail} needs the actions it requires to be completed first."),
+        GoCardlessRules.CancellationFailed => (422, r.Code, $"This billing request cannot be cancelled because it is {r.State}."),
+        GoCardlessRules.NotReady => (422, r.Code, $"This billing request is {r.State}; it can only be fulfilled when it is ready_to_fulfil."),
+        GoCardlessRules.NotPending => (422, r.Code, $"This billing request is {r.State} and no longer accepts this action."),
+        _ => (422, r.Code, $"This billing request is {r.State} and cannot take this action."),
+    };
+
+    public static StoredResponse Refused(Refusal r, string? requestId)
+    {
+        if (FieldOf(r) is var (error, pointer))
+        {
+            return Invalid(error, pointer, requestId);
+        }
+        var (status, reason, message) = Describe(r);
+        return Fail(status, InvalidState, reason, message, requestId);
+    }
+
+    // Rendering: the one place where the outcome of each GoCardless command becomes its status and body.
+
+    /// <summary>A created billing request: 201 [sdk].</summary>
+    public static StoredResponse Created(Outcome<BillingRequestRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<BillingRequestRow>.Done { Value: var row } => new(201, BillingRequestBody(row)),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    /// <summary>An action on a billing request: 200 with the request as it is now (also when it already was so).</summary>
+    public static StoredResponse Request(Outcome<BillingRequestRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<BillingRequestRow>.Done { Value: var row } => new(200, BillingRequestBody(row)),
+        Outcome<BillingRequestRow>.AlreadyDone { Value: var row } => new(200, BillingRequestBody(row)),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    public static StoredResponse CustomerCreated(Outcome<CustomerRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<CustomerRow>.Done { Value: var row } => new(201, GoCardlessJson.Wrap(GoCardlessStore.Customers, GoCardlessJson.Customer(row))),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    public static StoredResponse FlowCreated(Outcome<FlowRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<FlowRow>.Done { Value: var row } => new(201, FlowBody(row)),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    /// <summary>A flow initialised, abandoned or expired: 200 with the flow as it is now.</summary>
+    public static StoredResponse Flow(Outcome<FlowRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<FlowRow>.Done { Value: var row } => new(200, FlowBody(row)),
+        Outcome<FlowRow>.AlreadyDone { Value: var row } => new(200, FlowBody(row)),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    private static string BillingRequestBody(BillingRequestRow row) => GoCardlessJson.Wrap(GoCardlessStore.BillingRequests, GoCardlessJson.BillingRequest(row));
+
+    private static string FlowBody(FlowRow row) => GoCardlessJson.Wrap(GoCardlessStore.Flows, GoCardlessJson.Flow(row));
+
+    /// <summary>The answers every command shares: the refusal, or what is missing.</summary>
+    private static StoredResponse Otherwise<T>(Outcome<T> outcome, string? requestId) => outcome switch
+    {
+        Outcome<T>.Refused r => Refused(r.Reason, requestId),
+        Outcome<T>.NotFound n => NotFound(n.Id, requestId),
+        _ => throw new InvalidOperationException($"GoCardless has no such outcome here: {outcome}"),
     };
 
     /// <summary>

@@ -29,8 +29,11 @@ public static class GoCardlessFlowPage
     public static IEndpointRouteBuilder MapGoCardlessFlowPage(this IEndpointRouteBuilder app)
     {
         var page = app.MapGroup("/gocardless/flows").WithGroupName(GoCardlessStore.Api);
-        page.MapGet("/{id}", ShowAsync);
-        page.MapPost("/{id}/actions/{action}", CompleteAsync);
+        page.MapGet("/{id}", ShowAsync).Produces<string>(200, "text/html").Produces<string>(404, "text/html").Produces<string>(410, "text/html");
+        page.MapPost("/{id}/actions/{action}", CompleteAsync)
+            .Accepts<BillingRequestActionBody>(isOptional: true, "application/json", "application/x-www-form-urlencoded")
+            .Produces<BillingRequestEnvelope>(200)
+            .WithMetadata(GoCardlessApi.Error(400), GoCardlessApi.Error(404), GoCardlessApi.Error(410), GoCardlessApi.Error(413), GoCardlessApi.Error(422));
         return app;
     }
 
@@ -98,7 +101,9 @@ public static class GoCardlessFlowPage
             data = parsed;
         }
         var ctx = new OperationContext(flow.AccountId, GoCardlessStore.ApiFor(flow.Mode), new Actor("payer", flow.Id), rid);
-        var answer = await GoCardlessCommands.ActAsync(coordinator, ctx, new Caller(flow.AccountId, flow.Mode, "payer"), flow.BillingRequestId, action, data, ct, viaFlow: flow.Id);
+        var caller = new Caller(flow.AccountId, flow.Mode, "payer");
+        var answer = await coordinator.ExecuteAsync(ctx, (uow, _) => GoCardlessCommands.ActAsync(uow, caller, flow.BillingRequestId, action, data, viaFlow: flow.Id),
+            o => GoCardlessEnvelope.Request(o, rid), ct);
         return answer.ToResult();
     }
 

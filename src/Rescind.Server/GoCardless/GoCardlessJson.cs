@@ -138,3 +138,234 @@ public static class GoCardlessJson
             },
         });
 }
+
+// ---- the wire shapes as records, for the OpenAPI documents (snake_case there, as on the wire) [sdk] -------------
+// The handlers build the same objects with GoCardlessJson above; these records name them field by field.
+
+/// <summary>GoCardless's error envelope <c>{"error": {…}}</c> [sdk].</summary>
+public sealed record GoCardlessErrorBody(GoCardlessError Error);
+
+/// <param name="Type">invalid_api_usage, invalid_state, validation_failed or gocardless.</param>
+/// <param name="Code">The HTTP status.</param>
+public sealed record GoCardlessError(string Message, string DocumentationUrl, string Type, string? RequestId, IReadOnlyList<GoCardlessErrorDetail> Errors, int Code);
+
+/// <param name="Reason">The specific code (absent on validation errors, which name a field instead).</param>
+/// <param name="Links">e.g. <c>conflicting_resource_id</c> on idempotent_creation_conflict.</param>
+public sealed record GoCardlessErrorDetail(string Message, string? Reason = null, string? Field = null, string? RequestPointer = null, IReadOnlyDictionary<string, string>? Links = null);
+
+/// <summary><c>POST /billing_requests</c>: <c>{"billing_requests": {…}}</c>.</summary>
+public sealed record BillingRequestsBody(NewBillingRequestBody BillingRequests);
+
+/// <summary>At least one of mandate_request and payment_request.</summary>
+public sealed record NewBillingRequestBody(
+    MandateRequestInput? MandateRequest = null,
+    PaymentRequestInput? PaymentRequest = null,
+    BillingRequestLinksInput? Links = null,
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    bool? FallbackEnabled = null,
+    string? PurposeCode = null,
+    string? PaymentContextCode = null,
+    string? PaymentPurposeCode = null);
+
+public sealed record MandateRequestInput(
+    string Currency,
+    string? Scheme = null,
+    string? Verify = null,
+    JsonElement? Constraints = null,
+    string? Description = null,
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    bool? Sweeping = null,
+    string? AuthorisationSource = null,
+    string? Reference = null,
+    string? ConsentType = null);
+
+/// <param name="Amount">In minor units (pence, cents).</param>
+public sealed record PaymentRequestInput(
+    long Amount,
+    string Currency,
+    string? Scheme = null,
+    string? Description = null,
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    long? AppFee = null,
+    string? Reference = null,
+    string? FundsSettlement = null);
+
+/// <param name="Customer">An existing customer of the account (CU…); without it a customer is created.</param>
+public sealed record BillingRequestLinksInput(string? Customer = null, string? Creditor = null);
+
+/// <summary><c>POST /billing_requests/{id}/actions/{action}</c>: <c>{"data": {…}}</c> with the fields of the action in
+/// the path (an empty body is <c>{"data": {}}</c>).</summary>
+public sealed record BillingRequestActionBody(BillingRequestActionData? Data = null);
+
+/// <summary>collect_customer_details: customer, customer_billing_detail. collect_bank_account: the bank account
+/// fields. confirm_payer_details: metadata, payer_requested_dual_signature. notify: notification_type,
+/// redirect_uri. cancel: metadata.</summary>
+public sealed record BillingRequestActionData(
+    CustomerDetailsInput? Customer = null,
+    BillingDetailInput? CustomerBillingDetail = null,
+    string? AccountHolderName = null,
+    string? AccountNumber = null,
+    string? AccountNumberSuffix = null,
+    string? BranchCode = null,
+    string? BankCode = null,
+    string? Iban = null,
+    string? CountryCode = null,
+    string? Currency = null,
+    string? AccountType = null,
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    bool? PayerRequestedDualSignature = null,
+    string? NotificationType = null,
+    string? RedirectUri = null);
+
+public sealed record CustomerDetailsInput(
+    string Email, string? GivenName = null, string? FamilyName = null, string? CompanyName = null, string? Language = null, string? PhoneNumber = null, IReadOnlyDictionary<string, string>? Metadata = null);
+
+public sealed record BillingDetailInput(
+    string? AddressLine1 = null, string? AddressLine2 = null, string? AddressLine3 = null, string? City = null, string? Region = null, string? PostalCode = null, string? CountryCode = null,
+    string? SwedishIdentityNumber = null, string? DanishIdentityNumber = null, string? IpAddress = null);
+
+/// <summary><c>POST /billing_request_flows</c>: <c>{"billing_request_flows": {…}}</c>.</summary>
+public sealed record BillingRequestFlowsBody(NewFlowBody BillingRequestFlows);
+
+public sealed record NewFlowBody(
+    FlowLinksInput Links,
+    bool? AutoFulfil = null,
+    bool? LockBankAccount = null,
+    bool? LockCustomerDetails = null,
+    bool? LockCurrency = null,
+    bool? ShowRedirectButtons = null,
+    bool? ShowSuccessRedirectButton = null,
+    bool? SkipSuccessScreen = null,
+    string? RedirectUri = null,
+    string? ExitUri = null,
+    string? Language = null,
+    JsonElement? PrefilledCustomer = null,
+    JsonElement? PrefilledBankAccount = null,
+    bool? CustomerDetailsCaptured = null);
+
+public sealed record FlowLinksInput(string BillingRequest);
+
+/// <summary><c>POST /billing_request_flows/{id}/actions/initialise</c>: an optional <c>{"data": {}}</c>.</summary>
+public sealed record InitialiseFlowBody(JsonElement? Data = null);
+
+/// <summary><c>POST /customers</c>: <c>{"customers": {…}}</c>.</summary>
+public sealed record CustomersBody(CustomerInput Customers);
+
+public sealed record CustomerInput(
+    string? Email = null, string? GivenName = null, string? FamilyName = null, string? CompanyName = null, string? AddressLine1 = null, string? AddressLine2 = null, string? AddressLine3 = null,
+    string? City = null, string? Region = null, string? PostalCode = null, string? CountryCode = null, string? Language = null, string? PhoneNumber = null, string? SwedishIdentityNumber = null,
+    string? DanishIdentityNumber = null, IReadOnlyDictionary<string, string>? Metadata = null);
+
+public sealed record BillingRequestEnvelope(BillingRequestObject BillingRequests);
+
+public sealed record BillingRequestList(IReadOnlyList<BillingRequestObject> BillingRequests, ListMeta Meta);
+
+/// <param name="Status">pending, ready_to_fulfil, fulfilling, fulfilled or cancelled.</param>
+/// <param name="Actions">Empty once the request is fulfilled or cancelled.</param>
+public sealed record BillingRequestObject(
+    string Id,
+    string CreatedAt,
+    string Status,
+    MandateRequestObject? MandateRequest,
+    PaymentRequestObject? PaymentRequest,
+    IReadOnlyDictionary<string, string> Metadata,
+    BillingRequestLinks Links,
+    bool FallbackEnabled,
+    bool FallbackOccurred,
+    string? SignFlowUrl,
+    string? CreditorName,
+    IReadOnlyList<BillingRequestActionObject> Actions,
+    BillingRequestResources Resources);
+
+public sealed record MandateRequestObject(
+    string Currency, string? Scheme, string Verify, JsonElement? Constraints, MandateRequestLinks Links, IReadOnlyDictionary<string, string> Metadata,
+    string? Description, bool Sweeping, bool PayerRequestedDualSignature);
+
+public sealed record MandateRequestLinks(string? Mandate = null);
+
+public sealed record PaymentRequestObject(long Amount, string Currency, string Scheme, string? Description, IReadOnlyDictionary<string, string> Metadata, PaymentRequestLinks Links);
+
+public sealed record PaymentRequestLinks(string? Payment = null);
+
+public sealed record BillingRequestLinks(
+    string Customer, string Creditor, string Organisation, string? MandateRequest = null, string? PaymentRequest = null, string? MandateRequestMandate = null,
+    string? PaymentRequestPayment = null, string? CustomerBillingDetail = null, string? CustomerBankAccount = null);
+
+/// <param name="Status">pending or completed.</param>
+public sealed record BillingRequestActionObject(string Type, bool Required, IReadOnlyList<string> CompletesActions, IReadOnlyList<string> RequiresActions, string Status);
+
+public sealed record BillingRequestResources(GoCardlessCustomer Customer, CustomerBillingDetailObject? CustomerBillingDetail, CustomerBankAccountObject? CustomerBankAccount);
+
+public sealed record CustomerBillingDetailObject(
+    string Id, string CreatedAt, string? AddressLine1, string? AddressLine2, string? AddressLine3, string? City, string? Region, string? PostalCode,
+    string? CountryCode, string? SwedishIdentityNumber, string? DanishIdentityNumber);
+
+public sealed record CustomerBankAccountObject(
+    string Id, string CreatedAt, string AccountNumberEnding, string? AccountHolderName, string? AccountType, string BankName, string? Currency,
+    string? CountryCode, IReadOnlyDictionary<string, string> Metadata, bool Enabled, CustomerBankAccountLinks Links, string? BranchCodeEnding);
+
+public sealed record CustomerBankAccountLinks(string Customer);
+
+public sealed record FlowEnvelope(FlowObject BillingRequestFlows);
+
+public sealed record FlowObject(
+    string Id,
+    string CreatedAt,
+    string ExpiresAt,
+    string SessionToken,
+    string AuthorisationUrl,
+    bool AutoFulfil,
+    bool LockBankAccount,
+    bool LockCustomerDetails,
+    bool LockCurrency,
+    bool ShowRedirectButtons,
+    bool ShowSuccessRedirectButton,
+    bool SkipSuccessScreen,
+    string? RedirectUri,
+    string? ExitUri,
+    string? Language,
+    JsonElement? PrefilledCustomer,
+    JsonElement? PrefilledBankAccount,
+    bool CustomerDetailsCaptured,
+    FlowLinks Links);
+
+public sealed record FlowLinks(string BillingRequest);
+
+public sealed record CustomerEnvelope(GoCardlessCustomer Customers);
+
+public sealed record CustomerList(IReadOnlyList<GoCardlessCustomer> Customers, ListMeta Meta);
+
+public sealed record GoCardlessCustomer(
+    string Id, string CreatedAt, string? Email, string? GivenName, string? FamilyName, string? CompanyName, string? AddressLine1, string? AddressLine2,
+    string? AddressLine3, string? City, string? Region, string? PostalCode, string? CountryCode, string? Language, string? PhoneNumber,
+    string? SwedishIdentityNumber, string? DanishIdentityNumber, IReadOnlyDictionary<string, string> Metadata);
+
+public sealed record CreditorEnvelope(CreditorObject Creditors);
+
+public sealed record CreditorList(IReadOnlyList<CreditorObject> Creditors, ListMeta Meta);
+
+public sealed record CreditorObject(
+    string Id, string CreatedAt, string Name, string CountryCode, string CreditorType, string VerificationStatus, IReadOnlyList<JsonElement> SchemeIdentifiers,
+    string? LogoUrl, string? FxPayoutCurrency, IReadOnlyDictionary<string, string> Links);
+
+public sealed record EventEnvelope(EventObject Events);
+
+public sealed record EventList(IReadOnlyList<EventObject> Events, ListMeta Meta);
+
+/// <param name="Id">EV… .</param>
+public sealed record EventObject(
+    string Id, string CreatedAt, string ResourceType, string Action, EventDetails Details, IReadOnlyDictionary<string, string> Metadata,
+    IReadOnlyDictionary<string, string> ResourceMetadata, EventLinks Links);
+
+/// <param name="Origin">api, payer or gocardless.</param>
+public sealed record EventDetails(string Origin, string Cause, string Description);
+
+public sealed record EventLinks(string BillingRequest, string? BillingRequestFlow = null, string? MandateRequestMandate = null, string? PaymentRequestPayment = null);
+
+/// <summary>A list's paging: the cursors of the neighbouring pages and the limit.</summary>
+public sealed record ListMeta(ListCursors Cursors, int Limit);
+
+public sealed record ListCursors(string? Before, string? After);
+
+/// <summary>A simulated event takes no fields; a body, if sent, is ignored.</summary>
+public sealed record GoCardlessEventBody;

@@ -28,8 +28,17 @@ public static class GoCardlessModule
         GoCardlessEnvelope.Instance,
         app => app.MapGoCardless(),
         group => group.MapGoCardlessSimulation(),
+        new SimulateVerb(
+            """
+            rescind simulate gocardless collect_customer_details|collect_bank_account|confirm_payer_details|bank_authorisation|cancel|fulfilling|fulfil --billing-request ID
+            rescind simulate gocardless abandon --flow ID
+            """,
+            ["billing-request", "flow"],
+            GoCardlessSimulation.Actions,
+            GoCardlessSimulation.RunFromCliAsync),
         CancelTargets: [GoCardlessCancelTarget.BillingRequests],
-        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
+        JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
+        Schemes: [GoCardlessApi.Credentials]);
 
     public static void AddCredentials(CredentialKinds kinds) => kinds
         .Add(new CredentialKind(GoCardlessStore.Api, GoCardlessStore.Live, "live_"))
@@ -39,8 +48,49 @@ public static class GoCardlessModule
     {
         services.AddOptions<GoCardlessOptions>().BindConfiguration("Rescind:GoCardless");
         services.AddSingleton<IJob, GoCardlessFlowExpiryJob>();
+        // GoCardless's records are snake_case in its own document and in the operator's (the simulation's answers),
+        // renamed once the document is whole: a schema transformer does not see every schema of a record.
+        foreach (var document in new[] { GoCardlessStore.Api, "operator" })
+        {
+            services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>(document, o => o.AddDocumentTransformer((doc, _, _) =>
+            {
+                foreach (var (name, schema) in doc.Components?.Schemas ?? new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>())
+                {
+                    if (Records.Contains(name) && schema is Microsoft.OpenApi.OpenApiSchema s)
+                    {
+                        SnakeCase(s);
+                    }
+                }
+                return Task.CompletedTask;
+            }));
+        }
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape>(new GoCardlessWebhookShape(GoCardlessStore.ApiFor(GoCardlessStore.Live)));
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape>(new GoCardlessWebhookShape(GoCardlessStore.ApiFor(GoCardlessStore.Sandbox)));
+    }
+
+    /// <summary>The names of this folder's records, as the documents name their schemas.</summary>
+    private static readonly HashSet<string> Records = [.. typeof(GoCardlessModule).Assembly.GetTypes()
+        .Where(t => t.Namespace == typeof(GoCardlessModule).Namespace && t.IsClass).Select(t => t.Name)];
+
+    private static void SnakeCase(Microsoft.OpenApi.OpenApiSchema schema)
+    {
+        var naming = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
+        if (schema.Properties is { Count: > 0 } properties)
+        {
+            foreach (var (name, value) in properties.ToList())
+            {
+                properties.Remove(name);
+                properties[naming.ConvertName(name)] = value;
+            }
+        }
+        if (schema.Required is { Count: > 0 } required)
+        {
+            foreach (var name in required.ToList())
+            {
+                required.Remove(name);
+                required.Add(naming.ConvertName(name));
+            }
+        }
     }
 }
 
@@ -49,28 +99,13 @@ public sealed class GoCardlessFlowExpiryJob(Database db, Coordinator coordinator
 {
     public string Name => "gocardless-flow-expiry";
 
-    public async Task<int> RunOnceAsync(CancellationToken ct)
-    {
-        var handled = 0;
-        while (true)
+    // Each flow's own transaction re-reads it under lock: one expired or abandoned since the scan is left alone.
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<(string Id, string AccountId, string Mode)>(db, clock,
+        "SELECT id, account_id, mode FROM gc_flows WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT @limit", 200,
+        async f =>
         {
-            List<(string Id, string AccountId, string Mode)> due;
-            await using (var c = await db.OpenAsync(ct))
-            {
-                due = (await c.QueryAsync<(string, string, string)>(
-                    "SELECT id, account_id, mode FROM gc_flows WHERE state = 'active' AND expires_at <= @now ORDER BY expires_at LIMIT 200",
-                    new { now = Time.ToUnixMs(clock.GetUtcNow()) })).ToList();
-            }
-            foreach (var f in due)
-            {
-                var ctx = new OperationContext(f.AccountId, GoCardlessStore.ApiFor(f.Mode), Actor.System, null);
-                await GoCardlessCommands.ExpireFlowAsync(coordinator, ctx, f.Id, abandoned: false, ct);
-                handled++;
-            }
-            if (due.Count < 200)
-            {
-                return handled;
-            }
-        }
-    }
+            var ctx = new OperationContext(f.AccountId, GoCardlessStore.ApiFor(f.Mode), Actor.System, null);
+            var outcome = await coordinator.RunAsync(ctx, (uow, _) => GoCardlessCommands.ExpireFlowAsync(uow, f.Id, abandoned: false), ct);
+            return outcome.Changed;
+        }, ct, page: true);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Rescind.Core.Coordination;
 using Rescind.Core.Storage;
+using Rescind.Server.Hosting;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 
@@ -21,13 +22,45 @@ public static class GoCardlessSimulation
 {
     public static RouteGroupBuilder MapGoCardlessSimulation(this RouteGroupBuilder group)
     {
-        group.MapPost("/billing_requests/{id}/actions/{action}", PayerAsync);
-        group.MapPost("/billing_requests/{id}/cancel", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessAsync(id, GoCardlessRules.Cancel, http, c, db, ct));
-        group.MapPost("/billing_requests/{id}/fulfilling", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessAsync(id, GoCardlessRules.StartFulfilling, http, c, db, ct));
-        group.MapPost("/billing_requests/{id}/fulfil", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessAsync(id, GoCardlessRules.Fulfil, http, c, db, ct));
-        group.MapPost("/billing_request_flows/{id}/abandon", AbandonAsync);
+        group.MapPost("/billing_requests/{id}/actions/{action}", PayerOverHttpAsync).Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_requests/{id}/cancel", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Cancel, http, c, db, ct))
+            .Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_requests/{id}/fulfilling", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.StartFulfilling, http, c, db, ct))
+            .Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_requests/{id}/fulfil", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Fulfil, http, c, db, ct))
+            .Simulating<BillingRequestEnvelope>();
+        group.MapPost("/billing_request_flows/{id}/abandon", AbandonOverHttpAsync).Simulating<FlowEnvelope>();
         return group;
     }
+
+    public const string Abandon = "abandon";
+
+    /// <summary>The events of <c>rescind simulate gocardless</c>: the payer's actions, GoCardless's moves, a flow abandoned.</summary>
+    public static readonly string[] Actions = [.. GoCardlessFlowPage.PayerActions, GoCardlessRules.Cancel, "fulfilling", GoCardlessRules.Fulfil, Abandon];
+
+    /// <summary><c>rescind simulate gocardless &lt;action&gt; --billing-request ID</c> (<c>abandon --flow ID</c>): the same
+    /// events as the operator routes (the verb checks the action).</summary>
+    public static async Task<Simulated> RunFromCliAsync(string action, Cli.CliArgs a, IServiceProvider services)
+    {
+        var coordinator = services.GetRequiredService<Coordinator>();
+        var db = services.GetRequiredService<Database>();
+        var actor = Actor.Operator(null);
+        if (action == Abandon)
+        {
+            return Simulated.Of(await AbandonAsync(coordinator, db, actor, a.Require("flow"), null, CancellationToken.None), o => GoCardlessEnvelope.Flow(o, null).Body);
+        }
+        var id = a.Require("billing-request");
+        var outcome = GoCardlessFlowPage.PayerActions.Contains(action)
+            ? await PayerActsAsync(coordinator, db, actor, id, action, null, CancellationToken.None)
+            : await GoCardlessActsAsync(coordinator, db, actor, id, action == "fulfilling" ? GoCardlessRules.StartFulfilling : action, null, CancellationToken.None);
+        return Simulated.Of(outcome, o => GoCardlessEnvelope.Request(o, null).Body);
+    }
+
+    /// <summary>A simulated event: no fields, the GoCardless object as the event leaves it, GoCardless's envelope
+    /// for what it refuses.</summary>
+    private static RouteHandlerBuilder Simulating<TResult>(this RouteHandlerBuilder route) =>
+        route.Accepts<GoCardlessEventBody>(isOptional: true, "application/json").Produces<TResult>(200)
+            .WithMetadata(GoCardlessApi.Error(404), GoCardlessApi.Error(410), GoCardlessApi.Error(422));
 
     /// <summary>What the simulated payer enters for each action.</summary>
     public static JsonObject DefaultData(string action) => action switch
@@ -39,45 +72,66 @@ public static class GoCardlessSimulation
         },
         GoCardlessRules.CollectBankAccount => new JsonObject
         {
-            ["account_holder_name"] = "PAT PAYER", ["account_number"] = "55779911", ["branch_code"] = "200000", ["country_code"] = "GB",
+            ["account_holder_name"] = "PAT PAYER",
+            ["account_number"] = "55779911",
+            ["branch_code"] = "200000",
+            ["country_code"] = "GB",
         },
         _ => [],
     };
 
-    private static async Task<IResult> PayerAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
-    {
-        if (!GoCardlessFlowPage.PayerActions.Contains(action))
-        {
-            return GoCardlessEnvelope.Usage(404, "path_not_found", "The payer cannot complete that action.", RequestIds.Of(http)).ToResult();
-        }
-        var row = GoCardlessRules.LooksLike(id, "BRQ") ? await GoCardlessStore.GetRequestAsync(db, null, null, id, ct) : null;
-        if (row is null)
-        {
-            return GoCardlessEnvelope.NotFound(id, RequestIds.Of(http)).ToResult();
-        }
-        var ctx = new OperationContext(row.AccountId, GoCardlessStore.ApiFor(row.Mode), OperatorApi.Actor(http), RequestIds.Of(http));
-        return (await GoCardlessCommands.ActAsync(coordinator, ctx, new Caller(row.AccountId, row.Mode, "payer"), id, action, DefaultData(action), ct)).ToResult();
-    }
+    /// <summary>The payer completes <paramref name="action"/> on a request of any account with the default details.</summary>
+    public static async Task<Outcome<BillingRequestRow>> PayerActsAsync(Coordinator coordinator, Database db, Actor actor, string id, string action, string? httpRequestId, CancellationToken ct) =>
+        await RequestEventAsync(coordinator, db, actor, id, action, "payer", DefaultData(action), httpRequestId, ct);
 
-    private static async Task<IResult> GoCardlessAsync(string id, string command, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    /// <summary>GoCardless itself moves a request of any account on (cancel, start fulfilling, fulfil).</summary>
+    public static async Task<Outcome<BillingRequestRow>> GoCardlessActsAsync(Coordinator coordinator, Database db, Actor actor, string id, string command, string? httpRequestId, CancellationToken ct) =>
+        await RequestEventAsync(coordinator, db, actor, id, command, "gocardless", [], httpRequestId, ct);
+
+    private static async Task<Outcome<BillingRequestRow>> RequestEventAsync(
+        Coordinator coordinator, Database db, Actor actor, string id, string command, string origin, JsonObject data, string? httpRequestId, CancellationToken ct)
     {
         var row = GoCardlessRules.LooksLike(id, "BRQ") ? await GoCardlessStore.GetRequestAsync(db, null, null, id, ct) : null;
         if (row is null)
         {
-            return GoCardlessEnvelope.NotFound(id, RequestIds.Of(http)).ToResult();
+            return Outcome<BillingRequestRow>.Missing(id);
         }
-        var ctx = new OperationContext(row.AccountId, GoCardlessStore.ApiFor(row.Mode), OperatorApi.Actor(http), RequestIds.Of(http));
-        return (await GoCardlessCommands.ActAsync(coordinator, ctx, new Caller(row.AccountId, row.Mode, "gocardless"), id, command, [], ct)).ToResult();
+        var ctx = new OperationContext(row.AccountId, GoCardlessStore.ApiFor(row.Mode), actor, httpRequestId);
+        var caller = new Caller(row.AccountId, row.Mode, origin);
+        return await coordinator.RunAsync(ctx, (uow, _) => GoCardlessCommands.ActAsync(uow, caller, id, command, data), ct);
     }
 
-    private static async Task<IResult> AbandonAsync(string id, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    /// <summary>The payer abandons a flow of any account: it expires now.</summary>
+    public static async Task<Outcome<FlowRow>> AbandonAsync(Coordinator coordinator, Database db, Actor actor, string id, string? httpRequestId, CancellationToken ct)
     {
         var flow = GoCardlessRules.LooksLike(id, "BRF") ? await GoCardlessStore.GetFlowAsync(db, null, null, id, ct) : null;
         if (flow is null)
         {
-            return GoCardlessEnvelope.NotFound(id, RequestIds.Of(http)).ToResult();
+            return Outcome<FlowRow>.Missing(id);
         }
-        var ctx = new OperationContext(flow.AccountId, GoCardlessStore.ApiFor(flow.Mode), OperatorApi.Actor(http), RequestIds.Of(http));
-        return (await GoCardlessCommands.ExpireFlowAsync(coordinator, ctx, id, abandoned: true, ct)).ToResult();
+        var ctx = new OperationContext(flow.AccountId, GoCardlessStore.ApiFor(flow.Mode), actor, httpRequestId);
+        return await coordinator.RunAsync(ctx, (uow, _) => GoCardlessCommands.ExpireFlowAsync(uow, id, abandoned: true), ct);
+    }
+
+    private static async Task<IResult> PayerOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        var rid = RequestIds.Of(http);
+        if (!GoCardlessFlowPage.PayerActions.Contains(action))
+        {
+            return GoCardlessEnvelope.Usage(404, "path_not_found", "The payer cannot complete that action.", rid).ToResult();
+        }
+        return GoCardlessEnvelope.Request(await PayerActsAsync(coordinator, db, OperatorApi.Actor(http), id, action, rid, ct), rid).ToResult();
+    }
+
+    private static async Task<IResult> GoCardlessOverHttpAsync(string id, string command, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        var rid = RequestIds.Of(http);
+        return GoCardlessEnvelope.Request(await GoCardlessActsAsync(coordinator, db, OperatorApi.Actor(http), id, command, rid, ct), rid).ToResult();
+    }
+
+    private static async Task<IResult> AbandonOverHttpAsync(string id, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        var rid = RequestIds.Of(http);
+        return GoCardlessEnvelope.Flow(await AbandonAsync(coordinator, db, OperatorApi.Actor(http), id, rid, ct), rid).ToResult();
     }
 }
