@@ -37,9 +37,8 @@ public static class GoCardlessCancelTarget
             return null;
         }
         await using var connection = await db.OpenAsync(ct);
-        var flows = (await connection.QueryAsync<FlowRow>(
-            "SELECT id AS Id, account_id AS AccountId, mode AS Mode, billing_request_id AS BillingRequestId, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt FROM gc_flows WHERE billing_request_id = @id ORDER BY created_at, id",
-            new { id })).ToList();
+        var flows = (await connection.QueryAsync<FlowRow>(new CommandDefinition(
+            "SELECT id, account_id, mode, billing_request_id, state, created_at, expires_at FROM gc_flows WHERE billing_request_id = @id ORDER BY created_at, id", new { id }, cancellationToken: ct))).ToList();
         return Detail(row, flows, CancelOutcomes.NowMs(services));
     }
 
@@ -53,7 +52,7 @@ public static class GoCardlessCancelTarget
     {
         await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
         var rows = await connection.QueryAsync<(string Status, long Count)>(
-            $"SELECT status AS Status, COUNT(*) AS Count FROM gc_billing_requests {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY status",
+            $"SELECT status, COUNT(*) AS Count FROM gc_billing_requests {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY status",
             new { accountId });
         return GoCardlessRules.States.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
     }

@@ -101,14 +101,14 @@ public static class GoCardlessStore
     public static string ApiFor(string mode) => mode == Live ? Api : Api + "." + mode;
 
     private const string RequestColumns =
-        "id AS Id, account_id AS AccountId, mode AS Mode, status AS Status, customer_id AS CustomerId, created_at AS CreatedAt, updated_at AS UpdatedAt, version AS Version, actions AS Actions, body AS Body";
+        "id, account_id, mode, status, customer_id, created_at, updated_at, version, actions, body";
 
     private const string FlowColumns =
-        "id AS Id, account_id AS AccountId, mode AS Mode, billing_request_id AS BillingRequestId, state AS State, created_at AS CreatedAt, expires_at AS ExpiresAt, session_token AS SessionToken, body AS Body";
+        "id, account_id, mode, billing_request_id, state, created_at, expires_at, session_token, body";
 
-    private const string CustomerColumns = "id AS Id, account_id AS AccountId, mode AS Mode, created_at AS CreatedAt, body AS Body";
+    private const string CustomerColumns = "id, account_id, mode, created_at, body";
 
-    private const string CreditorColumns = "id AS Id, account_id AS AccountId, mode AS Mode, name AS Name, created_at AS CreatedAt";
+    private const string CreditorColumns = "id, account_id, mode, name, created_at";
 
     // ---- creditors ------------------------------------------------------------------------------------------
 
@@ -372,7 +372,7 @@ public static class GoCardlessStore
         var ascending = before is not null && after is null;
         await using var c = await db.OpenAsync(ct);
         var rows = (await c.QueryAsync<EventRow>(
-            $"SELECT id AS Id, payload AS Payload, created_at AS CreatedAt FROM outbox WHERE {string.Join(" AND ", where)} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @Take",
+            $"SELECT id, payload, created_at FROM outbox WHERE {string.Join(" AND ", where)} ORDER BY id {(ascending ? "ASC" : "DESC")} LIMIT @Take",
             args)).ToList();
         var more = rows.Count > limit;
         rows = rows.Take(limit).ToList();
@@ -388,7 +388,7 @@ public static class GoCardlessStore
     {
         await using var c = await db.OpenAsync(ct);
         return await c.QuerySingleOrDefaultAsync<EventRow>(
-            "SELECT id AS Id, payload AS Payload, created_at AS CreatedAt FROM outbox WHERE id = @id AND account_id = @accountId AND api = @api",
+            "SELECT id, payload, created_at FROM outbox WHERE id = @id AND account_id = @accountId AND api = @api",
             new { id, accountId, api = ApiFor(mode) });
     }
 }
