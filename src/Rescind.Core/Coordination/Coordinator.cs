@@ -102,10 +102,6 @@ public sealed class Coordinator : IAsyncDisposable
         }
     }
 
-    /// <summary>Transitional: a work that still renders its own answer.</summary>
-    public Task<StoredResponse> ExecuteAsync(OperationContext context, Func<UnitOfWork, CancellationToken, Task<StoredResponse>> work, CancellationToken ct) =>
-        ExecuteAsync(context, work, static r => r, ct);
-
     public async ValueTask DisposeAsync()
     {
         if (Group is not null)

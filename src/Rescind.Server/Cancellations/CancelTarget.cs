@@ -128,42 +128,6 @@ public static class CancelOutcomes
         }
     }
 
-    /// <summary>
-    /// Names the outcome of a vendor cancel that answered <paramref name="response"/>: 404 → not found; another
-    /// error → refused with the code and message the API's <paramref name="envelope"/> reads from it; success → canceled when this
-    /// unit of work changed the resource, already canceled otherwise, pending when the resource's state is
-    /// <paramref name="pendingState"/>.
-    /// </summary>
-    public static async Task<CancelOutcome> FromResponseAsync(
-        UnitOfWork uow,
-        string id,
-        StoredResponse response,
-        IErrorEnvelope envelope,
-        Func<Task<ResourceDetail?>> reload,
-        IReadOnlyList<string> notes,
-        string? pendingState = null,
-        Func<ResourceDetail, IReadOnlyList<ResourceSummary>>? unstoppable = null)
-    {
-        if (response.Status == 404)
-        {
-            return new CancelOutcome.NotFound();
-        }
-        if (response.Status >= 300)
-        {
-            var (code, message) = envelope.Read(response.Body);
-            return new CancelOutcome.Refused(response.Status, code, message);
-        }
-        var after = await reload() ?? throw new InvalidOperationException($"{id} vanished inside its own cancel");
-        var effects = uow.Recorded.ToList();
-        if (pendingState is not null && after.Resource.State == pendingState)
-        {
-            return new CancelOutcome.PendingCancellation(after, unstoppable?.Invoke(after) ?? [], effects, notes);
-        }
-        return effects.Any(c => c.ResourceId == id)
-            ? new CancelOutcome.Canceled(after, effects, notes)
-            : new CancelOutcome.AlreadyCanceled(after);
-    }
-
     /// <summary>The service clock's now, in unix ms (the adapters project public states with it).</summary>
     public static long NowMs(IServiceProvider services) => Time.ToUnixMs(services.GetRequiredService<TimeProvider>().GetUtcNow());
 }

@@ -13,8 +13,6 @@ public sealed class CircleEnvelope : IErrorEnvelope
 {
     public static CircleEnvelope Instance { get; } = new();
 
-    public (string Code, string Message) Read(string body) => ErrorBodies.Read(body, "code", "message");
-
     public const int ParameterInvalid = 2;             // [doc: generic "API parameter invalid"]
     public const int WalletSetNotFound = 156001;       // [ours]
     public const int WalletNotFound = 156002;          // [ours]

@@ -13,8 +13,6 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
 {
     public static CrissCrossEnvelope Instance { get; } = new();
 
-    public (string Code, string Message) Read(string body) => ErrorBodies.Read(body, "error", "message");
-
     public const string InvalidRequest = "INVALID_REQUEST";
     public const string Unauthorized = "UNAUTHORIZED";
     public const string SessionNotFound = "SESSION_NOT_FOUND";

@@ -12,15 +12,6 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
 {
     public static DigiCertEnvelope Instance { get; } = new();
 
-    /// <summary>The first error of <c>{"errors":[{"code","message"}]}</c>. Only <see cref="IErrorEnvelope"/> still asks
-    /// for it: DigiCert's own code reads outcomes, never its bodies.</summary>
-    public (string Code, string Message) Read(string body)
-    {
-        using var doc = JsonDocument.Parse(body);
-        var first = doc.RootElement.GetProperty("errors")[0];
-        return (first.GetProperty("code").GetString() ?? "", first.GetProperty("message").GetString() ?? "");
-    }
-
     public const string InvalidApiKey = "access_denied|invalid_api_key";
     public const string OrderNotFound = "not_found|order";
     public const string RequestNotFound = "not_found|request";

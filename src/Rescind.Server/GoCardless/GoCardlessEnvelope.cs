@@ -13,9 +13,6 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
 {
     public static GoCardlessEnvelope Instance { get; } = new();
 
-    /// <summary>Only <see cref="IErrorEnvelope"/> still asks for it: GoCardless's own code reads outcomes, never its bodies.</summary>
-    public (string Code, string Message) Read(string body) => JsonNode.Parse(body)!["error"] is { } e ? ((e["errors"]?[0]?["reason"] ?? e["type"])!.GetValue<string>(), e["message"]!.GetValue<string>()) : ("", "");
-
     public const string InvalidApiUsage = "invalid_api_usage";
     public const string InvalidState = "invalid_state";
     public const string ValidationFailed = "validation_failed";

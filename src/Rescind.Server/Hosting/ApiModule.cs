@@ -43,9 +43,6 @@ public sealed record Simulated(bool Succeeded, string Output)
     public static Simulated Of<T>(Rescind.Core.Coordination.Outcome<T> outcome, Func<Rescind.Core.Coordination.Outcome<T>, string> render) =>
         new(outcome is Rescind.Core.Coordination.Outcome<T>.Done or Rescind.Core.Coordination.Outcome<T>.AlreadyDone or Rescind.Core.Coordination.Outcome<T>.Deferred,
             render(outcome));
-
-    /// <summary>Transitional, for the simulations that still answer over HTTP shapes.</summary>
-    public static Simulated FromAnswer(Rescind.Core.Coordination.StoredResponse answer) => new(answer.Status < 300, answer.Body);
 }
 
 public static class ApiModules

@@ -16,30 +16,6 @@ public interface IErrorEnvelope
 
     /// <summary>The API's own code for the shared failure kinds.</summary>
     string CodeFor(SharedFailure failure);
-
-    /// <summary>The code and message of an error body this envelope wrote: the inverse of <see cref="Error(int, string, string)"/>.
-    /// Rescind's own cancellation API names a vendor's refusal with it.</summary>
-    (string Code, string Message) Read(string body);
-}
-
-/// <summary>Reads a flat JSON error body: the envelopes whose code and message are top-level properties.</summary>
-public static class ErrorBodies
-{
-    public static (string Code, string Message) Read(string body, string codeProperty, string messageProperty)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(body);
-            var root = doc.RootElement;
-            var code = root.TryGetProperty(codeProperty, out var c) ? c.ToString() : "";
-            var message = root.TryGetProperty(messageProperty, out var m) ? m.ToString() : "";
-            return (code, message);
-        }
-        catch (JsonException)
-        {
-            return ("", body);
-        }
-    }
 }
 
 public enum SharedFailure
@@ -83,8 +59,6 @@ public sealed class EnvelopeRegistry
 public sealed class ProblemEnvelope : IErrorEnvelope
 {
     public static ProblemEnvelope Instance { get; } = new();
-
-    public (string Code, string Message) Read(string body) => ErrorBodies.Read(body, "title", "detail");
 
     public StoredResponse Error(int status, string code, string message) =>
         new(status, JsonSerializer.Serialize(new Dictionary<string, object>

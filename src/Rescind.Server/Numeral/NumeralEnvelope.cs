@@ -12,8 +12,6 @@ public sealed class NumeralEnvelope : IErrorEnvelope
 {
     public static NumeralEnvelope Instance { get; } = new();
 
-    public (string Code, string Message) Read(string body) => ErrorBodies.Read(body, "type", "message");
-
     public const string InvalidRequest = "INVALID_REQUEST";
     public const string InvalidApiVersion = "INVALID_API_VERSION";
     public const string Unauthorized = "UNAUTHORIZED";
