@@ -182,7 +182,7 @@ public static class CancellationsApi
         var p = Of(http);
         var q = http.Request.Query;
         var limit = 20;
-        if (q.ContainsKey("limit") && (!int.TryParse(q["limit"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        if (!StrictQuery.TryInteger(q.ContainsKey("limit") ? q["limit"].ToString() : null, 1, 100, ref limit))
         {
             return Problem(400, "invalid_request", "limit must be 1 to 100.");
         }

@@ -21,19 +21,12 @@ public static class CirclePaging
         var q = http.Request.Query;
         var where = new List<string> { "account_id = @accountId", "mode = @mode" };
         var args = new DynamicParameters(new { accountId, mode });
-        foreach (var name in q.Keys)
+        if (StrictQuery.Stray(q, [.. filters, "pageSize", "pageAfter", "pageBefore", "order"]) is { } stray)
         {
-            if (name is not ("pageSize" or "pageAfter" or "pageBefore" or "order") && Array.IndexOf(filters, name) < 0)
-            {
-                return Bad($"Unknown query parameter '{name}'.");
-            }
-            if (q[name].Count > 1)
-            {
-                return Bad($"Query parameter '{name}' is given more than once.");
-            }
+            return Bad(stray);
         }
         var size = 10;
-        if (Param("pageSize") is { } ps && (!int.TryParse(ps, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size is < 1 or > 50))
+        if (!StrictQuery.TryInteger(Param("pageSize"), 1, 50, ref size))
         {
             return Bad("pageSize must be an integer from 1 to 50.");
         }
@@ -120,7 +113,7 @@ public static class CirclePaging
         }
         return new StoredResponse(200, CircleJson.Data(new Dictionary<string, object> { [listName] = page.Select(shape).ToList() })).ToResult();
 
-        string? Param(string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+        string? Param(string name) => StrictQuery.Value(q, name);
 
         string Url(string cursorName, string id)
         {

@@ -284,7 +284,7 @@ public static class CrissCrossApi
             return Bad($"status must be one of {string.Join(", ", CrissCrossRules.SessionStates)}.");
         }
         var limit = 20;
-        if (Param(q, "limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 200))
+        if (!StrictQuery.TryInteger(Param(q, "limit"), 1, 200, ref limit))
         {
             return Bad("limit must be an integer from 1 to 200.");
         }
@@ -476,23 +476,9 @@ public static class CrissCrossApi
         return v.GetRawText();
     }
 
-    private static string? UnknownOrRepeated(IQueryCollection q, string[] known)
-    {
-        foreach (var name in q.Keys)
-        {
-            if (Array.IndexOf(known, name) < 0)
-            {
-                return $"Unknown query parameter '{name}'.";
-            }
-            if (q[name].Count > 1)
-            {
-                return $"Query parameter '{name}' is given more than once.";
-            }
-        }
-        return null;
-    }
+    private static string? UnknownOrRepeated(IQueryCollection q, string[] known) => StrictQuery.Stray(q, known);
 
-    private static string? Param(IQueryCollection q, string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+    private static string? Param(IQueryCollection q, string name) => StrictQuery.Value(q, name);
 
     private static IResult Ok<T>(T body) => new StoredResponse(200, CrissCrossJson.Serialize(body)).ToResult();
 

@@ -495,11 +495,11 @@ public static class DigiCertApi
     {
         var offset = 0;
         var limit = 1000;
-        if (Param(q, "offset") is { } o && (!int.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
+        if (!StrictQuery.TryInteger(Param(q, "offset"), 0, int.MaxValue, ref offset))
         {
             return (0, 0, DigiCertEnvelope.InvalidParam("offset", "offset must be a non-negative integer."));
         }
-        if (Param(q, "limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        if (!StrictQuery.TryInteger(Param(q, "limit"), 1, 1000, ref limit))
         {
             return (0, 0, DigiCertEnvelope.InvalidParam("limit", "limit must be an integer from 1 to 1000."));
         }

@@ -474,7 +474,7 @@ public sealed class ListQuery
             }
         }
         var limit = 50;
-        if (values.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 500))
+        if (!StrictQuery.TryInteger(values.GetValueOrDefault("limit"), 1, 500, ref limit))
         {
             return Fail("limit", "must be a whole number from 1 to 500");
         }

@@ -152,16 +152,9 @@ public static class NumeralApi
         var q = http.Request.Query;
         var accountId = Principal(http).AccountId!;
         var now = Time.ToUnixMs(clock.GetUtcNow());
-        foreach (var name in q.Keys)
+        if (StrictQuery.Stray(q, ListParameters) is { } stray)
         {
-            if (Array.IndexOf(ListParameters, name) < 0)
-            {
-                return Bad($"Unknown query parameter '{name}'.");
-            }
-            if (q[name].Count > 1)
-            {
-                return Bad($"Query parameter '{name}' is given more than once.");
-            }
+            return Bad(stray);
         }
         var status = Param("status");
         if (status is not null && !NumeralRules.PublicStates.Contains(status))
@@ -169,7 +162,7 @@ public static class NumeralApi
             return Bad("status must be one of pending, fulfilled, canceled, invalid.");
         }
         var limit = 10;
-        if (Param("limit") is { } l && (!int.TryParse(l, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        if (!StrictQuery.TryInteger(Param("limit"), 1, 100, ref limit))
         {
             return Bad("limit must be an integer from 1 to 100.");
         }
@@ -218,7 +211,7 @@ public static class NumeralApi
             accountId, customers, Param("certificate_type_id"), times[0], times[1], times[2], times[3], after, limit, status, now), ct);
         return Page(rows.Take(limit).ToList(), rows.Count > limit);
 
-        string? Param(string name) => q.TryGetValue(name, out var v) ? v.ToString() : null;
+        string? Param(string name) => StrictQuery.Value(q, name);
 
         IResult Page(IReadOnlyList<RequestRow> page, bool hasMore) => new StoredResponse(200, NumeralJson.Serialize(new CertificateRequestList(
             "list", page.Select(r => NumeralJson.Request(r, now)).ToList(), hasMore, hasMore ? page[^1].Id : null))).ToResult();

@@ -227,7 +227,7 @@ public static class OperatorApi
     {
         limit = 100;
         after = null;
-        if (Opt(http, "limit") is { } l && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        if (!StrictQuery.TryInteger(Opt(http, "limit"), 1, 1000, ref limit))
         {
             return false;
         }
