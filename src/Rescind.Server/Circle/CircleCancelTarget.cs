@@ -70,20 +70,17 @@ public static class CircleCancelTarget
 
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
     {
-        var accountId = uow.Context.AccountId!;
-        var mode = await uow.QuerySingleOrDefaultAsync<string>(
-            "SELECT mode FROM circle_transactions WHERE id = @id AND account_id = @accountId", new { id, accountId });
-        if (mode is null)
+        // One read under lock names the transaction (of this account), its mode and its state.
+        if (await CircleStore.LockTransactionAsync(uow, id) is not { } row || row.AccountId != uow.Context.AccountId)
         {
             return new CancelOutcome.NotFound();
         }
-        var before = await CircleStore.GetTransactionStateAsync(uow, id);
-        if (before == CircleRules.Cancelled)
+        if (row.State == CircleRules.Cancelled)
         {
             // Circle refuses a cancel of a cancelled transaction (155215); in one vocabulary it is already canceled.
-            return new CancelOutcome.AlreadyCanceled(Detail((await CircleStore.LockTransactionAsync(uow, id))!));
+            return new CancelOutcome.AlreadyCanceled(Detail(row));
         }
-        var outcome = await CircleCommands.ActAsync(uow, mode, null, id, CircleRules.Cancel);
+        var outcome = await CircleCommands.ActAsync(uow, row.Mode, null, id, CircleRules.Cancel);
         if (outcome is Outcome<TransactionRow>.AlreadyDone { Value: { State: CircleRules.Replacing } racing })
         {
             // Asked again while its replacement races: in Rescind's words the cancel is still pending.

@@ -216,9 +216,6 @@ public static class CircleStore
         uow.QuerySingleOrDefaultAsync<TransactionRow>(
             $"SELECT {TransactionColumns} FROM circle_transactions WHERE id = @id" + uow.Db.ForUpdate, new { id });
 
-    public static Task<string?> GetTransactionStateAsync(UnitOfWork uow, string id) =>
-        uow.QuerySingleOrDefaultAsync<string>("SELECT state FROM circle_transactions WHERE id = @id", new { id });
-
     public static async Task<long> BalanceAsync(UnitOfWork uow, string walletId, string tokenId) =>
         await uow.QuerySingleOrDefaultAsync<long?>(
             "SELECT amount FROM circle_balances WHERE wallet_id = @walletId AND token_id = @tokenId" + uow.Db.ForUpdate,
