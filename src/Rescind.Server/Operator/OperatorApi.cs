@@ -33,7 +33,7 @@ public static class OperatorApi
 
     public static IEndpointRouteBuilder MapOperator(this IEndpointRouteBuilder app)
     {
-        var op = app.MapGroup("/operator").WithGroupName("operator").AddEndpointFilter(AuthenticateAsync);
+        var op = app.MapGroup("/operator").WithGroupName("operator").AddEndpointFilter(AuthenticateAsync).ProducesProblems(401);
         op.MapGet("/accounts", ListAccountsAsync);
         op.MapPost("/accounts", CreateAccountAsync);
         op.MapGet("/accounts/{id}/credentials", ListCredentialsAsync);
