@@ -93,3 +93,10 @@ public sealed record ResourceDetailObject(
     IReadOnlyList<ResourceObject> Children, JsonElement Vendor);
 
 public sealed record PageObject<T>(IReadOnlyList<T> Data, bool HasMore, string? NextCursor);
+
+/// <summary>The body of <c>POST /v1/cancellations</c>: the resources (ids or <c>api:id</c>), the caller's key, and
+/// optionally a reason, a dry run, or a time to run at (ISO-8601 UTC).</summary>
+public sealed record NewCancellationBody(IReadOnlyList<string> Resources, string IdempotencyKey, string? Reason = null, bool DryRun = false, string? CancelAt = null);
+
+/// <summary>Outcomes counted by day, API, reason and outcome over [from, to).</summary>
+public sealed record CancellationReport(string From, string To, IReadOnlyList<ReportRow> Data);

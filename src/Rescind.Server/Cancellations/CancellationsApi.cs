@@ -32,14 +32,23 @@ public static class CancellationsApi
 
     public static IEndpointRouteBuilder MapCancellations(this IEndpointRouteBuilder app)
     {
-        var v1 = app.MapGroup("/v1").WithGroupName(CancellationStore.Api).RequireCaller(Credentials);
-        v1.MapGet("/resources/{id}", GetResourceAsync);
-        v1.MapPost("/cancellations", CreateAsync);
-        v1.MapGet("/cancellations", ListAsync);
-        v1.MapGet("/cancellations/{id}", GetAsync);
-        v1.MapPost("/cancellations/{id}/cancel", CancelScheduleAsync);
-        v1.MapGet("/reports/cancellations", ReportAsync).WithMetadata(RescindKeyOnly.Instance);
-        v1.MapGet("/events/stream", StreamAsync);
+        var v1 = app.MapGroup("/v1").WithGroupName(CancellationStore.Api).RequireCaller(Credentials).ProducesProblems(401);
+        v1.MapGet("/resources/{id}", GetResourceAsync).Produces<ResourceDetailObject>(200).ProducesProblems(404, 409, 429);
+        v1.MapPost("/cancellations", CreateAsync)
+            .Accepts<NewCancellationBody>("application/json").Produces<CancellationObject>(201).Produces<CancellationObject>(200)
+            .ProducesProblems(400, 409, 413, 422, 429);
+        v1.MapGet("/cancellations", ListAsync)
+            .Parameters(ParameterDoc.Query("limit", "integer", "1 to 100, default 20."), ParameterDoc.Query("starting_after", description: "The id of the last cancellation of the previous page."))
+            .Produces<PageObject<CancellationObject>>(200).ProducesProblems(400, 429);
+        v1.MapGet("/cancellations/{id}", GetAsync).Produces<CancellationObject>(200).ProducesProblems(404, 429);
+        v1.MapPost("/cancellations/{id}/cancel", CancelScheduleAsync).AcceptsNoFields().Produces<CancellationObject>(200).ProducesProblems(404, 409, 429);
+        // Under /v1/reports the shared failures (429, …) are CrissCross Collect's envelope, not problem details.
+        v1.MapGet("/reports/cancellations", ReportAsync).WithMetadata(RescindKeyOnly.Instance)
+            .Parameters(ParameterDoc.Query("from", description: "ISO-8601 UTC; default 30 days before to."), ParameterDoc.Query("to", description: "ISO-8601 UTC; default now."))
+            .Produces<CancellationReport>(200).ProducesProblems(400);
+        v1.MapGet("/events/stream", StreamAsync)
+            .Parameters(ParameterDoc.Header("Last-Event-ID", description: "Resume after this event id."), ParameterDoc.Query("after", "integer", "Resume after this event id (when no Last-Event-ID)."))
+            .Produces<string>(200, "text/event-stream").ProducesProblems(429);
         return app;
     }
 
@@ -238,7 +247,7 @@ public static class CancellationsApi
             return Problem(400, "invalid_request", "from and to must be ISO-8601 UTC timestamps (from before to).");
         }
         var rows = await CancellationStore.ReportAsync(db, p.AccountId!, p.Mode, Time.ToUnixMs(from), Time.ToUnixMs(to), ct);
-        return Json(new { from = Time.Iso(from), to = Time.Iso(to), data = rows });
+        return Json(new CancellationReport(Time.Iso(from), Time.Iso(to), rows));
     }
 
     /// <summary>Server-sent events: every cancellation event of the account and mode from the outbox, after the

@@ -32,25 +32,7 @@ public static class DigiCertModule
     {
         services.AddSingleton<IJob, DigiCertExpiryJob>();
         // The operator document is camelCase; DigiCert's objects in it (the simulation's answers) are snake_case.
-        services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("operator", o => o.AddSchemaTransformer((schema, context, _) =>
-        {
-            if (context.JsonTypeInfo.Type.Namespace == typeof(DigiCertModule).Namespace && schema.Properties is { Count: > 0 } properties)
-            {
-                var renamed = properties.ToDictionary(p => DigiCertJson.Options.PropertyNamingPolicy!.ConvertName(p.Key), p => p.Value, StringComparer.Ordinal);
-                properties.Clear();
-                foreach (var (name, value) in renamed)
-                {
-                    properties[name] = value;
-                }
-                if (schema.Required is { Count: > 0 } required)
-                {
-                    var names = required.Select(DigiCertJson.Options.PropertyNamingPolicy!.ConvertName).ToList();
-                    required.Clear();
-                    names.ForEach(n => required.Add(n));
-                }
-            }
-            return Task.CompletedTask;
-        }));
+        Http.OpenApiDocs.NameTypesOf(services, "operator", typeof(DigiCertModule).Namespace, DigiCertJson.Options.PropertyNamingPolicy!);
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, DigiCertWebhookShape>();
         foreach (var invariant in DigiCertInvariants.All)
         {

@@ -67,6 +67,19 @@ public static class OpenApiDocs
         }
     }
 
+    /// <summary>Names the properties of the types of namespace <paramref name="ns"/> with <paramref name="naming"/>
+    /// in document <paramref name="document"/>: an API's objects in another document (its simulation's answers in
+    /// the operator document) keep the API's own naming.</summary>
+    public static void NameTypesOf(IServiceCollection services, string document, string? ns, JsonNamingPolicy naming) =>
+        services.Configure<OpenApiOptions>(document, o => o.AddSchemaTransformer((schema, context, _) =>
+        {
+            if (context.JsonTypeInfo.Type.Namespace == ns)
+            {
+                Rename(schema, naming);
+            }
+            return Task.CompletedTask;
+        }));
+
     private static void Rename(OpenApiSchema schema, JsonNamingPolicy naming)
     {
         if (schema.Properties is { Count: > 0 } properties)

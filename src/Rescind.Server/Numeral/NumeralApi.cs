@@ -31,16 +31,23 @@ public static class NumeralApi
 
     public static IEndpointRouteBuilder MapNumeral(this IEndpointRouteBuilder app)
     {
-        var tax = app.MapGroup("/tax").WithGroupName("numeral").RequireCaller(Credentials).AddEndpointFilter(RequireVersion);
-        tax.MapPost("/customers", CreateCustomerAsync);
-        tax.MapGet("/customers/{id}", GetCustomerAsync);
-        tax.MapDelete("/customers/{id}", DeleteCustomerAsync);
+        var tax = app.MapGroup("/tax").WithGroupName("numeral").RequireCaller(Credentials).AddEndpointFilter(RequireVersion)
+            .Parameters(ParameterDoc.Header("X-API-Version", required: true, $"The API version: {NumeralModule.Version}."))
+            .ProducesErrors(typeof(NumeralErrorBody), 400, 401, 429);
+        tax.MapPost("/customers", CreateCustomerAsync).Parameters(IdempotencyKey)
+            .Accepts<NewCustomerBody>("application/json").Produces<CustomerObject>(201).ProducesErrors(typeof(NumeralErrorBody), 409, 413, 422);
+        tax.MapGet("/customers/{id}", GetCustomerAsync).Produces<CustomerObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404);
+        tax.MapDelete("/customers/{id}", DeleteCustomerAsync).Produces<DeletedObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404, 409);
 
-        var requests = tax.MapGroup("/certificate-requests").AddEndpointFilter(LiveOnly);
-        requests.MapPost("/", CreateRequestAsync);
-        requests.MapGet("/", ListRequestsAsync);
-        requests.MapGet("/{request_id}", GetRequestAsync);
-        requests.MapDelete("/{request_id}", CancelRequestAsync);
+        var requests = tax.MapGroup("/certificate-requests").AddEndpointFilter(LiveOnly).ProducesErrors(typeof(NumeralErrorBody), 403);
+        requests.MapPost("/", CreateRequestAsync).Parameters(IdempotencyKey)
+            .Accepts<NewCertificateRequestBody>("application/json").Produces<CertificateRequestObject>(201)
+            .ProducesErrors(typeof(NumeralErrorBody), 404, 409, 413, 422);
+        requests.MapGet("/", ListRequestsAsync)
+            .Parameters([.. ListParameters.Select(n => ParameterDoc.Query(n, n == "limit" ? "integer" : "string"))])
+            .Produces<CertificateRequestList>(200);
+        requests.MapGet("/{request_id}", GetRequestAsync).Produces<CertificateRequestObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404);
+        requests.MapDelete("/{request_id}", CancelRequestAsync).Produces<CertificateRequestObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404, 409);
         return app;
     }
 
@@ -216,6 +223,9 @@ public static class NumeralApi
         IResult Page(IReadOnlyList<RequestRow> page, bool hasMore) => new StoredResponse(200, NumeralJson.Serialize(new CertificateRequestList(
             "list", page.Select(r => NumeralJson.Request(r, now)).ToList(), hasMore, hasMore ? page[^1].Id : null))).ToResult();
     }
+
+    private static readonly ParameterDoc IdempotencyKey =
+        ParameterDoc.Header("Idempotency-Key", description: "Optional: the same key and body answer the first response again.");
 
     private static readonly string[] ListParameters =
         ["status", "customer_id", "id_type", "certificate_type_id", "created_after", "created_before", "updated_after", "updated_before", "limit", "cursor"];

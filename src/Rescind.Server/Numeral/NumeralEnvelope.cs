@@ -22,7 +22,7 @@ public sealed class NumeralEnvelope : IErrorEnvelope
     public const string IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
 
     public StoredResponse Error(int status, string code, string message) =>
-        new(status, JsonSerializer.Serialize(new ErrorBody(status, code, message), NumeralJson.Options));
+        new(status, JsonSerializer.Serialize(new NumeralErrorBody(status, code, message), NumeralJson.Options));
 
     public string CodeFor(SharedFailure failure) => failure switch
     {
@@ -107,5 +107,7 @@ public sealed class NumeralEnvelope : IErrorEnvelope
 
     private static string Quote(string id) => id.Length > 80 ? "'" + id[..80] + "…'" : "'" + id + "'";
 
-    private sealed record ErrorBody(int Code, string Type, string Message);
 }
+
+/// <summary>Numeral's error envelope: <c>{code: HTTP status, type: error type, message}</c>.</summary>
+public sealed record NumeralErrorBody(int Code, string Type, string Message);

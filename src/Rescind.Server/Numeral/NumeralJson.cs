@@ -53,3 +53,12 @@ public sealed record CertificateRequestList(
 public sealed record CustomerObject(string Id, string Object, string? ReferenceCustomerId, string? Name, string? Email, string CreatedAt, bool Livemode);
 
 public sealed record DeletedObject(string Id, string Object, bool Deleted);
+
+/// <summary>The body of <c>POST /tax/customers</c>: every field optional.</summary>
+public sealed record NewCustomerBody(string? ReferenceCustomerId = null, string? Name = null, string? Email = null);
+
+/// <summary>The body of <c>POST /tax/certificate-requests</c>; <c>expires_at</c> is an ISO-8601 UTC timestamp.</summary>
+public sealed record NewCertificateRequestBody(string CustomerId, string CertificateTypeId, IReadOnlyList<string> Jurisdictions, string? ExpiresAt = null);
+
+/// <summary>A customer's outstanding queue (the operator's simulation).</summary>
+public sealed record OutstandingList(string CustomerId, IReadOnlyList<CertificateRequestObject> Outstanding);

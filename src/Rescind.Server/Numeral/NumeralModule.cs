@@ -42,6 +42,8 @@ public static class NumeralModule
     public static void AddServices(IServiceCollection services)
     {
         services.AddSingleton<IJob, NumeralExpiryJob>();
+        // The operator document is camelCase; Numeral's objects in it (the simulation's answers) are snake_case.
+        Http.OpenApiDocs.NameTypesOf(services, "operator", typeof(NumeralModule).Namespace, NumeralJson.Options.PropertyNamingPolicy!);
         services.AddSingleton<IJob, NumeralReminderJob>();
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, NumeralWebhookShape>();
         foreach (var invariant in NumeralInvariants.All)

@@ -24,8 +24,9 @@ public static class NumeralSimulation
 
     public static RouteGroupBuilder MapNumeralSimulation(this RouteGroupBuilder group)
     {
-        group.MapPost("/certificate-requests/{id}/{action}", ActOverHttpAsync);
-        group.MapGet("/customers/{id}/outstanding", OutstandingAsync);
+        group.MapPost("/certificate-requests/{id}/{action}", ActOverHttpAsync).AcceptsNoFields()
+            .Produces<CertificateRequestObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404, 409);
+        group.MapGet("/customers/{id}/outstanding", OutstandingAsync).Produces<OutstandingList>(200);
         return group;
     }
 
@@ -69,10 +70,6 @@ public static class NumeralSimulation
     {
         var now = Time.ToUnixMs(clock.GetUtcNow());
         var rows = await NumeralStore.OutstandingAsync(db, id, now, ct);
-        return new StoredResponse(200, NumeralJson.Serialize(new
-        {
-            customer_id = id,
-            outstanding = rows.Select(r => NumeralJson.Request(r, now)),
-        })).ToResult();
+        return new StoredResponse(200, NumeralJson.Serialize(new OutstandingList(id, [.. rows.Select(r => NumeralJson.Request(r, now))]))).ToResult();
     }
 }

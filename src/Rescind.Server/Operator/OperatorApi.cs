@@ -31,7 +31,7 @@ public static class OperatorApi
 {
     public static IEndpointRouteBuilder MapOperator(this IEndpointRouteBuilder app)
     {
-        var op = app.MapGroup("/operator").WithGroupName("operator").RequireCaller(Credentials);
+        var op = app.MapGroup("/operator").WithGroupName("operator").RequireCaller(Credentials).ProducesProblems(401);
         op.MapGet("/accounts", ListAccountsAsync);
         op.MapPost("/accounts", CreateAccountAsync);
         op.MapGet("/accounts/{id}/credentials", ListCredentialsAsync);
