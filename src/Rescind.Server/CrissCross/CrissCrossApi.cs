@@ -210,12 +210,12 @@ public static class CrissCrossApi
         var root = doc.RootElement;
         var f = new JsonFields(root).Allow("merchantReference", "amount", "currency", "payerDetails", "redirectUrl", "expiresInSeconds");
         var reference = f.String("merchantReference", required: true, 255, IsText, TextFormat);
-        var amount = Integer(f, root, "amount", required: true, 1, 1_000_000_000_000_000);
+        var amount = f.Integer("amount", required: true, 1, 1_000_000_000_000_000);
         var currency = f.String("currency", required: true, 3, c => c.Length == 3 && c.All(char.IsAsciiLetterUpper), "an ISO 4217 code such as KES");
-        var payer = Object(f, root, "payerDetails", required: true);
+        var payer = f.Object("payerDetails", required: true);
         var redirect = f.String("redirectUrl", required: false, 2048,
             u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http", "an absolute http(s) URL");
-        var expiresIn = Integer(f, root, "expiresInSeconds", required: false, 60, 7 * 24 * 3600);
+        var expiresIn = f.Integer("expiresInSeconds", required: false, 60, 7 * 24 * 3600);
         if (!f.Ok)
         {
             return Bad(f.Error!.Message);
@@ -320,7 +320,7 @@ public static class CrissCrossApi
         var sessionId = f.String("sessionId", required: true, 36, IsUuid, "a UUID");
         var provider = f.String("provider", required: true, 32, p => CrissCrossRules.FindProvider(p) is not null,
             string.Join(", ", CrissCrossRules.Providers.Select(p => p.Name)));
-        var method = Object(f, root, "paymentMethod", required: false) ?? "{}";
+        var method = f.Object("paymentMethod", required: false) ?? "{}";
         if (!f.Ok)
         {
             return Bad(f.Error!.Message);
@@ -352,7 +352,7 @@ public static class CrissCrossApi
         var root = doc.RootElement;
         var f = new JsonFields(root).Allow("transactionId", "amount");
         var transactionId = f.String("transactionId", required: true, 36, IsUuid, "a UUID");
-        var amount = Integer(f, root, "amount", required: false, 1, long.MaxValue);
+        var amount = f.Integer("amount", required: false, 1, long.MaxValue);
         if (!f.Ok)
         {
             return Bad(f.Error!.Message);
@@ -431,50 +431,6 @@ public static class CrissCrossApi
     private static bool IsText(string s) => !s.Any(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r'));
 
     public static bool IsUuid(string? s) => s is { Length: 36 } && Guid.TryParseExact(s, "D", out _);
-
-    private static long? Integer(JsonFields f, JsonElement root, string name, bool required, long min, long max)
-    {
-        if (!f.Ok)
-        {
-            return null;
-        }
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                f.Fail(name, $"{name} is required.");
-            }
-            return null;
-        }
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < min || n > max)
-        {
-            f.Fail(name, $"{name} must be an integer from {min} to {max}.");
-            return null;
-        }
-        return n;
-    }
-
-    private static string? Object(JsonFields f, JsonElement root, string name, bool required)
-    {
-        if (!f.Ok)
-        {
-            return null;
-        }
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                f.Fail(name, $"{name} is required.");
-            }
-            return null;
-        }
-        if (v.ValueKind != JsonValueKind.Object)
-        {
-            f.Fail(name, $"{name} must be an object.");
-            return null;
-        }
-        return v.GetRawText();
-    }
 
     private static string? UnknownOrRepeated(IQueryCollection q, string[] known) => StrictQuery.Stray(q, known);
 

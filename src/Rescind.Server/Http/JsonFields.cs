@@ -30,16 +30,8 @@ public sealed class JsonFields(JsonElement root)
 
     public string? String(string name, bool required, int maxLength = 255, Func<string, bool>? valid = null, string? format = null)
     {
-        if (Error is not null)
+        if (!Present(name, required, out var v))
         {
-            return null;
-        }
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                Error = new(name, $"{name} is required.");
-            }
             return null;
         }
         if (v.ValueKind != JsonValueKind.String)
@@ -63,16 +55,8 @@ public sealed class JsonFields(JsonElement root)
 
     public IReadOnlyList<string>? StringArray(string name, bool required, int maxItems, int maxLength, Func<string, bool>? valid = null, string? format = null)
     {
-        if (Error is not null)
+        if (!Present(name, required, out var v))
         {
-            return null;
-        }
-        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                Error = new(name, $"{name} is required.");
-            }
             return null;
         }
         if (v.ValueKind != JsonValueKind.Array)
@@ -120,5 +104,54 @@ public sealed class JsonFields(JsonElement root)
         return t;
     }
 
+    /// <summary>An integer from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public long? Integer(string name, bool required, long min, long max)
+    {
+        if (!Present(name, required, out var v))
+        {
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < min || n > max)
+        {
+            Error = new(name, $"{name} must be an integer from {min} to {max}.");
+            return null;
+        }
+        return n;
+    }
+
+    /// <summary>A JSON object, as its raw text.</summary>
+    public string? Object(string name, bool required)
+    {
+        if (!Present(name, required, out var v))
+        {
+            return null;
+        }
+        if (v.ValueKind != JsonValueKind.Object)
+        {
+            Error = new(name, $"{name} must be an object.");
+            return null;
+        }
+        return v.GetRawText();
+    }
+
     public void Fail(string name, string message) => Error ??= new(name, message);
+
+    /// <summary>Whether the field is there to read (not null); a missing required one is the error.</summary>
+    private bool Present(string name, bool required, out JsonElement value)
+    {
+        value = default;
+        if (Error is not null)
+        {
+            return false;
+        }
+        if (!root.TryGetProperty(name, out value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Error = new(name, $"{name} is required.");
+            }
+            return false;
+        }
+        return true;
+    }
 }
