@@ -44,6 +44,9 @@ public static class ServerApp
         builder.Services.AddCredentialSchemes([.. ApiModules.All.SelectMany(m => m.Schemes ?? []), Operator.OperatorApi.Credentials]);
         builder.Services.AddConsole();
         builder.Services.AddOpenApi("operator", o => OpenApiDocs.Configure(o, "operator", null));
+        // The operator API's own objects are snake_case (each API's simulation objects keep its own naming).
+        OpenApiDocs.NameTypesOf(builder.Services, "operator", typeof(OperatorJson).Namespace, OperatorJson.Options.PropertyNamingPolicy!);
+        OpenApiDocs.NameTypesOf(builder.Services, "operator", typeof(Webhooks.WebhookEndpointList).Namespace, OperatorJson.Options.PropertyNamingPolicy!);
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;

@@ -28,5 +28,4 @@ public static class OpenApiContracts
     /// <summary>A POST without fields: an optional JSON body that is not read.</summary>
     public static RouteHandlerBuilder AcceptsNoFields(this RouteHandlerBuilder builder) =>
         builder.Accepts<EmptyBody>(isOptional: true, "application/json");
-
 }

@@ -32,16 +32,21 @@ public static class OperatorApi
     public static IEndpointRouteBuilder MapOperator(this IEndpointRouteBuilder app)
     {
         var op = app.MapGroup("/operator").WithGroupName("operator").RequireCaller(Credentials).ProducesProblems(401);
-        op.MapGet("/accounts", ListAccountsAsync);
-        op.MapPost("/accounts", CreateAccountAsync);
-        op.MapGet("/accounts/{id}/credentials", ListCredentialsAsync);
-        op.MapPost("/accounts/{id}/credentials", CreateCredentialAsync);
-        op.MapDelete("/credentials/{id}", RevokeCredentialAsync);
-        op.MapGet("/audit", AuditAsync);
-        op.MapGet("/events", EventsAsync);
-        op.MapGet("/mail", MailAsync);
-        op.MapPost("/jobs/run", RunJobsAsync);
-        op.MapGet("/verify", VerifyAsync);
+        op.MapGet("/accounts", ListAccountsAsync).Produces<AccountList>(200);
+        op.MapPost("/accounts", CreateAccountAsync)
+            .Accepts<NewAccountBody>("application/json").Produces<CreatedAccountObject>(201).ProducesProblems(400, 413);
+        op.MapGet("/accounts/{id}/credentials", ListCredentialsAsync).Produces<CredentialList>(200).ProducesProblems(404);
+        op.MapPost("/accounts/{id}/credentials", CreateCredentialAsync)
+            .Accepts<NewCredentialBody>("application/json").Produces<IssuedCredentialObject>(201).ProducesProblems(400, 404, 413);
+        op.MapDelete("/credentials/{id}", RevokeCredentialAsync).Produces<RevokedCredential>(200).ProducesProblems(404);
+        op.MapGet("/audit", AuditAsync)
+            .Parameters(Query("account_id"), Query("resource_id"), Query("api"), Query("action"), After, Limit)
+            .Produces<AuditList>(200).ProducesProblems(400);
+        op.MapGet("/events", EventsAsync)
+            .Parameters(Query("account_id"), Query("resource_id"), After, Limit).Produces<EventList>(200).ProducesProblems(400);
+        op.MapGet("/mail", MailAsync).Parameters(Query("account_id"), Query("resource_id"), Limit).Produces<MailList>(200).ProducesProblems(400);
+        op.MapPost("/jobs/run", RunJobsAsync).AcceptsNoFields().Produces<JobsRun>(200);
+        op.MapGet("/verify", VerifyAsync).Produces<VerifyObject>(200);
         op.MapWebhooks();
         foreach (var module in Hosting.ApiModules.All)
         {
@@ -49,6 +54,13 @@ public static class OperatorApi
         }
         return app;
     }
+
+    /// <summary>The paging parameters of the operator's lists (<see cref="TryPaging"/>).</summary>
+    public static ParameterDoc After { get; } = ParameterDoc.Query("after", "integer", "Rows after this id.");
+
+    public static ParameterDoc Limit { get; } = ParameterDoc.Query("limit", "integer", "1 to 1000, default 100.");
+
+    public static ParameterDoc Query(string name) => ParameterDoc.Query(name);
 
     public static Actor Actor(HttpContext http) => Core.Coordination.Actor.Operator(http.Caller().CredentialId);
 
@@ -63,7 +75,7 @@ public static class OperatorApi
         ProblemEnvelope.Instance.Error(status, code, detail).ToResult("application/problem+json");
 
     private static async Task<IResult> ListAccountsAsync(AccountStore accounts, CancellationToken ct) =>
-        Results.Ok(new { accounts = (await accounts.ListAccountsAsync(ct)).Select(AccountJson) });
+        OperatorJson.Result(new AccountList([.. (await accounts.ListAccountsAsync(ct)).Select(OperatorJson.Account)]));
 
     private static async Task<IResult> CreateAccountAsync(HttpContext http, AccountStore accounts, CancellationToken ct)
     {
@@ -80,7 +92,7 @@ public static class OperatorApi
             return Problem(400, "invalid_request", f.Error!.Message);
         }
         var created = await accounts.CreateAccountAsync(name!, Actor(http), ct);
-        return Results.Json(CreatedJson(created), statusCode: 201);
+        return OperatorJson.Result(OperatorJson.Created(created), 201);
     }
 
     private static async Task<IResult> ListCredentialsAsync(string id, AccountStore accounts, CancellationToken ct)
@@ -89,18 +101,8 @@ public static class OperatorApi
         {
             return Problem(404, "not_found", "No such account.");
         }
-        return Results.Ok(new
-        {
-            credentials = (await accounts.ListCredentialsAsync(id, ct)).Select(c => new
-            {
-                id = c.Id,
-                api = c.Api,
-                mode = c.Mode,
-                hint = c.Hint,
-                created_at = Time.Iso(c.CreatedAt),
-                revoked_at = Time.Iso(c.RevokedAt),
-            }),
-        });
+        return OperatorJson.Result(new CredentialList([.. (await accounts.ListCredentialsAsync(id, ct))
+            .Select(c => new CredentialObject(c.Id, c.Api, c.Mode, c.Hint, Time.Iso(c.CreatedAt), Time.Iso(c.RevokedAt)))]));
     }
 
     private static async Task<IResult> CreateCredentialAsync(string id, HttpContext http, AccountStore accounts, CredentialKinds kinds, CancellationToken ct)
@@ -125,12 +127,12 @@ public static class OperatorApi
         var issued = await accounts.CreateCredentialAsync(id, api!, mode!, Actor(http), ct);
         return issued is null
             ? Problem(404, "not_found", "No such account.")
-            : Results.Json(CredentialJson(issued), statusCode: 201);
+            : OperatorJson.Result(OperatorJson.Credential(issued), 201);
     }
 
     private static async Task<IResult> RevokeCredentialAsync(string id, HttpContext http, AccountStore accounts, CancellationToken ct) =>
         await accounts.RevokeCredentialAsync(id, Actor(http), ct)
-            ? Results.Ok(new { id, revoked = true })
+            ? OperatorJson.Result(new RevokedCredential(id, true))
             : Problem(404, "not_found", "No such active credential.");
 
     private static async Task<IResult> AuditAsync(HttpContext http, Database db, CancellationToken ct)
@@ -140,25 +142,8 @@ public static class OperatorApi
             return Problem(400, "invalid_request", "limit must be 1 to 1000 and after an audit row id.");
         }
         var rows = await AuditLog.QueryAsync(db, new AuditQuery(Opt(http, "account_id"), Opt(http, "resource_id"), Opt(http, "api"), Opt(http, "action"), after, limit), ct);
-        return Results.Ok(new
-        {
-            audit = rows.Select(a => new
-            {
-                id = a.Id,
-                account_id = a.AccountId,
-                api = a.Api,
-                resource_type = a.ResourceType,
-                resource_id = a.ResourceId,
-                action = a.Action,
-                from_state = a.FromState,
-                to_state = a.ToState,
-                actor = new { kind = a.ActorKind, id = a.ActorId },
-                request_id = a.RequestId,
-                idempotency_key = a.IdempotencyKey,
-                reason = a.Reason,
-                at = Time.Iso(a.At),
-            }),
-        });
+        return OperatorJson.Result(new AuditList([.. rows.Select(a => new AuditObject(a.Id, a.AccountId, a.Api, a.ResourceType, a.ResourceId,
+            a.Action, a.FromState, a.ToState, new AuditActor(a.ActorKind, a.ActorId), a.RequestId, a.IdempotencyKey, a.Reason, Time.Iso(a.At)))]));
     }
 
     private static async Task<IResult> EventsAsync(HttpContext http, Database db, CancellationToken ct)
@@ -168,22 +153,8 @@ public static class OperatorApi
             return Problem(400, "invalid_request", "limit must be 1 to 1000 and after an event row id.");
         }
         var rows = await AuditLog.EventsAsync(db, Opt(http, "account_id"), Opt(http, "resource_id"), after, limit, ct);
-        return Results.Ok(new
-        {
-            events = rows.Select(e => new
-            {
-                id = e.Id,
-                event_id = e.EventId,
-                account_id = e.AccountId,
-                api = e.Api,
-                type = e.EventType,
-                resource_type = e.ResourceType,
-                resource_id = e.ResourceId,
-                payload = System.Text.Json.JsonDocument.Parse(e.Payload).RootElement,
-                created_at = Time.Iso(e.CreatedAt),
-                dispatched_at = Time.Iso(e.DispatchedAt),
-            }),
-        });
+        return OperatorJson.Result(new EventList([.. rows.Select(e => new EventObject(e.Id, e.EventId, e.AccountId, e.Api, e.EventType,
+            e.ResourceType, e.ResourceId, System.Text.Json.JsonDocument.Parse(e.Payload).RootElement, Time.Iso(e.CreatedAt), Time.Iso(e.DispatchedAt)))]));
     }
 
     private static async Task<IResult> MailAsync(HttpContext http, Database db, CancellationToken ct)
@@ -193,30 +164,24 @@ public static class OperatorApi
             return Problem(400, "invalid_request", "limit must be 1 to 1000.");
         }
         var mail = await MailSink.ListAsync(db, Opt(http, "account_id"), Opt(http, "resource_id"), limit, ct);
-        return Results.Ok(new
-        {
-            mail = mail.Select(m => new { id = m.Id, account_id = m.AccountId, to = m.To, subject = m.Subject, body = m.Body, resource_id = m.ResourceId, created_at = Time.Iso(m.CreatedAt) }),
-        });
+        return OperatorJson.Result(new MailList([.. mail.Select(m => new MailObject(m.Id, m.AccountId, m.To, m.Subject, m.Body, m.ResourceId, Time.Iso(m.CreatedAt)))]));
     }
 
     private static async Task<IResult> VerifyAsync(Verifier verifier, CancellationToken ct)
     {
         var result = await verifier.VerifyAsync(ct);
-        return Results.Ok(new { ok = result.Ok, invariants = result.Results.Select(r => new { name = r.Invariant, violations = r.Violations }) });
+        return OperatorJson.Result(new VerifyObject(result.Ok, [.. result.Results.Select(r => new InvariantObject(r.Invariant, r.Violations))]));
     }
 
     private static async Task<IResult> RunJobsAsync(JobRunner jobs, CancellationToken ct) =>
-        Results.Ok(new { handled = await jobs.RunAllOnceAsync(ct) });
+        OperatorJson.Result(new JobsRun(await jobs.RunAllOnceAsync(ct)));
 
-    public static object AccountJson(Account a) => new { id = a.Id, name = a.Name, created_at = Time.Iso(a.CreatedAt) };
+    // The command line prints the same objects as the operator API (its --json output).
+    public static object AccountJson(Account a) => System.Text.Json.JsonSerializer.SerializeToElement(OperatorJson.Account(a), OperatorJson.Options);
 
-    public static object CredentialJson(IssuedCredential c) => new { id = c.Id, api = c.Api, mode = c.Mode, secret = c.Secret };
+    public static object CredentialJson(IssuedCredential c) => System.Text.Json.JsonSerializer.SerializeToElement(OperatorJson.Credential(c), OperatorJson.Options);
 
-    public static object CreatedJson(CreatedAccount created) => new
-    {
-        account = AccountJson(created.Account),
-        credentials = created.Credentials.Select(CredentialJson),
-    };
+    public static object CreatedJson(CreatedAccount created) => System.Text.Json.JsonSerializer.SerializeToElement(OperatorJson.Created(created), OperatorJson.Options);
 
     /// <summary>A query parameter given exactly once and non-empty, else null.</summary>
     internal static string? Opt(HttpContext http, string name) =>

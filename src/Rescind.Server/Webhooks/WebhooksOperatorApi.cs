@@ -22,12 +22,17 @@ public static class WebhooksOperatorApi
 {
     public static RouteGroupBuilder MapWebhooks(this RouteGroupBuilder op)
     {
-        op.MapPost("/webhook-endpoints", CreateAsync);
-        op.MapGet("/webhook-endpoints", ListAsync);
-        op.MapDelete("/webhook-endpoints/{id}", DisableAsync);
-        op.MapGet("/webhook-deliveries", DeliveriesAsync);
-        op.MapGet("/webhook-deliveries/{id:long}/attempts", AttemptsAsync);
-        op.MapPost("/webhook-deliveries/{id:long}/redeliver", RedeliverAsync);
+        op.MapPost("/webhook-endpoints", CreateAsync)
+            .Accepts<NewWebhookEndpointBody>("application/json").Produces<CreatedWebhookEndpoint>(201).ProducesProblems(400, 404, 413);
+        op.MapGet("/webhook-endpoints", ListAsync).Parameters(OperatorApi.Query("account_id")).Produces<WebhookEndpointList>(200);
+        op.MapDelete("/webhook-endpoints/{id}", DisableAsync).Produces<DisabledWebhookEndpoint>(200).ProducesProblems(404);
+        op.MapGet("/webhook-deliveries", DeliveriesAsync)
+            .Parameters(OperatorApi.Query("endpoint_id"), OperatorApi.Query("event_id"), OperatorApi.Query("status"), OperatorApi.Query("account_id"),
+                OperatorApi.After, OperatorApi.Limit)
+            .Produces<WebhookDeliveryList>(200).ProducesProblems(400);
+        op.MapGet("/webhook-deliveries/{id:long}/attempts", AttemptsAsync).Produces<WebhookAttemptList>(200).ProducesProblems(404);
+        op.MapPost("/webhook-deliveries/{id:long}/redeliver", RedeliverAsync)
+            .AcceptsNoFields().Produces<WebhookRedelivery>(200).ProducesProblems(404);
         return op;
     }
 
@@ -69,36 +74,17 @@ public static class WebhooksOperatorApi
             WebhookStore.Refusal.UnknownApi => OperatorApi.Problem(400, "invalid_request", $"api must be one of: {string.Join(", ", shapes.Apis)}."),
             WebhookStore.Refusal.BadUrl => OperatorApi.Problem(400, "invalid_request", "url must be an absolute http or https URL."),
             WebhookStore.Refusal.BadTimeout => OperatorApi.Problem(400, "invalid_request", "timeout_ms must be 100 to 60000."),
-            _ => Results.Json(new
-            {
-                id = endpoint!.Id,
-                account_id = endpoint.AccountId,
-                api = endpoint.Api,
-                url = endpoint.Url,
-                timeout_ms = endpoint.TimeoutMs,
-                secret = endpoint.Secret,
-            }, statusCode: 201),
+            _ => OperatorJson.Result(new CreatedWebhookEndpoint(endpoint!.Id, endpoint.AccountId, endpoint.Api, endpoint.Url, endpoint.TimeoutMs, endpoint.Secret), 201),
         };
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, WebhookStore store, CancellationToken ct) =>
-        Results.Ok(new
-        {
-            endpoints = (await store.EndpointsAsync(Opt(http, "account_id"), ct)).Select(e => new
-            {
-                id = e.Id,
-                account_id = e.AccountId,
-                api = e.Api,
-                url = e.Url,
-                timeout_ms = e.TimeoutMs,
-                created_at = Time.Iso(e.CreatedAt),
-                disabled_at = Time.Iso(e.DisabledAt),
-            }),
-        });
+        OperatorJson.Result(new WebhookEndpointList([.. (await store.EndpointsAsync(Opt(http, "account_id"), ct))
+            .Select(e => new WebhookEndpointObject(e.Id, e.AccountId, e.Api, e.Url, e.TimeoutMs, Time.Iso(e.CreatedAt), Time.Iso(e.DisabledAt)))]));
 
     private static async Task<IResult> DisableAsync(string id, HttpContext http, WebhookStore store, CancellationToken ct) =>
         await store.DisableEndpointAsync(id, OperatorApi.Actor(http), ct)
-            ? Results.Ok(new { id, disabled = true })
+            ? OperatorJson.Result(new DisabledWebhookEndpoint(id, true))
             : OperatorApi.Problem(404, "not_found", "No such enabled endpoint.");
 
     private static async Task<IResult> DeliveriesAsync(HttpContext http, WebhookStore store, CancellationToken ct)
@@ -114,42 +100,18 @@ public static class WebhooksOperatorApi
         }
         var rows = await store.DeliveriesAsync(Opt(http, "endpoint_id"), Opt(http, "event_id"), status, Opt(http, "account_id"),
             after, limit, ct);
-        return Results.Ok(new
-        {
-            deliveries = rows.Select(d => new
-            {
-                id = d.Id,
-                event_id = d.EventId,
-                endpoint_id = d.EndpointId,
-                account_id = d.AccountId,
-                status = d.Status,
-                attempts = d.Attempts,
-                next_attempt_at = d.Status == "pending" ? Time.Iso(d.NextAttemptAt) : null,
-                last_status_code = d.LastStatusCode,
-                last_error = d.LastError,
-                created_at = Time.Iso(d.CreatedAt),
-                delivered_at = Time.Iso(d.DeliveredAt),
-            }),
-        });
+        return OperatorJson.Result(new WebhookDeliveryList([.. rows.Select(d => new WebhookDeliveryObject(d.Id, d.EventId, d.EndpointId, d.AccountId,
+            d.Status, d.Attempts, d.Status == "pending" ? Time.Iso(d.NextAttemptAt) : null, d.LastStatusCode, d.LastError,
+            Time.Iso(d.CreatedAt), Time.Iso(d.DeliveredAt)))]));
     }
 
     private static async Task<IResult> AttemptsAsync(long id, WebhookStore store, CancellationToken ct) =>
-        Results.Ok(new
-        {
-            attempts = (await store.AttemptsAsync(id, ct)).Select(a => new
-            {
-                attempt = a.Attempt,
-                started_at = Time.Iso(a.StartedAt),
-                duration_ms = a.DurationMs,
-                status_code = a.StatusCode,
-                error = a.Error,
-                response_excerpt = a.ResponseExcerpt,
-            }),
-        });
+        OperatorJson.Result(new WebhookAttemptList([.. (await store.AttemptsAsync(id, ct))
+            .Select(a => new WebhookAttemptObject(a.Attempt, Time.Iso(a.StartedAt), a.DurationMs, a.StatusCode, a.Error, a.ResponseExcerpt))]));
 
     private static async Task<IResult> RedeliverAsync(long id, HttpContext http, WebhookStore store, CancellationToken ct) =>
         await store.RedeliverAsync(id, OperatorApi.Actor(http), ct)
-            ? Results.Ok(new { id, status = "pending" })
+            ? OperatorJson.Result(new WebhookRedelivery(id, "pending"))
             : OperatorApi.Problem(404, "not_found", "No such delivery.");
 
     private static string? Opt(HttpContext http, string name) => OperatorApi.Opt(http, name);
