@@ -48,49 +48,10 @@ public static class GoCardlessModule
     {
         services.AddOptions<GoCardlessOptions>().BindConfiguration("Rescind:GoCardless");
         services.AddSingleton<IJob, GoCardlessFlowExpiryJob>();
-        // GoCardless's records are snake_case in its own document and in the operator's (the simulation's answers),
-        // renamed once the document is whole: a schema transformer does not see every schema of a record.
-        foreach (var document in new[] { GoCardlessStore.Api, "operator" })
-        {
-            services.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>(document, o => o.AddDocumentTransformer((doc, _, _) =>
-            {
-                foreach (var (name, schema) in doc.Components?.Schemas ?? new Dictionary<string, Microsoft.OpenApi.IOpenApiSchema>())
-                {
-                    if (Records.Contains(name) && schema is Microsoft.OpenApi.OpenApiSchema s)
-                    {
-                        SnakeCase(s);
-                    }
-                }
-                return Task.CompletedTask;
-            }));
-        }
+        // GoCardless's records are snake_case in the operator document too (the simulation's answers).
+        Http.OpenApiDocs.NameTypesOf(services, "operator", typeof(GoCardlessModule).Namespace, System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape>(new GoCardlessWebhookShape(GoCardlessStore.ApiFor(GoCardlessStore.Live)));
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape>(new GoCardlessWebhookShape(GoCardlessStore.ApiFor(GoCardlessStore.Sandbox)));
-    }
-
-    /// <summary>The names of this folder's records, as the documents name their schemas.</summary>
-    private static readonly HashSet<string> Records = [.. typeof(GoCardlessModule).Assembly.GetTypes()
-        .Where(t => t.Namespace == typeof(GoCardlessModule).Namespace && t.IsClass).Select(t => t.Name)];
-
-    private static void SnakeCase(Microsoft.OpenApi.OpenApiSchema schema)
-    {
-        var naming = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
-        if (schema.Properties is { Count: > 0 } properties)
-        {
-            foreach (var (name, value) in properties.ToList())
-            {
-                properties.Remove(name);
-                properties[naming.ConvertName(name)] = value;
-            }
-        }
-        if (schema.Required is { Count: > 0 } required)
-        {
-            foreach (var name in required.ToList())
-            {
-                required.Remove(name);
-                required.Add(naming.ConvertName(name));
-            }
-        }
     }
 }
 

@@ -59,29 +59,49 @@ public static class OpenApiDocs
         });
         if (naming is not null)
         {
-            options.AddSchemaTransformer((schema, _, _) =>
+            options.AddDocumentTransformer((document, _, _) =>
             {
-                Rename(schema, naming);
+                foreach (var schema in Components(document).Values.OfType<OpenApiSchema>())
+                {
+                    Rename(schema, naming);
+                }
                 return Task.CompletedTask;
             });
         }
     }
 
+    private static IDictionary<string, IOpenApiSchema> Components(OpenApiDocument document) =>
+        document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>();
+
     /// <summary>Names the properties of the types of namespace <paramref name="ns"/> with <paramref name="naming"/>
     /// in document <paramref name="document"/>: an API's objects in another document (its simulation's answers in
     /// the operator document) keep the API's own naming.</summary>
-    public static void NameTypesOf(IServiceCollection services, string document, string? ns, JsonNamingPolicy naming) =>
-        services.Configure<OpenApiOptions>(document, o => o.AddSchemaTransformer((schema, context, _) =>
+    /// <remarks>Renamed once the document is built, by component name (a type's name, or a generic type's name
+    /// followed by <c>Of</c>): a schema transformer does not see every record (one nested in another reaches the
+    /// document without passing through it).</remarks>
+    public static void NameTypesOf(IServiceCollection services, string document, string? ns, JsonNamingPolicy naming)
+    {
+        var types = typeof(OpenApiDocs).Assembly.GetTypes().Where(t => t.Namespace == ns && t.IsClass)
+            .Select(t => t.IsGenericType ? t.Name[..t.Name.IndexOf('`', StringComparison.Ordinal)] + "Of" : t.Name).ToList();
+        services.Configure<OpenApiOptions>(document, o => o.AddDocumentTransformer((doc, _, _) =>
         {
-            if (context.JsonTypeInfo.Type.Namespace == ns)
+            foreach (var (name, schema) in Components(doc))
             {
-                Rename(schema, naming);
+                if (schema is OpenApiSchema s && types.Any(t => name == t || (t.EndsWith("Of", StringComparison.Ordinal) && name.StartsWith(t, StringComparison.Ordinal))))
+                {
+                    Rename(s, naming);
+                }
             }
             return Task.CompletedTask;
         }));
+    }
 
     private static void Rename(OpenApiSchema schema, JsonNamingPolicy naming)
     {
+        foreach (var inline in (schema.Properties?.Values ?? []).OfType<OpenApiSchema>())
+        {
+            Rename(inline, naming);
+        }
         if (schema.Properties is { Count: > 0 } properties)
         {
             var renamed = properties.ToDictionary(p => naming.ConvertName(p.Key), p => p.Value, StringComparer.Ordinal);

@@ -26,6 +26,39 @@ public sealed class OpenApiCompletenessTests(SqliteServer server) : IClassFixtur
         Assert.True(problems.Count == 0, $"{document}: {problems.Count} gaps\n" + string.Join("\n", problems));
     }
 
+    public static TheoryData<string> SnakeCaseDocuments => new() { "numeral", "digicert", "gocardless", "rescind" };
+
+    /// <summary>The schemas name properties as the wire does: in a snake_case API's document, no property of any
+    /// schema (nested records included) is camelCase.</summary>
+    [Theory]
+    [MemberData(nameof(SnakeCaseDocuments))]
+    public async Task A_snake_case_document_names_every_property_in_snake_case(string document)
+    {
+        using var doc = JsonDocument.Parse(await server.Client.GetStringAsync($"/openapi/{document}.json"));
+        var camel = new List<string>();
+        foreach (var schema in doc.RootElement.GetProperty("components").GetProperty("schemas").EnumerateObject())
+        {
+            Collect(schema.Name, schema.Value, camel);
+        }
+        Assert.True(camel.Count == 0, $"{document}: " + string.Join(", ", camel));
+    }
+
+    private static void Collect(string path, JsonElement schema, List<string> camel)
+    {
+        if (schema.ValueKind != JsonValueKind.Object || !schema.TryGetProperty("properties", out var properties))
+        {
+            return;
+        }
+        foreach (var p in properties.EnumerateObject())
+        {
+            if (p.Name.Any(char.IsUpper))
+            {
+                camel.Add($"{path}.{p.Name}");
+            }
+            Collect($"{path}.{p.Name}", p.Value, camel);
+        }
+    }
+
     /// <summary>What a document lacks, one line per gap.</summary>
     public static List<string> Problems(JsonElement root)
     {
