@@ -20,20 +20,20 @@ public static class CircleSimulation
 {
     public static RouteGroupBuilder MapCircleSimulation(this RouteGroupBuilder group)
     {
-        // Rescind's problem details for the operator's own checks; the forced transaction answers like Circle.
-        group.ProducesProblem(401);
+        // Rescind's problem details for the operator's own checks (401 is the operator group's); the forced
+        // transaction answers like Circle.
         group.MapPost("/accounts/{id}/entity-secret", RegisterAsync)
             .Accepts<RegisterEntitySecretRequest>("application/json")
-            .Produces<EntitySecretRegistered>(200).ProducesProblem(400).ProducesProblem(404);
+            .Produces<EntitySecretRegistered>(200).ProducesProblems(400, 404);
         group.MapPost("/chains/{blockchain}/blocks", BlocksAsync)
             .Accepts<MineBlocksRequest>("application/json")
-            .Produces<BlocksMined>(200).ProducesProblem(400);
+            .Produces<BlocksMined>(200).ProducesProblems(400);
         group.MapPost("/chains/{blockchain}/base-fee", BaseFeeAsync)
             .Accepts<SetBaseFeeRequest>("application/json")
-            .Produces<BaseFeeSet>(200).ProducesProblem(400);
+            .Produces<BaseFeeSet>(200).ProducesProblems(400);
         group.MapPost("/screening", ScreenAsync)
             .Accepts<ScreenAddressRequest>("application/json")
-            .Produces<AddressScreened>(200).ProducesProblem(400);
+            .Produces<AddressScreened>(200).ProducesProblems(400);
         group.MapPost("/transactions/{id}/{action}", ForceAsync)
             .Accepts<ForceTransactionRequest>("application/json")
             .Produces<CircleData<TransactionData>>(200).CircleErrors(400, 404);

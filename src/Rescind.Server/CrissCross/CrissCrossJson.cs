@@ -171,5 +171,3 @@ public sealed record ProviderList(IReadOnlyList<ProviderInfo> Providers);
 
 public sealed record ProviderInfo(string Name, bool SupportsInFlightCancel, long? PromptTimeoutSeconds);
 
-/// <summary>A provider event takes no body; any body is ignored.</summary>
-public sealed record NoBody;

@@ -22,12 +22,11 @@ public static class CrissCrossSimulation
 
     public static RouteGroupBuilder MapCrissCrossSimulation(this RouteGroupBuilder group)
     {
-        // The operator's authentication answers 401 in problem details before any of these runs.
-        group.ProducesProblem(401);
+        // The operator's authentication answers 401 in problem details (declared on the operator group).
         group.MapGet("/providers", () => TypedResults.Ok(new ProviderList(
             [.. CrissCrossRules.Providers.Select(p => new ProviderInfo(p.Name, p.SupportsInFlightCancel, p.PromptTimeout is { } t ? (long?)t.TotalSeconds : null))])));
         group.MapPost("/transactions/{id}/{action}", ActOverHttpAsync)
-            .Accepts(typeof(NoBody), isOptional: true, "application/json")
+            .AcceptsNoFields()
             .Produces<PaymentStatus>(200)
             .Produces<CrissCrossEnvelope.ErrorBody>(404)
             .Produces<CrissCrossEnvelope.ErrorBody>(409);
