@@ -111,12 +111,13 @@ public static class CancelBench
             await scenarios.RunAllAsync();
         }
         ReleaseMemory();
-        await using (var host = await BenchHost.StartAsync(await target.NewDatabaseAsync("growth")))
+        if (options.Only is null)
         {
+            await using var host = await BenchHost.StartAsync(await target.NewDatabaseAsync("growth"));
             var scenarios = new Scenarios(host, await host.CreateTenantAsync("growth"), options, report, onError, memory);
             await scenarios.GrowthAsync(target);
         }
-        if (target is PostgresTarget pg && !options.Quick && CorePinning.Available && await CorePinning.PostmasterAsync(pg.Server) is { } postmaster)
+        if (target is PostgresTarget pg && !options.Quick && options.Only is null && CorePinning.Available && await CorePinning.PostmasterAsync(pg.Server) is { } postmaster)
         {
             Console.WriteLine($"   split cores: PostgreSQL on core {CorePinning.DatabaseCores}, Rescind and its load generator (then pgbench) on {CorePinning.ClientCores}");
             ReleaseMemory();
@@ -154,9 +155,9 @@ public static class CancelBench
         GC.WaitForPendingFinalizers();
     }
 
-    public static int Ops(BenchOptions o, int clients) => o.Quick
+    public static int Ops(BenchOptions o, int clients) => o.Scale * (o.Quick
         ? clients switch { 1 => 20, 8 => 80, _ => 150 }
-        : clients switch { 1 => 300, 8 => 1500, _ => 3000 };
+        : clients switch { 1 => 300, 8 => 1500, _ => 3000 });
 }
 
 public sealed class BenchOptions
@@ -172,6 +173,15 @@ public sealed class BenchOptions
     public string? PostgresServer { get; private set; }
 
     public string? Out { get; private set; }
+
+    /// <summary>With <c>--only NAME</c>: only the scenarios whose name contains it, no growth or split-cores step
+    /// (the limit is still measured, so the ratios stand in one run).</summary>
+    public string? Only { get; private set; }
+
+    /// <summary>With <c>--scale K</c>: K times the operations per measured row (longer rows, less noise).</summary>
+    public int Scale { get; private set; } = 1;
+
+    public bool Wants(string scenario) => Only is null || scenario.Contains(Only, StringComparison.OrdinalIgnoreCase);
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -208,6 +218,12 @@ public sealed class BenchOptions
                     break;
                 case "--out":
                     o.Out = Next();
+                    break;
+                case "--only":
+                    o.Only = Next();
+                    break;
+                case "--scale":
+                    o.Scale = int.TryParse(Next(), out var k) && k is > 0 and <= 100 ? k : throw new ArgumentException("--scale needs a whole number from 1 to 100");
                     break;
                 default:
                     return null;

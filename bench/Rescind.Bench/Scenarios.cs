@@ -67,6 +67,10 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
         var circle = await t.CircleWalletsAsync();
         foreach (var c in CancelBench.Levels)
         {
+            if (!options.Wants("circle cancel"))
+            {
+                break;
+            }
             var ids = await PrepareAsync(c, _ => circle.TransferAsync());
             var bodies = ids.Select(_ => JsonSerializer.Serialize(circle.Signed([]))).ToArray();
             await MeasureAsync("circle cancel", c, ids.Length, async i =>
@@ -83,7 +87,7 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
         });
 
         // With an Idempotency-Key, then the same keys and bodies again: the stored answers, byte for byte.
-        foreach (var c in CancelBench.Levels)
+        foreach (var c in CancelBench.Levels.Where(_ => options.Wants("crisscross cancel + key") || options.Wants("crisscross replay")))
         {
             var ids = await PrepareAsync(c, _ => t.SessionAsync());
             var keys = ids.Select(_ => Guid.NewGuid().ToString()).ToArray();
@@ -107,7 +111,7 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
         });
 
         var readable = canceled.ToArray();
-        foreach (var c in CancelBench.Levels)
+        foreach (var c in CancelBench.Levels.Where(_ => readable.Length > 0 && (options.Wants("numeral get") || options.Wants("numeral list"))))
         {
             var n = CancelBench.Ops(options, c);
             await MeasureAsync("numeral get", c, n, async i =>
@@ -122,7 +126,10 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
             });
         }
 
-        await HotAsync(customer);
+        if (options.Wants("hot: cancel vs fulfil"))
+        {
+            await HotAsync(customer);
+        }
     }
 
     /// <summary>Untimed: the JIT and the connection pools see every path once before anything is measured.</summary>
@@ -201,7 +208,7 @@ public sealed class Scenarios(BenchHost host, BenchTenant t, BenchOptions option
 
     private async Task EachLevelAsync(string name, Func<int, Task<string[]>> prepare, Func<string[], int, Task<bool>> op)
     {
-        foreach (var c in CancelBench.Levels)
+        foreach (var c in CancelBench.Levels.Where(_ => options.Wants(name)))
         {
             var ids = await prepare(c);
             await MeasureAsync(name, c, ids.Length, i => op(ids, i));
