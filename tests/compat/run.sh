@@ -71,7 +71,10 @@ port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()
 url="http://127.0.0.1:$port"
 # Background jobs off: the suites move the outside world themselves (operator mining, jobs/run), so a chain block
 # landing mid-test can never change an outcome.
-"${rescind[@]}" serve "${storage[@]}" --urls "$url" --Rescind:Jobs:Enabled=false >"$work/server.log" 2>&1 &
+# The contract check on: an answer that breaks its API's served OpenAPI document is a 500 (the client raises) and a
+# "Contract violation" line in the log, which fails the run below.
+"${rescind[@]}" serve "${storage[@]}" --urls "$url" --Rescind:Jobs:Enabled=false --Rescind:Contracts:Check=true \
+  ${RESCIND_COVERAGE_RECORDS:+--Rescind:Coverage:Records="$RESCIND_COVERAGE_RECORDS"} >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
   curl -fsS "$url/healthz" >/dev/null 2>&1 && break
@@ -107,6 +110,11 @@ status=0
   RESCIND_URL="$url" CIRCLE_API_KEY="$(token circle test)" CIRCLE_ENTITY_SECRET="$secret" \
     RESCIND_OPERATOR_TOKEN="$operator" RESCIND_ACCOUNT_ID="$account_id" node --test
 ) || status=$?
+if grep -q "Contract violation" "$work/server.log"; then
+  log "answers broke their OpenAPI documents:"
+  grep "Contract violation" "$work/server.log" | sort | uniq -c >&2
+  status=1
+fi
 if [[ $status -ne 0 ]]; then
   log "FAILED; server log follows"
   tail -50 "$work/server.log" >&2

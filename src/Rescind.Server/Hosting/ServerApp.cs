@@ -41,6 +41,7 @@ public static class ServerApp
             builder.Services.AddOpenApi(module.Name, o => OpenApiDocs.Configure(o, module.Name, module.JsonNaming));
         }
         builder.Services.AddSingleton(envelopes);
+        builder.Services.AddSingleton<ContractCheck>();
         builder.Services.AddCredentialSchemes([.. ApiModules.All.SelectMany(m => m.Schemes ?? []), Operator.OperatorApi.Credentials]);
         builder.Services.AddConsole();
         builder.Services.AddOpenApi("operator", o => OpenApiDocs.Configure(o, "operator", null));
@@ -66,6 +67,10 @@ public static class ServerApp
         }
 
         var app = builder.Build();
+        if (app.Configuration.GetValue<bool>("Rescind:Contracts:Check"))
+        {
+            app.UseContractCheck();
+        }
         app.UseRequestIds();
         app.UseApiFailures();
         app.UseApiNotFound();

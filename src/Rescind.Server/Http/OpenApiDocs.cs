@@ -57,6 +57,18 @@ public static class OpenApiDocs
             }
             return Task.CompletedTask;
         });
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            foreach (var schema in Components(document).Values.OfType<OpenApiSchema>())
+            {
+                OptionalWhenNullable(schema);
+            }
+            foreach (var operation in (document.Paths?.Values.AsEnumerable() ?? []).SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
+            {
+                SharedFailures(operation);
+            }
+            return Task.CompletedTask;
+        });
         if (naming is not null)
         {
             options.AddDocumentTransformer((document, _, _) =>
@@ -67,6 +79,54 @@ public static class OpenApiDocs
                 }
                 return Task.CompletedTask;
             });
+        }
+    }
+
+    /// <summary>A property that may be null may also be absent: every API leaves null members out (or writes them),
+    /// so only the properties always present are required.</summary>
+    private static void OptionalWhenNullable(OpenApiSchema schema)
+    {
+        foreach (var inline in (schema.Properties?.Values ?? []).OfType<OpenApiSchema>())
+        {
+            OptionalWhenNullable(inline);
+        }
+        if (schema.Required is not { Count: > 0 } required || schema.Properties is null)
+        {
+            return;
+        }
+        foreach (var (name, property) in schema.Properties)
+        {
+            if (Nullable(property))
+            {
+                required.Remove(name);
+            }
+        }
+    }
+
+    private static bool Nullable(IOpenApiSchema schema) =>
+        schema.Type is { } type && type.HasFlag(JsonSchemaType.Null)
+        || (schema.OneOf ?? []).Concat(schema.AnyOf ?? []).Any(s => s.Type == JsonSchemaType.Null);
+
+    /// <summary>What the shared middleware may answer on any operation (rate limit, outage, bug), declared with the
+    /// operation's own error body.</summary>
+    private static void SharedFailures(OpenApiOperation operation)
+    {
+        if (operation.Responses is not { } responses)
+        {
+            return;
+        }
+        var error = responses.Where(r => r.Key.StartsWith('4') && r.Value.Content is { Count: > 0 })
+            .OrderBy(r => r.Key == "400" ? 0 : 1).Select(r => r.Value).FirstOrDefault();
+        if (error is null)
+        {
+            return;
+        }
+        foreach (var (status, description) in new[] { ("429", "Too Many Requests"), ("500", "Internal Server Error"), ("503", "Service Unavailable") })
+        {
+            if (!responses.ContainsKey(status))
+            {
+                responses[status] = new OpenApiResponse { Description = description, Content = error.Content };
+            }
         }
     }
 

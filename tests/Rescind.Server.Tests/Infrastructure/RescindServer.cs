@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Npgsql;
@@ -51,19 +52,36 @@ public abstract class RescindServer : IAsyncLifetime
     {
         spec = await CreateDatabaseAsync();
         factory = Node();
-        Client = factory.CreateClient();
+        Client = Checked(factory, new WebApplicationFactoryClientOptions());
         started = true;
     }
 
     /// <summary>A client of its own (own cookies) on this node, e.g. for a browser-like console session.</summary>
-    public HttpClient CreateClient(WebApplicationFactoryClientOptions options) => factory!.CreateClient(options);
+    public HttpClient CreateClient(WebApplicationFactoryClientOptions options) => Checked(factory!, options);
+
+    /// <summary>A client as <c>CreateClient(options)</c> makes it, with the suite's handler last before the server.</summary>
+    private static HttpClient Checked(WebApplicationFactory<Program> node, WebApplicationFactoryClientOptions options, params DelegatingHandler[] handlers)
+    {
+        var chain = new List<DelegatingHandler>();
+        if (options.AllowAutoRedirect)
+        {
+            chain.Add(new RedirectHandler(options.MaxAutomaticRedirections));
+        }
+        if (options.HandleCookies)
+        {
+            chain.Add(new CookieContainerHandler());
+        }
+        chain.AddRange(handlers);
+        chain.Add(new SuiteHandler());
+        return node.CreateDefaultClient(options.BaseAddress, [.. chain]);
+    }
 
     /// <summary>Another Rescind host on the same database, as a second node of a cluster would be.</summary>
     public HttpClient StartAnotherNode()
     {
         var node = Node();
         otherNodes.Add(node);
-        return node.CreateClient();
+        return Checked(node, new WebApplicationFactoryClientOptions());
     }
 
     /// <summary>Another node whose client goes through <paramref name="handlers"/> (e.g. a cookie jar shared with a
@@ -72,11 +90,12 @@ public abstract class RescindServer : IAsyncLifetime
     {
         var node = Node();
         otherNodes.Add(node);
-        return node.CreateDefaultClient(handlers);
+        return Checked(node, new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }, handlers);
     }
 
     /// <summary>A client of this node through <paramref name="handlers"/>.</summary>
-    public HttpClient CreateDefaultClient(params DelegatingHandler[] handlers) => factory!.CreateDefaultClient(handlers);
+    public HttpClient CreateDefaultClient(params DelegatingHandler[] handlers) =>
+        Checked(factory!, new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false }, handlers);
 
     private WebApplicationFactory<Program> Node() =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
@@ -86,6 +105,7 @@ public abstract class RescindServer : IAsyncLifetime
             b.UseSetting("Rescind:Jobs:Enabled", "false");
             b.UseSetting("Rescind:RateLimit:PermitsPerSecond", "0");
             b.UseSetting("Logging:LogLevel:Default", "Warning");
+            b.UseSetting("Rescind:Contracts:Check", "true");
             foreach (var (key, value) in Settings)
             {
                 b.UseSetting(key, value);

@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Rescind.Server.Tests.Infrastructure;
+
+/// <summary>
+/// On every client of a test server: names the test class that sends the request (<c>X-Rescind-Test</c>, which the
+/// coverage records keep), and fails the request when the server's contract check found that the answer breaks its
+/// OpenAPI document (the server then answers 500 with <c>Rescind-Contract-Violation</c>).
+/// </summary>
+public sealed class SuiteHandler : DelegatingHandler
+{
+    public const string TestHeader = "X-Rescind-Test";
+
+    private static readonly ConcurrentDictionary<Type, bool> IsTestClass = new();
+
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (!request.Headers.Contains(TestHeader) && CallingTestClass() is { } name)
+        {
+            request.Headers.TryAddWithoutValidation(TestHeader, name);
+        }
+        var response = await base.SendAsync(request, cancellationToken);
+        if (response.Headers.TryGetValues("Rescind-Contract-Violation", out var violation))
+        {
+            throw new ContractViolationException(string.Join(" ", violation));
+        }
+        return response;
+    }
+
+    /// <summary>The test class on the stack (its base name: a class per database shares its base's name).</summary>
+    private static string? CallingTestClass()
+    {
+        foreach (var frame in new StackTrace(2, false).GetFrames())
+        {
+            var type = frame.GetMethod()?.DeclaringType;
+            while (type?.DeclaringType is not null && type.Name.StartsWith('<'))
+            {
+                type = type.DeclaringType; // an async method's or a lambda's compiler-made class
+            }
+            if (type is null || type.Assembly != typeof(SuiteHandler).Assembly)
+            {
+                continue;
+            }
+            if (IsTestClass.GetOrAdd(type, t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance).Any(m => m.GetCustomAttribute<FactAttribute>() is not null)))
+            {
+                return Name(type);
+            }
+        }
+        return null;
+    }
+
+    private static string Name(Type type)
+    {
+        var t = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
+        var name = t.Name;
+        var tick = name.IndexOf('`', StringComparison.Ordinal);
+        return tick > 0 ? name[..tick] : name;
+    }
+}
+
+public sealed class ContractViolationException(string message) : Exception("The answer breaks its OpenAPI document: " + message);
