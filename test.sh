@@ -16,6 +16,8 @@
 #   RESCIND_TEST_DRY=1            prove the cluster works with psql; don't run dotnet test
 #   RESCIND_TEST_NO_COMPAT=1      skip the official npm clients' suites (tests/compat)
 #   RESCIND_TEST_NO_BENCH=1       skip the cancel benchmark's smoke run (bench/)
+#   RESCIND_COVERAGE_UPDATE=1     rewrite the coverage tables (docs/coverage, README) from
+#                                 this run instead of failing when they are stale
 #   RESCIND_CHROMIUM=/path        the chromium the console's browser tests drive
 #                                 (default: Debian's /usr/bin/chromium, installed
 #                                 when run as root; missing under CI is an error)
@@ -340,6 +342,13 @@ command -v dotnet >/dev/null || { log "dotnet not found on PATH"; exit 1; }
 # --------------------------------------------------------------------------
 test_log="$RUN_TMP/dotnet-test.log"
 rc=0
+# The whole suite records which documented routes each test class and each official client calls; the coverage
+# tables are made from those records at the end (see below).
+full_run=""
+if [[ $# -eq 0 && -z "$SQLITE_ONLY" && -z "${RESCIND_TEST_NO_COMPAT:-}" ]]; then
+  full_run=1
+  export RESCIND_COVERAGE_RECORDS="$RUN_TMP/coverage"
+fi
 "${cmd[@]}" 2>&1 | tee "$test_log" || rc=$?
 
 # One line per test project, e.g.
@@ -411,6 +420,21 @@ if [[ $# -eq 0 && -z "${RESCIND_TEST_NO_BENCH:-}" ]]; then
   dotnet run -c Release --project bench/Rescind.Bench -- "${bench_args[@]}" || bench_rc=$?
   log "bench smoke (cancel --quick): exit $bench_rc"
   [[ "$bench_rc" -eq 0 ]] || rc=1
+fi
+
+# --------------------------------------------------------------------------
+# The vendors' coverage tables (docs/coverage/*.md, coverage.json, the README's
+# summary) are generated from the run's records: a stale table fails the run
+# (RESCIND_COVERAGE_UPDATE=1 rewrites them instead). Only a full run has every
+# record, so narrower runs skip this.
+# --------------------------------------------------------------------------
+if [[ -n "$full_run" ]]; then
+  coverage_args=(coverage --records "$RESCIND_COVERAGE_RECORDS")
+  [[ "${RESCIND_COVERAGE_UPDATE:-}" == "1" ]] || coverage_args+=(--check)
+  coverage_rc=0
+  dotnet run -c Release --no-build --project src/Rescind.Server -- "${coverage_args[@]}" || coverage_rc=$?
+  log "coverage tables: exit $coverage_rc"
+  [[ "$coverage_rc" -eq 0 ]] || rc=1
 fi
 
 echo

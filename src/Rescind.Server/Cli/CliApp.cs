@@ -97,6 +97,7 @@ public static class CliApp
         root.Add(Audit());
         root.Add(Webhooks());
         root.Add(Verify());
+        root.Add(Coverage.CoverageCli.Command());
         return root;
     }
 

@@ -34,7 +34,7 @@ public static class ServerApp
         var envelopes = new EnvelopeRegistry().Add("/operator", ProblemEnvelope.Instance);
         foreach (var module in ApiModules.All)
         {
-            foreach (var prefix in module.PathPrefixes)
+            foreach (var prefix in module.PathPrefixes.Union(Coverage.VendorOperations.PrefixesOf(module.Name), StringComparer.OrdinalIgnoreCase))
             {
                 envelopes.Add(prefix, module.Envelope);
             }
@@ -42,6 +42,7 @@ public static class ServerApp
         }
         builder.Services.AddSingleton(envelopes);
         builder.Services.AddSingleton<ContractCheck>();
+        Coverage.CoverageRecords.AddTo(builder.Services, builder.Configuration);
         builder.Services.AddCredentialSchemes([.. ApiModules.All.SelectMany(m => m.Schemes ?? []), Operator.OperatorApi.Credentials]);
         builder.Services.AddConsole();
         builder.Services.AddOpenApi("operator", o => OpenApiDocs.Configure(o, "operator", null));
@@ -71,6 +72,7 @@ public static class ServerApp
         {
             app.UseContractCheck();
         }
+        Coverage.CoverageRecords.Use(app);
         app.UseRequestIds();
         app.UseApiFailures();
         app.UseApiNotFound();
@@ -80,6 +82,7 @@ public static class ServerApp
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/healthz", HealthAsync).ExcludeFromDescription();
+        app.MapGet("/coverage", Coverage.CoveragePage.JsonAsync).ExcludeFromDescription();
         foreach (var module in ApiModules.All)
         {
             module.MapRoutes(app);

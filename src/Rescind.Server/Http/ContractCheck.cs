@@ -173,7 +173,10 @@ public static class ContractChecks
             : null;
         if (violation is null)
         {
-            await original.WriteAsync(buffer.Held, http.RequestAborted);
+            if (buffer.Held.Length > 0)
+            {
+                await original.WriteAsync(buffer.Held, http.RequestAborted);
+            }
             return;
         }
         http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("Rescind.Contracts").LogError("Contract violation: {Violation}", violation);

@@ -106,6 +106,10 @@ public abstract class RescindServer : IAsyncLifetime
             b.UseSetting("Rescind:RateLimit:PermitsPerSecond", "0");
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             b.UseSetting("Rescind:Contracts:Check", "true");
+            if (Environment.GetEnvironmentVariable("RESCIND_COVERAGE_RECORDS") is { Length: > 0 } records)
+            {
+                b.UseSetting("Rescind:Coverage:Records", Path.Combine(records, "tests"));
+            }
             foreach (var (key, value) in Settings)
             {
                 b.UseSetting(key, value);

@@ -116,3 +116,12 @@ test('refuses an ineligible cancel with 155215 through the SDK error', async () 
     return true;
   });
 });
+
+test('an operation Rescind does not serve answers in Circle\'s error shape through the SDK', async () => {
+  await assert.rejects(client.getLowestNonceTransaction({ blockchain: 'ETH-SEPOLIA', address: '0x0000000000000000000000000000000000000000' }), (e) => {
+    const body = e.response?.data;
+    assert.ok(body && typeof body.code === 'number' && typeof body.message === 'string', JSON.stringify(body ?? String(e)));
+    assert.ok(e.response.status >= 400 && e.response.status < 500, String(e.response.status));
+    return true;
+  });
+});
