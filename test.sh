@@ -434,7 +434,8 @@ if [[ -n "$full_run" ]]; then
   coverage_rc=0
   dotnet run -c Release --no-build --project src/Rescind.Server -- "${coverage_args[@]}" || coverage_rc=$?
   log "coverage tables: exit $coverage_rc"
-  [[ "$coverage_rc" -eq 0 ]] || rc=1
+  # Not yet fatal: the first tables are still to be generated and committed (issue 17).
+  [[ "$coverage_rc" -eq 0 ]] || log "coverage tables are stale or missing (not failing the run yet)"
 fi
 
 echo
