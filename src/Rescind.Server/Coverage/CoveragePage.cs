@@ -12,7 +12,7 @@ public static class CoveragePage
         return stream is null ? null : new StreamReader(stream).ReadToEnd();
     });
 
-    public static IResult JsonAsync() => Text.Value is { } json
+    public static IResult Json() => Text.Value is { } json
         ? Results.Text(json, "application/json; charset=utf-8")
         : Results.Problem(statusCode: 404, title: "not_found", detail: "This build carries no coverage tables.");
 

@@ -10,7 +10,7 @@ public sealed record ServedRoute(string Document, string Method, string Template
 
 /// <summary>One vendor operation: whether a route serves it, which test classes called it, whether the official
 /// client did.</summary>
-public sealed record CoverageRow(string Family, string Operation, string Method, string Path, string? Route, IReadOnlyList<string> Tests, bool Client);
+public sealed record CoverageRow(string Family, string Operation, string Method, string Path, string? Note, string? Route, IReadOnlyList<string> Tests, bool Client);
 
 public sealed record ApiCoverage(VendorOperations Vendor, IReadOnlyList<CoverageRow> Rows, IReadOnlyList<ServedRoute> OwnRoutes)
 {
@@ -62,7 +62,7 @@ public static class CoverageTable
                 {
                     used.Add(route);
                 }
-                rows.Add(new CoverageRow(family.Name, op.Operation, op.Method.ToUpperInvariant(), op.Path, route?.Template,
+                rows.Add(new CoverageRow(family.Name, op.Operation, op.Method.ToUpperInvariant(), op.Path, op.Note, route?.Template,
                     [.. calls.Where(c => c.By.StartsWith("test:", StringComparison.Ordinal)).Select(c => c.By[5..]).Distinct().Order(StringComparer.Ordinal)],
                     vendor.Client is { } client && calls.Any(c => c.By.StartsWith("agent:", StringComparison.Ordinal) && c.By.Contains(client.UserAgent, StringComparison.Ordinal))));
             }
@@ -131,10 +131,9 @@ public static class CoverageTable
             md.AppendLine(v.Client is null ? "| --- | --- | --- | --- |" : "| --- | --- | --- | --- | --- |");
             foreach (var r in family)
             {
-                var op = v.Operations.First(o => o.Operation.Operation == r.Operation && o.Operation.Path == r.Path).Operation;
                 var served = r.Route is null ? "no" : r.Route.Equals(r.Path, StringComparison.Ordinal) ? "yes" : $"yes (`{r.Route}`)";
                 var tests = r.Tests.Count == 0 ? "" : string.Join(", ", r.Tests);
-                var note = op.Note is { Length: > 0 } n ? $" ({Escape(n)})" : "";
+                var note = r.Note is { Length: > 0 } n ? $" ({Escape(n)})" : "";
                 md.Append(CultureInfo.InvariantCulture, $"| `{r.Operation}`{note} | `{r.Method} {r.Path}` | {served} | {tests} |");
                 md.AppendLine(v.Client is null ? "" : $" {(r.Client ? "yes" : "")} |");
             }

@@ -35,7 +35,8 @@ public static class DigiCertApi
             .Parameters(ParameterDoc.Header("X-DC-DEVKEY", required: true, "The account's API key."))
             .WithMetadata(Error(401), Error(429));
         v2.MapPost("/order/certificate/{product_name_id}", CreateOrderAsync)
-            .Accepts<NewOrderBody>("application/json").Produces<CreatedOrder>(201).WithMetadata(Error(400), Error(404), Error(413));
+            .Accepts<NewOrderBody>("application/json").Produces<CreatedOrder>(201).WithMetadata(Error(400), Error(404), Error(413))
+            .WithMetadata(new Coverage.ServedValues("product_name_id", [.. DigiCertRules.Products.Keys]));
         v2.MapGet("/order/certificate", ListOrdersAsync)
             .Parameters(Query("filters[status]"), Query("filters[search]"), Query("offset", "integer"), Query("limit", "integer"))
             .Produces<OrderList>(200).WithMetadata(Error(400));

@@ -41,7 +41,8 @@ public static class GoCardlessApi
         gc.MapPost("/billing_requests", CreateBillingRequestAsync).Creating<BillingRequestsBody, BillingRequestEnvelope>();
         gc.MapGet("/billing_requests", ListBillingRequestsAsync).Listing(Query("status"), Query("customer")).Produces<BillingRequestList>(200);
         gc.MapGet("/billing_requests/{id}", GetBillingRequestAsync).Produces<BillingRequestEnvelope>(200).WithMetadata(Error(404));
-        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync).Acting<BillingRequestActionBody, BillingRequestEnvelope>();
+        gc.MapPost("/billing_requests/{id}/actions/{action}", ActAsync).Acting<BillingRequestActionBody, BillingRequestEnvelope>()
+            .WithMetadata(new Coverage.ServedValues("action", Actions));
         gc.MapPost("/billing_request_flows", CreateFlowAsync).Creating<BillingRequestFlowsBody, FlowEnvelope>();
         gc.MapGet("/billing_request_flows/{id}", GetFlowAsync).Produces<FlowEnvelope>(200).WithMetadata(Error(404));
         gc.MapPost("/billing_request_flows/{id}/actions/initialise", InitialiseFlowAsync).Acting<InitialiseFlowBody, FlowEnvelope>();

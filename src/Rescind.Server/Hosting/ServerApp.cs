@@ -82,7 +82,7 @@ public static class ServerApp
         app.UseAuthorization();
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapGet("/healthz", HealthAsync).ExcludeFromDescription();
-        app.MapGet("/coverage", Coverage.CoveragePage.JsonAsync).ExcludeFromDescription();
+        app.MapGet("/coverage", Coverage.CoveragePage.Json).ExcludeFromDescription();
         foreach (var module in ApiModules.All)
         {
             module.MapRoutes(app);

@@ -232,6 +232,10 @@ public static class ContractChecks
 
         public override void Flush()
         {
+            if (PassedThrough)
+            {
+                inner.Flush();
+            }
         }
 
         public override async Task FlushAsync(CancellationToken cancellationToken)

@@ -49,25 +49,67 @@ public sealed class ContractCheckTests(SqliteServer server) : IClassFixture<Sqli
         Assert.Null(await CheckAsync("numeral", "GET", "/tax/customers/{id}", 404, """{"code":404,"type":"CUSTOMER_NOT_FOUND","message":"No such customer."}"""));
         Assert.NotNull(await CheckAsync("numeral", "GET", "/tax/customers/{id}", 404, """{"type":"about:blank","title":"Not Found","status":404}"""));
     }
+}
 
+/// <summary>A server whose Numeral document says a created customer has a field it never has: the server's own
+/// check must turn the real answer into a 500 naming the break, and the suite's client must raise it.</summary>
+public sealed class ContractCheckServerTests(ContractCheckServerTests.TamperedServer server) : IClassFixture<ContractCheckServerTests.TamperedServer>
+{
     [Fact]
-    public async Task A_server_with_the_check_on_answers_a_violation_as_a_500_that_names_it()
+    public async Task An_answer_that_breaks_its_document_is_a_500_naming_the_break_and_fails_the_request()
     {
         var t = await Tenant.CreateAsync(server);
-        // The suite's handler turns the server's violation header into an exception in the test that sent it.
-        using var raw = new HttpClient(new SuiteHandler { InnerHandler = new ViolatingHandler() }) { BaseAddress = new Uri("http://localhost") };
-        var e = await Assert.ThrowsAsync<ContractViolationException>(() => raw.GetAsync("/anything"));
-        Assert.Contains("status 418", e.Message);
-        Assert.NotNull(t);
+        var e = await Assert.ThrowsAsync<ContractViolationException>(() =>
+            t.Numeral(HttpMethod.Post, "/tax/customers", new { name = "Buyer", email = "buyer@example.com" }));
+        Assert.Contains("POST /tax/customers", e.Message);
+        Assert.Contains("never_there", e.Message);
+
+        // Past the suite's handler, the bytes are the API's own 500 envelope with the header.
+        using var raw = server.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>() is Microsoft.AspNetCore.TestHost.TestServer test ? test.CreateClient() : throw new InvalidOperationException();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/tax/customers") { Content = new StringContent("""{"name":"B","email":"b@example.com"}""", Encoding.UTF8, "application/json") };
+        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + t.LiveKey);
+        request.Headers.TryAddWithoutValidation("X-API-Version", Tenant.NumeralVersion);
+        var answer = await raw.SendAsync(request);
+        Assert.Equal(500, (int)answer.StatusCode);
+        Assert.True(answer.Headers.Contains(ContractChecks.Header));
+        var body = System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(500, body.GetProperty("code").GetInt32());
     }
 
-    private sealed class ViolatingHandler : HttpMessageHandler
+    public sealed class TamperedServer : SqliteServer
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-        {
-            var answer = new HttpResponseMessage(System.Net.HttpStatusCode.InternalServerError);
-            answer.Headers.TryAddWithoutValidation(ContractChecks.Header, "GET /x → 418: status 418 is not declared");
-            return Task.FromResult(answer);
-        }
+        protected override void AddServices(IServiceCollection services) =>
+            services.AddKeyedSingleton<Microsoft.AspNetCore.OpenApi.IOpenApiDocumentProvider>("numeral", new Tampered());
+    }
+
+    private sealed class Tampered : Microsoft.AspNetCore.OpenApi.IOpenApiDocumentProvider
+    {
+        public Task<Microsoft.OpenApi.OpenApiDocument> GetOpenApiDocumentAsync(CancellationToken cancellationToken = default) =>
+            Task.FromResult(new Microsoft.OpenApi.OpenApiDocument
+            {
+                Paths = new Microsoft.OpenApi.OpenApiPaths
+                {
+                    ["/tax/customers"] = new Microsoft.OpenApi.OpenApiPathItem
+                    {
+                        Operations = new Dictionary<HttpMethod, Microsoft.OpenApi.OpenApiOperation>
+                        {
+                            [HttpMethod.Post] = new()
+                            {
+                                Responses = new Microsoft.OpenApi.OpenApiResponses
+                                {
+                                    ["201"] = new Microsoft.OpenApi.OpenApiResponse
+                                    {
+                                        Description = "Created",
+                                        Content = new Dictionary<string, Microsoft.OpenApi.OpenApiMediaType>
+                                        {
+                                            ["application/json"] = new() { Schema = new Microsoft.OpenApi.OpenApiSchema { Type = Microsoft.OpenApi.JsonSchemaType.Object, Required = new HashSet<string> { "never_there" } } },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            });
     }
 }
