@@ -429,7 +429,8 @@ fi
 # record, so narrower runs skip this.
 # --------------------------------------------------------------------------
 if [[ -n "$full_run" ]]; then
-  coverage_args=(coverage --records "$RESCIND_COVERAGE_RECORDS")
+  # Absolute paths: dotnet run starts the program in the project's folder.
+  coverage_args=(coverage --records "$RESCIND_COVERAGE_RECORDS" --out "$PWD/docs/coverage" --readme "$PWD/README.md")
   [[ "${RESCIND_COVERAGE_UPDATE:-}" == "1" ]] || coverage_args+=(--check)
   coverage_rc=0
   dotnet run -c Release --no-build --project src/Rescind.Server -- "${coverage_args[@]}" || coverage_rc=$?

@@ -26,6 +26,11 @@ public static class CoverageCli
         }
         var folder = a.Get("out") ?? Path.Combine("docs", "coverage");
         var readme = a.Get("readme") ?? "README.md";
+        if (!File.Exists(readme))
+        {
+            Console.Error.WriteLine($"rescind coverage: no README at {Path.GetFullPath(readme)} (give --readme)");
+            return 2;
+        }
         var scratch = Directory.CreateTempSubdirectory("rescind-coverage-");
         IReadOnlyList<ServedRoute> routes;
         await using (var app = Hosting.ServerApp.Build(["--Rescind:Data=" + scratch.FullName]))

@@ -100,6 +100,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["* /console/signin"] = Console,
         ["* /console/signout"] = Console,
         ["* /console/audit"] = Console,
+        ["* /console/coverage"] = Console,
         ["* /console/r/{api}/{type}"] = Console,
         ["* /console/r/{api}/{type}/{id}"] = Console,
         ["* /console/r/{api}/{type}/{id}/cancel"] = Console,
