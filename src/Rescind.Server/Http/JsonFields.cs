@@ -45,6 +45,12 @@ public sealed class JsonFields(JsonElement root)
             Error = new(name, $"{name} must be 1 to {maxLength} characters.");
             return null;
         }
+        if (s.Contains('\0', StringComparison.Ordinal))
+        {
+            // Stored text: PostgreSQL's text type cannot hold NUL, so it is refused the same way on every database.
+            Error = new(name, $"{name} must not contain NUL characters.");
+            return null;
+        }
         if (valid is not null && !valid(s))
         {
             Error = new(name, $"{name} is not valid{(format is null ? "" : $"; expected {format}")}.");
@@ -68,7 +74,7 @@ public sealed class JsonFields(JsonElement root)
         foreach (var item in v.EnumerateArray())
         {
             if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } s || s.Length > maxLength
-                || (valid is not null && !valid(s)))
+                || s.Contains('\0', StringComparison.Ordinal) || (valid is not null && !valid(s)))
             {
                 Error = new(name, $"{name} must contain only strings{(format is null ? "" : $" like {format}")}.");
                 return null;

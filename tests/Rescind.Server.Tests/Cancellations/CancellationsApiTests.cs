@@ -287,6 +287,19 @@ public abstract class CancellationsApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_reason_with_a_NUL_character_is_400_invalid_request_and_cancels_nothing()
+    {
+        // Found by VendorHostileInputTests on PostgreSQL (seed 9P9Hs-hd6hZ7), whose text type cannot hold NUL.
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        var bad = await Assert.ThrowsAsync<RescindApiException>(() => Client(t).CreateCancellationAsync(
+            new CancellationRequest([id], Key()) { Reason = "a\u0000b" }));
+
+        Assert.Equal((400, "invalid_request"), (bad.Status, bad.Code));
+        Assert.Equal("pending", (await t.GetAsync(id)).Str("status"));
+    }
+
+    [Fact]
     public async Task The_event_stream_delivers_cancellation_events_live_and_resumes_after_the_last_event_id()
     {
         var t = await Tenant.CreateAsync(server);

@@ -11,18 +11,16 @@ namespace Rescind.Server.Tests.Infrastructure;
 /// </summary>
 public sealed class SuiteHandler : DelegatingHandler
 {
-    public const string TestHeader = "X-Rescind-Test";
-
     private static readonly ConcurrentDictionary<Type, bool> IsTestClass = new();
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!request.Headers.Contains(TestHeader) && CallingTestClass() is { } name)
+        if (!request.Headers.Contains(Rescind.Server.Coverage.CoverageRecords.TestHeader) && CallingTestClass() is { } name)
         {
-            request.Headers.TryAddWithoutValidation(TestHeader, name);
+            request.Headers.TryAddWithoutValidation(Rescind.Server.Coverage.CoverageRecords.TestHeader, name);
         }
         var response = await base.SendAsync(request, cancellationToken);
-        if (response.Headers.TryGetValues("Rescind-Contract-Violation", out var violation))
+        if (response.Headers.TryGetValues(Rescind.Server.Http.ContractChecks.Header, out var violation))
         {
             throw new ContractViolationException(string.Join(" ", violation));
         }
