@@ -10,7 +10,7 @@ namespace Rescind.Server.Coverage;
 public sealed record ServedValues(string Parameter, IReadOnlyCollection<string> Values);
 
 /// <summary>
-/// <c>Rescind:Coverage:Records=DIR</c>: which documented routes were called, and by whom (the suite's test class in
+/// <c>Rescind:Coverage:Records=DIR</c>: which documented routes were called (answered past authentication and routing), and by whom (the suite's test class in
 /// <c>X-Rescind-Test</c>, else the caller's User-Agent), written to a file of its own in DIR when the host stops.
 /// <c>rescind coverage</c> reads them into the coverage tables.
 /// </summary>
@@ -27,6 +27,11 @@ public sealed class CoverageRecords(string folder) : IHostedService
             return;
         }
         var template = Concrete(route.Template, http);
+        // Only calls that got past authentication and routing count: a 401, 404 or 405 exercised nothing.
+        if (http.Response.StatusCode is 401 or 404 or 405)
+        {
+            return;
+        }
         var by = http.Request.Headers[TestHeader].ToString() is { Length: > 0 } test ? "test:" + test : "agent:" + http.Request.Headers.UserAgent;
         seen.TryAdd(string.Join('\t', route.Document, http.Request.Method, template, Clean(by)), 0);
     }
@@ -80,7 +85,7 @@ public sealed class CoverageRecords(string folder) : IHostedService
         }
     }
 
-    /// <summary>Every record in <paramref name="folder"/>: (document, method, template, who).</summary>
+    /// <summary>Every record (of a call answered past authentication and routing) in <paramref name="folder"/>: (document, method, template, who).</summary>
     public static IReadOnlyList<(string Document, string Method, string Template, string By)> Read(string folder) =>
         [.. Directory.EnumerateFiles(folder, "*.tsv", SearchOption.AllDirectories).SelectMany(File.ReadLines).Select(l => l.Split('\t')).Where(p => p.Length == 4)
             .Select(p => (p[0], p[1], p[2], p[3])).Distinct()];
