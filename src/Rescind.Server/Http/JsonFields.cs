@@ -45,15 +45,15 @@ public sealed class JsonFields(JsonElement root)
             Error = new(name, $"{name} must be 1 to {maxLength} characters.");
             return null;
         }
+        if (valid is not null && !valid(s))
+        {
+            Error = new(name, $"{name} is not valid{(format is null ? "" : $"; expected {format}")}.");
+            return null;
+        }
         if (s.Contains('\0', StringComparison.Ordinal))
         {
             // Stored text: PostgreSQL's text type cannot hold NUL, so it is refused the same way on every database.
             Error = new(name, $"{name} must not contain NUL characters.");
-            return null;
-        }
-        if (valid is not null && !valid(s))
-        {
-            Error = new(name, $"{name} is not valid{(format is null ? "" : $"; expected {format}")}.");
             return null;
         }
         return s;
