@@ -53,6 +53,16 @@ public static class CoverageCli
             if (a.Has("check"))
             {
                 Console.Error.WriteLine($"stale: {path}");
+                var old = (current ?? "").Split('\n');
+                var made = text.Split('\n');
+                foreach (var line in old.Except(made).Take(5))
+                {
+                    Console.Error.WriteLine("  - " + line);
+                }
+                foreach (var line in made.Except(old).Take(5))
+                {
+                    Console.Error.WriteLine("  + " + line);
+                }
                 stale++;
             }
             else

@@ -60,7 +60,9 @@ public abstract class RescindServer : IAsyncLifetime
     public HttpClient CreateClient(WebApplicationFactoryClientOptions options) => Checked(factory!, options);
 
     /// <summary>A client as <c>CreateClient(options)</c> makes it, with the suite's handler last before the server.</summary>
-    private static HttpClient Checked(WebApplicationFactory<Program> node, WebApplicationFactoryClientOptions options, params DelegatingHandler[] handlers)
+    private readonly SuiteHandler.Owner owner = new();
+
+    private HttpClient Checked(WebApplicationFactory<Program> node, WebApplicationFactoryClientOptions options, params DelegatingHandler[] handlers)
     {
         var chain = new List<DelegatingHandler>();
         if (options.AllowAutoRedirect)
@@ -72,7 +74,7 @@ public abstract class RescindServer : IAsyncLifetime
             chain.Add(new CookieContainerHandler());
         }
         chain.AddRange(handlers);
-        chain.Add(new SuiteHandler());
+        chain.Add(new SuiteHandler(owner));
         return node.CreateDefaultClient(options.BaseAddress, [.. chain]);
     }
 

@@ -9,13 +9,21 @@ namespace Rescind.Server.Tests.Infrastructure;
 /// coverage records keep), and fails the request when the server's contract check found that the answer breaks its
 /// OpenAPI document (the server then answers 500 with <c>Rescind-Contract-Violation</c>).
 /// </summary>
-public sealed class SuiteHandler : DelegatingHandler
+public sealed class SuiteHandler(SuiteHandler.Owner owner) : DelegatingHandler
 {
+    /// <summary>The test class a server belongs to (one class fixture per class), taken from the stack of its first
+    /// request that shows one: a later request sent from a helper's continuation has no test frame on its stack, so
+    /// reading the stack each time would name the class or not depending on timing.</summary>
+    public sealed class Owner
+    {
+        public string? TestClass { get; set; }
+    }
+
     private static readonly ConcurrentDictionary<Type, bool> IsTestClass = new();
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!request.Headers.Contains(Rescind.Server.Coverage.CoverageRecords.TestHeader) && CallingTestClass() is { } name)
+        if (!request.Headers.Contains(Rescind.Server.Coverage.CoverageRecords.TestHeader) && (owner.TestClass ??= CallingTestClass()) is { } name)
         {
             request.Headers.TryAddWithoutValidation(Rescind.Server.Coverage.CoverageRecords.TestHeader, name);
         }
