@@ -9,6 +9,7 @@ namespace Rescind.Server.Tests.CrissCross;
 /// garbled tokens and keys, form bodies), Rescind never answers 500, always answers in Collect's envelope, and
 /// writes nothing it did not acknowledge.
 /// </summary>
+[Infrastructure.RandomisedRequests]
 public abstract class CrissCrossHostileInputTests(RescindServer server)
 {
     private static readonly Gen<string> Weird = Gen.OneOfConst(

@@ -9,6 +9,7 @@ namespace Rescind.Server.Tests.DigiCert;
 /// traversal in ids, weird filters, garbled keys), Rescind never answers 500, always answers in DigiCert's envelope,
 /// creates no order it did not acknowledge, and every invariant still holds.
 /// </summary>
+[Infrastructure.RandomisedRequests]
 public abstract class DigiCertHostileInputTests(RescindServer server)
 {
     private static readonly Gen<string> Weird = Gen.OneOfConst(

@@ -21,6 +21,9 @@ public sealed class SuiteHandler(SuiteHandler.Owner owner) : DelegatingHandler
 
     private static readonly ConcurrentDictionary<Type, bool> IsTestClass = new();
 
+    /// <summary>What a class marked <see cref="RandomisedRequestsAttribute"/> sends: its calls are not coverage records.</summary>
+    public const string Unrecorded = "-";
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (!request.Headers.Contains(Rescind.Server.Coverage.CoverageRecords.TestHeader) && (owner.TestClass ??= CallingTestClass()) is { } name)
@@ -51,7 +54,7 @@ public sealed class SuiteHandler(SuiteHandler.Owner owner) : DelegatingHandler
             }
             if (IsTestClass.GetOrAdd(type, t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance).Any(m => m.GetCustomAttribute<FactAttribute>() is not null)))
             {
-                return Name(type);
+                return type.GetCustomAttribute<RandomisedRequestsAttribute>(inherit: true) is null ? Name(type) : Unrecorded;
             }
         }
         return null;
@@ -65,5 +68,10 @@ public sealed class SuiteHandler(SuiteHandler.Owner owner) : DelegatingHandler
         return tick > 0 ? name[..tick] : name;
     }
 }
+
+/// <summary>A test class whose requests are generated at random (property-based): which routes it reaches varies
+/// from run to run, so its calls are left out of the coverage records, which must be the same for every run.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = true)]
+public sealed class RandomisedRequestsAttribute : Attribute;
 
 public sealed class ContractViolationException(string message) : Exception("The answer breaks its OpenAPI document: " + message);

@@ -10,6 +10,7 @@ namespace Rescind.Server.Tests.Reliability;
 /// keys, oversized bodies, garbled headers), Rescind never answers 500, always answers in the API's own envelope,
 /// and writes nothing it did not acknowledge.
 /// </summary>
+[Infrastructure.RandomisedRequests]
 public abstract class HostileInputTests(RescindServer server)
 {
     private static readonly Gen<string> Weird = Gen.OneOfConst(

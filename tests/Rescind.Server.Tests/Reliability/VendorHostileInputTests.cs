@@ -11,6 +11,7 @@ namespace Rescind.Server.Tests.Reliability;
 /// wrong types, huge numbers, lone surrogates and NUL, traversal in ids, duplicate keys, oversized bodies →
 /// never a 500, always the API's own envelope, and a refusal writes nothing (no audit row, no event).
 /// </summary>
+[Infrastructure.RandomisedRequests]
 public abstract class VendorHostileInputTests(RescindServer server)
 {
     private static readonly Gen<string> Weird = Gen.OneOfConst(
