@@ -26,6 +26,28 @@ public sealed class CircleEnvelope : IErrorEnvelope
     public const int UnsupportedOperation = 155215;    // [doc]
     public const int TokenNotFound = 156030;           // [ours]
 
+    /// <summary>What Rescind sends each of its codes for, and whether that is the meaning the code has in the
+    /// official SDK's error table (every code the SDK knows maps to an error class with a fixed meaning). The
+    /// comparison with the vendor's contract (tests, <c>docs/coverage/circle-vendor-contract.md</c>) lists every
+    /// code whose use differs.</summary>
+    public static IReadOnlyList<CodeUse> CodeUses { get; } =
+    [
+        new(ParameterInvalid, "a request parameter or field is invalid", VendorMeaning: true),
+        new(WalletSetNotFound, "the wallet set does not exist", VendorMeaning: false),
+        new(WalletNotFound, "the wallet does not exist", VendorMeaning: false),
+        new(ResourceNotFound, "the transaction does not exist", VendorMeaning: true),
+        new(CiphertextReused, "the entity secret ciphertext was used before", VendorMeaning: true),
+        new(ChainNotAllowed, "a test key names a mainnet or a live key a testnet", VendorMeaning: true),
+        new(InvalidCiphertext, "the entity secret ciphertext does not decrypt to the registered secret", VendorMeaning: true),
+        new(EntitySecretNotRegistered, "no entity secret is registered for the account", VendorMeaning: true),
+        new(IdempotencyMismatch, "the idempotency key was used with another request", VendorMeaning: true),
+        new(IdempotencyInFlight, "the idempotency key's first request is still running", VendorMeaning: false),
+        new(UnsupportedOperation, "the transaction's state does not allow the operation", VendorMeaning: true),
+        new(TokenNotFound, "the token is not on the wallet's blockchain", VendorMeaning: false),
+    ];
+
+    public sealed record CodeUse(int Code, string UsedFor, bool VendorMeaning);
+
     public StoredResponse Error(int status, string code, string message) =>
         Fail(status, int.TryParse(code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var c) ? c : -1, message);
 
