@@ -53,7 +53,7 @@ public static class CancellationsApi
     }
 
     public static bool HasRescindKey(HttpContext http) =>
-        http.Request.Headers.Authorization.ToString().StartsWith("Bearer " + KeyPrefix, StringComparison.Ordinal);
+        CredentialSchemes.BearerSecret(http)?.StartsWith(KeyPrefix, StringComparison.Ordinal) == true;
 
     /// <summary>A Rescind key of an account (<c>Authorization: Bearer rk_live_…</c> or <c>rk_test_…</c>); anything
     /// else is 401 in problem details.</summary>

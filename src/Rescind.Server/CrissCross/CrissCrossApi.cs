@@ -87,7 +87,7 @@ public static class CrissCrossApi
     private static async ValueTask<Principal?> ResolveTokenAsync(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || header.Length is <= 7 or >= 600)
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length is <= 7 or >= 600)
         {
             return null;
         }
@@ -152,7 +152,7 @@ public static class CrissCrossApi
             }
         }
         var basic = http.Request.Headers.Authorization.ToString();
-        if (basic.StartsWith("Basic ", StringComparison.Ordinal))
+        if (basic.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             try
             {

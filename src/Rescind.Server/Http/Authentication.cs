@@ -58,11 +58,12 @@ public static class CredentialSchemes
     public static ValueTask<Principal?> BearerKeyAsync(HttpContext http, string api) =>
         SecretAsync(http, api, BearerSecret(http));
 
-    /// <summary>The secret of an <c>Authorization: Bearer &lt;secret&gt;</c> header, or null.</summary>
+    /// <summary>The secret of an <c>Authorization: Bearer &lt;secret&gt;</c> header, or null. The scheme's name is
+    /// matched without regard to case, as HTTP has it (RFC 9110 section 11.1): <c>bearer</c> is <c>Bearer</c>.</summary>
     public static string? BearerSecret(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
-        return header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..].Trim() : null;
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header[7..].Trim() : null;
     }
 
     /// <summary>The principal a presented secret of <paramref name="api"/> names (null for none, unknown, revoked).</summary>

@@ -176,6 +176,19 @@ public abstract class NumeralApiTests(RescindServer server)
         Assert.Equal("canceled", (await t.CancelAsync(id)).Str("status"));
     }
 
+    [Theory]
+    [InlineData("bearer ")]
+    [InlineData("BEARER ")]
+    [InlineData("Bearer ")]
+    public async Task The_auth_scheme_is_matched_without_regard_to_case(string scheme)
+    {
+        var t = await Tenant.CreateAsync(server);
+        var created = await t.Numeral(HttpMethod.Post, "/tax/customers", new { name = "Any case" }, new() { ["Authorization"] = scheme + t.LiveKey });
+        Assert.Equal(201, created.Code);
+        (await t.Numeral(HttpMethod.Get, "/tax/customers/" + created.Str("id"), null, new() { ["Authorization"] = scheme.ToLowerInvariant() + t.LiveKey + "x" }))
+            .IsNumeralError(401, "UNAUTHORIZED");
+    }
+
     [Fact]
     public async Task Test_mode_customers_are_separate_and_cannot_receive_certificate_requests()
     {
