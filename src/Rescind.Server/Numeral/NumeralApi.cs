@@ -178,10 +178,6 @@ public static class NumeralApi
         {
             return Bad("id_type must be id or reference_customer_id.");
         }
-        if (Param("id_type") is not null && Param("customer_id") is null)
-        {
-            return Bad("id_type is only meaningful with customer_id.");
-        }
         var times = new long?[4];
         string[] timeParams = ["created_after", "created_before", "updated_after", "updated_before"];
         for (var i = 0; i < timeParams.Length; i++)

@@ -142,11 +142,23 @@ public abstract class NumeralApiTests(RescindServer server)
     [InlineData("cursor=garbage")]
     [InlineData("colour=blue")]
     [InlineData("status=pending&status=canceled")]
-    [InlineData("id_type=id")]
+    [InlineData("id_type=phone")]
     public async Task Bad_list_parameters_are_400_INVALID_REQUEST(string query)
     {
         var t = await Tenant.CreateAsync(server);
         (await t.Numeral(HttpMethod.Get, $"{Requests}?{query}")).IsNumeralError(400, "INVALID_REQUEST");
+    }
+
+    [Theory]
+    [InlineData("id_type=id")]
+    [InlineData("id_type=reference_customer_id")]
+    public async Task Id_type_without_customer_id_is_the_default_filter_and_filters_nothing(string query)
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        var list = await t.Numeral(HttpMethod.Get, $"{Requests}?{query}");
+        Assert.Equal(200, list.Code);
+        Assert.Equal([id], Ids(list));
     }
 
     [Fact]
