@@ -26,6 +26,7 @@ public sealed class DigiCertLifecycleTests
         [("pending", "cancel")] = ("canceled", "order_canceled"),
         [("waiting_pickup", "cancel")] = ("canceled", "order_canceled"),
         [("reissue_pending", "cancel")] = ("issued", "order_canceled"),
+        [("rejected", "cancel")] = (null, null),
         [("pending", "validate")] = ("issued", "certificate_issued"),
         [("reissue_pending", "validate")] = ("issued", "certificate_issued"),
         [("waiting_pickup", "generate")] = ("issued", "certificate_issued"),
@@ -77,11 +78,16 @@ public sealed class DigiCertLifecycleTests
     [InlineData("issued")]
     [InlineData("revoked")]
     [InlineData("expired")]
-    [InlineData("rejected")]
     [InlineData("canceled")]
-    public void Cancel_is_refused_everywhere_but_before_issuance_and_a_pending_reissue(string state)
+    public void Cancel_is_refused_everywhere_but_before_issuance_a_pending_reissue_and_after_a_rejection(string state)
     {
         Assert.Equal(new Decision.Refused(state, "invalid_status|order"), DigiCertRules.Orders.Decide(state, "cancel"));
+    }
+
+    [Fact]
+    public void Canceling_an_order_its_approver_rejected_is_already_done()
+    {
+        Assert.Equal(new Decision.AlreadyDone("rejected"), DigiCertRules.Orders.Decide("rejected", "cancel"));
     }
 
     [Fact]

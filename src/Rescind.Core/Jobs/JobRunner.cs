@@ -44,7 +44,7 @@ public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptio
                 {
                     handled[job.Name] = await job.RunOnceAsync(ct);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     log.LogError(e, "Job {Job} failed; it runs again on the next tick", job.Name);
                     handled[job.Name] = -1;
@@ -70,11 +70,24 @@ public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptio
             try
             {
                 await RunAllOnceAsync(stoppingToken);
-                await Task.Delay(options.Value.Interval, clock, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break; // graceful shutdown: the current job finished its transaction or rolled back
+            }
+            catch (Exception e)
+            {
+                // Each job's own faults are caught in RunAllOnceAsync; anything else is logged and the runner goes
+                // on at its next tick, so no single fault ends the background work of every tenant.
+                log.LogError(e, "Background jobs round failed; running again on the next tick");
+            }
+            try
+            {
+                await Task.Delay(options.Value.Interval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
             }
         }
     }

@@ -93,3 +93,15 @@ public sealed class CoreSchema : Migration
         }
     }
 }
+
+/// <summary>Reads of one account's events of one API in order (Rescind's event stream, GoCardless's <c>/events</c>)
+/// use an index instead of walking every tenant's outbox.</summary>
+[Migration(2026_12_03_0001, "core: outbox by account, API and id")]
+public sealed class OutboxByAccountIndex : Migration
+{
+    public override void Up() =>
+        Create.Index("ix_outbox_account_api").OnTable("outbox")
+            .OnColumn("account_id").Ascending().OnColumn("api").Ascending().OnColumn("id").Ascending();
+
+    public override void Down() => Delete.Index("ix_outbox_account_api").OnTable("outbox");
+}

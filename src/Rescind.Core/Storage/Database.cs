@@ -243,6 +243,11 @@ public sealed class Database : IAsyncDisposable
         _ => false,
     };
 
+    /// <summary>A value the database refused to store as text (PostgreSQL: a NUL character, or one the encoding lacks):
+    /// the caller's input, not an outage and not a bug.</summary>
+    public static bool IsUnstorableText(Exception e) =>
+        e is PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter };
+
     public async ValueTask DisposeAsync()
     {
         if (postgres is not null)

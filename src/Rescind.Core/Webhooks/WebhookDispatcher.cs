@@ -147,7 +147,6 @@ public sealed class WebhookDispatcher(
         {
             return new Outcome(d, null, endpoint is null ? "endpoint disabled" : "no webhook shape for this API", null, 0, Dead: true, Now);
         }
-        var request = shape.Build(e, endpoint, clock.GetUtcNow());
         var started = Stopwatch.GetTimestamp();
         int? status = null;
         string? error = null;
@@ -156,6 +155,7 @@ public sealed class WebhookDispatcher(
         timeout.CancelAfter(endpoint.TimeoutMs);
         try
         {
+            var request = shape.Build(e, endpoint, clock.GetUtcNow());
             using var message = new HttpRequestMessage(HttpMethod.Post, endpoint.Url)
             {
                 Content = new StringContent(request.Body, Encoding.UTF8, request.ContentType),
@@ -166,15 +166,22 @@ public sealed class WebhookDispatcher(
             }
             using var response = await httpFactory.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             status = (int)response.StatusCode;
-            excerpt = await ReadExcerptAsync(response, timeout.Token);
+            try
+            {
+                excerpt = await ReadExcerptAsync(response, timeout.Token);
+            }
+            catch (Exception x) when (x is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // The status line is the receiver's answer; a body cut short, reset or badly chunked after it is
+                // noted in the excerpt and changes nothing else.
+                excerpt = "(response body unreadable: " + Describe(x, endpoint) + ")";
+            }
         }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        catch (Exception x) when (x is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            error = $"timed out after {endpoint.TimeoutMs} ms";
-        }
-        catch (HttpRequestException x)
-        {
-            error = x.HttpRequestError + ": " + x.Message;
+            // Whatever a receiver does (refuse, reset, cut the headers short, send garbage) is that receiver's failed
+            // attempt, never a fault of the dispatcher: one tenant's endpoint cannot stop delivery for the others.
+            error = Describe(x, endpoint);
         }
         var elapsed = (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var ok = status is >= 200 and < 300;
@@ -185,6 +192,13 @@ public sealed class WebhookDispatcher(
         }
         return new Outcome(d, status, error ?? (ok ? null : $"HTTP {status}"), excerpt, elapsed, dead, Now);
     }
+
+    private static string Describe(Exception x, WebhookEndpoint endpoint) => x switch
+    {
+        OperationCanceledException => $"timed out after {endpoint.TimeoutMs} ms",
+        HttpRequestException h => h.HttpRequestError + ": " + h.Message,
+        _ => x.GetType().Name + ": " + x.Message,
+    };
 
     private static async Task<string?> ReadExcerptAsync(HttpResponseMessage response, CancellationToken ct)
     {
@@ -305,6 +319,18 @@ public sealed class WebhookDispatcher(
 public sealed class WebhookPump(WebhookDispatcher dispatcher, IOptions<JobOptions> jobs, IOptions<WebhookOptions> options, ILogger<WebhookPump> log)
     : BackgroundService
 {
+    private static async Task PauseAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // stopping
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!jobs.Value.Enabled)
@@ -327,7 +353,14 @@ public sealed class WebhookPump(WebhookDispatcher dispatcher, IOptions<JobOption
             catch (Exception e) when (Database.IsUnavailable(e) || Database.IsTransient(e))
             {
                 log.LogWarning("Webhook dispatch paused: {Message}", e.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+                await PauseAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // A fault of one round (a bug, a row it cannot read) is logged and the pump goes on: delivery for
+                // every tenant must not end with it. Claimed deliveries are retried when their lease ends.
+                log.LogError(e, "Webhook dispatch round failed; retrying");
+                await PauseAsync(stoppingToken);
             }
         }
     }

@@ -14,14 +14,22 @@ public sealed record DeliveryInfo(
 public sealed record AttemptInfo(long Id, long DeliveryId, int Attempt, long StartedAt, int DurationMs, int? StatusCode, string? Error, string? ResponseExcerpt);
 
 /// <summary>Registering endpoints, reading the delivery log, and redelivering, each change audited.</summary>
-public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookShapes shapes, TimeProvider clock)
+public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookShapes shapes, OutboundPolicy outbound, TimeProvider clock)
 {
+    /// <summary>The one answer for a URL the outbound policy refuses, whatever the reason (never which address it
+    /// resolved to, nor whether anything listens there).</summary>
+    public const string NotAllowedMessage =
+        "url must reach a public address: loopback, private, link-local and metadata addresses (and hosts that do not resolve) are refused unless the operator sets Rescind:Outbound:AllowPrivateNetworks.";
+
     public enum Refusal
     {
         None,
         UnknownApi,
         BadUrl,
         BadTimeout,
+
+        /// <summary>The URL's host is not a public address (or does not resolve) and private networks are not allowed.</summary>
+        NotAllowed,
     }
 
     public async Task<(WebhookEndpoint? Endpoint, Refusal Refusal)> CreateEndpointAsync(string accountId, string api, string url, int? timeoutMs, Actor actor, CancellationToken ct)
@@ -37,6 +45,10 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
         if (timeoutMs is < 100 or > 60_000)
         {
             return (null, Refusal.BadTimeout);
+        }
+        if (!await outbound.AllowsUrlAsync(url, ct))
+        {
+            return (null, Refusal.NotAllowed);
         }
         var endpoint = new WebhookEndpoint(Ids.New("we_", clock), accountId, api, url, "whsec_" + Ids.Secret(40), timeoutMs ?? 10_000);
         await coordinator.RunAsync(new OperationContext(accountId, api, actor, null), async (uow, _) =>

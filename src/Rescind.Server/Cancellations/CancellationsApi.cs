@@ -252,15 +252,22 @@ public static class CancellationsApi
 
     /// <summary>Server-sent events: every cancellation event of the account and mode from the outbox, after the
     /// <c>Last-Event-ID</c> (or <c>?after=</c>) given, else from now; live until the client goes.</summary>
-    private static async Task StreamAsync(HttpContext http, Database db, CancellationToken ct)
+    private static async Task StreamAsync(HttpContext http, Database db, StreamSlots slots, CancellationToken ct)
     {
         var p = Of(http);
+        using var slot = slots.TryEnter(p.AccountId!);
+        if (slot is null)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            await Problem(429, "too_many_streams", $"This account already holds {slots.Limit} open event streams on this node; close one first.").ExecuteAsync(http);
+            return;
+        }
         long last;
         var resume = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } h ? h : http.Request.Query["after"].ToString();
         if (!long.TryParse(resume, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out last))
         {
             await using var c = await db.OpenAsync(ct);
-            last = await c.ExecuteScalarAsync<long?>("SELECT MAX(id) FROM outbox") ?? 0;
+            last = await c.ExecuteScalarAsync<long?>("SELECT MAX(id) FROM outbox WHERE account_id = @AccountId AND api = 'rescind'", new { p.AccountId }) ?? 0;
         }
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";

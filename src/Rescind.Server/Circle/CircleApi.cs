@@ -35,6 +35,7 @@ public static class CircleApi
         var w3s = app.MapGroup("/v1/w3s").WithGroupName("circle").RequireCaller(Credentials).Documented();
         w3s.MapGet("/config/entity/publicKey", PublicKeyAsync)
             .Produces<CircleData<EntityPublicKey>>(200);
+        w3s.MapCirclePreflight();
         w3s.MapPost("/developer/walletSets", CreateWalletSetAsync)
             .Mutating<CreateWalletSetRequest>()
             .Produces<CircleData<WalletSetData>>(201).Produces<CircleData<WalletSetData>>(200);
@@ -42,7 +43,7 @@ public static class CircleApi
             .Listing()
             .Produces<CircleData<WalletSetsData>>(200);
         w3s.MapGet("/walletSets/{id}", GetWalletSetAsync)
-            .Produces<CircleData<WalletSetData>>(200).CircleErrors(404);
+            .Produces<CircleData<WalletSetData>>(200).CircleErrors(400, 404);
         w3s.MapPost("/developer/wallets", CreateWalletsAsync)
             .Mutating<CreateWalletsRequest>()
             .Produces<CircleData<WalletsData>>(201).Produces<CircleData<WalletsData>>(200).CircleErrors(404);
@@ -51,13 +52,19 @@ public static class CircleApi
                 ParameterDoc.Query("address", description: "Wallets with this address."),
                 ParameterDoc.Query("blockchain", description: "Wallets on this blockchain, such as ETH-SEPOLIA."),
                 ParameterDoc.Query("walletSetId", description: "Wallets of this wallet set."),
-                ParameterDoc.Query("refId", description: "Wallets with this reference (none carry one here)."))
+                ParameterDoc.Query("refId", description: "Wallets with this reference (metadata refId)."))
             .Produces<CircleData<WalletsData>>(200);
+        w3s.MapPut("/wallets/{id}", UpdateWalletAsync)
+            .Accepts<UpdateWalletRequest>("application/json")
+            .Produces<CircleData<WalletData>>(200).CircleErrors(400, 404, 413);
+        w3s.MapPut("/developer/walletSets/{id}", UpdateWalletSetAsync)
+            .Accepts<UpdateWalletSetRequest>("application/json")
+            .Produces<CircleData<WalletSetData>>(200).CircleErrors(400, 404, 413);
         w3s.MapGet("/wallets/{id}", GetWalletAsync)
-            .Produces<CircleData<WalletData>>(200).CircleErrors(404);
+            .Produces<CircleData<WalletData>>(200).CircleErrors(400, 404);
         w3s.MapGet("/wallets/{id}/balances", BalancesAsync)
             .Parameters(ParameterDoc.Query("includeAll", "boolean", "true lists every token of the chain, zero balances too."))
-            .Produces<CircleData<TokenBalancesData>>(200).CircleErrors(404);
+            .Produces<CircleData<TokenBalancesData>>(200).CircleErrors(400, 404);
         w3s.MapPost("/developer/transactions/transfer", TransferAsync)
             .Mutating<TransferRequest>()
             .Produces<CircleData<TransactionState>>(201).Produces<CircleData<TransactionState>>(200).CircleErrors(404);
@@ -82,7 +89,7 @@ public static class CircleApi
                 ParameterDoc.Query("includeAll", "boolean"))
             .Produces<CircleData<TransactionsData>>(200);
         w3s.MapGet("/transactions/{id}", GetTransactionAsync)
-            .Produces<CircleData<TransactionData>>(200).CircleErrors(404);
+            .Produces<CircleData<TransactionData>>(200).CircleErrors(400, 404);
         app.MapGroup("/v1/faucet").WithGroupName("circle").RequireCaller(Credentials).Documented()
             .MapPost("/drips", DripAsync)
             .Accepts<DripRequest>("application/json")
@@ -196,26 +203,34 @@ public static class CircleApi
         var fingerprint = Ids.Sha256Hex(http.Request.Path + "\n" + rest.ToJsonString());
         var ctx = Context(http) with { Idempotency = new IdempotencyRequest(key!, fingerprint, IdempotencyPolicy(options.IdempotencyRetention)) };
         var accountId = Principal(http).AccountId!;
-        await using (var connection = await db.OpenAsync(ct))
+        // The ciphertext is decrypted and compared on every call, a repeat of a known key included: whether the key
+        // is known is read here on another connection than the coordinator's claim, and a key that expires between
+        // the two would otherwise run its work with a ciphertext nobody checked. Only the single-use pre-check is
+        // skipped for a known key (a repeat carries a used ciphertext by nature); the use itself is recorded in the
+        // work's own transaction, which refuses a ciphertext used before (156004) whatever this read saw.
+        var check = await secrets.CheckAsync(accountId, ciphertext!, ct);
+        var error = check switch
         {
+            CiphertextCheck.NotRegistered => CircleEnvelope.NotRegistered,
+            CiphertextCheck.Invalid => CircleEnvelope.BadCiphertext,
+            _ => null,
+        };
+        if (error is null)
+        {
+            await using var connection = await db.OpenAsync(ct);
+            var now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
             var seen = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key AND expires_at > @now", new { accountId, key, now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow()) }, cancellationToken: ct)) > 0;
-            if (!seen)
+                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key AND expires_at > @now", new { accountId, key, now }, cancellationToken: ct)) > 0;
+            if (!seen && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM circle_ciphertexts WHERE account_id = @accountId AND hash = @Hash", new { accountId, Hash = Ids.Sha256Hex(ciphertext!) }, cancellationToken: ct)) > 0)
             {
-                var check = await secrets.CheckAsync(accountId, ciphertext!, ct);
-                var error = check switch
-                {
-                    CiphertextCheck.NotRegistered => CircleEnvelope.NotRegistered,
-                    CiphertextCheck.Invalid => CircleEnvelope.BadCiphertext,
-                    _ => await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                        "SELECT COUNT(*) FROM circle_ciphertexts WHERE account_id = @accountId AND hash = @Hash", new { accountId, Hash = Ids.Sha256Hex(ciphertext!) }, cancellationToken: ct)) > 0 ? CircleEnvelope.Reused : null,
-                };
-                if (error is not null)
-                {
-                    read.Document.Dispose();
-                    return (null, error);
-                }
+                error = CircleEnvelope.Reused;
             }
+        }
+        if (error is not null)
+        {
+            read.Document.Dispose();
+            return (null, error);
         }
         return (new Mutation(read.Document, ctx, ciphertext!), null);
     }
@@ -276,6 +291,15 @@ public static class CircleApi
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
+        var metadata = Metadata(root);
+        if (metadata is { Error: { } bad })
+        {
+            return CircleEnvelope.Invalid(bad).ToResult();
+        }
+        if (metadata.Items is { } items && items.Count != count)
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.MetadataCountMismatch).ToResult();
+        }
         if (count * chains!.Count > 200)
         {
             return CircleEnvelope.Bad("At most 200 wallets are created per request (count × blockchains).").ToResult();
@@ -288,8 +312,39 @@ public static class CircleApi
             }
         }
         var mode = Mode(http);
-        var input = new NewWallets(setId!, chains, count);
+        var input = new NewWallets(setId!, chains, count, metadata.Items);
         return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.CreateWalletsAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.WalletsCreated, ct)).ToResult();
+    }
+
+    /// <summary><c>metadata</c>: an array of <c>{name?, refId?}</c> [doc], one per wallet of each blockchain.</summary>
+    private static (IReadOnlyList<WalletMetadata>? Items, FieldError? Error) Metadata(JsonElement root)
+    {
+        if (CircleCommands.Optional(root, "metadata") is not { } m)
+        {
+            return (null, null);
+        }
+        var error = new FieldError("metadata", "metadata must be an array of {name, refId} objects, strings of at most 255 characters.");
+        if (m.ValueKind != JsonValueKind.Array)
+        {
+            return (null, error);
+        }
+        var items = new List<WalletMetadata>();
+        foreach (var item in m.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return (null, error);
+            }
+            var f = new JsonFields(item).Allow("name", "refId");
+            var name = f.String("name", required: false, 255);
+            var refId = f.String("refId", required: false, 255);
+            if (!f.Ok)
+            {
+                return (null, error);
+            }
+            items.Add(new WalletMetadata(name, refId));
+        }
+        return (items, null);
     }
 
     private static async Task<IResult> TransferAsync(HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
@@ -303,37 +358,37 @@ public static class CircleApi
         using var doc = m.Doc;
         var root = doc.RootElement;
         var f = new JsonFields(root);
-        var walletId = f.String("walletId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
-        var destination = f.String("destinationAddress", required: true, 80);
-        var tokenId = f.String("tokenId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
+        var walletId = f.String("walletId", required: false, 36);
+        var walletAddress = f.String("walletAddress", required: false, 200);
+        var blockchain = f.String("blockchain", required: false, 24);
+        var destination = f.String("destinationAddress", required: true, 200);
+        var tokenId = f.String("tokenId", required: false, 36);
+        var tokenAddress = CircleTransfers.TokenAddress(root, f);
         var amounts = f.StringArray("amounts", required: true, 1, 40);
         var feeLevel = f.String("feeLevel", required: false, 8, s => s is "LOW" or "MEDIUM" or "HIGH", "LOW, MEDIUM or HIGH");
         var gasLimit = Whole("gasLimit", 21_000, 10_000_000);
         var maxFee = Gwei("maxFee");
         var priorityFee = Gwei("priorityFee");
         var refId = f.String("refId", required: false, 255);
-        if (f.Ok && root.TryGetProperty("gasPrice", out _))
-        {
-            f.Fail("gasPrice", "gasPrice is for chains without EIP-1559; use feeLevel or gasLimit + maxFee + priorityFee.");
-        }
-        if (f.Ok && (feeLevel is null) == (maxFee is null))
-        {
-            f.Fail("feeLevel", "Give either feeLevel or gasLimit + maxFee + priorityFee.");
-        }
-        if (f.Ok && maxFee is not null && (gasLimit is null || priorityFee is null || priorityFee > maxFee))
-        {
-            f.Fail("maxFee", "maxFee needs gasLimit and priorityFee, and priorityFee may not exceed maxFee.");
-        }
         if (!f.Ok)
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
-        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), walletId!, ct);
-        if (wallet is not null && Gate(http, wallet.Blockchain) is { } refused)
+        if (FeeError(feeLevel, gasLimit, root.TryGetProperty("gasPrice", out _), maxFee, priorityFee) is { } feeError)
+        {
+            return CircleEnvelope.Coded(400, feeError).ToResult();
+        }
+        var resolved = await CircleTransfers.ResolveAsync(db, Principal(http).AccountId!, Mode(http),
+            new(walletId, walletAddress, blockchain, tokenId, tokenAddress, destination!, amounts![0]), ct);
+        if (resolved.Error is { } invalid)
+        {
+            return invalid.ToResult();
+        }
+        if (Gate(http, resolved.Wallet!.Blockchain) is { } refused)
         {
             return refused.ToResult();
         }
-        var input = new NewTransfer(walletId!, destination!, tokenId!, amounts![0], feeLevel, gasLimit, maxFee, priorityFee, refId);
+        var input = new NewTransfer(resolved.Wallet.Id, destination!, resolved.Token!.Id, amounts[0], feeLevel, gasLimit, maxFee, priorityFee, refId);
         var mode = Mode(http);
         return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.TransferAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.TransferCreated, ct)).ToResult();
 
@@ -369,6 +424,15 @@ public static class CircleApi
         }
     }
 
+    /// <summary>Circle's fee rules for a transfer on an EIP-1559 chain (every chain simulated here is one) [doc: the
+    /// codes]: feeLevel, or gasLimit + maxFee + priorityFee, never both.</summary>
+    private static int? FeeError(string? feeLevel, long? gasLimit, bool gasPrice, long? maxFee, long? priorityFee) =>
+        feeLevel is not null && (gasLimit is not null || maxFee is not null || priorityFee is not null || gasPrice) ? CircleEnvelope.FeeBoth
+        : feeLevel is null && gasLimit is null ? CircleEnvelope.FeeMissing
+        : feeLevel is null && (gasPrice || maxFee is null || priorityFee is null) ? CircleEnvelope.Eip1559FeesNeeded
+        : priorityFee > maxFee ? CircleEnvelope.PriorityAboveMax
+        : null;
+
     private static async Task<IResult> ActAsync(string id, string command, HttpContext http, Coordinator coordinator, Database db, CircleEntitySecrets secrets, IOptions<RescindOptions> options, IOptions<CircleOptions> circle, CancellationToken ct)
     {
         var (m, error) = await ReadMutationAsync(http, db, secrets, options.Value.MaxBodyBytes, circle.Value, [], ct);
@@ -379,11 +443,63 @@ public static class CircleApi
         using var doc = m.Doc;
         if (!Guid.TryParseExact(id, "D", out _))
         {
-            return CircleEnvelope.TransactionNotFound.ToResult();
+            return CircleEnvelope.NotUuid.ToResult();
         }
         var mode = Mode(http);
         Func<Outcome<TransactionRow>, StoredResponse> render = command == CircleRules.Accelerate ? CircleEnvelope.Accelerated : CircleEnvelope.Canceled;
         return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.ActAsync(uow, mode, m.Ciphertext, id, command), render, ct)).ToResult();
+    }
+
+    /// <summary>PUT a wallet's <c>name</c> and <c>refId</c> [doc]: a field given replaces, one left out stays [ours].</summary>
+    private static async Task<IResult> UpdateWalletAsync(string id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var (f, error) = await UpdateBodyAsync(http, id, options.Value.MaxBodyBytes, ["name", "refId"], ct);
+        if (f is null)
+        {
+            return error!.ToResult();
+        }
+        var name = f.String("name", required: false, 255);
+        var refId = f.String("refId", required: false, 255);
+        if (!f.Ok)
+        {
+            return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        var mode = Mode(http);
+        return (await coordinator.ExecuteAsync(Context(http), (uow, _) => CircleCommands.UpdateWalletAsync(uow, mode, id, name, refId), CircleEnvelope.WalletUpdated, ct)).ToResult();
+    }
+
+    /// <summary>PUT a wallet set's <c>name</c> [doc: required].</summary>
+    private static async Task<IResult> UpdateWalletSetAsync(string id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var (f, error) = await UpdateBodyAsync(http, id, options.Value.MaxBodyBytes, ["name"], ct);
+        if (f is null)
+        {
+            return error!.ToResult();
+        }
+        var name = f.String("name", required: true, 255);
+        if (!f.Ok)
+        {
+            return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        var mode = Mode(http);
+        return (await coordinator.ExecuteAsync(Context(http), (uow, _) => CircleCommands.UpdateWalletSetAsync(uow, mode, id, name!), CircleEnvelope.WalletSetUpdated, ct)).ToResult();
+    }
+
+    /// <summary>An update's id (a UUID, else 156009) and its body's fields.</summary>
+    private static async Task<(JsonFields? Fields, StoredResponse? Error)> UpdateBodyAsync(HttpContext http, string id, long maxBytes, string[] fields, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return (null, CircleEnvelope.NotUuid);
+        }
+        var read = await JsonBody.ReadAsync(http.Request, maxBytes, ct);
+        if (read.Document is null)
+        {
+            return (null, read.Failure == SharedFailure.PayloadTooLarge ? CircleEnvelope.Fail(413, 413, read.Message!) : CircleEnvelope.Bad(read.Message!));
+        }
+        // The fields are read at once; the document's root is cloned so nothing outlives it.
+        using var doc = read.Document;
+        return (new JsonFields(doc.RootElement.Clone()).Allow(fields), null);
     }
 
     private static async Task<IResult> DripAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
@@ -406,7 +522,7 @@ public static class CircleApi
         }
         if (Principal(http).IsLive)
         {
-            return CircleEnvelope.Fail(403, 3, "The faucet is for test API keys and testnets only.").ToResult();
+            return CircleEnvelope.Fail(403, CircleEnvelope.Forbidden, "The faucet is for test API keys and testnets only.").ToResult();
         }
         if (Gate(http, blockchain!) is { } refused)
         {
@@ -449,13 +565,17 @@ public static class CircleApi
             "SELECT secret, created_at FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
             new { id, Principal(http).AccountId }, ct);
         return row is null
-            ? CircleEnvelope.Fail(404, CircleEnvelope.ResourceNotFound, "Cannot find the public key.").ToResult()
+            ? CircleEnvelope.Fail(404, CircleEnvelope.NotFound, "Cannot find the public key.").ToResult()
             : new StoredResponse(200, CircleJson.Data(new NotificationPublicKey(
                 id, "ECDSA_SHA_256", CircleWebhookShape.PublicKeyBase64(row.Secret), CircleJson.Date(row.CreatedAt)))).ToResult();
     }
 
     private static async Task<IResult> GetWalletSetAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
         var row = await CircleStore.GetAsync<WalletSetRow>(db,
             $"SELECT {CircleStore.WalletSetColumns} FROM circle_wallet_sets WHERE id = @id AND account_id = @AccountId AND mode = @mode",
             new { id, Principal(http).AccountId, mode = Mode(http) }, ct);
@@ -464,6 +584,10 @@ public static class CircleApi
 
     private static async Task<IResult> GetWalletAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
         var row = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
         return row is null ? CircleEnvelope.WalletMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new WalletData(CircleJson.Wallet(row)))).ToResult();
     }
@@ -480,6 +604,10 @@ public static class CircleApi
     /// <summary>Non-zero balances [ours: like includeAll=false]; <c>includeAll=true</c> lists every token of the chain.</summary>
     private static async Task<IResult> BalancesAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
         var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
         if (wallet is null)
         {
@@ -497,8 +625,12 @@ public static class CircleApi
 
     private static async Task<IResult> GetTransactionAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
-        var row = Guid.TryParseExact(id, "D", out _) ? await CircleStore.GetTransactionAsync(db, Principal(http).AccountId, Mode(http), id, ct) : null;
-        return row is null ? CircleEnvelope.TransactionNotFound.ToResult() : new StoredResponse(200, CircleJson.Data(new TransactionData(CircleJson.Transaction(row)))).ToResult();
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
+        var row = await CircleStore.GetTransactionAsync(db, Principal(http).AccountId, Mode(http), id, ct);
+        return row is null ? CircleEnvelope.TransactionMissing.ToResult() : new StoredResponse(200, CircleJson.Data(new TransactionData(CircleJson.Transaction(row)))).ToResult();
     }
 
     private static Task<IResult> ListWalletSetsAsync(HttpContext http, Database db, CancellationToken ct) =>
@@ -512,7 +644,7 @@ public static class CircleApi
                 "address" => ("address = @address", value),
                 "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
                 "walletSetId" => ("wallet_set_id = @walletSetId", value),
-                "refId" => ("1 = 0", value), // wallets carry no refId here
+                "refId" => ("ref_id = @refId", value),
                 _ => null,
             }, "wallets", CircleJson.Wallet, ct);
 

@@ -5,7 +5,8 @@ using Rescind.Core.Lifecycles;
 
 namespace Rescind.Server.Circle;
 
-public sealed record NewWallets(string WalletSetId, IReadOnlyList<string> Blockchains, int Count);
+/// <param name="Metadata">One per wallet of each blockchain, in order (the i-th wallet of every chain gets the i-th), or none.</param>
+public sealed record NewWallets(string WalletSetId, IReadOnlyList<string> Blockchains, int Count, IReadOnlyList<WalletMetadata>? Metadata = null);
 
 public sealed record NewTransfer(string WalletId, string DestinationAddress, string TokenId, string Amount, string? FeeLevel,
     long? GasLimit, long? MaxFee, long? PriorityFee, string? RefId);
@@ -65,17 +66,49 @@ public static class CircleCommands
                 {
                     Id = id, AccountId = accountId, Mode = mode, WalletSetId = input.WalletSetId, Blockchain = blockchain,
                     Address = CircleRules.AddressFor(chain, "wallet:" + id), State = "LIVE", CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs,
+                    Name = input.Metadata?[i].Name, RefId = input.Metadata?[i].RefId,
                 };
                 await uow.ExecuteAsync(
                     """
-                    INSERT INTO circle_wallets (id, account_id, mode, wallet_set_id, blockchain, address, state, next_nonce, created_at, updated_at)
-                    VALUES (@Id, @AccountId, @Mode, @WalletSetId, @Blockchain, @Address, @State, 0, @CreatedAt, @UpdatedAt)
+                    INSERT INTO circle_wallets (id, account_id, mode, wallet_set_id, blockchain, address, state, next_nonce, name, ref_id, created_at, updated_at)
+                    VALUES (@Id, @AccountId, @Mode, @WalletSetId, @Blockchain, @Address, @State, 0, @Name, @RefId, @CreatedAt, @UpdatedAt)
                     """, row);
                 await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletType, id, "create", null, "LIVE"));
                 wallets.Add(row);
             }
         }
         return Outcome.Done<IReadOnlyList<WalletRow>>(wallets);
+    }
+
+    public static async Task<Outcome<WalletRow>> UpdateWalletAsync(UnitOfWork uow, string mode, string id, string? name, string? refId)
+    {
+        var row = await CircleStore.LockWalletAsync(uow, uow.Context.AccountId!, mode, id);
+        if (row is null)
+        {
+            return Outcome<WalletRow>.Missing(id, CircleStore.WalletType);
+        }
+        row.Name = name ?? row.Name;
+        row.RefId = refId ?? row.RefId;
+        row.UpdatedAt = uow.NowMs;
+        await uow.ExecuteExpectingAsync(1, "UPDATE circle_wallets SET name = @Name, ref_id = @RefId, updated_at = @UpdatedAt WHERE id = @Id", row);
+        await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletType, id, "update", row.State, row.State));
+        return Outcome.Done(row);
+    }
+
+    public static async Task<Outcome<WalletSetRow>> UpdateWalletSetAsync(UnitOfWork uow, string mode, string id, string name)
+    {
+        var row = await uow.QuerySingleOrDefaultAsync<WalletSetRow>(
+            $"SELECT {CircleStore.WalletSetColumns} FROM circle_wallet_sets WHERE id = @id AND account_id = @AccountId AND mode = @mode" + uow.Db.ForUpdate,
+            new { id, AccountId = uow.Context.AccountId, mode });
+        if (row is null)
+        {
+            return Outcome<WalletSetRow>.Missing(id, CircleStore.WalletSetType);
+        }
+        row.Name = name;
+        row.UpdatedAt = uow.NowMs;
+        await uow.ExecuteExpectingAsync(1, "UPDATE circle_wallet_sets SET name = @Name, updated_at = @UpdatedAt WHERE id = @Id", row);
+        await uow.RecordAsync(new Change(CircleStore.Api, CircleStore.WalletSetType, id, "update", "LIVE", "LIVE"));
+        return Outcome.Done(row);
     }
 
     /// <summary>Test tokens for a test wallet of the account [doc faucet; ours: 10 USDC and 1 native per drip].</summary>
@@ -114,19 +147,10 @@ public static class CircleCommands
             return Outcome<TransactionRow>.Missing(input.WalletId, CircleStore.WalletType);
         }
         var chain = CircleRules.FindChain(unlocked.Blockchain)!;
-        var token = CircleRules.FindToken(input.TokenId);
-        if (token is null || token.Blockchain != chain.Name)
-        {
-            return Outcome<TransactionRow>.Refuse(CircleEnvelope.Code(CircleEnvelope.TokenNotFound), detail: $"tokenId does not name a token on {chain.Name}.");
-        }
-        if (!CircleRules.IsAddressFor(chain, input.DestinationAddress))
-        {
-            return Invalid($"destinationAddress is not a valid {chain.Name} address.");
-        }
-        if (CircleRules.ParseAmount(input.Amount, token.Scale) is not { } amount)
-        {
-            return Invalid($"amounts must hold one positive decimal amount with at most {token.Scale} decimal places.");
-        }
+        // The edge resolved and checked wallet, token, destination and amount (CircleTransfers.ResolveAsync); the
+        // wallet is read again here, in the transaction, and the token is a fixed table.
+        var token = CircleRules.FindToken(input.TokenId)!;
+        var amount = CircleRules.ParseAmount(input.Amount, token.Scale)!.Value;
         var state = await CircleStore.LockChainAsync(uow, accountId, chain.Name);
         if (!await ConsumeAsync(uow, ciphertext))
         {
@@ -151,8 +175,6 @@ public static class CircleCommands
             CircleRules.Event, CircleStore.CircleWebhookPayload(row, uow.NowMs)));
         return Outcome.Done(row);
 
-        static Outcome<TransactionRow> Invalid(string message) =>
-            Outcome<TransactionRow>.Refuse(CircleEnvelope.Code(CircleEnvelope.ParameterInvalid), detail: message);
     }
 
     /// <summary>

@@ -127,6 +127,44 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
         return true;
     }
 
+    /// <summary>What registering a ciphertext through the API came to; the recovery file when it was registered.</summary>
+    public sealed record Registration(int? Refused, string? RecoveryFile);
+
+    /// <summary>
+    /// The SDK's <c>registerEntitySecretCiphertext</c> [doc]: the secret arrives as a ciphertext under the account's
+    /// public key and is registered once (a second registration is 156015 [doc code]; the operator call replaces it).
+    /// The recovery file is the secret encrypted again under the account's key pair, base64 [ours: Rescind does not
+    /// serve the reset that would read it].
+    /// </summary>
+    public async Task<Registration> RegisterCiphertextAsync(string accountId, string ciphertext, Actor actor, CancellationToken ct)
+    {
+        var row = await EnsureAsync(accountId, ct);
+        if (row.SecretHash is not null)
+        {
+            return new(CircleEnvelope.EntitySecretAlreadySet, null);
+        }
+        if (DecryptHex(row, ciphertext) is not { } hex)
+        {
+            return new(CircleEnvelope.InvalidCiphertext, null);
+        }
+        using var rsa = RSA.Create();
+        rsa.ImportFromPem(row.PublicKey);
+        var recovery = Convert.ToBase64String(rsa.Encrypt(Convert.FromHexString(hex), RSAEncryptionPadding.OaepSHA256));
+        var registered = await coordinator.RunAsync(new OperationContext(accountId, CircleStore.Api, actor, null), async (uow, _) =>
+        {
+            // Only the first registration wins a race; the loser is told the secret is set.
+            if (await uow.ExecuteAsync("UPDATE circle_entities SET secret_hash = @Hash, registered_at = @Now WHERE account_id = @accountId AND secret_hash IS NULL",
+                    new { accountId, Hash = Ids.Sha256Hex(hex), Now = uow.NowMs }) == 0)
+            {
+                return false;
+            }
+            await ConsumeAsync(uow, accountId, ciphertext);
+            await uow.RecordAsync(new Change(CircleStore.Api, "circle.entity_secret", accountId, "register", null, "registered"));
+            return true;
+        }, ct);
+        return registered ? new(null, recovery) : new(CircleEnvelope.EntitySecretAlreadySet, null);
+    }
+
     /// <summary>Decrypts and compares; does not yet consume the ciphertext (see <see cref="ConsumeAsync"/>).</summary>
     public async Task<CiphertextCheck> CheckAsync(string accountId, string ciphertext, CancellationToken ct)
     {
@@ -135,24 +173,29 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
         {
             return CiphertextCheck.NotRegistered;
         }
-        byte[] plain;
-        try
-        {
-            var bytes = Convert.FromBase64String(ciphertext);
-            plain = keys.Decrypt(row.PrivateKey, bytes);
-        }
-        catch (Exception e) when (e is FormatException or CryptographicException)
-        {
-            return CiphertextCheck.Invalid;
-        }
-        // The SDK encrypts the 32 raw bytes; a client that encrypts the 64 hex characters is accepted too [ours].
-        var hex = plain.Length == 32 ? Convert.ToHexStringLower(plain)
-            : plain.Length == 64 && plain.All(b => char.IsAsciiHexDigit((char)b)) ? System.Text.Encoding.ASCII.GetString(plain).ToLowerInvariant()
-            : null;
+        var hex = DecryptHex(row, ciphertext);
         return hex is not null && CryptographicOperations.FixedTimeEquals(
             System.Text.Encoding.ASCII.GetBytes(Ids.Sha256Hex(hex)), System.Text.Encoding.ASCII.GetBytes(row.SecretHash))
             ? CiphertextCheck.Valid
             : CiphertextCheck.Invalid;
+    }
+
+    /// <summary>The secret a ciphertext carries, as 64 lower-case hex characters, or null when it does not decrypt to one.</summary>
+    private string? DecryptHex(EntityRow row, string ciphertext)
+    {
+        byte[] plain;
+        try
+        {
+            plain = keys.Decrypt(row.PrivateKey, Convert.FromBase64String(ciphertext));
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException)
+        {
+            return null;
+        }
+        // The SDK encrypts the 32 raw bytes; a client that encrypts the 64 hex characters is accepted too [ours].
+        return plain.Length == 32 ? Convert.ToHexStringLower(plain)
+            : plain.Length == 64 && plain.All(b => char.IsAsciiHexDigit((char)b)) ? System.Text.Encoding.ASCII.GetString(plain).ToLowerInvariant()
+            : null;
     }
 
     /// <summary>Marks a ciphertext used inside the request's transaction; false when it was used before.</summary>

@@ -13,40 +13,79 @@ public sealed class CircleEnvelope : IErrorEnvelope
 {
     public static CircleEnvelope Instance { get; } = new();
 
-    public const int ParameterInvalid = 2;             // [doc: generic "API parameter invalid"]
-    public const int WalletSetNotFound = 156001;       // [ours]
-    public const int WalletNotFound = 156002;          // [ours]
-    public const int ResourceNotFound = 156003;        // [doc]
-    public const int CiphertextReused = 156004;        // [doc]
-    public const int ChainNotAllowed = 156006;         // [doc]
-    public const int InvalidCiphertext = 156013;       // [ours for the code]
-    public const int EntitySecretNotRegistered = 156016; // [ours]
-    public const int IdempotencyMismatch = 156020;     // [doc]
-    public const int IdempotencyInFlight = 156021;     // [ours]
-    public const int UnsupportedOperation = 155215;    // [doc]
-    public const int TokenNotFound = 156030;           // [ours]
+    public const int ParameterInvalid = 2;             // [doc: general "API parameter invalid"]
+    public const int Forbidden = 3;                    // [doc: general "Forbidden"]
+    public const int IdempotencyInFlight = 409;        // [ours: Circle has no code; the HTTP status, like 404/405/413/429]
+    public const int NotFound = 404;                   // [ours: a subscription or notification key; Circle has no code]
+    public const int WalletNotFound = 156001;
+    public const int TokenNotFound = 156002;
+    public const int TransactionNotFound = 156003;
+    public const int CiphertextReused = 156004;
+    public const int WalletSetNotFound = 156005;
+    public const int ChainNotAllowed = 156006;
+    public const int IdNotUuid = 156009;
+    public const int CursorNotFound = 156012;
+    public const int InvalidCiphertext = 156013;
+    public const int CursorNotUuid = 156014;
+    public const int EntitySecretAlreadySet = 156015;
+    public const int EntitySecretNotRegistered = 156016;
+    public const int IdempotencyMismatch = 156020;
+    public const int BlockchainUnsupported = 156027;
+    public const int UnsupportedOperation = 155215;
+    public const int InvalidDestinationAddress = 155219;
+    public const int TokenChainMismatch = 155220;
+    public const int InvalidAmounts = 155221;
+    public const int AmountsNotDecimal = 155224;
+    public const int WalletChainMismatch = 155225;
+    public const int FeeMissing = 155231;
+    public const int FeeBoth = 155234;
+    public const int Eip1559FeesNeeded = 155235;
+    public const int PriorityAboveMax = 155237;
+    public const int InvalidTokenAddress = 155239;
+    public const int WalletAndSource = 155244;
+    public const int MetadataCountMismatch = 155503;
 
-    /// <summary>What Rescind sends each of its codes for, and whether that is the meaning the code has in the
-    /// official SDK's error table (every code the SDK knows maps to an error class with a fixed meaning). The
-    /// comparison with the vendor's contract (tests, <c>docs/coverage/circle-vendor-contract.md</c>) lists every
-    /// code whose use differs.</summary>
+    /// <summary>What Rescind sends each of its codes for, with the message the official SDK's error table gives the
+    /// code (its error class), quoted exactly, or null for a code the SDK's table does not have (Circle's general
+    /// codes below 1000 [doc], and Rescind's own where Circle has none [ours]). A test reads the SDK's table and
+    /// fails when a quoted message differs or a code marked as absent is in it.</summary>
     public static IReadOnlyList<CodeUse> CodeUses { get; } =
     [
-        new(ParameterInvalid, "a request parameter or field is invalid", VendorMeaning: true),
-        new(WalletSetNotFound, "the wallet set does not exist", VendorMeaning: false),
-        new(WalletNotFound, "the wallet does not exist", VendorMeaning: false),
-        new(ResourceNotFound, "the transaction does not exist", VendorMeaning: true),
-        new(CiphertextReused, "the entity secret ciphertext was used before", VendorMeaning: true),
-        new(ChainNotAllowed, "a test key names a mainnet or a live key a testnet", VendorMeaning: true),
-        new(InvalidCiphertext, "the entity secret ciphertext does not decrypt to the registered secret", VendorMeaning: true),
-        new(EntitySecretNotRegistered, "no entity secret is registered for the account", VendorMeaning: true),
-        new(IdempotencyMismatch, "the idempotency key was used with another request", VendorMeaning: true),
-        new(IdempotencyInFlight, "the idempotency key's first request is still running", VendorMeaning: false),
-        new(UnsupportedOperation, "the transaction's state does not allow the operation", VendorMeaning: true),
-        new(TokenNotFound, "the token is not on the wallet's blockchain", VendorMeaning: false),
+        new(ParameterInvalid, "a request parameter or field is invalid and Circle has no more specific code", null),
+        new(Forbidden, "the faucet is asked with a live key", null),
+        new(IdempotencyInFlight, "the idempotency key's first request is still running", null),
+        new(NotFound, "a notification subscription or its public key does not exist", null),
+        new(WalletNotFound, "the wallet does not exist", "Cannot find target wallet in the system. Either the specified wallet doesn't exist or it's not accessible to the caller."),
+        new(TokenNotFound, "the token does not exist", "Cannot find target token in the system. Either the specified token doesn't exist or it's not accessible to the caller."),
+        new(TransactionNotFound, "the transaction does not exist", "Cannot find target transaction in the system. Either the specified transaction doesn't exist or it's not accessible to the caller."),
+        new(CiphertextReused, "the entity secret ciphertext was used before", "Reusing an entity secret ciphertext is not allowed. Please re-encrypt the entity secret to generate new ciphertext."),
+        new(WalletSetNotFound, "the wallet set does not exist", "Cannot find target wallet set in the system. Either no such wallet set, or it's not accessible to the caller."),
+        new(ChainNotAllowed, "a test key names a mainnet or a live key a testnet", "TEST_API key cannot be used with blockchain mainnets, or LIVE_API key cannot be used with blockchain testnets."),
+        new(IdNotUuid, "the id in the path is not a UUID", "Fail to parse id as UUID in url."),
+        new(CursorNotFound, "pageBefore or pageAfter names no item of the list", "Cannot find corresponding pagination cursor in the system."),
+        new(InvalidCiphertext, "the entity secret ciphertext does not decrypt to the registered secret", "The provided entity secret is invalid."),
+        new(CursorNotUuid, "pageBefore or pageAfter is not a UUID", "Pagination params are invalid. Only UUID format is supported for pageBefore and pageAfter."),
+        new(EntitySecretAlreadySet, "an entity secret is registered again through the API", "The secret for this entity has already been set."),
+        new(EntitySecretNotRegistered, "no entity secret is registered for the account", "The entity secret has not been set yet. Please provide encrypted ciphertext in the console."),
+        new(IdempotencyMismatch, "the idempotency key was used with another request", "Please use a new idempotency key."),
+        new(BlockchainUnsupported, "a pre-flight call names a blockchain that is not simulated", "The specified blockchain is either not supported or deprecated."),
+        new(UnsupportedOperation, "the transaction's state or chain does not allow the operation", "Unsupported operation for transaction."),
+        new(InvalidDestinationAddress, "the destination address is not an address of the chain", "Invalid destination address."),
+        new(TokenChainMismatch, "the token is not on the wallet's blockchain", "Wallet and token's blockchain mismatch."),
+        new(InvalidAmounts, "amounts is not one positive amount the token can hold", "Invalid amounts in transfer request."),
+        new(AmountsNotDecimal, "an amount is not a decimal number", "Failed to parse the provided amounts in request to decimals."),
+        new(WalletChainMismatch, "the request's blockchain is not the wallet's", "Wallet and request's blockchain mismatch."),
+        new(FeeMissing, "a transfer names neither feeLevel nor gasLimit", "Transaction needs feeLevel or gasLimit provided."),
+        new(FeeBoth, "a transfer names feeLevel and fee parameters", "Transaction can't have both feeLevel and fee parameters provided."),
+        new(Eip1559FeesNeeded, "a transfer on an EIP-1559 chain names gasPrice or lacks maxFee/priorityFee", "EIP1559 chains need maxFee/priorityFee provided."),
+        new(PriorityAboveMax, "priorityFee exceeds maxFee", "PriorityFee cannot be larger than maxFee in creating transaction request."),
+        new(InvalidTokenAddress, "tokenAddress names no token of the blockchain", "Invalid token address for transfer."),
+        new(MetadataCountMismatch, "metadata does not hold one item per wallet (count)", "Metadata array length needs to match wallet count in create developer wallets request."),
+        new(WalletAndSource, "a transfer names walletId and walletAddress/blockchain", "Cannot provide both WalletID and SourceAddress/Blockchain."),
     ];
 
-    public sealed record CodeUse(int Code, string UsedFor, bool VendorMeaning);
+    /// <param name="SdkMessage">The SDK's message for the code, or null when the SDK's table has no such code.</param>
+    public sealed record CodeUse(int Code, string UsedFor, string? SdkMessage);
 
     public StoredResponse Error(int status, string code, string message) =>
         Fail(status, int.TryParse(code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var c) ? c : -1, message);
@@ -60,6 +99,7 @@ public sealed class CircleEnvelope : IErrorEnvelope
         SharedFailure.RateLimited => "429",
         SharedFailure.Unavailable => "503",
         SharedFailure.MalformedJson => "2",
+        SharedFailure.InvalidText => "2",
         _ => "-1",
     };
 
@@ -78,17 +118,28 @@ public sealed class CircleEnvelope : IErrorEnvelope
 
     public static StoredResponse InvalidCredentials { get; } = Fail(401, 401, "Malformed authorization. Are the credentials valid?");
 
-    public static StoredResponse TransactionNotFound { get; } = Fail(404, ResourceNotFound, "Cannot find the transaction.");
+    /// <summary>Circle's code with the SDK's own message for it.</summary>
+    public static StoredResponse Coded(int status, int code) => Fail(status, code, Message(code) ?? "API parameter invalid");
 
-    public static StoredResponse WalletMissing { get; } = Fail(404, WalletNotFound, "Cannot find the wallet.");
+    /// <summary>The SDK's message for one of the codes Rescind sends, or null for a code it does not know.</summary>
+    public static string? Message(int code) => CodeUses.FirstOrDefault(u => u.Code == code)?.SdkMessage;
 
-    public static StoredResponse WalletSetMissing { get; } = Fail(404, WalletSetNotFound, "Cannot find the wallet set.");
+    public static StoredResponse TransactionMissing { get; } = Coded(404, TransactionNotFound);
 
-    public static StoredResponse Reused { get; } = Fail(400, CiphertextReused, "The entity secret ciphertext has already been used; generate a new one for each request.");
+    public static StoredResponse WalletMissing { get; } = Coded(404, WalletNotFound);
 
-    public static StoredResponse BadCiphertext { get; } = Fail(400, InvalidCiphertext, "Invalid entity secret ciphertext.");
+    public static StoredResponse WalletSetMissing { get; } = Coded(404, WalletSetNotFound);
 
-    public static StoredResponse NotRegistered { get; } = Fail(400, EntitySecretNotRegistered, "The entity secret has not been registered for this account.");
+    public static StoredResponse TokenMissing { get; } = Coded(404, TokenNotFound);
+
+    /// <summary>An id in the path that is not a UUID: 400 156009 [doc].</summary>
+    public static StoredResponse NotUuid { get; } = Coded(400, IdNotUuid);
+
+    public static StoredResponse Reused { get; } = Coded(400, CiphertextReused);
+
+    public static StoredResponse BadCiphertext { get; } = Coded(400, InvalidCiphertext);
+
+    public static StoredResponse NotRegistered { get; } = Coded(400, EntitySecretNotRegistered);
 
     public static StoredResponse ChainRefused(string blockchain, bool live) =>
         Fail(400, ChainNotAllowed, live
@@ -105,9 +156,11 @@ public sealed class CircleEnvelope : IErrorEnvelope
         var code = int.TryParse(r.Code, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var c) ? c : UnsupportedOperation;
         return code switch
         {
-            CiphertextReused => (400, Code(code), "The entity secret ciphertext has already been used; generate a new one for each request."),
-            TokenNotFound or ParameterInvalid => (400, Code(code), r.Detail ?? "API parameter invalid"),
-            _ => (400, Code(UnsupportedOperation), r.Detail ?? "Unsupported operation for transaction."),
+            UnsupportedOperation => (400, Code(code), r.Detail ?? Message(code)!),
+            TokenNotFound => (404, Code(code), Message(code)!),
+            _ when Message(code) is { } known => (400, Code(code), r.Detail ?? known),
+            ParameterInvalid => (400, Code(code), r.Detail ?? "API parameter invalid"),
+            _ => (400, Code(UnsupportedOperation), r.Detail ?? Message(UnsupportedOperation)!),
         };
     }
 
@@ -130,6 +183,20 @@ public sealed class CircleEnvelope : IErrorEnvelope
     public static StoredResponse WalletsCreated(Outcome<IReadOnlyList<WalletRow>> outcome) => outcome switch
     {
         Outcome<IReadOnlyList<WalletRow>>.Done { Value: var rows } => new(201, CircleJson.Data(new WalletsData([.. rows.Select(CircleJson.Wallet)]))),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>200 with the wallet as updated [doc].</summary>
+    public static StoredResponse WalletUpdated(Outcome<WalletRow> outcome) => outcome switch
+    {
+        Outcome<WalletRow>.Done { Value: var w } => new(200, CircleJson.Data(new WalletData(CircleJson.Wallet(w)))),
+        _ => Failure(outcome),
+    };
+
+    /// <summary>200 with the wallet set as updated [doc].</summary>
+    public static StoredResponse WalletSetUpdated(Outcome<WalletSetRow> outcome) => outcome switch
+    {
+        Outcome<WalletSetRow>.Done { Value: var w } => new(200, CircleJson.Data(new WalletSetData(CircleJson.WalletSet(w)))),
         _ => Failure(outcome),
     };
 
@@ -176,7 +243,8 @@ public sealed class CircleEnvelope : IErrorEnvelope
         Outcome<T>.Refused r => Refused(r.Reason),
         Outcome<T>.NotFound { Kind: CircleStore.WalletSetType } => WalletSetMissing,
         Outcome<T>.NotFound { Kind: CircleStore.WalletType } => WalletMissing,
-        Outcome<T>.NotFound => TransactionNotFound,
+        Outcome<T>.NotFound { Kind: CircleStore.TokenType } => TokenMissing,
+        Outcome<T>.NotFound => TransactionMissing,
         _ => throw new InvalidOperationException($"no Circle answer for {outcome}"),
     };
 

@@ -21,10 +21,16 @@ public static class CircleJson
     public static WalletSet WalletSet(WalletSetRow w) => new(w.Id, "DEVELOPER", w.Name, Date(w.CreatedAt), Date(w.UpdatedAt));
 
     public static Wallet Wallet(WalletRow w) =>
-        new(w.Id, w.State, w.WalletSetId, "DEVELOPER", w.Address, w.Blockchain, "EOA", Date(w.CreatedAt), Date(w.UpdatedAt));
+        new(w.Id, w.State, w.WalletSetId, "DEVELOPER", w.Address, w.Blockchain, "EOA", w.Name, w.RefId, Date(w.CreatedAt), Date(w.UpdatedAt));
 
     public static Token Token(TokenInfo t) =>
         new(t.Id, t.Blockchain, t.Name, t.Symbol, t.Decimals, t.IsNative, t.IsNative ? null : "ERC20", t.Address, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z");
+
+    public static string Gwei(long gwei) => gwei.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One fee level of an estimate: prices in gwei, the network fee in the native token.</summary>
+    public static TransactionFee Fee(long gasLimit, long price, long baseFee) =>
+        new(gasLimit.ToString(CultureInfo.InvariantCulture), Gwei(price), "1", Gwei(baseFee), CircleRules.Format(CircleRules.Fee(gasLimit, price), CircleRules.NativeScale));
 
     public static TokenBalance Balance(TokenInfo t, long amount, long updatedAt) => new(Token(t), CircleRules.Format(amount, t.Scale), Date(updatedAt));
 
@@ -70,7 +76,7 @@ public sealed record CircleData<T>(T Data);
 public sealed record WalletSet(string Id, string CustodyType, string? Name, string CreateDate, string UpdateDate);
 
 public sealed record Wallet(string Id, string State, string WalletSetId, string CustodyType, string Address, string Blockchain,
-    string AccountType, string CreateDate, string UpdateDate);
+    string AccountType, string? Name, string? RefId, string CreateDate, string UpdateDate);
 
 public sealed record Token(string Id, string Blockchain, string Name, string Symbol, int Decimals, bool IsNative, string? Standard,
     string? TokenAddress, string CreateDate, string UpdateDate);
@@ -142,10 +148,11 @@ public sealed record WalletMetadata(string? Name, string? RefId);
 public sealed record CreateWalletsRequest(string IdempotencyKey, string EntitySecretCiphertext, string WalletSetId, IReadOnlyList<string> Blockchains,
     int? Count, string? AccountType, IReadOnlyList<WalletMetadata>? Metadata);
 
-/// <summary>Either <c>feeLevel</c> or <c>gasLimit</c> + <c>maxFee</c> + <c>priorityFee</c> (gwei); <c>amounts</c>
-/// holds one amount. <c>blockchain</c>, <c>tokenAddress</c>, <c>walletAddress</c> and <c>nftTokenIds</c> are
-/// accepted and not used [ours].</summary>
-public sealed record TransferRequest(string IdempotencyKey, string EntitySecretCiphertext, string WalletId, string DestinationAddress, string TokenId,
+/// <summary>Either <c>feeLevel</c> or <c>gasLimit</c> + <c>maxFee</c> + <c>priorityFee</c> (gwei, the SDK's <c>fee.type</c>
+/// "level" or "gas"); <c>amounts</c> holds one amount. The source is <c>walletId</c> or <c>walletAddress</c> +
+/// <c>blockchain</c>, the token <c>tokenId</c> or <c>tokenAddress</c> (empty: the native token) [doc];
+/// <c>nftTokenIds</c> is accepted and not used [ours].</summary>
+public sealed record TransferRequest(string IdempotencyKey, string EntitySecretCiphertext, string? WalletId, string DestinationAddress, string? TokenId,
     IReadOnlyList<string> Amounts, string? FeeLevel, string? GasLimit, string? MaxFee, string? PriorityFee, string? RefId,
     string? Blockchain, string? TokenAddress, string? WalletAddress, IReadOnlyList<string>? NftTokenIds);
 
@@ -155,4 +162,36 @@ public sealed record TransactionActionRequest(string IdempotencyKey, string Enti
 /// <summary>Neither flag asks for both [ours]; <c>eurc</c> is accepted and not dripped.</summary>
 public sealed record DripRequest(string Address, string Blockchain, bool? Usdc, bool? Native, bool? Eurc);
 
+public sealed record RegisterEntitySecretCiphertextRequest(string EntitySecretCiphertext);
+
+public sealed record ValidateAddressRequest(string Address, string Blockchain);
+
+/// <summary>The source is <c>walletId</c> or <c>sourceAddress</c> + <c>blockchain</c>; the token <c>tokenId</c> or
+/// <c>tokenAddress</c> (+ <c>blockchain</c>) [doc]; <c>nftTokenIds</c> is accepted and not used [ours].</summary>
+public sealed record EstimateTransferFeeRequest(IReadOnlyList<string> Amounts, string DestinationAddress, IReadOnlyList<string>? NftTokenIds,
+    string? SourceAddress, string? TokenId, string? TokenAddress, string? Blockchain, string? WalletId);
+
+public sealed record UpdateWalletRequest(string? Name, string? RefId);
+
+public sealed record UpdateWalletSetRequest(string Name);
+
 public sealed record SubscriptionRequest(string Endpoint, IReadOnlyList<string>? NotificationTypes);
+
+public sealed record EntitySecretRecovery(string RecoveryFile);
+
+public sealed record TokenData(Token Token);
+
+public sealed record AddressValidity(bool IsValid);
+
+/// <summary>Gas prices in gwei, the network fee in the chain's native token [doc names].</summary>
+public sealed record TransactionFee(string GasLimit, string MaxFee, string PriorityFee, string BaseFee, string NetworkFee);
+
+public sealed record FeeEstimate(TransactionFee Low, TransactionFee Medium, TransactionFee High);
+
+public sealed record FeeParameters(string MaxFee, string PriorityFee, string BaseFee);
+
+public sealed record FeeParameterLevels(FeeParameters Low, FeeParameters Medium, FeeParameters High);
+
+public sealed record LowestNonceFeeInfo(TransactionFee NewHighEstimatedFee, string FeeDifferenceAmount);
+
+public sealed record LowestNonceTransaction(Transaction Transaction, LowestNonceFeeInfo FeeInfo);

@@ -68,6 +68,10 @@ public static class CirclePaging
             return Bad("pageBefore and pageAfter cannot be used together.");
         }
         var cursorId = after ?? before;
+        if (cursorId is not null && !Guid.TryParseExact(cursorId, "D", out _))
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.CursorNotUuid).ToResult();
+        }
         await using var connection = await db.OpenAsync(ct);
         if (cursorId is not null)
         {
@@ -75,7 +79,7 @@ public static class CirclePaging
                 $"SELECT created_at FROM {table} WHERE id = @cursorId AND account_id = @accountId AND mode = @mode", new { cursorId, accountId, mode }, cancellationToken: ct));
             if (at is null)
             {
-                return Bad($"{(after is not null ? "pageAfter" : "pageBefore")} does not name an item of this list.");
+                return CircleEnvelope.Coded(400, CircleEnvelope.CursorNotFound).ToResult();
             }
             // "After" follows the list's order; "before" walks back against it.
             var forward = after is not null;

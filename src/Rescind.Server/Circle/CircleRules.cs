@@ -124,6 +124,10 @@ public static class CircleRules
 
     public static TokenInfo? FindToken(string? id) => Tokens.FirstOrDefault(t => t.Id == id);
 
+    /// <summary>A token of the chain by its contract address; the empty address is the native token [doc].</summary>
+    public static TokenInfo? FindTokenByAddress(string blockchain, string address) =>
+        Tokens.FirstOrDefault(t => t.Blockchain == blockchain && (address.Length == 0 ? t.IsNative : string.Equals(t.Address, address, StringComparison.OrdinalIgnoreCase)));
+
     public static TokenInfo Native(string blockchain) => Tokens.First(t => t.Blockchain == blockchain && t.IsNative);
 
     public static TokenInfo Usdc(string blockchain) => Tokens.First(t => t.Blockchain == blockchain && !t.IsNative);

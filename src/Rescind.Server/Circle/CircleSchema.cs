@@ -119,3 +119,19 @@ public sealed class CircleSchema : Migration
         }
     }
 }
+
+[Migration(2026_12_03_0401, "circle: wallet metadata (name, refId)")]
+public sealed class CircleWalletMetadata : Migration
+{
+    public override void Up()
+    {
+        Alter.Table("circle_wallets")
+            .AddColumn("name").AsString(255).Nullable()
+            .AddColumn("ref_id").AsString(255).Nullable();
+    }
+
+    public override void Down()
+    {
+        Delete.Column("name").Column("ref_id").FromTable("circle_wallets");
+    }
+}

@@ -120,7 +120,7 @@ public static class CircleSimulation
         var tx = await CircleStore.GetTransactionAsync(coordinator.Db, null, null, id, ct);
         if (tx is null || action is not ("mine" or "fail"))
         {
-            return CircleEnvelope.TransactionNotFound.ToResult();
+            return CircleEnvelope.TransactionMissing.ToResult();
         }
         var ctx = new OperationContext(tx.AccountId, CircleStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
         var outcome = await coordinator.RunAsync(ctx, (uow, _) => CircleCommands.ForceAsync(uow, id, action, Str(body, "errorReason")), ct);

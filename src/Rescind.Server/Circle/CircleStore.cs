@@ -37,6 +37,10 @@ public sealed class WalletRow
 
     public long NextNonce { get; set; }
 
+    public string? Name { get; set; }
+
+    public string? RefId { get; set; }
+
     public long CreatedAt { get; set; }
 
     public long UpdatedAt { get; set; }
@@ -116,13 +120,16 @@ public static class CircleStore
     public const string WalletType = "circle.wallet";
     public const string WalletSetType = "circle.wallet_set";
 
+    /// <summary>Not stored: tokens are a fixed table; names a missing token in an outcome.</summary>
+    public const string TokenType = "circle.token";
+
     public const string WalletSetColumns =
         "id, account_id, mode, name, created_at, updated_at";
 
     public const string WalletColumns =
         """
         id, account_id, mode, wallet_set_id, blockchain,
-        address, state, next_nonce, created_at, updated_at
+        address, state, next_nonce, name, ref_id, created_at, updated_at
         """;
 
     public const string TransactionColumns =
@@ -152,6 +159,15 @@ public static class CircleStore
 
     public static Task<WalletRow?> GetWalletAsync(Database db, string accountId, string mode, string id, CancellationToken ct) =>
         GetAsync<WalletRow>(db, $"SELECT {WalletColumns} FROM circle_wallets WHERE id = @id AND account_id = @accountId AND mode = @mode", new { id, accountId, mode }, ct);
+
+    public static Task<WalletRow?> WalletByAddressAsync(Database db, string accountId, string mode, string blockchain, string address, CancellationToken ct) =>
+        GetAsync<WalletRow>(db, $"SELECT {WalletColumns} FROM circle_wallets WHERE account_id = @accountId AND mode = @mode AND blockchain = @blockchain AND address = @address",
+            new { accountId, mode, blockchain, address }, ct);
+
+    /// <summary>The chain's base fee now (gwei), without holding it: the chain's own until its first block.</summary>
+    public static async Task<long> BaseFeeAsync(Database db, string accountId, string blockchain, CancellationToken ct) =>
+        await GetAsync<long?>(db, "SELECT base_fee FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain", new { accountId, blockchain }, ct)
+            ?? CircleRules.FindChain(blockchain)!.BaseFeeGwei;
 
     public static Task<TransactionRow?> GetTransactionAsync(Database db, string? accountId, string? mode, string id, CancellationToken ct) =>
         GetAsync<TransactionRow>(db,

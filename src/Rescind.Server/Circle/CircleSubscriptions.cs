@@ -39,7 +39,7 @@ public static class CircleSubscriptions
 
     private static Principal Principal(HttpContext http) => http.Caller();
 
-    private static async Task<IResult> CreateAsync(HttpContext http, WebhookStore store, IHttpClientFactory httpFactory, TimeProvider clock, IOptions<RescindOptions> options, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpContext http, WebhookStore store, OutboundPolicy outbound, IHttpClientFactory httpFactory, TimeProvider clock, IOptions<RescindOptions> options, CancellationToken ct)
     {
         var read = await JsonBody.ReadAsync(http.Request, options.Value.MaxBodyBytes, ct);
         using var doc = read.Document;
@@ -55,7 +55,13 @@ public static class CircleSubscriptions
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
-        // The endpoint check [doc]: a HEAD request that must answer 2xx before the subscription exists.
+        // The endpoint check [doc]: a HEAD request that must answer 2xx before the subscription exists, to an address
+        // the outbound policy allows. Every failure gets one answer: the status a receiver gave, or whether anything
+        // listens, is not told back (a tenant could scan the network with it otherwise).
+        if (!await outbound.AllowsUrlAsync(endpoint!, ct))
+        {
+            return Unreachable();
+        }
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -64,19 +70,24 @@ public static class CircleSubscriptions
                 .SendAsync(new HttpRequestMessage(HttpMethod.Head, endpoint), timeout.Token);
             if (!check.IsSuccessStatusCode)
             {
-                return Unreachable($"answered the HEAD check with {(int)check.StatusCode}");
+                return Unreachable();
             }
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            return Unreachable("could not be reached for the HEAD check");
+            return Unreachable();
         }
         var p = Principal(http);
         var (created, _) = await store.CreateEndpointAsync(p.AccountId!, CircleStore.Api, endpoint!, null, Actor.Credential(p.CredentialId), ct);
+        if (created is null)
+        {
+            return Unreachable(); // its host resolved elsewhere since the check
+        }
         return new StoredResponse(201, CircleJson.Data(Json(created!.Id, created.Url, Time.ToUnixMs(clock.GetUtcNow()), types))).ToResult();
 
-        static IResult Unreachable(string why) =>
-            CircleEnvelope.Fail(400, CircleEnvelope.ParameterInvalid, $"The subscription endpoint {why}; it must answer HEAD and POST with a 2xx status.").ToResult();
+        static IResult Unreachable() =>
+            CircleEnvelope.Fail(400, CircleEnvelope.ParameterInvalid,
+                "The subscription endpoint could not be verified: it must be a public http(s) URL that answers HEAD and POST with a 2xx status.").ToResult();
     }
 
     private static async Task<IResult> ListAsync(HttpContext http, WebhookStore store, CancellationToken ct) =>
@@ -100,7 +111,7 @@ public static class CircleSubscriptions
     private static async Task<IEnumerable<EndpointInfo>> MineAsync(HttpContext http, WebhookStore store, CancellationToken ct) =>
         (await store.EndpointsAsync(Principal(http).AccountId, ct)).Where(e => e.Api == CircleStore.Api && e.DisabledAt is null);
 
-    private static IResult NotFound() => CircleEnvelope.Fail(404, CircleEnvelope.ResourceNotFound, "Cannot find the subscription.").ToResult();
+    private static IResult NotFound() => CircleEnvelope.Fail(404, CircleEnvelope.NotFound, "Cannot find the subscription.").ToResult();
 
     private static Subscription Json(string id, string url, long createdAt, IReadOnlyList<string>? types) =>
         new(id, "", url, true, CircleJson.Date(createdAt), CircleJson.Date(createdAt), types ?? ["*"], false);

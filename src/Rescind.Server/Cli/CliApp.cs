@@ -161,6 +161,11 @@ public static class CliApp
         {
             hostArgs.Add("--urls=" + urls);
         }
+        if (a.Has("demo"))
+        {
+            // A demo is a local setup: its webhook receivers are on this machine (configuration given below wins).
+            hostArgs.Add("--Rescind:Outbound:AllowPrivateNetworks=true");
+        }
         hostArgs.AddRange(hostKeys.Where(a.Has).Select(k => $"--{k}={a.Get(k)}"));
         // Any configuration key, e.g. --Rescind:Jobs:Interval=00:00:01 or --Logging:LogLevel:Default Warning (the
         // test host passes its settings so): System.CommandLine leaves them unmatched, in order.
@@ -191,7 +196,14 @@ public static class CliApp
                 app.Services.GetRequiredService<Database>()));
         }
         await app.WaitForShutdownAsync();
-        return 0;
+        // A host that stopped because a background service failed (the host's default on an unhandled fault) has
+        // not been asked to stop: say so with a failing exit code, so a supervisor restarts it.
+        var failed = ServerApp.FailedBackgroundServices(app.Services);
+        foreach (var line in failed)
+        {
+            await Console.Error.WriteLineAsync("rescind: " + line);
+        }
+        return failed.Count == 0 ? 0 : 1;
     }
 
     // ---- offline verbs -----------------------------------------------------------------------------------
@@ -426,6 +438,7 @@ public static class CliApp
                     throw new UsageException(refusal switch
                     {
                         Rescind.Core.Webhooks.WebhookStore.Refusal.UnknownApi => $"--api must be one of: {string.Join(", ", services.GetRequiredService<Rescind.Core.Webhooks.WebhookShapes>().Apis)}",
+                        Rescind.Core.Webhooks.WebhookStore.Refusal.NotAllowed => "--" + Rescind.Core.Webhooks.WebhookStore.NotAllowedMessage,
                         _ => "--url must be an absolute http or https URL",
                     });
                 }

@@ -35,12 +35,15 @@ public static class CrissCrossApi
         app.MapPost("/v1/auth/oauth2/token", TokenAsync).WithGroupName(CrissCrossStore.Api)
             .Accepts<TokenRequest>("application/x-www-form-urlencoded", "application/json")
             .Produces<TokenResponse>(200)
-            .Errors(400, 401, 413);
+            .Produces<CrissCrossEnvelope.OAuthErrorBody>(400)
+            .Produces<CrissCrossEnvelope.OAuthErrorBody>(401)
+            .Errors(413);
         var v1 = app.MapGroup("/v1").WithGroupName(CrissCrossStore.Api).RequireCaller(Credentials)
             .Errors(401);
         v1.MapPost("/checkout/session", CreateSessionAsync)
             .Accepts<CreateSessionRequest>("application/json").Keyed()
-            .Produces<SessionCreatedResult>(201);
+            .Produces<SessionCreatedResult>(201)
+            .Errors(403);
         v1.MapPost("/checkout/session/cancel", CancelSessionAsync)
             .Accepts<CancelSessionRequest>("application/json").Keyed()
             .Produces<CancelResult>(200)
@@ -57,13 +60,20 @@ public static class CrissCrossApi
             .Errors(400);
         v1.MapPost("/payment", PayAsync)
             .Accepts<PaymentRequest>("application/json").Keyed()
-            .Produces<PaymentStartedResult>(201)
+            .Produces<PaymentStatus>(201)
             .Errors(404);
         v1.MapPost("/payment/refunds", RefundAsync)
-            .Accepts<RefundRequest>("application/json").Keyed()
+            .Accepts<VendorRefundRequest>("application/json").Keyed()
+            .Produces<RefundRecord>(202)
             .Produces<RefundResult>(201)
             .Errors(404);
-        v1.MapGet("/payment/{transactionId}", GetPaymentAsync)
+        v1.MapGet("/payment/available-methods", AvailableMethodsAsync)
+            .Parameters(new ParameterDoc("sessionId", Microsoft.OpenApi.ParameterLocation.Query, Required: true, Description: "the checkout session the payer pays"))
+            .Produces<AvailableMethods>(200)
+            .Errors(400, 404);
+        // The id catch-all leaves the documented literal paths under /payment alone, so another method on one of
+        // them is a 405 rather than a transaction lookup.
+        v1.MapGet("/payment/{transactionId:" + PaymentIdConstraint.Name + "}", GetPaymentAsync)
             .Produces<PaymentStatus>(200)
             .Errors(404);
         v1.MapGet("/reports/cancellations", CancellationsReportAsync)
@@ -131,7 +141,7 @@ public static class CrissCrossApi
             }
             catch (InvalidDataException e)
             {
-                return Bad($"The form body could not be read: {e.Message}");
+                return OAuth(http, 400, CrissCrossEnvelope.OAuthInvalidRequest, $"The form body could not be read: {e.Message}");
             }
         }
         else if (http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0)
@@ -140,13 +150,19 @@ public static class CrissCrossApi
             using var doc = read.Document;
             if (doc is null)
             {
-                return BodyFailure(read);
+                return read.Failure == SharedFailure.PayloadTooLarge
+                    ? BodyFailure(read)
+                    : OAuth(http, 400, CrissCrossEnvelope.OAuthInvalidRequest, read.Message!);
+            }
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return OAuth(http, 400, CrissCrossEnvelope.OAuthInvalidRequest, "The body must be a JSON object.");
             }
             foreach (var p in doc.RootElement.EnumerateObject())
             {
                 if (p.Value.ValueKind != JsonValueKind.String)
                 {
-                    return Bad($"{p.Name} must be a string.");
+                    return OAuth(http, 400, CrissCrossEnvelope.OAuthInvalidRequest, $"{p.Name} must be a string.");
                 }
                 fields[p.Name] = p.Value.GetString()!;
             }
@@ -165,23 +181,23 @@ public static class CrissCrossApi
             }
             catch (FormatException)
             {
-                return Unauthorized("The Basic credentials are not valid base64.");
+                return OAuth(http, 401, CrissCrossEnvelope.OAuthInvalidClient, "The Basic credentials are not valid base64.");
             }
         }
         if (fields.TryGetValue("grant_type", out var grant) && grant != "client_credentials")
         {
-            return Bad("grant_type must be client_credentials.");
+            return OAuth(http, 400, CrissCrossEnvelope.OAuthUnsupportedGrantType, "Only the client_credentials grant is supported.");
         }
         var clientId = fields.GetValueOrDefault("client_id") ?? fields.GetValueOrDefault("merchantId");
         var secret = fields.GetValueOrDefault("client_secret") ?? fields.GetValueOrDefault("clientSecret");
         if (string.IsNullOrEmpty(clientId) || string.IsNullOrEmpty(secret))
         {
-            return Bad("client_id and client_secret (or merchantId and clientSecret) are required.");
+            return OAuth(http, 400, CrissCrossEnvelope.OAuthInvalidRequest, "client_id and client_secret (or merchantId and clientSecret) are required.");
         }
         var principal = await accounts.AuthenticateAsync(CrissCrossStore.Api, secret, ct);
-        if (principal?.AccountId is null || (clientId != principal.AccountId && clientId != principal.CredentialId))
+        if (principal?.AccountId is null || (!NamesMerchant(clientId, principal.AccountId) && clientId != principal.CredentialId))
         {
-            return Unauthorized("The client credentials are not valid.");
+            return OAuth(http, 401, CrissCrossEnvelope.OAuthInvalidClient, "The client credentials are not valid.");
         }
         var token = "cct_" + Ids.Secret(40);
         var lifetime = options.Value.TokenLifetime;
@@ -208,24 +224,38 @@ public static class CrissCrossApi
             return BodyFailure(read);
         }
         var root = doc.RootElement;
-        var f = new JsonFields(root).Allow("merchantReference", "amount", "currency", "payerDetails", "redirectUrl", "expiresInSeconds");
+        var f = new JsonFields(root).Allow("merchantId", "merchantReference", "amount", "currency", "integrationType", "payerDetails",
+            "redirectUrl", "paymentAttributes", "expiresInSeconds");
+        var merchantId = f.String("merchantId", required: true, 64);
         var reference = f.String("merchantReference", required: true, 255, IsText, TextFormat);
-        var amount = f.Integer("amount", required: true, 1, 1_000_000_000_000_000);
+        var amount = f.Integer("amount", required: true, 1, MaxAmount);
         var currency = f.String("currency", required: true, 3, c => c.Length == 3 && c.All(char.IsAsciiLetterUpper), "an ISO 4217 code such as KES");
+        var integration = f.String("integrationType", required: true, 16, t => CrissCrossRules.IntegrationTypes.Contains(t),
+            "one of " + string.Join(", ", CrissCrossRules.IntegrationTypes));
         var payer = f.Object("payerDetails", required: true);
         var redirect = f.String("redirectUrl", required: false, 2048,
             u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http", "an absolute http(s) URL");
+        var attributes = f.StringMap("paymentAttributes", required: false, MaxAttributes, 64, 1000);
         var expiresIn = f.Integer("expiresInSeconds", required: false, 60, 7 * 24 * 3600);
+        if (f.Ok)
+        {
+            PayerDetails(f, root.GetProperty("payerDetails"));
+        }
         if (!f.Ok)
         {
             return Bad(f.Error!.Message);
+        }
+        if (!NamesMerchant(merchantId!, Of(http).AccountId))
+        {
+            return CrissCrossEnvelope.Fail(403, CrissCrossEnvelope.Forbidden,
+                "merchantId does not name the merchant this access token was issued to.").ToResult();
         }
         var ctx = WithKey(http, Context(http), doc, options.Value, out var keyError);
         if (keyError is not null)
         {
             return keyError.ToResult();
         }
-        var input = new NewSession(reference!, amount!.Value, currency!, payer!, redirect, (int?)expiresIn);
+        var input = new NewSession(reference!, amount!.Value, currency!, payer!, redirect, (int?)expiresIn, merchantId!, integration!, attributes);
         var o = options.Value;
         return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.CreateSessionAsync(uow, input, o),
             outcome => CrissCrossEnvelope.SessionCreated(outcome, o.PaymentLinkBase), ct)).ToResult();
@@ -316,11 +346,23 @@ public static class CrissCrossApi
             return BodyFailure(read);
         }
         var root = doc.RootElement;
-        var f = new JsonFields(root).Allow("sessionId", "provider", "paymentMethod");
+        var f = new JsonFields(root).Allow("sessionId", "paymentMethodId", "paymentDetails", "attributes", "signature", "provider", "paymentMethod");
         var sessionId = f.String("sessionId", required: true, 36, IsUuid, "a UUID");
-        var provider = f.String("provider", required: true, 32, p => CrissCrossRules.FindProvider(p) is not null,
-            string.Join(", ", CrissCrossRules.Providers.Select(p => p.Name)));
-        var method = f.Object("paymentMethod", required: false) ?? "{}";
+        // Rescind's earlier {provider, paymentMethod} is still read, as the vendor's {paymentMethodId, paymentDetails} [ours].
+        var legacy = root.TryGetProperty("provider", out _) || root.TryGetProperty("paymentMethod", out _);
+        if (legacy && (root.TryGetProperty("paymentMethodId", out _) || root.TryGetProperty("paymentDetails", out _)))
+        {
+            f.Fail("paymentMethodId", "Send paymentMethodId and paymentDetails, or the earlier provider and paymentMethod, not both.");
+        }
+        var provider = f.String(legacy ? "provider" : "paymentMethodId", required: true, 32, p => CrissCrossRules.PaymentMethodId(p) is not null,
+            string.Join(", ", CrissCrossRules.Providers.Select(p => p.Name)) + " (mobile_money and bank_transfer are read as mobilemoney and banktransfer)");
+        var method = legacy ? f.Object("paymentMethod", required: false) ?? "{}" : f.Object("paymentDetails", required: true);
+        var attributes = f.StringMap("attributes", required: false, MaxAttributes, 64, 1000);
+        f.String("signature", required: false, 1024); // the hosted checkout's signature: accepted, not checked [ours]
+        if (f.Ok && !legacy && CrissCrossRules.PaymentMethodId(provider!) == CrissCrossRules.MobileMoney)
+        {
+            MobileMoneyDetails(f, root.GetProperty("paymentDetails"));
+        }
         if (!f.Ok)
         {
             return Bad(f.Error!.Message);
@@ -330,9 +372,33 @@ public static class CrissCrossApi
         {
             return keyError.ToResult();
         }
-        var input = new NewPayment(sessionId!, provider!, method);
+        var input = new NewPayment(sessionId!, CrissCrossRules.PaymentMethodId(provider!)!, method!, attributes);
         var o = options.Value;
         return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.PayAsync(uow, input, o), CrissCrossEnvelope.PaymentStarted, ct)).ToResult();
+    }
+
+    private static readonly string[] AvailableMethodsParameters = ["sessionId"];
+
+    /// <summary>The payment methods and, for mobile money, the operators the session's payer may use [doc: the
+    /// operators follow payerDetails.location; ours: the shape of the list].</summary>
+    private static async Task<IResult> AvailableMethodsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (UnknownOrRepeated(q, AvailableMethodsParameters) is { } problem)
+        {
+            return Bad(problem);
+        }
+        var sessionId = Param(q, "sessionId");
+        if (sessionId is null || !IsUuid(sessionId))
+        {
+            return Bad("sessionId is required: the UUID of a checkout session.");
+        }
+        var row = await CrissCrossStore.GetSessionAsync(db, Of(http).AccountId, sessionId, ct);
+        if (row is null)
+        {
+            return CrissCrossEnvelope.NoSession(sessionId).ToResult();
+        }
+        return Ok(CrissCrossJson.Methods(row));
     }
 
     private static async Task<IResult> GetPaymentAsync(string transactionId, HttpContext http, Database db, CancellationToken ct)
@@ -350,6 +416,11 @@ public static class CrissCrossApi
             return BodyFailure(read);
         }
         var root = doc.RootElement;
+        if (root.ValueKind == JsonValueKind.Object && !root.TryGetProperty("transactionId", out _) && !root.TryGetProperty("amount", out _))
+        {
+            return await VendorRefundAsync(http, doc, coordinator, options.Value, ct);
+        }
+        // Rescind's earlier {transactionId, amount?}, refunded at once [ours].
         var f = new JsonFields(root).Allow("transactionId", "amount");
         var transactionId = f.String("transactionId", required: true, 36, IsUuid, "a UUID");
         var amount = f.Integer("amount", required: false, 1, long.MaxValue);
@@ -363,6 +434,41 @@ public static class CrissCrossApi
             return keyError.ToResult();
         }
         return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.RefundAsync(uow, transactionId!, amount), CrissCrossEnvelope.Refund, ct)).ToResult();
+    }
+
+    /// <summary>The vendor's refund {sessionId, refundValue{amount, currency}, originalTransactionId?, reason?},
+    /// answered 202 PENDING [doc].</summary>
+    private static async Task<IResult> VendorRefundAsync(HttpContext http, JsonDocument doc, Coordinator coordinator, CrissCrossOptions options, CancellationToken ct)
+    {
+        var root = doc.RootElement;
+        var f = new JsonFields(root).Allow("sessionId", "refundValue", "originalTransactionId", "reason");
+        var sessionId = f.String("sessionId", required: true, 36, IsUuid, "a UUID");
+        f.Object("refundValue", required: true);
+        long? amount = null;
+        string? currency = null;
+        if (f.Ok)
+        {
+            var v = new JsonFields(root.GetProperty("refundValue")).Allow("amount", "currency");
+            amount = v.Integer("amount", required: true, 1, MaxAmount);
+            currency = v.String("currency", required: true, 3, c => c.Length == 3 && c.All(char.IsAsciiLetterUpper), "an ISO 4217 code such as KES");
+            if (v.Error is { } e)
+            {
+                f.Fail("refundValue." + e.Field, "refundValue." + e.Message);
+            }
+        }
+        var original = f.String("originalTransactionId", required: false, 36, IsUuid, "a UUID");
+        var reason = f.String("reason", required: false, 1000, IsText, TextFormat);
+        if (!f.Ok)
+        {
+            return Bad(f.Error!.Message);
+        }
+        var ctx = WithKey(http, Context(http), doc, options, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.RequestRefundAsync(uow, sessionId!, original, amount!.Value, currency!, reason),
+            CrissCrossEnvelope.RefundAccepted, ct)).ToResult();
     }
 
     private static readonly string[] ReportParameters = ["from", "to"];
@@ -426,6 +532,47 @@ public static class CrissCrossApi
 
     private const string TextFormat = "text without control characters";
 
+    /// <summary>The largest amount in minor units [doc: 1 to 10^12].</summary>
+    public const long MaxAmount = 1_000_000_000_000;
+
+    /// <summary>How many entries a <c>paymentAttributes</c> or <c>attributes</c> map may have [ours].</summary>
+    private const int MaxAttributes = 50;
+
+    /// <summary>The payer fields the vendor documents, checked where given (every one optional, unknown ones stored
+    /// as given) [doc: emailAddress, location, fullName, phoneNumber; ours: which are required].</summary>
+    private static void PayerDetails(JsonFields f, JsonElement payer)
+    {
+        var p = new JsonFields(payer);
+        p.String("emailAddress", required: false, 254, e => e.Contains('@', StringComparison.Ordinal) && IsText(e), "an email address");
+        p.String("location", required: false, 3, c => c.Length == 3 && c.All(char.IsAsciiLetterUpper), "an ISO 3166-1 alpha-3 country code such as KEN");
+        p.String("fullName", required: false, 255, IsText, TextFormat);
+        p.String("phoneNumber", required: false, 32, IsPhone, "a phone number such as +254700000001");
+        if (p.Error is { } e)
+        {
+            f.Fail("payerDetails." + e.Field, "payerDetails." + e.Message);
+        }
+    }
+
+    /// <summary>A mobile-money payment names the payer's wallet [doc: the phone number and the operator, inside
+    /// paymentDetails; ours: both required, other fields stored as given].</summary>
+    private static void MobileMoneyDetails(JsonFields f, JsonElement details)
+    {
+        var d = new JsonFields(details);
+        d.String("phoneNumber", required: true, 32, IsPhone, "a phone number such as +254700000001");
+        d.String("operator", required: true, 16, o => CrissCrossRules.Operators.Contains(o), "one of " + string.Join(", ", CrissCrossRules.Operators));
+        if (d.Error is { } e)
+        {
+            f.Fail("paymentDetails." + e.Field, "paymentDetails." + e.Message);
+        }
+    }
+
+    /// <summary>Digits with an optional leading + (local or international format) [doc: both are accepted].</summary>
+    private static bool IsPhone(string s) => s.Length >= 6 && s.TrimStart('+').All(char.IsAsciiDigit) && s.LastIndexOf('+') <= 0;
+
+    /// <summary>The merchant as the vendor writes it (a bare UUID) or as Rescind issues it (<c>acct_…</c>) [ours].</summary>
+    public static bool NamesMerchant(string given, string accountId) =>
+        given == accountId || (IsUuid(given) && "acct_" + given.ToLowerInvariant() == accountId);
+
     /// <summary>Free text we store: no control characters but tab and line breaks (PostgreSQL cannot store NUL at
     /// all, and SQLite would keep what PostgreSQL refuses) [ours].</summary>
     private static bool IsText(string s) => !s.Any(c => char.IsControl(c) && c is not ('\t' or '\n' or '\r'));
@@ -440,7 +587,18 @@ public static class CrissCrossApi
 
     private static IResult Bad(string message) => CrissCrossEnvelope.Invalid(message).ToResult();
 
-    private static IResult Unauthorized(string message) => CrissCrossEnvelope.Fail(401, CrissCrossEnvelope.Unauthorized, message).ToResult();
+    /// <summary>A token-endpoint failure as RFC 6749 section 5.2 has it [doc: the error-codes page]: not cached, and a
+    /// 401 to a client that authenticated with HTTP Basic names the scheme.</summary>
+    private static IResult OAuth(HttpContext http, int status, string error, string description)
+    {
+        http.Response.Headers.CacheControl = "no-store";
+        http.Response.Headers.Pragma = "no-cache";
+        if (status == 401 && http.Request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            http.Response.Headers.WWWAuthenticate = "Basic realm=\"crisscross\"";
+        }
+        return CrissCrossEnvelope.OAuthError(status, error, description).ToResult();
+    }
 
     private static IResult BodyFailure(BodyRead read) => read.Failure == SharedFailure.PayloadTooLarge
         ? CrissCrossEnvelope.Fail(413, "PAYLOAD_TOO_LARGE", read.Message!).ToResult()
@@ -455,4 +613,16 @@ public static class CrissCrossApi
             CrissCrossEnvelope.IdempotencyPolicy(options.IdempotencyRetention), key => key.ToLowerInvariant());
         return ctx;
     }
+}
+
+/// <summary>A transaction id in <c>/v1/payment/{transactionId}</c>: anything but the documented literal paths under
+/// <c>/v1/payment</c> (<c>refunds</c>, <c>authorize</c>, <c>available-methods</c>), which their own routes serve.</summary>
+public sealed class PaymentIdConstraint : IRouteConstraint
+{
+    public const string Name = "crisscrossPaymentId";
+
+    private static readonly string[] Reserved = ["refunds", "authorize", "available-methods"];
+
+    public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values, RouteDirection routeDirection) =>
+        values.TryGetValue(routeKey, out var v) && v is string s && !Reserved.Contains(s, StringComparer.OrdinalIgnoreCase);
 }

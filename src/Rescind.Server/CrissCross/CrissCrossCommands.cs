@@ -6,9 +6,10 @@ using static Rescind.Server.CrissCross.CrissCrossRules;
 
 namespace Rescind.Server.CrissCross;
 
-public sealed record NewSession(string MerchantReference, long Amount, string Currency, string PayerDetails, string? RedirectUrl, int? ExpiresInSeconds);
+public sealed record NewSession(string MerchantReference, long Amount, string Currency, string PayerDetails, string? RedirectUrl, int? ExpiresInSeconds,
+    string MerchantId, string IntegrationType, string? PaymentAttributes);
 
-public sealed record NewPayment(string SessionId, string Provider, string PaymentMethod);
+public sealed record NewPayment(string SessionId, string Provider, string PaymentMethod, string? Attributes);
 
 /// <summary>
 /// Every CrissCross write, as work inside the caller's unit of work: lock (the session first, then its transactions
@@ -44,6 +45,10 @@ public static class CrissCrossCommands
             CreatedAt = uow.NowMs,
             UpdatedAt = uow.NowMs,
             Version = 1,
+            MerchantId = input.MerchantId,
+            IntegrationType = input.IntegrationType,
+            PaymentAttributes = input.PaymentAttributes,
+            PayerId = Ids.New("", uow.Clock),
         };
         await CrissCrossStore.InsertSessionAsync(uow, row);
         await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.SessionType, row.Id, "create", null, Open));
@@ -59,7 +64,14 @@ public static class CrissCrossCommands
             return Outcome<TransactionRow>.Missing(input.SessionId, CrissCrossStore.SessionType);
         }
         await ExpireIfDueAsync(uow, session, transactions, options);
-        switch (Sessions.Decide(session.Status, Pay))
+        var decision = Sessions.Decide(session.Status, Pay);
+        if (decision is Decision.Transitioned && input.Provider == MobileMoney
+            && !OperatorAvailable(CrissCrossJson.PayerLocation(session), CrissCrossJson.Operator(input.PaymentMethod)))
+        {
+            return Outcome<TransactionRow>.Refuse(OperatorNotAvailable, session.Status,
+                $"The operator is not available for payers in {CrissCrossJson.PayerLocation(session)}; GET /v1/payment/available-methods lists those that are.");
+        }
+        switch (decision)
         {
             case Decision.Transitioned t:
                 var provider = FindProvider(input.Provider)!;
@@ -78,6 +90,8 @@ public static class CrissCrossCommands
                     UpdatedAt = uow.NowMs,
                     Version = 1,
                     MerchantReference = session.MerchantReference,
+                    Attributes = input.Attributes,
+                    PaymentAttributes = session.PaymentAttributes,
                 };
                 await CrissCrossStore.InsertTransactionAsync(uow, tx);
                 transactions.Add(tx);
@@ -232,6 +246,122 @@ public static class CrissCrossCommands
         await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Refund, from, tx.Status,
             @event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), $"refund {refundId}: {refund} {tx.Currency}"));
         return Outcome.Done(new RefundMade(refundId, tx, refund, uow.NowMs));
+    }
+
+    /// <summary>
+    /// A refund as the vendor documents it: against a session (its single refundable transaction, or the one
+    /// <paramref name="originalTransactionId"/> names), full or partial, in the transaction's currency, answered
+    /// PENDING and settled later by the provider [doc]. Pending refunds hold their amount, so together they never
+    /// exceed what was paid.
+    /// </summary>
+    public static async Task<Outcome<RefundRow>> RequestRefundAsync(UnitOfWork uow, string sessionId, string? originalTransactionId,
+        long amount, string currency, string? reason)
+    {
+        var (session, transactions) = await CrissCrossStore.LockSessionWithTransactionsAsync(uow, uow.Context.AccountId, sessionId);
+        if (session is null)
+        {
+            return Outcome<RefundRow>.Missing(sessionId, CrissCrossStore.SessionType);
+        }
+        var refundable = transactions.Where(t => Money.States.Contains(t.Status)).ToList();
+        TransactionRow? tx;
+        if (originalTransactionId is not null)
+        {
+            tx = transactions.SingleOrDefault(t => t.Id == originalTransactionId);
+            if (tx is null)
+            {
+                return Outcome<RefundRow>.Missing(originalTransactionId);
+            }
+        }
+        else if (refundable.Count > 1)
+        {
+            return Outcome<RefundRow>.Refuse(OriginalTransactionRequired, session.Status,
+                $"The session has {refundable.Count} refundable transactions; name one with originalTransactionId.");
+        }
+        else
+        {
+            tx = refundable.SingleOrDefault();
+            if (tx is null)
+            {
+                return Outcome<RefundRow>.Refuse(TransactionNotCompleted, session.Status, "The session has no completed transaction to refund.");
+            }
+        }
+        if (DecideTransaction(tx.Status, Refund) is Decision.Refused r)
+        {
+            return Outcome<RefundRow>.Refuse(r.Code, r.State);
+        }
+        if (currency != tx.Currency)
+        {
+            return Outcome<RefundRow>.Refuse(CurrencyMismatch, tx.Status, $"refundValue.currency must be the transaction's currency, {tx.Currency}.");
+        }
+        var held = await CrissCrossStore.PendingRefundsAsync(uow, tx.Id);
+        var remaining = checked(tx.Amount - tx.RefundedAmount - held);
+        if (amount > remaining)
+        {
+            return Outcome<RefundRow>.Refuse(CrissCrossEnvelope.RefundExceedsPaid, tx.Status,
+                $"refundValue.amount {amount} is more than the {remaining} {tx.Currency} left to refund on this transaction"
+                + (held > 0 ? $" ({held} is held by pending refunds)." : "."));
+        }
+        var refund = new RefundRow
+        {
+            Id = Ids.New("", uow.Clock),
+            TransactionId = tx.Id,
+            AccountId = tx.AccountId,
+            SessionId = session.Id,
+            Amount = amount,
+            Currency = tx.Currency,
+            Reason = reason,
+            Status = RefundPending,
+            CreatedAt = uow.NowMs,
+            UpdatedAt = uow.NowMs,
+        };
+        await CrissCrossStore.InsertRefundAsync(uow, refund);
+        await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.RefundType, refund.Id, "create", null, RefundPending,
+            Reason: $"transaction {tx.Id}: {amount} {tx.Currency}" + (reason is null ? "" : $" ({reason})")));
+        return Outcome.Done(refund);
+    }
+
+    /// <summary>The provider's answer to a pending refund: succeeded (the transaction's refunded amount grows, and
+    /// all of it makes it REFUNDED) or failed (the held amount is released) [doc: refund.succeeded, refund.failed].</summary>
+    public static async Task<Outcome<RefundRow>> SettleRefundAsync(UnitOfWork uow, string refundId, bool succeeded)
+    {
+        var peek = await CrissCrossStore.GetRefundAsync(uow, refundId);
+        if (peek is null)
+        {
+            return Outcome<RefundRow>.Missing(refundId);
+        }
+        var tx0 = (await CrissCrossStore.PeekTransactionAsync(uow, null, peek.TransactionId))!;
+        await CrissCrossStore.LockSessionAsync(uow, null, tx0.SessionId); // parent first, as every writer does
+        var tx = (await CrissCrossStore.LockTransactionsAsync(uow, tx0.SessionId)).Single(t => t.Id == peek.TransactionId);
+        var refund = (await CrissCrossStore.GetRefundAsync(uow, refundId))!;
+        var to = succeeded ? RefundSucceeded : RefundFailed;
+        switch (DecideRefund(refund.Status, to))
+        {
+            case Decision.AlreadyDone:
+                return Outcome.AlreadyDone(refund);
+            case Decision.Refused r:
+                return Outcome<RefundRow>.Refuse(r.Code, r.State);
+        }
+        refund.Status = to;
+        refund.UpdatedAt = uow.NowMs;
+        await CrissCrossStore.SettleRefundAsync(uow, refund);
+        if (succeeded)
+        {
+            var from = tx.Status;
+            string? @event = EventRefunded;
+            tx.RefundedAmount = checked(tx.RefundedAmount + refund.Amount);
+            if (tx.RefundedAmount == tx.Amount && Money.Decide(tx.Status, Refund) is Decision.Transitioned t)
+            {
+                tx.Status = t.To;
+                @event = t.Event;
+            }
+            tx.UpdatedAt = uow.NowMs;
+            await CrissCrossStore.UpdateTransactionAsync(uow, tx, from);
+            await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Refund, from, tx.Status,
+                @event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), $"refund {refund.Id}: {refund.Amount} {tx.Currency}"));
+        }
+        await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.RefundType, refund.Id, succeeded ? "succeed" : "fail", RefundPending, to,
+            succeeded ? EventRefundSucceeded : EventRefundFailed, CrissCrossJson.Serialize(CrissCrossJson.RefundOf(refund))));
+        return Outcome.Done(refund);
     }
 
     /// <summary>Expires one session if it is due (the job's work): done when it did, already done when it was

@@ -15,6 +15,7 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
 
     public const string InvalidRequest = "INVALID_REQUEST";
     public const string Unauthorized = "UNAUTHORIZED";
+    public const string Forbidden = "FORBIDDEN";
     public const string SessionNotFound = "SESSION_NOT_FOUND";
     public const string TransactionNotFound = "TRANSACTION_NOT_FOUND";
     public const string IdempotencyConflict = "IDEMPOTENCY_CONFLICT";
@@ -33,10 +34,22 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
         SharedFailure.RateLimited => "TOO_MANY_REQUESTS",
         SharedFailure.Unavailable => "SERVICE_UNAVAILABLE",
         SharedFailure.MalformedJson => InvalidRequest,
+        SharedFailure.InvalidText => InvalidRequest,
         _ => "INTERNAL_SERVER_ERROR",
     };
 
     public static StoredResponse Fail(int status, string code, string message) => Instance.Error(status, code, message);
+
+    // The token endpoint's errors [RFC 6749 section 5.2; doc: its own envelope, not Collect's]. invalid_grant names a
+    // grant that is not valid, and the client-credentials grant has none besides the client's own credentials
+    // (invalid_client), so Rescind never answers it [ours].
+    public const string OAuthInvalidRequest = "invalid_request";
+    public const string OAuthInvalidClient = "invalid_client";
+    public const string OAuthInvalidGrant = "invalid_grant";
+    public const string OAuthUnsupportedGrantType = "unsupported_grant_type";
+
+    public static StoredResponse OAuthError(int status, string error, string description) =>
+        new(status, JsonSerializer.Serialize(new OAuthErrorBody(error, description)));
 
     public static StoredResponse Invalid(string message) => Fail(400, InvalidRequest, message);
 
@@ -54,9 +67,13 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
         CrissCrossRules.SessionCompleted => (409, r.Code, "The session has already been paid."),
         CrissCrossRules.SessionExpired => (409, r.Code, "The session has expired."),
         CrissCrossRules.TransactionNotInFlight => (409, r.Code, $"The transaction is {r.State} and no longer in flight."),
-        CrissCrossRules.TransactionNotCompleted => (409, r.Code, $"The transaction is {r.State}; only a completed transaction can be settled or refunded."),
+        CrissCrossRules.TransactionNotCompleted => (409, r.Code, r.Detail ?? $"The transaction is {r.State}; only a completed transaction can be settled or refunded."),
         CrissCrossRules.TransactionRefunded => (409, r.Code, "The transaction has already been fully refunded."),
         RefundExceedsPaid => (400, r.Code, r.Detail ?? "The amount is more than is left to refund on this transaction."),
+        CrissCrossRules.OperatorNotAvailable => (422, r.Code, r.Detail ?? "The operator is not available for this payer."),
+        CrissCrossRules.OriginalTransactionRequired => (400, r.Code, r.Detail ?? "Name the transaction to refund with originalTransactionId."),
+        CrissCrossRules.CurrencyMismatch => (422, r.Code, r.Detail ?? "The refund's currency must be the transaction's."),
+        CrissCrossRules.RefundNotPending => (409, r.Code, $"The refund is {r.State} and no longer pending."),
         _ => (409, r.Code, $"The resource is {r.State} and does not allow this action."),
     };
 
@@ -71,7 +88,8 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
     /// <summary>A created session: 201 with its id and payment link.</summary>
     public static StoredResponse SessionCreated(Outcome<SessionRow> outcome, string paymentLinkBase) => outcome switch
     {
-        Outcome<SessionRow>.Done { Value: var s } => new(201, CrissCrossJson.Serialize(new SessionCreatedResult(s.Id, CrissCrossJson.PaymentLink(paymentLinkBase, s.Id)))),
+        Outcome<SessionRow>.Done { Value: var s } => new(201, CrissCrossJson.Serialize(
+            new SessionCreatedResult(s.Id, CrissCrossJson.PaymentLinkOf(s, paymentLinkBase), s.PayerId, null))),
         _ => throw new InvalidOperationException($"a session create has no other outcome, got {outcome}"),
     };
 
@@ -90,7 +108,7 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
     /// <summary>A payment attempt started: 201 with the transaction's id and status; the refusal; or 404 for the session.</summary>
     public static StoredResponse PaymentStarted(Outcome<TransactionRow> outcome) => outcome switch
     {
-        Outcome<TransactionRow>.Done { Value: var t } => new(201, CrissCrossJson.Serialize(new PaymentStartedResult(t.Id, t.Status))),
+        Outcome<TransactionRow>.Done { Value: var t } => new(201, CrissCrossJson.Serialize(CrissCrossJson.Payment(t))),
         Outcome<TransactionRow>.Refused r => Refused(r.Reason),
         Outcome<TransactionRow>.NotFound n => NoSession(n.Id),
         _ => throw new InvalidOperationException($"a payment has no other outcome, got {outcome}"),
@@ -117,6 +135,27 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
         _ => throw new InvalidOperationException($"a refund has no other outcome, got {outcome}"),
     };
 
+    /// <summary>A refund request accepted for asynchronous processing: 202 with the PENDING refund [doc: "accepted";
+    /// ours: the status code]; the refusal; 404 for the session or the named transaction.</summary>
+    public static StoredResponse RefundAccepted(Outcome<RefundRow> outcome) => outcome switch
+    {
+        Outcome<RefundRow>.Done { Value: var r } => new(202, CrissCrossJson.Serialize(CrissCrossJson.RefundOf(r))),
+        Outcome<RefundRow>.Refused r => Refused(r.Reason),
+        Outcome<RefundRow>.NotFound { Kind: CrissCrossStore.SessionType } n => NoSession(n.Id),
+        Outcome<RefundRow>.NotFound n => NoTransaction(n.Id),
+        _ => throw new InvalidOperationException($"a refund request has no other outcome, got {outcome}"),
+    };
+
+    /// <summary>The provider's answer to a refund (operator simulation): 200 with the refund; the refusal; or 404.</summary>
+    public static StoredResponse RefundSettled(Outcome<RefundRow> outcome) => outcome switch
+    {
+        Outcome<RefundRow>.Done { Value: var r } => Ok(CrissCrossJson.RefundOf(r)),
+        Outcome<RefundRow>.AlreadyDone { Value: var r } => Ok(CrissCrossJson.RefundOf(r)),
+        Outcome<RefundRow>.Refused r => Refused(r.Reason),
+        Outcome<RefundRow>.NotFound n => Fail(404, "REFUND_NOT_FOUND", $"No refund {Quote(n.Id)} exists."),
+        _ => throw new InvalidOperationException($"a refund's settlement has no other outcome, got {outcome}"),
+    };
+
     private static StoredResponse Ok<T>(T body) => new(200, CrissCrossJson.Serialize(body));
 
     public static IdempotencyPolicy IdempotencyPolicy(TimeSpan retention) => new()
@@ -127,6 +166,11 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
     };
 
     private static string Quote(string id) => id.Length > 80 ? "'" + id[..80] + "…'" : "'" + id + "'";
+
+    /// <summary>OAuth 2's error body <c>{error, error_description}</c> (RFC 6749 section 5.2; no error_uri).</summary>
+    public sealed record OAuthErrorBody(
+        [property: System.Text.Json.Serialization.JsonPropertyName("error")] string Error,
+        [property: System.Text.Json.Serialization.JsonPropertyName("error_description")] string ErrorDescription);
 
     /// <summary>Collect's error body, as every error status of the API writes it.</summary>
     public sealed record ErrorBody(int StatusCode, string Error, string Message);

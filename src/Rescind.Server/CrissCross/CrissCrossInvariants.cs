@@ -54,12 +54,23 @@ public static class CrissCrossInvariants
         new SqlInvariant("crisscross: refunds add up and never exceed the amount",
             """
             SELECT 'transaction ' || t.id || ' (' || t.status || ', amount ' || t.amount || ') has refunded_amount ' || t.refunded_amount
-                   || ' and refunds totalling ' || COALESCE((SELECT SUM(r.amount) FROM crisscross_refunds r WHERE r.transaction_id = t.id), 0)
+                   || ' and succeeded refunds totalling ' || COALESCE((SELECT SUM(r.amount) FROM crisscross_refunds r WHERE r.transaction_id = t.id AND r.status = 'SUCCEEDED'), 0)
             FROM crisscross_transactions t
             WHERE t.refunded_amount > t.amount
-               OR t.refunded_amount <> COALESCE((SELECT SUM(r.amount) FROM crisscross_refunds r WHERE r.transaction_id = t.id), 0)
+               OR t.refunded_amount <> COALESCE((SELECT SUM(r.amount) FROM crisscross_refunds r WHERE r.transaction_id = t.id AND r.status = 'SUCCEEDED'), 0)
+               OR t.amount < t.refunded_amount + COALESCE((SELECT SUM(r.amount) FROM crisscross_refunds r WHERE r.transaction_id = t.id AND r.status = 'PENDING'), 0)
                OR (t.status = 'REFUNDED') <> (t.refunded_amount = t.amount AND t.refunded_amount > 0)
                OR (t.refunded_amount > 0 AND t.status NOT IN ('COMPLETED', 'SETTLED', 'REFUNDED'))
+            """),
+        // A refund made through the vendor's contract is audited from PENDING to its end, with one event for the end.
+        new SqlInvariant("crisscross: each asynchronous refund's state is its last audited state, its end announced once",
+            """
+            SELECT 'refund ' || r.id || ' is ' || r.status || ' but its audit log ends in ' || COALESCE(a.to_state, 'nothing')
+            FROM crisscross_refunds r
+            LEFT JOIN audit_log a ON a.id = (SELECT MAX(x.id) FROM audit_log x WHERE x.resource_id = r.id)
+            WHERE r.session_id IS NOT NULL
+              AND (a.to_state IS NULL OR a.to_state <> r.status
+                   OR (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = r.id) <> CASE WHEN r.status = 'PENDING' THEN 0 ELSE 1 END)
             """),
         // A late completion is a paid transaction of a session that was cancelled while it was in flight.
         new SqlInvariant("crisscross: late completions belong to cancelled sessions",
@@ -83,6 +94,7 @@ public static class CrissCrossInvariants
             WHERE i.api = 'crisscross' AND i.resource_id IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM crisscross_sessions s WHERE s.id = i.resource_id)
               AND NOT EXISTS (SELECT 1 FROM crisscross_transactions t WHERE t.id = i.resource_id)
+              AND NOT EXISTS (SELECT 1 FROM crisscross_refunds r WHERE r.id = i.resource_id)
             """),
     ];
 }

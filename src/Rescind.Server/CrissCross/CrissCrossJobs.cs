@@ -49,3 +49,22 @@ public sealed class CrissCrossSessionExpiryJob(Database db, Coordinator coordina
             }, ct, page: true);
     }
 }
+
+/// <summary>The providers' answer to refunds, on the clock: a refund pending for
+/// <see cref="CrissCrossOptions.RefundSettlementDelay"/> succeeds [ours: the simulated providers always pay a refund
+/// back; the operator's simulation makes one fail].</summary>
+public sealed class CrissCrossRefundSettlementJob(Database db, Coordinator coordinator, TimeProvider clock, IOptions<CrissCrossOptions> options) : IJob
+{
+    public string Name => "crisscross-refund-settlement";
+
+    public Task<int> RunOnceAsync(CancellationToken ct) => DueRows.RunEachAsync<DueRow>(db, clock,
+        """
+        SELECT id, account_id FROM crisscross_refunds
+        WHERE status = 'PENDING' AND created_at <= @now - @delay ORDER BY created_at LIMIT @limit
+        """.Replace("@delay", ((long)options.Value.RefundSettlementDelay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal), 200,
+        async r =>
+        {
+            var ctx = new OperationContext(r.AccountId, CrissCrossStore.Api, Actor.System, null);
+            return (await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.SettleRefundAsync(uow, r.Id, succeeded: true), ct)).Changed;
+        }, ct, page: true);
+}

@@ -30,20 +30,60 @@ public static class CrissCrossJson
     };
 
     public static PaymentStatus Payment(TransactionRow t) => new(
-        t.Id, t.Status, Message(t.Status), t.MerchantReference, t.SessionId, t.Provider, t.Amount, t.Currency,
-        t.RefundedAmount, t.LateCompletion != 0, Time.Iso(t.CreatedAt), Time.Iso(t.UpdatedAt));
+        t.Id, t.Status, Message(t.Status), t.MerchantReference, t.SessionId, CrissCrossRules.PaymentMethodId(t.Provider) ?? t.Provider,
+        AuthStateOf(t), PaymentAttributes(t), t.Amount, t.Currency, t.RefundedAmount, t.LateCompletion != 0, Time.Iso(t.CreatedAt), Time.Iso(t.UpdatedAt));
+
+    /// <summary>While a transaction is in flight: mobile money waits for the payer's PIN [doc: pending_approval],
+    /// the others for the provider [ours: pending]; once it has ended there is no authorisation state [ours: null].</summary>
+    private static AuthState? AuthStateOf(TransactionRow t) => CrissCrossRules.Transactions.IsTerminal(t.Status)
+        ? null
+        : new AuthState(CrissCrossRules.PaymentMethodId(t.Provider) == CrissCrossRules.MobileMoney ? "pending_approval" : "pending");
+
+    /// <summary>The session's paymentAttributes passed through to its payments, with the payment's own attributes over
+    /// them [doc: "pass through the payment lifecycle"; ours: the merge].</summary>
+    private static IReadOnlyDictionary<string, string>? PaymentAttributes(TransactionRow t)
+    {
+        if (t.PaymentAttributes is null && t.Attributes is null)
+        {
+            return null;
+        }
+        var merged = new Dictionary<string, string>(Map(t.PaymentAttributes) ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (k, v) in Map(t.Attributes) ?? new Dictionary<string, string>())
+        {
+            merged[k] = v;
+        }
+        return merged;
+    }
+
+    /// <summary>The payer's country as the session has it (payerDetails.location), if it is a string.</summary>
+    public static string? PayerLocation(SessionRow s) => StringField(s.PayerDetails, "location");
+
+    /// <summary>The operator a mobile-money payment names (paymentDetails.operator), if it is a string.</summary>
+    public static string? Operator(string paymentDetails) => StringField(paymentDetails, "operator");
+
+    private static string? StringField(string json, string name)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+            ? v.GetString()
+            : null;
+    }
 
     public static bool IsPaid(string status) => status is CrissCrossRules.Completed or CrissCrossRules.Settled or CrissCrossRules.Refunded;
 
     public static CheckoutSession Session(SessionRow s, IReadOnlyList<TransactionRow> transactions, long now, string paymentLinkBase) => new(
         s.Id,
+        s.MerchantId,
+        s.IntegrationType,
+        s.PayerId,
+        Map(s.PaymentAttributes),
         CrissCrossRules.PublicStatus(s.Status, s.ExpiresAt, now),
         s.MerchantReference,
         s.Amount,
         s.Currency,
         JsonDocument.Parse(s.PayerDetails).RootElement.Clone(),
         s.RedirectUrl,
-        PaymentLink(paymentLinkBase, s.Id),
+        PaymentLinkOf(s, paymentLinkBase),
         Time.Iso(s.ExpiresAt),
         Time.Iso(s.CreatedAt),
         Time.Iso(s.UpdatedAt),
@@ -72,7 +112,23 @@ public static class CrissCrossJson
         Ids(s.CancelledTransactionIds),
         PendingIds(s, transactions));
 
+    public static RefundRecord RefundOf(RefundRow r) => new(
+        r.Id, r.Status, r.SessionId, r.TransactionId, new RefundValue(r.Amount, r.Currency ?? ""), r.Reason, Time.Iso(r.CreatedAt), Time.Iso(r.UpdatedAt ?? r.CreatedAt));
+
+    public static AvailableMethods Methods(SessionRow s) => new(
+        s.Id,
+        [.. CrissCrossRules.Providers.Select(p => new AvailableMethod(p.Name, p.Name,
+            p.Name == CrissCrossRules.MobileMoney ? CrissCrossRules.OperatorsFor(PayerLocation(s)) : null))]);
+
     public static string PaymentLink(string paymentLinkBase, string sessionId) => paymentLinkBase.TrimEnd('/') + "/" + sessionId;
+
+    /// <summary>A hosted session's payment link; a direct integration has none [doc: "may be omitted"; ours: null].
+    /// Sessions made before integrationType was stored are hosted.</summary>
+    public static string? PaymentLinkOf(SessionRow s, string paymentLinkBase) =>
+        s.IntegrationType == "direct" ? null : PaymentLink(paymentLinkBase, s.Id);
+
+    public static IReadOnlyDictionary<string, string>? Map(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(json);
 }
 
 public sealed record PaymentStatus(
@@ -81,7 +137,9 @@ public sealed record PaymentStatus(
     string Message,
     string MerchantReference,
     string SessionId,
-    string Provider,
+    string PaymentMethodId,
+    AuthState? AuthState,
+    IReadOnlyDictionary<string, string>? PaymentAttributes,
     long Amount,
     string Currency,
     long RefundedAmount,
@@ -89,15 +147,42 @@ public sealed record PaymentStatus(
     string CreatedAt,
     string UpdatedAt);
 
+/// <summary>What a session's payer may pay with: <c>{sessionId, paymentMethods: [{paymentMethodId, type, operators}]}</c>
+/// [doc: type is always "mobilemoney" for mobile money, operators per payer country; ours: the wrapper].</summary>
+public sealed record AvailableMethods(string SessionId, IReadOnlyList<AvailableMethod> PaymentMethods);
+
+public sealed record AvailableMethod(string PaymentMethodId, string Type, IReadOnlyList<string>? Operators);
+
+/// <summary>A refund as the vendor returns it [doc: transactionId (the refund's own id, to poll), status PENDING at
+/// first; ours: the other fields, refund.succeeded and refund.failed carry it too].</summary>
+public sealed record RefundRecord(
+    string TransactionId, string Status, string? SessionId, string OriginalTransactionId, RefundValue RefundValue, string? Reason,
+    string CreatedAt, string UpdatedAt);
+
+/// <summary>An amount in minor units and its ISO 4217 currency [doc].</summary>
+public sealed record RefundValue(long Amount, string Currency);
+
+/// <summary>A refund as the vendor documents it; Rescind's earlier {transactionId, amount} is read in its place and
+/// refunds at once [ours].</summary>
+public sealed record VendorRefundRequest(string SessionId, RefundValue RefundValue, string? OriginalTransactionId = null, string? Reason = null,
+    string? TransactionId = null, long? Amount = null);
+
+/// <summary>Where a payment's authorisation stands [doc: <c>type</c>, e.g. pending_approval].</summary>
+public sealed record AuthState(string Type);
+
 public sealed record CheckoutSession(
     string SessionId,
+    string? MerchantId,
+    string? IntegrationType,
+    string? PayerId,
+    IReadOnlyDictionary<string, string>? PaymentAttributes,
     string Status,
     string MerchantReference,
     long Amount,
     string Currency,
     JsonElement PayerDetails,
     string? RedirectUrl,
-    string PaymentLink,
+    string? PaymentLink,
     string ExpiresAt,
     string CreatedAt,
     string UpdatedAt,
@@ -129,11 +214,10 @@ public sealed record RefundResult(
     string Status,
     string CreatedAt);
 
-/// <summary>The answer to a session create: <c>{"sessionId": …, "paymentLink": …}</c>.</summary>
-public sealed record SessionCreatedResult(string SessionId, string PaymentLink);
+/// <summary>The answer to a session create [doc]: the id, the hosted payment link (null for a direct integration),
+/// the payer's id, and the hosted checkout's signature (Rescind signs none [ours]: null).</summary>
+public sealed record SessionCreatedResult(string SessionId, string? PaymentLink, string? PayerId, string? Signature);
 
-/// <summary>The answer to a payment attempt: <c>{"transactionId": …, "status": "PENDING"}</c>.</summary>
-public sealed record PaymentStartedResult(string TransactionId, string Status);
 
 /// <summary>The cancellations report: sessions whose cancel was accepted in [from, to), by reason.</summary>
 public sealed record CancellationsReport(string? From, string? To, long TotalSessions, IReadOnlyList<CancellationReason> Reasons);
@@ -145,11 +229,19 @@ public sealed record CancellationReason(string? Reason, long Sessions, long Canc
 // Collect's envelope).
 
 public sealed record CreateSessionRequest(
-    string MerchantReference, long Amount, string Currency, JsonElement PayerDetails, string? RedirectUrl = null, int? ExpiresInSeconds = null);
+    string MerchantId, string MerchantReference, long Amount, string Currency, string IntegrationType, PayerDetailsRequest PayerDetails,
+    string? RedirectUrl = null, IReadOnlyDictionary<string, string>? PaymentAttributes = null, int? ExpiresInSeconds = null);
+
+/// <summary>The payer as the vendor documents it; other fields are stored as given.</summary>
+public sealed record PayerDetailsRequest(string? EmailAddress = null, string? Location = null, string? FullName = null, string? PhoneNumber = null);
 
 public sealed record CancelSessionRequest(string SessionId, string? Reason = null);
 
-public sealed record PaymentRequest(string SessionId, string Provider, JsonElement? PaymentMethod = null);
+/// <summary>A payment [doc: sessionId, paymentMethodId, paymentDetails, attributes, signature]; Rescind's earlier
+/// provider and paymentMethod are read in their place [ours].</summary>
+public sealed record PaymentRequest(
+    string SessionId, string? PaymentMethodId = null, JsonElement? PaymentDetails = null, IReadOnlyDictionary<string, string>? Attributes = null,
+    string? Signature = null, string? Provider = null, JsonElement? PaymentMethod = null);
 
 public sealed record RefundRequest(string TransactionId, long? Amount = null);
 

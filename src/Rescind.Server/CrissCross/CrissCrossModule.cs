@@ -17,6 +17,9 @@ public sealed class CrissCrossOptions
 
     /// <summary>Where a session's <c>paymentLink</c> points (the hosted checkout page is not simulated) [ours].</summary>
     public string PaymentLinkBase { get; set; } = "https://pay.crisscross.invalid/checkout";
+
+    /// <summary>How long a refund stays PENDING before the simulated provider pays it back [ours: 5 seconds].</summary>
+    public TimeSpan RefundSettlementDelay { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 /// <summary>What the CrissCross folder adds to the host: its client credentials, jobs and options.</summary>
@@ -46,8 +49,10 @@ public static class CrissCrossModule
         // The web host registers IConfiguration; the CLI's offline verbs do not (they run on the defaults).
         services.AddOptions<CrissCrossOptions>().Configure<IServiceProvider>((o, sp) =>
             sp.GetService<IConfiguration>()?.GetSection("Rescind:CrissCross").Bind(o));
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<PaymentIdConstraint>(PaymentIdConstraint.Name));
         services.AddSingleton<IJob, CrissCrossProviderTimeoutJob>();
         services.AddSingleton<IJob, CrissCrossSessionExpiryJob>();
+        services.AddSingleton<IJob, CrissCrossRefundSettlementJob>();
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, CrissCrossWebhookShape>();
         foreach (var invariant in CrissCrossInvariants.All)
         {

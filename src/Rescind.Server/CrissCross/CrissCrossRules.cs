@@ -66,6 +66,9 @@ public static class CrissCrossRules
     public const string TransactionNotCompleted = "TRANSACTION_NOT_COMPLETED";
     public const string TransactionRefunded = "TRANSACTION_ALREADY_REFUNDED";
 
+    /// <summary>How the merchant integrates [doc: hosted checkout, or its own direct calls; the hosted one gets a payment link].</summary>
+    public static readonly IReadOnlyList<string> IntegrationTypes = ["hosted", "direct"];
+
     public static readonly IReadOnlyList<string> SessionStates = [Open, Processing, Completed, Expired, PendingCancellation, Cancelled];
 
     public static readonly Lifecycle Sessions = new(
@@ -142,18 +145,77 @@ public static class CrissCrossRules
             (Settled,   Refund, Rule.Go(Refunded, EventRefunded)),
         ]);
 
-    /// <summary>The providers a transaction may name [ours: the registry; card stops in flight, mobile money
-    /// cannot and its prompt times out after 120 s (doc: 60–120 s)].</summary>
+    /// <summary>The payment methods a transaction may name, by the vendor's <c>paymentMethodId</c> [doc: <c>card</c>,
+    /// <c>mobilemoney</c>; ours: <c>banktransfer</c>, spelled as mobilemoney is, and the registry]: card stops in
+    /// flight, mobile money cannot and its prompt times out after 120 s (doc: 60–120 s).</summary>
     public static readonly IReadOnlyList<Provider> Providers =
     [
-        new("card", SupportsInFlightCancel: true, PromptTimeout: null),
-        new("mobile_money", SupportsInFlightCancel: false, PromptTimeout: TimeSpan.FromSeconds(120)),
-        new("bank_transfer", SupportsInFlightCancel: true, PromptTimeout: null),
+        new(Card, SupportsInFlightCancel: true, PromptTimeout: null),
+        new(MobileMoney, SupportsInFlightCancel: false, PromptTimeout: TimeSpan.FromSeconds(120)),
+        new(BankTransfer, SupportsInFlightCancel: true, PromptTimeout: null),
     ];
 
-    public static Provider? FindProvider(string name) => Providers.FirstOrDefault(p => p.Name == name);
+    public const string Card = "card";
+    public const string MobileMoney = "mobilemoney";
+    public const string BankTransfer = "banktransfer";
+
+    /// <summary>Rescind's earlier spellings, still accepted and read as the vendor's [ours].</summary>
+    private static readonly IReadOnlyDictionary<string, string> Aliases = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["mobile_money"] = MobileMoney,
+        ["bank_transfer"] = BankTransfer,
+    };
+
+    /// <summary>The vendor's name for a payment method, or null when it names none.</summary>
+    public static string? PaymentMethodId(string name) =>
+        Aliases.TryGetValue(name, out var canonical) ? canonical : Providers.Any(p => p.Name == name) ? name : null;
+
+    public static Provider? FindProvider(string name) => PaymentMethodId(name) is { } id ? Providers.First(p => p.Name == id) : null;
 
     public static bool CanStop(string provider) => FindProvider(provider)?.SupportsInFlightCancel ?? false;
+
+    /// <summary>The mobile-money operators [doc: the payouts guide's operator enum, the same names Collect's
+    /// paymentDetails.operator takes].</summary>
+    public static readonly IReadOnlyList<string> Operators =
+        ["airtel", "airteltigo", "celtiis", "fawry", "free", "halotel", "moov", "mpesa", "mtn", "opay", "orange", "tigo", "vodacom", "wave", "zamtel"];
+
+    /// <summary>The operators by the payer's country (payerDetails.location) [doc: the mobile-money guide's table,
+    /// as far as it was read; ours: a country not listed, or no location, offers every operator].</summary>
+    private static readonly IReadOnlyDictionary<string, string[]> OperatorsByCountry = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        ["BEN"] = ["moov", "celtiis", "wave"],
+        ["BFA"] = ["moov", "orange", "wave"],
+        ["CMR"] = ["mtn", "orange"],
+        ["CIV"] = ["mtn", "orange", "moov", "wave"],
+        ["GAB"] = ["airtel", "moov"],
+        ["GHA"] = ["airteltigo"],
+        ["KEN"] = ["mpesa"],
+        ["NGA"] = ["mtn"],
+    };
+
+    public static IReadOnlyList<string> OperatorsFor(string? location) =>
+        location is not null && OperatorsByCountry.TryGetValue(location, out var list) ? list : Operators;
+
+    public const string OperatorNotAvailable = "OPERATOR_NOT_AVAILABLE";
+    public const string OriginalTransactionRequired = "ORIGINAL_TRANSACTION_REQUIRED";
+    public const string CurrencyMismatch = "CURRENCY_MISMATCH";
+    public const string RefundNotPending = "REFUND_NOT_PENDING";
+
+    // A refund's states [doc: PENDING first; ours: SUCCEEDED and FAILED, from the refund.succeeded and refund.failed events].
+    public const string RefundPending = "PENDING";
+    public const string RefundSucceeded = "SUCCEEDED";
+    public const string RefundFailed = "FAILED";
+    public const string EventRefundSucceeded = "refund.succeeded";
+    public const string EventRefundFailed = "refund.failed";
+
+    /// <summary>A pending refund ends once: the same answer again is a no-op, the other answer is refused.</summary>
+    public static Decision DecideRefund(string state, string to) =>
+        state == RefundPending ? new Decision.Transitioned(state, to, null, [])
+        : state == to ? new Decision.AlreadyDone(state)
+        : new Decision.Refused(state, RefundNotPending);
+
+    /// <summary>Whether a mobile-money operator serves the payer's country (no operator named: nothing to check).</summary>
+    public static bool OperatorAvailable(string? location, string? op) => op is null || OperatorsFor(location).Contains(op);
 
     /// <summary>The decision for a transaction command: flight commands on the flight table, settle and refund on
     /// the money table (a transaction that never completed is refused).</summary>

@@ -81,3 +81,35 @@ public sealed class CrissCrossSchema : Migration
         Delete.Table("crisscross_tokens");
     }
 }
+
+[Migration(2026_12_03_0301, "crisscross: the vendor's session fields, payment attributes, asynchronous refunds")]
+public sealed class CrissCrossVendorFieldsSchema : Migration
+{
+    public override void Up()
+    {
+        Alter.Table("crisscross_sessions")
+            .AddColumn("merchant_id").AsString(64).Nullable()
+            .AddColumn("integration_type").AsString(16).Nullable()
+            .AddColumn("payment_attributes").AsString(int.MaxValue).Nullable()
+            .AddColumn("payer_id").AsString(36).Nullable();
+        Alter.Table("crisscross_transactions")
+            .AddColumn("attributes").AsString(int.MaxValue).Nullable();
+        // Refunds made before this migration were synchronous and succeeded when they were made.
+        Alter.Table("crisscross_refunds")
+            .AddColumn("session_id").AsString(36).Nullable()
+            .AddColumn("currency").AsString(3).Nullable()
+            .AddColumn("reason").AsString(1000).Nullable()
+            .AddColumn("status").AsString(16).NotNullable().WithDefaultValue("SUCCEEDED")
+            .AddColumn("updated_at").AsInt64().Nullable();
+        Create.Index("ix_crisscross_refunds_pending").OnTable("crisscross_refunds")
+            .OnColumn("status").Ascending().OnColumn("created_at").Ascending();
+    }
+
+    public override void Down()
+    {
+        Delete.Index("ix_crisscross_refunds_pending").OnTable("crisscross_refunds");
+        Delete.Column("updated_at").Column("status").Column("reason").Column("currency").Column("session_id").FromTable("crisscross_refunds");
+        Delete.Column("attributes").FromTable("crisscross_transactions");
+        Delete.Column("payer_id").Column("payment_attributes").Column("integration_type").Column("merchant_id").FromTable("crisscross_sessions");
+    }
+}

@@ -12,6 +12,7 @@ namespace Rescind.Server.CrissCross;
 /// <code>
 /// GET  /operator/crisscross/providers                              the provider registry
 /// POST /operator/crisscross/transactions/{id}/{action}             process | complete | fail | error | expire | settle
+/// POST /operator/crisscross/refunds/{id}/{action}                  succeed | fail (a pending refund)
 /// </code>
 /// Answers are Collect's payment status object or Collect's envelope, as the provider's event would produce them.
 /// </summary>
@@ -28,6 +29,11 @@ public static class CrissCrossSimulation
         group.MapPost("/transactions/{id}/{action}", ActOverHttpAsync)
             .AcceptsNoFields()
             .Produces<PaymentStatus>(200)
+            .Produces<CrissCrossEnvelope.ErrorBody>(404)
+            .Produces<CrissCrossEnvelope.ErrorBody>(409);
+        group.MapPost("/refunds/{id}/{action}", SettleRefundOverHttpAsync)
+            .AcceptsNoFields()
+            .Produces<RefundRecord>(200)
             .Produces<CrissCrossEnvelope.ErrorBody>(404)
             .Produces<CrissCrossEnvelope.ErrorBody>(409);
         return group;
@@ -53,6 +59,24 @@ public static class CrissCrossSimulation
         var outcome = await ActAsync(services.GetRequiredService<Coordinator>(), services.GetRequiredService<Database>(), Actor.Operator(null),
             a.Require("transaction"), action, null, services.GetRequiredService<IOptions<CrissCrossOptions>>().Value, CancellationToken.None);
         return Simulated.Of(outcome, o => CrissCrossEnvelope.Payment(o).Body);
+    }
+
+    public static readonly string[] RefundActions = ["succeed", "fail"];
+
+    private static async Task<IResult> SettleRefundOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        if (!RefundActions.Contains(action))
+        {
+            return CrissCrossEnvelope.Fail(404, "NOT_FOUND", $"Unknown refund action '{action}'; use {string.Join(", ", RefundActions)}.").ToResult();
+        }
+        var account = CrissCrossApi.IsUuid(id) ? await CrissCrossStore.RefundAccountAsync(db, id, ct) : null;
+        if (account is null)
+        {
+            return CrissCrossEnvelope.RefundSettled(Outcome<RefundRow>.Missing(id)).ToResult();
+        }
+        var ctx = new OperationContext(account, CrissCrossStore.Api, OperatorApi.Actor(http), RequestIds.Of(http));
+        var outcome = await coordinator.RunAsync(ctx, (uow, _) => CrissCrossCommands.SettleRefundAsync(uow, id, action == "succeed"), ct);
+        return CrissCrossEnvelope.RefundSettled(outcome).ToResult();
     }
 
     private static async Task<IResult> ActOverHttpAsync(string id, string action, HttpContext http, Coordinator coordinator, Database db,

@@ -37,6 +37,14 @@ public sealed class SessionRow
     public long? CancelledAt { get; set; }
 
     public string? CancelledTransactionIds { get; set; }
+
+    public string? MerchantId { get; set; }
+
+    public string? IntegrationType { get; set; }
+
+    public string? PaymentAttributes { get; set; }
+
+    public string? PayerId { get; set; }
 }
 
 public sealed class TransactionRow
@@ -70,6 +78,34 @@ public sealed class TransactionRow
     public int Version { get; set; }
 
     public string MerchantReference { get; set; } = "";
+
+    public string? Attributes { get; set; }
+
+    public string? PaymentAttributes { get; set; }
+}
+
+/// <summary>A refund of one transaction: PENDING until the provider answers, then SUCCEEDED or FAILED [doc].</summary>
+public sealed class RefundRow
+{
+    public string Id { get; set; } = "";
+
+    public string TransactionId { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string? SessionId { get; set; }
+
+    public long Amount { get; set; }
+
+    public string? Currency { get; set; }
+
+    public string? Reason { get; set; }
+
+    public string Status { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+
+    public long? UpdatedAt { get; set; }
 }
 
 /// <summary>CrissCross's SQL, explicit about every lock and condition. Locks go parent first: the session, then
@@ -79,13 +115,15 @@ public static class CrissCrossStore
     public const string Api = "crisscross";
     public const string SessionType = "checkout.session";
     public const string TransactionType = "payment.transaction";
+    public const string RefundType = "payment.refund";
 
     private const string SessionColumns =
         """
         id, account_id, merchant_reference, amount, currency,
         payer_details, redirect_url, status, expires_at,
         created_at, updated_at, version, cancel_reason,
-        cancel_requested_at, cancelled_at, cancelled_transaction_ids
+        cancel_requested_at, cancelled_at, cancelled_transaction_ids,
+        merchant_id, integration_type, payment_attributes, payer_id
         """;
 
     private const string TransactionColumns =
@@ -93,7 +131,8 @@ public static class CrissCrossStore
         t.id, t.session_id, t.account_id, t.provider,
         t.payment_method, t.amount, t.currency, t.status,
         t.late_completion, t.refunded_amount, t.timeout_at,
-        t.created_at, t.updated_at, t.version, s.merchant_reference
+        t.created_at, t.updated_at, t.version, s.merchant_reference,
+        t.attributes, s.payment_attributes
         """;
 
     private const string TransactionFrom = "FROM crisscross_transactions t JOIN crisscross_sessions s ON s.id = t.session_id";
@@ -228,18 +267,20 @@ public static class CrissCrossStore
     public static Task InsertSessionAsync(UnitOfWork uow, SessionRow row) => uow.ExecuteAsync(
         """
         INSERT INTO crisscross_sessions (id, account_id, merchant_reference, amount, currency, payer_details, redirect_url,
-                                         status, expires_at, created_at, updated_at, version)
+                                         status, expires_at, created_at, updated_at, version,
+                                         merchant_id, integration_type, payment_attributes, payer_id)
         VALUES (@Id, @AccountId, @MerchantReference, @Amount, @Currency, @PayerDetails, @RedirectUrl,
-                @Status, @ExpiresAt, @CreatedAt, @UpdatedAt, @Version)
+                @Status, @ExpiresAt, @CreatedAt, @UpdatedAt, @Version,
+                @MerchantId, @IntegrationType, @PaymentAttributes, @PayerId)
         """,
         row);
 
     public static Task InsertTransactionAsync(UnitOfWork uow, TransactionRow row) => uow.ExecuteAsync(
         """
         INSERT INTO crisscross_transactions (id, session_id, account_id, provider, payment_method, amount, currency, status,
-                                             late_completion, refunded_amount, timeout_at, created_at, updated_at, version)
+                                             late_completion, refunded_amount, timeout_at, created_at, updated_at, version, attributes)
         VALUES (@Id, @SessionId, @AccountId, @Provider, @PaymentMethod, @Amount, @Currency, @Status,
-                @LateCompletion, @RefundedAmount, @TimeoutAt, @CreatedAt, @UpdatedAt, @Version)
+                @LateCompletion, @RefundedAmount, @TimeoutAt, @CreatedAt, @UpdatedAt, @Version, @Attributes)
         """,
         row);
 
@@ -271,6 +312,40 @@ public static class CrissCrossStore
             """,
             new { row.Status, row.UpdatedAt, row.LateCompletion, row.RefundedAmount, row.Id, row.Version, from });
         row.Version++;
+    }
+
+    private const string RefundColumns = "id, transaction_id, account_id, session_id, amount, currency, reason, status, created_at, updated_at";
+
+    public static Task InsertRefundAsync(UnitOfWork uow, RefundRow r) => uow.ExecuteAsync(
+        $"INSERT INTO crisscross_refunds ({RefundColumns}) VALUES (@Id, @TransactionId, @AccountId, @SessionId, @Amount, @Currency, @Reason, @Status, @CreatedAt, @UpdatedAt)",
+        r);
+
+    /// <summary>A refund, read in the caller's transaction (its transaction's lock guards it).</summary>
+    public static Task<RefundRow?> GetRefundAsync(UnitOfWork uow, string id) =>
+        uow.QuerySingleOrDefaultAsync<RefundRow>($"SELECT {RefundColumns} FROM crisscross_refunds WHERE id = @id", new { id });
+
+    /// <summary>What a transaction's pending refunds hold back from its refundable balance.</summary>
+    public static Task<long> PendingRefundsAsync(UnitOfWork uow, string transactionId) =>
+        uow.QuerySingleOrDefaultAsync<long>("SELECT COALESCE(SUM(amount), 0) FROM crisscross_refunds WHERE transaction_id = @transactionId AND status = 'PENDING'",
+            new { transactionId });
+
+    public static Task SettleRefundAsync(UnitOfWork uow, RefundRow r) => uow.ExecuteAsync(
+        "UPDATE crisscross_refunds SET status = @Status, updated_at = @UpdatedAt WHERE id = @Id AND status = 'PENDING'", r);
+
+    public static async Task<string?> RefundAccountAsync(Database db, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT account_id FROM crisscross_refunds WHERE id = @id", new { id }, cancellationToken: ct));
+    }
+
+    /// <summary>Pending refunds made before <paramref name="before"/>, oldest first (the settlement job's work).</summary>
+    public static async Task<IReadOnlyList<string>> DueRefundsAsync(Database db, long before, int limit, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT id FROM crisscross_refunds WHERE status = 'PENDING' AND created_at <= @before ORDER BY created_at, id LIMIT @limit",
+            new { before, limit }, cancellationToken: ct))).ToList();
     }
 
     public static Task InsertRefundAsync(UnitOfWork uow, string id, TransactionRow tx, long amount) => uow.ExecuteAsync(

@@ -14,8 +14,8 @@ namespace Rescind.Server.DigiCert;
 /// DigiCert CertCentral Services API v2: certificate orders, their approval requests, and the audit log.
 /// <code>
 /// POST /services/v2/order/certificate/{product_name_id}        place an order (TLS or client certificate)
-/// GET  /services/v2/order/certificate                          list orders: filters[status], filters[search], offset, limit
-/// GET  /services/v2/order/certificate/{order_id}               order info
+/// GET  /services/v2/order/certificate                          list orders: filters[…], sort, offset, limit
+/// GET  /services/v2/order/certificate/{order_id}               order info (also by serial number or thumbprint)
 /// PUT  /services/v2/order/certificate/{order_id}/status        cancel {status: canceled, note}
 /// POST /services/v2/order/certificate/{order_id}/reissue       reissue an issued order
 /// PUT  /services/v2/order/certificate/{order_id}/revoke        revoke an issued order
@@ -38,7 +38,7 @@ public static class DigiCertApi
             .Accepts<NewOrderBody>("application/json").Produces<CreatedOrder>(201).WithMetadata(Error(400), Error(404), Error(413))
             .WithMetadata(new Coverage.ServedValues("product_name_id", [.. DigiCertRules.Products.Keys]));
         v2.MapGet("/order/certificate", ListOrdersAsync)
-            .Parameters(Query("filters[status]"), Query("filters[search]"), Query("offset", "integer"), Query("limit", "integer"))
+            .Parameters([.. OrderQuery.Filters.Select(f => Query($"filters[{f}]")), Query("sort"), Query("offset", "integer"), Query("limit", "integer")])
             .Produces<OrderList>(200).WithMetadata(Error(400));
         v2.MapGet("/order/certificate/{order_id}", GetOrderAsync).Produces<OrderObject>(200).WithMetadata(Error(404));
         v2.MapPut("/order/certificate/{order_id}/status", UpdateOrderStatusAsync)
@@ -113,125 +113,35 @@ public static class DigiCertApi
             {
                 return failure!;
             }
-            var (input, error) = ParseOrder(doc.RootElement, product_name_id, product.Type);
+            var (input, error) = DigiCertOrderBody.Parse(doc.RootElement, product_name_id, product.Type);
             return input is null
                 ? Answer(error!)
                 : Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CreateOrderAsync(uow, input), DigiCertEnvelope.Placed, ct));
         }
     }
 
-    /// <summary>Validates an order body; the first problem wins. Fields we do not model (organization, dcv_method,
-    /// …) are accepted and ignored so that real clients' bodies go through [ours].</summary>
-    public static (NewOrder? Input, StoredResponse? Error) ParseOrder(JsonElement root, string productNameId, string productType)
-    {
-        if (!root.TryGetProperty("certificate", out var cert) || cert.ValueKind == JsonValueKind.Null)
-        {
-            return (null, DigiCertEnvelope.Missing("certificate"));
-        }
-        if (cert.ValueKind != JsonValueKind.Object)
-        {
-            return (null, DigiCertEnvelope.InvalidParam("certificate", "certificate must be an object."));
-        }
-        var (commonName, e1) = Str(cert, "certificate.common_name", "common_name", 255, required: true);
-        if (e1 is not null)
-        {
-            return (null, e1);
-        }
-        var (csr, e2) = Str(cert, "certificate.csr", "csr", 16000, required: productType == DigiCertRules.TlsType);
-        if (e2 is not null)
-        {
-            return (null, e2);
-        }
-        var emails = new List<string>();
-        if (cert.TryGetProperty("emails", out var list) && list.ValueKind != JsonValueKind.Null)
-        {
-            if (list.ValueKind != JsonValueKind.Array)
-            {
-                return (null, DigiCertEnvelope.InvalidParam("certificate.emails", "certificate.emails must be an array of email addresses."));
-            }
-            foreach (var item in list.EnumerateArray())
-            {
-                if (item.ValueKind != JsonValueKind.String || !IsEmail(item.GetString()!))
-                {
-                    return (null, DigiCertEnvelope.InvalidParam("certificate.emails", "certificate.emails must contain only email addresses."));
-                }
-                emails.Add(item.GetString()!);
-            }
-            if (emails.Count > 20)
-            {
-                return (null, DigiCertEnvelope.InvalidParam("certificate.emails", "certificate.emails may hold at most 20 addresses."));
-            }
-        }
-        if (productType == DigiCertRules.ClientType && emails.Count == 0)
-        {
-            return (null, DigiCertEnvelope.Missing("certificate.emails"));
-        }
-        var skip = false;
-        if (root.TryGetProperty("skip_approval", out var s) && s.ValueKind != JsonValueKind.Null)
-        {
-            if (s.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            {
-                return (null, DigiCertEnvelope.InvalidParam("skip_approval", "skip_approval must be true or false."));
-            }
-            skip = s.GetBoolean();
-        }
-        var (payment, e3) = Str(root, "payment_method", "payment_method", 16, required: false);
-        if (e3 is not null)
-        {
-            return (null, e3);
-        }
-        payment ??= "balance";
-        if (payment is not ("balance" or "card" or "profile"))
-        {
-            return (null, DigiCertEnvelope.InvalidParam("payment_method", "payment_method must be balance, card or profile."));
-        }
-        var years = 1;
-        if (root.TryGetProperty("validity_years", out var y) && y.ValueKind != JsonValueKind.Null)
-        {
-            if (y.ValueKind != JsonValueKind.Number || !y.TryGetInt32(out years) || years is < 1 or > 3)
-            {
-                return (null, DigiCertEnvelope.InvalidParam("validity_years", "validity_years must be 1, 2 or 3."));
-            }
-        }
-        var (comments, e4) = Str(root, "comments", "comments", 900, required: false);
-        if (e4 is not null)
-        {
-            return (null, e4);
-        }
-        return (new NewOrder(productNameId, productType, commonName!, emails, csr, skip, payment, years, comments), null);
-    }
-
-    private static (string? Value, StoredResponse? Error) Str(JsonElement obj, string field, string name, int max, bool required)
-    {
-        if (!obj.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null
-            || (v.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(v.GetString())))
-        {
-            return (null, required ? DigiCertEnvelope.Missing(field) : null);
-        }
-        if (v.ValueKind != JsonValueKind.String)
-        {
-            return (null, DigiCertEnvelope.InvalidParam(field, $"{field} must be a string."));
-        }
-        var text = v.GetString()!;
-        return text.Length > max
-            ? (null, DigiCertEnvelope.InvalidParam(field, $"{field} must be at most {max} characters."))
-            : (text, null);
-    }
-
-    private static bool IsEmail(string e) => e.Length <= 254 && e.IndexOf('@') is > 0 and var at && at < e.Length - 1 && !e.Any(char.IsWhiteSpace);
-
+    /// <summary>Order info by order id, or by the serial number or thumbprint of the order's certificate [doc].</summary>
     private static async Task<IResult> GetOrderAsync(string order_id, HttpContext http, Database db, CancellationToken ct)
     {
-        var order = TryId(order_id, out var id) ? await DigiCertStore.GetOrderAsync(db, Principal(http).AccountId, id, ct) : null;
+        var account = Principal(http).AccountId!;
+        var order = TryId(order_id, out var id) ? await DigiCertStore.GetOrderAsync(db, account, id, ct) : null;
+        if (order is null && IsCertificateKey(order_id))
+        {
+            order = await DigiCertStore.GetOrderByCertificateAsync(db, account, order_id, ct);
+        }
         return order is null
             ? Answer(DigiCertEnvelope.NotFound(order_id))
-            : Answer(new StoredResponse(200, DigiCertJson.Serialize(DigiCertJson.Order(order, await DigiCertStore.RequestsOfOrderAsync(db, id, ct)))));
+            : Answer(new StoredResponse(200, DigiCertJson.Serialize(DigiCertJson.Order(order, await DigiCertStore.RequestsOfOrderAsync(db, order.Id, ct)))));
     }
+
+    /// <summary>A serial number or thumbprint as hex, upper or lower case [ours: the accepted spelling].</summary>
+    private static bool IsCertificateKey(string text) => text.Length is >= 16 and <= 64 && text.All(char.IsAsciiHexDigit);
 
     /// <summary>
     /// <c>{"status": "canceled", "note": "…"}</c> cancels [doc]. The documented <c>renewed</c>/<c>not_renewed</c>
-    /// markers are accepted and change nothing; any other status is invalid_param|status; a missing or empty note
-    /// is missing_param|note [ours]. The body is checked before the order is looked up [ours].
+    /// markers are accepted and change nothing; any other status is invalid_param|status [ours]. The note is
+    /// required only where the order's cancel needs it (a pending order, not a reissue [doc]), so a missing note is
+    /// decided with the order; its type and length are checked before the order is looked up [ours].
     /// </summary>
     private static async Task<IResult> UpdateOrderStatusAsync(string order_id, HttpContext http, Coordinator coordinator, Database db, IOptions<RescindOptions> options, CancellationToken ct)
     {
@@ -242,7 +152,7 @@ public static class DigiCertApi
             {
                 return failure!;
             }
-            var (status, e1) = Str(doc.RootElement, "status", "status", 32, required: true);
+            var (status, e1) = DigiCertOrderBody.Str(doc.RootElement, "status", "status", 32, required: true);
             if (e1 is not null)
             {
                 return Answer(e1);
@@ -251,7 +161,7 @@ public static class DigiCertApi
             {
                 return Answer(DigiCertEnvelope.InvalidParam("status", "status must be canceled (or the renewed / not_renewed markers)."));
             }
-            var (note, e2) = Str(doc.RootElement, "note", "note", MaxNote, required: status == "canceled");
+            var (note, e2) = DigiCertOrderBody.Str(doc.RootElement, "note", "note", MaxNote, required: false);
             if (e2 is not null)
             {
                 return Answer(e2);
@@ -267,7 +177,7 @@ public static class DigiCertApi
                     ? Answer(DigiCertEnvelope.NotFound(order_id))
                     : Results.NoContent();
             }
-            return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CancelAsync(uow, id, note!), DigiCertEnvelope.Canceled, ct));
+            return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CancelAsync(uow, id, note), DigiCertEnvelope.Canceled, ct));
         }
     }
 
@@ -290,14 +200,14 @@ public static class DigiCertApi
                 }
                 if (doc.RootElement.TryGetProperty("certificate", out var cert) && cert.ValueKind == JsonValueKind.Object)
                 {
-                    var (c, e) = Str(cert, "certificate.csr", "csr", 16000, required: false);
+                    var (c, e) = DigiCertOrderBody.Str(cert, "certificate.csr", "csr", 16000, required: false);
                     if (e is not null)
                     {
                         return Answer(e);
                     }
                     csr = c;
                 }
-                var (m, e2) = Str(doc.RootElement, "comments", "comments", 900, required: false);
+                var (m, e2) = DigiCertOrderBody.Str(doc.RootElement, "comments", "comments", 900, required: false);
                 if (e2 is not null)
                 {
                     return Answer(e2);
@@ -322,7 +232,7 @@ public static class DigiCertApi
                 {
                     return failure!;
                 }
-                var (m, e) = Str(doc.RootElement, "comments", "comments", 900, required: false);
+                var (m, e) = DigiCertOrderBody.Str(doc.RootElement, "comments", "comments", 900, required: false);
                 if (e is not null)
                 {
                     return Answer(e);
@@ -338,27 +248,17 @@ public static class DigiCertApi
     private static async Task<IResult> ListOrdersAsync(HttpContext http, Database db, CancellationToken ct)
     {
         var q = http.Request.Query;
-        var status = Param(q, "filters[status]");
-        if (status is not null && !DigiCertRules.OrderStatuses.Contains(status))
+        var (query, failure) = OrderQuery.Parse(q);
+        if (failure is not null)
         {
-            return Answer(DigiCertEnvelope.InvalidParam("filters[status]", $"filters[status] must be one of {string.Join(", ", DigiCertRules.OrderStatuses)}."));
-        }
-        var search = Param(q, "filters[search]");
-        if (search is { Length: > 255 })
-        {
-            return Answer(DigiCertEnvelope.InvalidParam("filters[search]", "filters[search] must be at most 255 characters."));
-        }
-        if (search is not null && search.Any(char.IsControl))
-        {
-            // PostgreSQL cannot take NUL in a text parameter; no order's fields contain control characters anyway.
-            return Answer(DigiCertEnvelope.InvalidParam("filters[search]", "filters[search] must not contain control characters."));
+            return Answer(failure);
         }
         var (offset, limit, error) = Paging(q);
         if (error is not null)
         {
             return Answer(error);
         }
-        var (rows, total) = await DigiCertStore.ListOrdersAsync(db, new DigiCertStore.OrderFilter(Principal(http).AccountId!, status, search, offset, limit), ct);
+        var (rows, total) = await DigiCertStore.ListOrdersAsync(db, Principal(http).AccountId!, query!, offset, limit, ct);
         return Answer(new StoredResponse(200, DigiCertJson.Serialize(new OrderList([.. rows.Select(o => DigiCertJson.Order(o, null))], new Page(total, limit, offset)))));
     }
 
@@ -373,6 +273,12 @@ public static class DigiCertApi
     private static async Task<IResult> ListRequestsAsync(HttpContext http, Database db, CancellationToken ct)
     {
         var q = http.Request.Query;
+        if (q.Keys.FirstOrDefault(k => k.StartsWith("filters[", StringComparison.Ordinal) && k is not ("filters[status]" or "filters[type]")) is { } unknown)
+        {
+            // A filter is applied or refused, never ignored [ours].
+            var key = unknown.Length > 60 ? unknown[..60] : unknown;
+            return Answer(DigiCertEnvelope.InvalidParam(key, $"{key} is not a filter of this list; use filters[status] or filters[type]."));
+        }
         var status = Param(q, "status") ?? Param(q, "filters[status]");
         if (status is not null && !DigiCertRules.RequestStatuses.Contains(status))
         {
@@ -401,7 +307,7 @@ public static class DigiCertApi
             {
                 return failure!;
             }
-            var (status, e1) = Str(doc.RootElement, "status", "status", 32, required: true);
+            var (status, e1) = DigiCertOrderBody.Str(doc.RootElement, "status", "status", 32, required: true);
             if (e1 is not null)
             {
                 return Answer(e1);
@@ -410,7 +316,7 @@ public static class DigiCertApi
             {
                 return Answer(DigiCertEnvelope.InvalidParam("status", "status must be approved or rejected."));
             }
-            var (comment, e2) = Str(doc.RootElement, "processor_comment", "processor_comment", MaxNote, required: false);
+            var (comment, e2) = DigiCertOrderBody.Str(doc.RootElement, "processor_comment", "processor_comment", MaxNote, required: false);
             if (e2 is not null)
             {
                 return Answer(e2);

@@ -64,18 +64,15 @@ public static class DigiCertCancelTarget
         return DigiCertRules.OrderStatuses.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
     }
 
-    /// <summary>DigiCert's cancel needs a note [doc: missing_param|note without one]; the reason is the note.</summary>
+    /// <summary>The reason is DigiCert's note, which a pending order's cancel needs and a reissue's does not [doc];
+    /// the command decides, as for the vendor route.</summary>
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
     {
         if (!TryId(id, out var orderId))
         {
             return new CancelOutcome.NotFound();
         }
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            return new CancelOutcome.Refused(400, "missing_param|note", "note is required.");
-        }
-        var outcome = await DigiCertCommands.CancelAsync(uow, orderId, reason, withRequests: true);
+        var outcome = await DigiCertCommands.CancelAsync(uow, orderId, string.IsNullOrWhiteSpace(reason) ? null : reason, withRequests: true);
         var notes = outcome is Outcome<DigiCertCommands.OrderView>.Done { Value: var after } ? Notes(after.Order) : [];
         return CancelOutcomes.From(uow, outcome, v => Detail(v.Order, v.Requests), DigiCertEnvelope.Describe, notes);
     }

@@ -8,7 +8,8 @@ using Rescind.Core.Mail;
 namespace Rescind.Server.DigiCert;
 
 public sealed record NewOrder(string ProductNameId, string ProductType, string CommonName, IReadOnlyList<string> Emails, string? Csr,
-    bool SkipApproval, string PaymentMethod, int ValidityYears, string? Comments);
+    bool SkipApproval, string PaymentMethod, int ValidityYears, string? Comments,
+    IReadOnlyList<string>? DnsNames = null, long? OrganizationId = null, SmimeDetails? Smime = null);
 
 /// <summary>
 /// Every DigiCert write, as work inside the caller's unit of work: lock (order first, then its requests), decide
@@ -34,6 +35,9 @@ public static class DigiCertCommands
             CommonName = input.CommonName,
             Emails = JsonSerializer.Serialize(input.Emails),
             Csr = input.Csr,
+            DnsNames = input.DnsNames is { Count: > 0 } names ? JsonSerializer.Serialize(names) : null,
+            OrganizationId = input.OrganizationId,
+            Smime = input.Smime is null ? null : DigiCertJson.Serialize(input.Smime),
             ValidityYears = input.ValidityYears,
             PaymentMethod = input.PaymentMethod,
             Status = input.SkipApproval ? DigiCertRules.PlacedStatus(input.ProductType, input.Csr is not null) : DigiCertRules.NeedsApproval,
@@ -44,9 +48,11 @@ public static class DigiCertCommands
         await uow.ExecuteAsync(
             """
             INSERT INTO digicert_orders (id, account_id, product_name_id, product_type, common_name, emails, csr, validity_years,
-                                         payment_method, status, refund_required, date_created, date_updated, version)
+                                         payment_method, status, refund_required, date_created, date_updated, version,
+                                         dns_names, organization_id, smime)
             VALUES (@Id, @AccountId, @ProductNameId, @ProductType, @CommonName, @Emails, @Csr, @ValidityYears,
-                    @PaymentMethod, @Status, 0, @DateCreated, @DateUpdated, @Version)
+                    @PaymentMethod, @Status, 0, @DateCreated, @DateUpdated, @Version,
+                    @DnsNames, @OrganizationId, @Smime)
             """,
             order);
         var request = await InsertRequestAsync(uow, order.Id, DigiCertStore.NewRequest,
@@ -58,7 +64,11 @@ public static class DigiCertCommands
         return Outcome.Done(new Placed(order, request));
     }
 
-    /// <summary>The approver approves or rejects a pending new_request: the order is placed or rejected with it.</summary>
+    /// <summary>
+    /// The approver approves or rejects a pending new_request: the order is placed or rejected with it. Rejecting a
+    /// pending reissue request cancels the reissue, as the order's status endpoint does [doc]; a reissue needs no
+    /// approval, so approving one is refused [ours].
+    /// </summary>
     public static async Task<Outcome<RequestRow>> UpdateRequestStatusAsync(UnitOfWork uow, long requestId, string command, string? comment)
     {
         var accountId = uow.Context.AccountId!;
@@ -69,7 +79,7 @@ public static class DigiCertCommands
         {
             return Outcome<RequestRow>.Missing(Rid(requestId), DigiCertStore.RequestType);
         }
-        if (request.Type != DigiCertStore.NewRequest)
+        if (request.Type == DigiCertStore.ReissueRequest && command == DigiCertRules.Approve)
         {
             return new Outcome<RequestRow>.Refused(DigiCertEnvelope.Refusal(DigiCertEnvelope.InvalidRequestType, request.Type, command, order.Id));
         }
@@ -80,6 +90,14 @@ public static class DigiCertCommands
             case Decision.Refused r:
                 return new Outcome<RequestRow>.Refused(DigiCertEnvelope.Refusal(r.Code, r.State, command));
             case Decision.Transitioned rt:
+                if (request.Type == DigiCertStore.ReissueRequest)
+                {
+                    // A pending reissue request belongs to a reissue_pending order; rejecting it cancels the reissue.
+                    var cancel = DigiCertRules.Orders.Decide(order.Status, DigiCertRules.Cancel) as Decision.Transitioned
+                        ?? throw new InvalidOperationException($"reissue request {request.Id} is {request.Status} but order {order.Id} is {order.Status}");
+                    await CancelReissueAsync(uow, order, cancel, request, comment);
+                    return Outcome.Done(request);
+                }
                 var orderCommand = command == DigiCertRules.Approve ? DigiCertRules.ApproveCommand(order.ProductType, order.HasCsr) : DigiCertRules.Reject;
                 if (DigiCertRules.Orders.Decide(order.Status, orderCommand) is not Decision.Transitioned ot)
                 {
@@ -103,10 +121,12 @@ public static class DigiCertCommands
     /// Cancels an order before issuance, or its pending reissue [doc]. An order paid from the balance is marked
     /// <c>refund_required</c>, on the order and in the audit row [ours]. The vendor route and Rescind's own
     /// cancellation API come here; the order is scoped to the context's account (any account when it has none).
+    /// The note is required to cancel a pending order and optional for a reissue [doc]; an order its approver
+    /// rejected is already out of the system, so its cancel is done without one [ours].
     /// The vendor answers 204, so only a caller that shows the order (<paramref name="withRequests"/>) pays for
     /// reading its requests: the vendor route's cancel stays at the round trips it had.
     /// </summary>
-    public static async Task<Outcome<OrderView>> CancelAsync(UnitOfWork uow, long orderId, string note, bool withRequests = false)
+    public static async Task<Outcome<OrderView>> CancelAsync(UnitOfWork uow, long orderId, string? note, bool withRequests = false)
     {
         var order = await DigiCertStore.LockOrderAsync(uow, uow.Context.AccountId, orderId);
         if (order is null)
@@ -114,24 +134,28 @@ public static class DigiCertCommands
             return Outcome<OrderView>.Missing(Rid(orderId));
         }
         var decision = DigiCertRules.DecideOrder(order.Status, order.ProductType, order.HasCsr, DigiCertRules.Cancel);
-        if (decision is Decision.Refused refused)
+        switch (decision)
         {
-            // The refusal points at what to do instead: reject the pending approval, or revoke the issued order.
-            var approval = order.Status == DigiCertRules.NeedsApproval
-                ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
-                : null;
-            return new Outcome<OrderView>.Refused(DigiCertEnvelope.Refusal(refused.Code, refused.State, DigiCertRules.Cancel,
-                order.Status == DigiCertRules.NeedsApproval ? approval?.Id : order.Id));
+            case Decision.Refused refused:
+                // The refusal points at what to do instead: reject the pending approval, or revoke the issued order.
+                var approval = order.Status == DigiCertRules.NeedsApproval
+                    ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.NewRequest)
+                    : null;
+                return new Outcome<OrderView>.Refused(DigiCertEnvelope.Refusal(refused.Code, refused.State, DigiCertRules.Cancel,
+                    order.Status == DigiCertRules.NeedsApproval ? approval?.Id : order.Id));
+            case Decision.AlreadyDone:
+                return Outcome.AlreadyDone(new OrderView(order, withRequests ? [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)] : []));
         }
         var t = (Decision.Transitioned)decision;
         if (t.From == DigiCertRules.ReissuePending)
         {
             var reissue = await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
                 ?? throw new InvalidOperationException($"order {order.Id} is reissue_pending without a pending reissue request");
-            var reason = Reason(("note", note), ("reissue_request_id", reissue.Id));
-            await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, reason, extra: ("reissue_canceled", true));
-            await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, DigiCertRules.Reject),
-                DigiCertRules.Reject, note, reason);
+            await CancelReissueAsync(uow, order, t, reissue, note);
+        }
+        else if (note is null)
+        {
+            return new Outcome<OrderView>.Refused(DigiCertEnvelope.Refusal(DigiCertEnvelope.MissingNote, order.Status, DigiCertRules.Cancel));
         }
         else
         {
@@ -140,6 +164,16 @@ public static class DigiCertCommands
             await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, Reason(("note", note), ("refund_required", refund)));
         }
         return Outcome.Done(new OrderView(order, withRequests ? [.. await DigiCertStore.RequestsOfOrderAsync(uow, order.Id)] : []));
+    }
+
+    /// <summary>A pending reissue canceled [doc]: the order back to issued, the reissue request rejected with the
+    /// note (if any) as its processor_comment; one order_canceled event marked <c>reissue_canceled</c> [ours].</summary>
+    private static async Task CancelReissueAsync(UnitOfWork uow, OrderRow order, Decision.Transitioned t, RequestRow reissue, string? note)
+    {
+        var reason = Reason(("note", note), ("reissue_request_id", reissue.Id));
+        await ApplyOrderAsync(uow, order, t, DigiCertRules.Cancel, reason, extra: ("reissue_canceled", true));
+        await ApplyRequestAsync(uow, reissue, (Decision.Transitioned)DigiCertRules.Requests.Decide(reissue.Status, DigiCertRules.Reject),
+            DigiCertRules.Reject, note, reason);
     }
 
     /// <summary>Reissue of an issued order [doc]: the order waits in reissue_pending with a pending reissue request.</summary>
@@ -212,6 +246,7 @@ public static class DigiCertCommands
                 {
                     order.CertificateId = await DigiCertStore.NextIdAsync(uow, "certificate");
                     order.SerialNumber = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+                    order.Thumbprint = Convert.ToHexString(RandomNumberGenerator.GetBytes(20)); // a SHA-1 thumbprint's shape
                     order.DateIssued = uow.NowMs;
                     // Validity runs from the first issuance; a reissue keeps the order's end date [ours].
                     order.ValidTill ??= Time.ToUnixMs(uow.Now.AddDays(365 * order.ValidityYears));
@@ -264,13 +299,13 @@ public static class DigiCertCommands
         await uow.ExecuteExpectingAsync(1,
             """
             UPDATE digicert_orders SET status = @To, refund_required = @RefundRequired, certificate_id = @CertificateId,
-                   serial_number = @SerialNumber, date_issued = @DateIssued, valid_till = @ValidTill, csr = @Csr,
+                   serial_number = @SerialNumber, thumbprint = @Thumbprint, date_issued = @DateIssued, valid_till = @ValidTill, csr = @Csr,
                    date_updated = @Now, version = version + 1
             WHERE id = @Id AND version = @Version AND status = @From
             """,
             new
             {
-                t.To, row.RefundRequired, row.CertificateId, row.SerialNumber, row.DateIssued, row.ValidTill, row.Csr,
+                t.To, row.RefundRequired, row.CertificateId, row.SerialNumber, row.Thumbprint, row.DateIssued, row.ValidTill, row.Csr,
                 Now = uow.NowMs, row.Id, row.Version, t.From,
             });
         row.Status = t.To;

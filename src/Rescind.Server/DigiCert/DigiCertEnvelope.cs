@@ -30,6 +30,7 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
         SharedFailure.RateLimited => "request_limit_exceeded",
         SharedFailure.Unavailable => "service_unavailable",
         SharedFailure.MalformedJson => BadRequestFormat,
+        SharedFailure.InvalidText => BadRequestFormat,
         _ => "internal_error",
     };
 
@@ -47,6 +48,9 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
 
     /// <summary>Our code for an approval of a request that is not a new_request [ours].</summary>
     public const string InvalidRequestType = "invalid_type|request";
+
+    /// <summary>A cancel of a pending order without its note [doc: the note is required for cancellations only].</summary>
+    public const string MissingNote = "missing_param|note";
 
     /// <summary>
     /// A refusal with what DigiCert's message names: the refused command and, where the message points at what to
@@ -66,7 +70,8 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
         var message = (r.Code, r.State, command) switch
         {
             (InvalidRequestType, _, _) =>
-                $"This is a {r.State} request; only new_request approvals are processed here. Cancel a pending reissue with PUT /services/v2/order/certificate/{id}/status.",
+                $"This is a {r.State} request; it needs no approval and completes when its certificate is validated or generated. Reject it, or cancel the reissue with PUT /services/v2/order/certificate/{id}/status.",
+            (MissingNote, _, _) => "note is required to cancel an order.",
             (DigiCertRules.InvalidRequestStatus, _, _) => $"The request is {r.State} and has already been processed.",
             (_, DigiCertRules.NeedsApproval, DigiCertRules.Cancel) =>
                 "The order is needs_approval: it has not been placed yet and cannot be canceled. The approver must reject the request instead"
@@ -97,10 +102,10 @@ public sealed class DigiCertEnvelope : IErrorEnvelope
         _ => Otherwise(outcome),
     };
 
-    /// <summary>A cancel answers 204 without a body [doc].</summary>
+    /// <summary>A cancel answers 204 without a body [doc], also for an order its approver already rejected [ours].</summary>
     public static StoredResponse Canceled(Outcome<DigiCertCommands.OrderView> outcome) => outcome switch
     {
-        Outcome<DigiCertCommands.OrderView>.Done => NoContent,
+        Outcome<DigiCertCommands.OrderView>.Done or Outcome<DigiCertCommands.OrderView>.AlreadyDone => NoContent,
         _ => Otherwise(outcome),
     };
 

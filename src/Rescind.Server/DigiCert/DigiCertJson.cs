@@ -16,27 +16,42 @@ public static class DigiCertJson
 
     public static IReadOnlyList<string> Emails(OrderRow o) => JsonSerializer.Deserialize<string[]>(o.Emails) ?? [];
 
-    public static OrderObject Order(OrderRow o, IEnumerable<RequestRow>? requests) => new(
+    /// <summary>The names a TLS order secures: its common name, then the additional names it was ordered with.</summary>
+    public static IReadOnlyList<string> DnsNames(OrderRow o) =>
+        [.. new[] { o.CommonName }.Concat(o.DnsNames is null ? [] : JsonSerializer.Deserialize<string[]>(o.DnsNames) ?? [])
+            .Distinct(StringComparer.OrdinalIgnoreCase)];
+
+    public static OrderObject Order(OrderRow o, IEnumerable<RequestRow>? requests)
+    {
+        var smime = o.Smime is null ? null : JsonSerializer.Deserialize<SmimeDetails>(o.Smime, Options);
+        return new(
         o.Id,
         new CertificateObject(
             o.CertificateId,
             o.CommonName,
-            o.ProductType == DigiCertRules.TlsType ? [o.CommonName] : null,
+            o.ProductType == DigiCertRules.TlsType ? DnsNames(o) : null,
             o.ProductType == DigiCertRules.ClientType ? Emails(o) : null,
             o.Csr,
             o.SerialNumber,
+            o.Thumbprint,
             Time.Iso(o.DateCreated),
             Time.Iso(o.DateIssued),
             o.DateIssued is { } issued ? Day(issued) : null,
             o.ValidTill is { } till ? Day(till) : null,
-            new CertValidity(o.ValidityYears)),
+            new CertValidity(o.ValidityYears),
+            smime?.ProfileType,
+            smime?.CommonNameIndicator,
+            smime?.Individual,
+            smime?.UsageDesignation),
         o.Status,
         Time.Iso(o.DateCreated),
         new ProductObject(o.ProductNameId, DigiCertRules.Products.TryGetValue(o.ProductNameId, out var p) ? p.Name : o.ProductNameId, o.ProductType),
         o.PaymentMethod,
         o.ValidityYears,
         o.RefundRequired != 0,
+        o.OrganizationId is { } org ? new OrganizationRef(org) : null,
         requests?.Select(r => new OrderRequest(r.Id, Time.Iso(r.Date), r.Type, r.Status, r.Comments)).ToList());
+    }
 
     public static RequestObject Request(RequestRow r) => new(
         r.Id,
@@ -62,11 +77,27 @@ public sealed record CertificateObject(
     IReadOnlyList<string>? Emails,
     string? Csr,
     string? SerialNumber,
+    string? Thumbprint,
     string DateCreated,
     string? DateIssued,
     string? ValidFrom,
     string? ValidTill,
-    CertValidity CertValidity);
+    CertValidity CertValidity,
+    string? ProfileType,
+    string? CommonNameIndicator,
+    IndividualObject? Individual,
+    UsageDesignation? UsageDesignation);
+
+/// <summary>A Secure Email order's subject details [doc: individual].</summary>
+public sealed record IndividualObject(string? FirstName, string? LastName, string? Pseudonym);
+
+/// <summary>A Secure Email order's key usages [doc: usage_designation].</summary>
+public sealed record UsageDesignation(string PrimaryUsage, IReadOnlyList<string>? AdditionalUsages);
+
+/// <summary>The Secure Email fields of an order, as stored with it.</summary>
+public sealed record SmimeDetails(string ProfileType, string? CommonNameIndicator, IndividualObject? Individual, UsageDesignation UsageDesignation);
+
+public sealed record OrganizationRef(long Id);
 
 public sealed record ProductObject(string NameId, string Name, string Type);
 
@@ -81,6 +112,7 @@ public sealed record OrderObject(
     string PaymentMethod,
     int ValidityYears,
     bool RefundRequired,
+    OrganizationRef? Organization,
     IReadOnlyList<OrderRequest>? Requests);
 
 public sealed record UserRef(string Id);
@@ -138,9 +170,11 @@ public sealed record AuditLog(IReadOnlyList<AuditLogEntry> AuditLogs, Page Page)
 
 // Request bodies as the handlers read them (for the OpenAPI document; the handlers validate the JSON themselves).
 
-public sealed record NewOrderCertificate(string CommonName, string? Csr, IReadOnlyList<string>? Emails);
+public sealed record NewOrderCertificate(string? CommonName, string? Csr, IReadOnlyList<string>? Emails, IReadOnlyList<string>? DnsNames,
+    string? ProfileType, string? CommonNameIndicator, IndividualObject? Individual, UsageDesignation? UsageDesignation);
 
-public sealed record NewOrderBody(NewOrderCertificate Certificate, bool? SkipApproval, string? PaymentMethod, int? ValidityYears, string? Comments);
+public sealed record NewOrderBody(NewOrderCertificate Certificate, OrganizationRef? Organization, bool? SkipApproval, string? PaymentMethod,
+    int? ValidityYears, string? Comments);
 
 public sealed record OrderStatusBody(string Status, string? Note);
 

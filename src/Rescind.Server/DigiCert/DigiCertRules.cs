@@ -67,7 +67,10 @@ public static class DigiCertRules
             (Pending,        Cancel,          Rule.Go(Canceled, EventCanceled)),
             (WaitingPickup,  Cancel,          Rule.Go(Canceled, EventCanceled)),
             (ReissuePending, Cancel,          Rule.Go(Issued, EventCanceled)),
-            // needs_approval, issued, revoked, expired, rejected, canceled: refused by default [doc; code ours].
+            // The approver rejects an unplaced order before it can be canceled [doc]; the cancel after that is
+            // answered as done: the rejection already took the order out of the system [ours].
+            (Rejected,       Cancel,          Rule.Done),
+            // needs_approval, issued, revoked, expired, canceled: refused by default [doc; code ours].
 
             (Pending,        Validate,        Rule.Go(Issued, EventIssued)),
             (ReissuePending, Validate,        Rule.Go(Issued, EventIssued)),
@@ -100,7 +103,7 @@ public static class DigiCertRules
     public const string TlsType = "ssl_certificate";
     public const string ClientType = "client_certificate";
 
-    /// <summary>The products we sell [ours: a representative subset of DigiCert's product identifiers].</summary>
+    /// <summary>The products we sell [doc: DigiCert's product identifiers; ours: which subset].</summary>
     public static readonly IReadOnlyDictionary<string, (string Name, string Type)> Products = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
     {
         ["ssl_basic"] = ("Basic OV", TlsType),
@@ -113,7 +116,21 @@ public static class DigiCertRules
         ["client_email_security_plus"] = ("Email Security Plus", ClientType),
         ["client_authentication_plus"] = ("Authentication Plus", ClientType),
         ["client_digital_signature_plus"] = ("Digital Signature Plus", ClientType),
+        // The current S/MIME products [doc], ordered and issued like client certificates [ours].
+        [SecureEmailMailbox] = ("Secure Email for Individual", ClientType),
+        [SecureEmailSponsor] = ("Secure Email for Business", ClientType),
+        [SecureEmailOrganization] = ("Secure Email for Organization", ClientType),
+        [Class1Smime] = ("Class 1 S/MIME", ClientType),
     };
+
+    public const string SecureEmailMailbox = "secure_email_mailbox";
+    public const string SecureEmailSponsor = "secure_email_sponsor";
+    public const string SecureEmailOrganization = "secure_email_organization";
+    public const string Class1Smime = "class1_smime";
+
+    /// <summary>The S/MIME products, whose common name is derived where the body gives none.</summary>
+    public static bool IsSmime(string productNameId) =>
+        productNameId is SecureEmailMailbox or SecureEmailSponsor or SecureEmailOrganization or Class1Smime;
 
     /// <summary>Where an approved order goes: a client certificate without a CSR is emailed to its recipient [doc].</summary>
     public static string ApproveCommand(string productType, bool hasCsr) =>

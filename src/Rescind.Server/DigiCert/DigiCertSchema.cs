@@ -62,3 +62,25 @@ public sealed class DigiCertSchema : Migration
         Delete.Table("digicert_ids");
     }
 }
+
+[Migration(2026_12_03_0211, "digicert: dns names, organization, S/MIME details and thumbprints of orders")]
+public sealed class DigiCertOrderDetailsSchema : Migration
+{
+    public override void Up()
+    {
+        Alter.Table("digicert_orders")
+            .AddColumn("dns_names").AsString(8000).Nullable()        // JSON array of the additional names (TLS)
+            .AddColumn("organization_id").AsInt64().Nullable()
+            .AddColumn("smime").AsString(2000).Nullable()            // JSON: profile_type, common_name_indicator, individual, usage_designation
+            .AddColumn("thumbprint").AsString(64).Nullable();        // set at issuance with the serial number
+        Create.Index("ix_digicert_orders_serial").OnTable("digicert_orders").OnColumn("serial_number").Ascending();
+        Create.Index("ix_digicert_orders_thumbprint").OnTable("digicert_orders").OnColumn("thumbprint").Ascending();
+    }
+
+    public override void Down()
+    {
+        Delete.Index("ix_digicert_orders_thumbprint").OnTable("digicert_orders");
+        Delete.Index("ix_digicert_orders_serial").OnTable("digicert_orders");
+        Delete.Column("thumbprint").Column("smime").Column("organization_id").Column("dns_names").FromTable("digicert_orders");
+    }
+}

@@ -32,6 +32,16 @@ public sealed class OrderRow
 
     public string? SerialNumber { get; set; }
 
+    public string? Thumbprint { get; set; }
+
+    /// <summary>The additional names of a TLS order as a JSON array, or null.</summary>
+    public string? DnsNames { get; set; }
+
+    public long? OrganizationId { get; set; }
+
+    /// <summary>The Secure Email fields as JSON (<see cref="SmimeDetails"/>), or null.</summary>
+    public string? Smime { get; set; }
+
     public long DateCreated { get; set; }
 
     public long DateUpdated { get; set; }
@@ -121,7 +131,8 @@ public static class DigiCertStore
         common_name, emails, csr, validity_years,
         payment_method, status, refund_required,
         certificate_id, serial_number, date_created,
-        date_updated, date_issued, valid_till, version
+        date_updated, date_issued, valid_till, version,
+        thumbprint, dns_names, organization_id, smime
         """;
 
     private const string RequestColumns =
@@ -186,29 +197,65 @@ public static class DigiCertStore
             $"SELECT {RequestColumns} {RequestFrom} WHERE r.id = @id AND r.account_id = @accountId", new { id, accountId }, cancellationToken: ct));
     }
 
-    public sealed record OrderFilter(string AccountId, string? Status, string? Search, int Offset, int Limit);
-
-    /// <summary>Newest first, offset paging with the total [ours: the order]. Search matches the order id exactly,
-    /// or the common name or an email as a case-insensitive substring.</summary>
-    public static async Task<(IReadOnlyList<OrderRow> Page, long Total)> ListOrdersAsync(Database db, OrderFilter f, CancellationToken ct)
+    /// <summary>The account's orders matching the query, one page with the total. Newest first unless the query
+    /// sorts; ties go newest first [ours]. Search matches the order id exactly, or the common name or an email as a
+    /// case-insensitive substring; common_name, domain_name, email and serial_number compare case-insensitively.</summary>
+    public static async Task<(IReadOnlyList<OrderRow> Page, long Total)> ListOrdersAsync(Database db, string accountId, OrderQuery f, int offset, int limit, CancellationToken ct)
     {
-        var where = "account_id = @AccountId"
-            + (f.Status is null ? "" : " AND status = @Status")
-            + (f.Search is null ? "" : SearchClause);
-        var args = new
+        if (f.MatchesNothing)
         {
-            f.AccountId,
-            f.Status,
-            Like = f.Search is null ? null : "%" + Escape(f.Search.ToLowerInvariant()) + "%",
-            SearchId = long.TryParse(f.Search, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1,
-            f.Offset,
-            f.Limit,
-        };
+            return ([], 0);
+        }
+        var args = new DynamicParameters(new { accountId, offset, limit });
+        var where = new List<string> { "account_id = @accountId" };
+        void Add(string clause, string name, object? value)
+        {
+            where.Add(clause);
+            args.Add(name, value);
+        }
+        if (f.Id is { } id) Add("id = @id", "id", id);
+        if (f.Statuses is { } statuses) Add(db.AnyOf("status", "statuses"), "statuses", statuses.ToArray());
+        if (f.OrganizationId is { } org) Add("organization_id = @org", "org", org);
+        if (f.ProductNameId is { } product) Add("product_name_id = @product", "product", product);
+        if (f.CommonName is { } cn) Add("LOWER(common_name) = @cn", "cn", cn.ToLowerInvariant());
+        if (f.DomainName is { } domain)
+        {
+            // The common name or one of the JSON array's names, exactly (case-insensitive).
+            Add(@"(LOWER(common_name) = @domain OR LOWER(dns_names) LIKE @domainLike ESCAPE '\')", "domain", domain.ToLowerInvariant());
+            args.Add("domainLike", InJsonArray(domain));
+        }
+        if (f.Email is { } email) Add(@"LOWER(emails) LIKE @emailLike ESCAPE '\'", "emailLike", InJsonArray(email));
+        if (f.CertificateId is { } cert) Add("certificate_id = @cert", "cert", cert);
+        if (f.SerialNumber is { } serial) Add("serial_number = @serial", "serial", serial.ToUpperInvariant());
+        foreach (var (column, range) in new[] { ("valid_till", f.ValidTill), ("date_created", f.DateCreated) })
+        {
+            if (range?.From is { } from) Add($"{column} >= @{column}_from", column + "_from", from);
+            if (range?.To is { } to) Add($"{column} <= @{column}_to", column + "_to", to);
+        }
+        if (f.Search is { } search)
+        {
+            where.Add(SearchClause[" AND ".Length..]);
+            args.Add("Like", "%" + Escape(search.ToLowerInvariant()) + "%");
+            args.Add("SearchId", long.TryParse(search, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1);
+        }
+        // Orders without a valid_till or organization go last either way, on both databases (their NULL orders differ).
+        var order = string.Join(", ", f.Sort.Select(s => (s.Column is "valid_till" or "organization_id" ? $"CASE WHEN {s.Column} IS NULL THEN 1 ELSE 0 END, " : "")
+            + s.Column + (s.Descending ? " DESC" : " ASC")).Append("id DESC"));
+        var sql = string.Join(" AND ", where);
         await using var connection = await db.OpenAsync(ct);
-        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM digicert_orders WHERE {where}", args, cancellationToken: ct));
+        var total = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM digicert_orders WHERE {sql}", args, cancellationToken: ct));
         var rows = await connection.QueryAsync<OrderRow>(new CommandDefinition(
-            $"SELECT {OrderColumns} FROM digicert_orders WHERE {where} ORDER BY id DESC LIMIT @Limit OFFSET @Offset", args, cancellationToken: ct));
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE {sql} ORDER BY {order} LIMIT @limit OFFSET @offset", args, cancellationToken: ct));
         return (rows.ToList(), total);
+    }
+
+    /// <summary>The account's order whose primary certificate has this serial number or thumbprint [doc].</summary>
+    public static async Task<OrderRow?> GetOrderByCertificateAsync(Database db, string accountId, string serialOrThumbprint, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QueryFirstOrDefaultAsync<OrderRow>(new CommandDefinition(
+            $"SELECT {OrderColumns} FROM digicert_orders WHERE account_id = @accountId AND (serial_number = @value OR thumbprint = @value) ORDER BY id LIMIT 1",
+            new { accountId, value = serialOrThumbprint.ToUpperInvariant() }, cancellationToken: ct));
     }
 
     /// <summary>Newest first after the order <paramref name="afterId"/> (keyset paging for Rescind's own API), one
@@ -251,7 +298,9 @@ public static class DigiCertStore
     /// <summary>The account's DigiCert audit rows, oldest first, from the shared audit log.</summary>
     public static async Task<(IReadOnlyList<AuditRow> Page, long Total)> AuditAsync(Database db, AuditFilter f, CancellationToken ct)
     {
-        var where = "account_id = @AccountId AND api = 'digicert'"
+        // Only orders' and requests' rows: the account's webhook endpoints are audited under the same API, and are not
+        // entries of DigiCert's audit log.
+        var where = $"account_id = @AccountId AND api = 'digicert' AND resource_type IN ('{OrderType}', '{RequestType}')"
             + (f.ResourceIds is null ? "" : " AND " + db.AnyOf("resource_id", "ResourceIds"))
             + (f.From is null ? "" : " AND at >= @From")
             + (f.To is null ? "" : " AND at <= @To");
@@ -270,6 +319,10 @@ public static class DigiCertStore
             """, args, cancellationToken: ct));
         return (rows.ToList(), total);
     }
+
+    /// <summary>A LIKE pattern for one element of a lowercased JSON array of strings, written the way the
+    /// serializer writes it (quotes included, the same characters escaped).</summary>
+    private static string InJsonArray(string value) => "%" + Escape(System.Text.Json.JsonSerializer.Serialize(value).ToLowerInvariant()) + "%";
 
     private static string Escape(string s) => s.Replace(@"\", @"\\", StringComparison.Ordinal)
         .Replace("%", @"\%", StringComparison.Ordinal).Replace("_", @"\_", StringComparison.Ordinal);

@@ -34,6 +34,7 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
         SharedFailure.RateLimited => "rate_limit_exceeded",
         SharedFailure.Unavailable => "service_unavailable",
         SharedFailure.MalformedJson => "invalid_json",
+        SharedFailure.InvalidText => "invalid_characters",
         _ => "internal_server_error",
     };
 

@@ -38,12 +38,16 @@ public static class CoreServices
         services.AddSingleton<WebhookStore>();
         services.AddSingleton<WebhookDispatcher>();
         services.AddSingleton<IJob>(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddOptions<OutboundOptions>().Bind(configuration.GetSection("Rescind:Outbound"));
+        services.AddSingleton<OutboundPolicy>();
         services.AddHttpClient(WebhookDispatcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
                 ConnectTimeout = TimeSpan.FromSeconds(10),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                UseProxy = false, // the address dialled is the one the policy checked
+                ConnectCallback = sp.GetRequiredService<OutboundPolicy>().ConnectAsync,
             });
 
         var kinds = new CredentialKinds();

@@ -17,6 +17,9 @@ public sealed class RescindOptions
     /// <summary>Largest request body any API accepts, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Long-lived streams (server-sent events) one account may hold open at once; more are 429.</summary>
+    public int MaxStreamsPerAccount { get; set; } = 4;
+
     /// <summary>SQLite only: concurrent requests' transactions are committed together by one writer.</summary>
     public bool GroupCommit { get; set; } = true;
 

@@ -11,6 +11,14 @@ namespace Rescind.Server.Hosting;
 /// <summary>Builds the web host: services, middleware order, and every API's routes.</summary>
 public static class ServerApp
 {
+    /// <summary>The background services that ended with a fault, each as "Name failed: message"; a host that
+    /// stopped with any of them exits non-zero.</summary>
+    public static IReadOnlyList<string> FailedBackgroundServices(IServiceProvider services) =>
+        services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .Select(s => $"{s.GetType().Name} failed: {s.ExecuteTask!.Exception?.GetBaseException().Message}")
+            .ToList();
+
     public static WebApplication Build(string[] args)
     {
         // Configuration is read once at start: no watcher on the content root, which would otherwise wake for
@@ -24,6 +32,7 @@ public static class ServerApp
 
         var limits = builder.Configuration.GetSection("Rescind:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions();
         builder.Services.AddRescindRateLimits(limits);
+        builder.Services.AddSingleton(limits);
         // Kestrel's own cap sits above every API's limit, which each API enforces itself to answer in its envelope.
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -42,6 +51,7 @@ public static class ServerApp
         }
         builder.Services.AddSingleton(envelopes);
         builder.Services.AddSingleton<ContractCheck>();
+        builder.Services.AddSingleton<StreamSlots>();
         Coverage.CoverageRecords.AddTo(builder.Services, builder.Configuration);
         builder.Services.AddCredentialSchemes([.. ApiModules.All.SelectMany(m => m.Schemes ?? []), Operator.OperatorApi.Credentials]);
         builder.Services.AddConsole();
@@ -76,6 +86,8 @@ public static class ServerApp
         app.UseRequestIds();
         app.UseApiFailures();
         app.UseApiNotFound();
+        app.UseTextGuard();
+        app.UseFailedAuthLimit(app.Services.GetRequiredService<RateLimitOptions>());
         app.UseRateLimiter();
         // Each API's credential scheme answers a missing credential in its own envelope; the console signs in by cookie.
         app.UseAuthentication();

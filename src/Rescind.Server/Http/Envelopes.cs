@@ -28,6 +28,8 @@ public enum SharedFailure
     Unavailable,
     Internal,
     MalformedJson,
+    /// <summary>A string (body field, query value or path) holding a NUL character, which no text column can store.</summary>
+    InvalidText,
 }
 
 /// <summary>Maps path prefixes to error envelopes; the longest prefix wins.</summary>
@@ -78,6 +80,7 @@ public sealed class ProblemEnvelope : IErrorEnvelope
         SharedFailure.RateLimited => "rate_limited",
         SharedFailure.Unavailable => "service_unavailable",
         SharedFailure.MalformedJson => "invalid_json",
+        SharedFailure.InvalidText => "invalid_request",
         _ => "internal_error",
     };
 }

@@ -32,6 +32,14 @@ public static class Failures
                 await http.WriteFailureAsync(SharedFailure.Unavailable, 503, "The service is temporarily unavailable; retry shortly.");
                 return;
             }
+            if (Database.IsUnstorableText(e))
+            {
+                // The guards (TextGuard, JsonBody) refuse NUL where requests arrive; this is the net for any text that
+                // reaches the database some other way (a header, a form field). The transaction rolled back.
+                log.LogWarning("Unstorable text refused on {Method} {Path}: {Message}", http.Request.Method, http.Request.Path, e.Message);
+                await http.WriteFailureAsync(SharedFailure.InvalidText, 400, "The request contains a character that cannot be stored (NUL).");
+                return;
+            }
             log.LogError(e, "Unhandled failure on {Method} {Path}", http.Request.Method, http.Request.Path);
             await http.WriteFailureAsync(SharedFailure.Internal, 500, "An internal error occurred; it has been logged with this request's id.");
         }

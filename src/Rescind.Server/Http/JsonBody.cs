@@ -36,6 +36,44 @@ public static class JsonBody
         }
     }
 
+    /// <summary>The dotted path of the first property name or string value holding a NUL character, or null.</summary>
+    public static string? FindNul(JsonElement e, string path = "")
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                return e.GetString()!.Contains('\0', StringComparison.Ordinal) ? Named(path) : null;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in e.EnumerateArray())
+                {
+                    if (FindNul(item, $"{path}[{i++}]") is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    var name = path.Length == 0 ? p.Name : $"{path}.{p.Name}";
+                    if (p.Name.Contains('\0', StringComparison.Ordinal))
+                    {
+                        return Named(path.Length == 0 ? "a property name" : $"a property name in {path}");
+                    }
+                    if (FindNul(p.Value, name) is { } found)
+                    {
+                        return found;
+                    }
+                }
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    private static string Named(string path) => path.Length == 0 ? "the body" : path;
+
     private static bool IsWellFormed(string s)
     {
         for (var i = 0; i < s.Length; i++)
@@ -94,6 +132,13 @@ public static class JsonBody
                 // here, once, for every API, instead of failing deep inside a write.
                 doc.Dispose();
                 return new(null, SharedFailure.MalformedJson, "The request body contains a string that is not valid Unicode (a lone surrogate escape).");
+            }
+            if (FindNul(doc.RootElement) is { } where)
+            {
+                // PostgreSQL's text type cannot hold NUL (SQLite can): refuse it here, once, for every API and on every
+                // database alike, rather than as a failed write deep inside one of them.
+                doc.Dispose();
+                return new(null, SharedFailure.InvalidText, $"{where} must not contain NUL characters (\\u0000).");
             }
             return new(doc, null, null);
         }

@@ -3,8 +3,24 @@ using Rescind.Core;
 
 namespace Rescind.Server.Http;
 
+/// <summary>What was wrong with a field, for the APIs whose error codes tell these apart.</summary>
+public enum FieldProblem
+{
+    /// <summary>The value is there and of the right JSON type, but not acceptable (length, format, range).</summary>
+    Invalid,
+
+    /// <summary>A required field is absent or null.</summary>
+    Missing,
+
+    /// <summary>A field the operation does not take.</summary>
+    Unrecognized,
+
+    /// <summary>The JSON type is wrong (a number for a string, a string for an array, …).</summary>
+    WrongType,
+}
+
 /// <summary>A field that failed validation, named as the caller wrote it.</summary>
-public sealed record FieldError(string Field, string Message);
+public sealed record FieldError(string Field, string Message, FieldProblem Problem = FieldProblem.Invalid);
 
 /// <summary>
 /// Typed access to a request's JSON object that stops at the first problem and says which field and why. Unknown
@@ -22,7 +38,7 @@ public sealed class JsonFields(JsonElement root)
         {
             if (Error is null && Array.IndexOf(names, p.Name) < 0)
             {
-                Error = new(p.Name, $"{p.Name} is not a recognised field.");
+                Error = new(p.Name, $"{p.Name} is not a recognised field.", FieldProblem.Unrecognized);
             }
         }
         return this;
@@ -36,7 +52,7 @@ public sealed class JsonFields(JsonElement root)
         }
         if (v.ValueKind != JsonValueKind.String)
         {
-            Error = new(name, $"{name} must be a string.");
+            Error = new(name, $"{name} must be a string.", FieldProblem.WrongType);
             return null;
         }
         var s = v.GetString()!;
@@ -67,13 +83,18 @@ public sealed class JsonFields(JsonElement root)
         }
         if (v.ValueKind != JsonValueKind.Array)
         {
-            Error = new(name, $"{name} must be an array of strings.");
+            Error = new(name, $"{name} must be an array of strings.", FieldProblem.WrongType);
             return null;
         }
         var items = new List<string>();
         foreach (var item in v.EnumerateArray())
         {
-            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } s || s.Length > maxLength
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                Error = new(name, $"{name} must contain only strings{(format is null ? "" : $" like {format}")}.", FieldProblem.WrongType);
+                return null;
+            }
+            if (item.GetString() is not { Length: > 0 } s || s.Length > maxLength
                 || s.Contains('\0', StringComparison.Ordinal) || (valid is not null && !valid(s)))
             {
                 Error = new(name, $"{name} must contain only strings{(format is null ? "" : $" like {format}")}.");
@@ -117,12 +138,32 @@ public sealed class JsonFields(JsonElement root)
         {
             return null;
         }
-        if (v.ValueKind != JsonValueKind.Number || !v.TryGetInt64(out var n) || n < min || n > max)
+        if (v.ValueKind != JsonValueKind.Number)
+        {
+            Error = new(name, $"{name} must be an integer from {min} to {max}.", FieldProblem.WrongType);
+            return null;
+        }
+        if (!v.TryGetInt64(out var n) || n < min || n > max)
         {
             Error = new(name, $"{name} must be an integer from {min} to {max}.");
             return null;
         }
         return n;
+    }
+
+    /// <summary>A JSON boolean.</summary>
+    public bool? Boolean(string name, bool required)
+    {
+        if (!Present(name, required, out var v))
+        {
+            return null;
+        }
+        if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            Error = new(name, $"{name} must be true or false.", FieldProblem.WrongType);
+            return null;
+        }
+        return v.GetBoolean();
     }
 
     /// <summary>A JSON object, as its raw text.</summary>
@@ -134,10 +175,32 @@ public sealed class JsonFields(JsonElement root)
         }
         if (v.ValueKind != JsonValueKind.Object)
         {
-            Error = new(name, $"{name} must be an object.");
+            Error = new(name, $"{name} must be an object.", FieldProblem.WrongType);
             return null;
         }
         return v.GetRawText();
+    }
+
+    /// <summary>A JSON object whose values are all strings (a map from strings to strings), as its raw text.</summary>
+    public string? StringMap(string name, bool required, int maxEntries, int maxKeyLength, int maxValueLength)
+    {
+        var raw = Object(name, required);
+        if (raw is null)
+        {
+            return null;
+        }
+        var count = 0;
+        foreach (var p in root.GetProperty(name).EnumerateObject())
+        {
+            if (++count > maxEntries || p.Name.Length is 0 || p.Name.Length > maxKeyLength || p.Value.ValueKind != JsonValueKind.String
+                || p.Value.GetString()!.Length > maxValueLength || p.Name.Contains('\0', StringComparison.Ordinal)
+                || p.Value.GetString()!.Contains('\0', StringComparison.Ordinal))
+            {
+                Error = new(name, $"{name} must map at most {maxEntries} keys of 1 to {maxKeyLength} characters to strings of at most {maxValueLength} characters.");
+                return null;
+            }
+        }
+        return raw;
     }
 
     public void Fail(string name, string message) => Error ??= new(name, message);
@@ -154,7 +217,7 @@ public sealed class JsonFields(JsonElement root)
         {
             if (required)
             {
-                Error = new(name, $"{name} is required.");
+                Error = new(name, $"{name} is required.", FieldProblem.Missing);
             }
             return false;
         }

@@ -107,8 +107,8 @@ public static class OpenApiDocs
         schema.Type is { } type && type.HasFlag(JsonSchemaType.Null)
         || (schema.OneOf ?? []).Concat(schema.AnyOf ?? []).Any(s => s.Type == JsonSchemaType.Null);
 
-    /// <summary>What the shared middleware may answer on any operation (rate limit, outage, bug), declared with the
-    /// operation's own error body.</summary>
+    /// <summary>What the shared middleware may answer on any operation (rate limit, outage, bug; a NUL character in
+    /// an operation's parameters or body: <see cref="TextGuard"/>), declared with the operation's own error body.</summary>
     private static void SharedFailures(OpenApiOperation operation)
     {
         if (operation.Responses is not { } responses)
@@ -121,8 +121,13 @@ public static class OpenApiDocs
         {
             return;
         }
-        foreach (var (status, description) in new[] { ("429", "Too Many Requests"), ("500", "Internal Server Error"), ("503", "Service Unavailable") })
+        var takesText = operation.Parameters is { Count: > 0 } || operation.RequestBody is not null;
+        foreach (var (status, description) in new[] { ("400", "Bad Request"), ("429", "Too Many Requests"), ("500", "Internal Server Error"), ("503", "Service Unavailable") })
         {
+            if (status == "400" && !takesText)
+            {
+                continue;
+            }
             if (!responses.ContainsKey(status))
             {
                 responses[status] = new OpenApiResponse { Description = description, Content = error.Content };

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Rescind.Core;
 
@@ -10,6 +11,12 @@ public sealed class RateLimitOptions
 
     /// <summary>How far a credential may burst above the sustained rate.</summary>
     public int Burst { get; set; } = 1000;
+
+    /// <summary>Requests refused as unauthenticated (401) one client address may make per second, sustained…</summary>
+    public int FailedAuthPerSecond { get; set; } = 5;
+
+    /// <summary>…and in a burst; past it the address gets 429 for any credential not seen to succeed.</summary>
+    public int FailedAuthBurst { get; set; } = 50;
 }
 
 /// <summary>Per-credential token buckets from ASP.NET Core's rate limiter, answered in each API's envelope.</summary>
@@ -43,16 +50,77 @@ public static class RateLimits
         });
 
     /// <summary>The credential presented (hashed, so secrets never sit in memory as keys), else the client address.</summary>
-    private static string PartitionKey(HttpContext http)
+    private static string PartitionKey(HttpContext http) => CredentialKey(http) ?? AddressKey(http);
+
+    private static string AddressKey(HttpContext http) => "ip:" + http.Connection.RemoteIpAddress;
+
+    /// <summary>The credential as the server reads it, not as it was spelled: the scheme without regard to case and
+    /// the value without the spaces around it (<c>Bearer  k</c>, <c>bearer k </c> and <c>Bearer k</c> are one
+    /// credential, one bucket).</summary>
+    public static string? CredentialKey(HttpContext http)
     {
         foreach (var header in CredentialHeaders)
         {
-            var value = http.Request.Headers[header].ToString();
+            var value = http.Request.Headers[header].ToString().Trim();
             if (value.Length > 0)
             {
-                return "cred:" + Ids.Sha256Hex(value);
+                var space = value.IndexOfAny([' ', '\t']);
+                var normal = space < 0 ? value : value[..space].ToLowerInvariant() + " " + value[(space + 1)..].Trim(' ', '\t');
+                return "cred:" + Ids.Sha256Hex(header + ":" + normal);
             }
         }
-        return "ip:" + http.Connection.RemoteIpAddress;
+        return null;
+    }
+
+    /// <summary>
+    /// A stricter bucket per client address for failed authentication: every 401 costs the address a token, and an
+    /// address out of tokens is answered 429 at once, before any credential lookup, for any credential this node has
+    /// not seen succeed. A junk or rotating <c>Authorization</c> value therefore cannot escape limiting by making a
+    /// new credential bucket per request, while a known-good credential behind the same address is not blocked.
+    /// </summary>
+    public static IApplicationBuilder UseFailedAuthLimit(this IApplicationBuilder app, RateLimitOptions options)
+    {
+        if (options.PermitsPerSecond <= 0)
+        {
+            return app;
+        }
+        var failures = PartitionedRateLimiter.Create<string, string>(address => RateLimitPartition.GetTokenBucketLimiter(address, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(options.FailedAuthBurst, 1),
+            TokensPerPeriod = Math.Max(options.FailedAuthPerSecond, 1),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+        var succeeded = new ConcurrentDictionary<string, byte>(StringComparer.Ordinal);
+        return app.Use(async (http, next) =>
+        {
+            if (http.Request.Path.StartsWithSegments("/healthz"))
+            {
+                await next(http);
+                return;
+            }
+            var credential = CredentialKey(http);
+            var address = AddressKey(http);
+            if ((credential is null || !succeeded.ContainsKey(credential)) && failures.GetStatistics(address)?.CurrentAvailablePermits <= 0)
+            {
+                http.Response.Headers.RetryAfter = "1";
+                await http.WriteFailureAsync(SharedFailure.RateLimited, 429, "Too many failed authentications from this address; retry later.");
+                return;
+            }
+            await next(http);
+            if (http.Response.StatusCode == 401)
+            {
+                using var _ = failures.AttemptAcquire(address);
+            }
+            else if (credential is not null && http.User.Identity is { IsAuthenticated: true })
+            {
+                if (succeeded.Count >= 100_000)
+                {
+                    succeeded.Clear(); // bounded: a flood of good keys costs a re-learning, not memory
+                }
+                succeeded.TryAdd(credential, 0);
+            }
+        });
     }
 }

@@ -9,15 +9,19 @@ using Rescind.Server.Hosting;
 namespace Rescind.Server.Numeral;
 
 /// <summary>
-/// Numeral's tax API (X-API-Version 2026-03-01): certificate requests and the customers they are for.
+/// Numeral's tax API (X-API-Version 2026-03-01): customers, certificate requests and exemption certificates.
 /// <code>
 /// POST   /tax/customers                              create a customer
-/// GET    /tax/customers/{id}                         get a customer
+/// GET    /tax/customers                              list customers, cursor
+/// GET    /tax/customers/{id}                         get a customer (?id_type=reference_customer_id)
 /// DELETE /tax/customers/{id}                         remove a customer (their requests show customer: null)
 /// POST   /tax/certificate-requests                   create a request           live-only
 /// GET    /tax/certificate-requests                   list, filtered, cursor      live-only
 /// GET    /tax/certificate-requests/{request_id}      get                         live-only
 /// DELETE /tax/certificate-requests/{request_id}      cancel                      live-only
+/// GET    /tax/certificates                           list, filtered, cursor      live-only
+/// GET    /tax/certificates/{certificate_id}          get, with download_url      live-only
+/// GET    /tax/certificates/{certificate_id}/document the pre-signed download (no credential: the URL is the capability)
 /// </code>
 /// </summary>
 public static class NumeralApi
@@ -35,9 +39,13 @@ public static class NumeralApi
             .Parameters(ParameterDoc.Header("X-API-Version", required: true, $"The API version: {NumeralModule.Version}."))
             .ProducesErrors(typeof(NumeralErrorBody), 400, 401, 429);
         tax.MapPost("/customers", CreateCustomerAsync).Parameters(IdempotencyKey)
-            .Accepts<NewCustomerBody>("application/json").Produces<CustomerObject>(201).ProducesErrors(typeof(NumeralErrorBody), 409, 413, 422);
-        tax.MapGet("/customers/{id}", GetCustomerAsync).Produces<CustomerObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404);
-        tax.MapDelete("/customers/{id}", DeleteCustomerAsync).Produces<DeletedObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404, 409);
+            .Accepts<NewCustomerBody>("application/json").Produces<CustomerObject>(200).ProducesErrors(typeof(NumeralErrorBody), 409, 413, 422);
+        tax.MapGet("/customers", ListCustomersAsync)
+            .Parameters([.. CustomerListParameters.Select(n => ParameterDoc.Query(n, n == "limit" ? "integer" : "string"))])
+            .Produces<CustomerList>(200);
+        tax.MapGet("/customers/{id}", GetCustomerAsync).Parameters(ParameterDoc.Query("id_type", "string"))
+            .Produces<CustomerObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404);
+        tax.MapDelete("/customers/{id}", DeleteCustomerAsync).Produces<DeletedCustomerObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404, 409);
 
         var requests = tax.MapGroup("/certificate-requests").AddEndpointFilter(LiveOnly).ProducesErrors(typeof(NumeralErrorBody), 403);
         requests.MapPost("/", CreateRequestAsync).Parameters(IdempotencyKey)
@@ -48,6 +56,17 @@ public static class NumeralApi
             .Produces<CertificateRequestList>(200);
         requests.MapGet("/{request_id}", GetRequestAsync).Produces<CertificateRequestObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404);
         requests.MapDelete("/{request_id}", CancelRequestAsync).Produces<CertificateRequestObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404, 409);
+
+        var certificates = tax.MapGroup("/certificates").AddEndpointFilter(LiveOnly).ProducesErrors(typeof(NumeralErrorBody), 403);
+        certificates.MapGet("/", ListCertificatesAsync)
+            .Parameters([.. CertificateListParameters.Select(n => ParameterDoc.Query(n, n == "limit" ? "integer" : "string"))])
+            .Produces<CertificateList>(200);
+        certificates.MapGet("/{certificate_id}", GetCertificateAsync).Produces<CertificateObject>(200).ProducesErrors(typeof(NumeralErrorBody), 404);
+
+        // The download URL is pre-signed [doc]: whoever holds it may fetch the document until it expires, with no key.
+        app.MapGet(NumeralCertificates.DocumentPath("{certificate_id}"), DownloadAsync).WithGroupName("numeral")
+            .Parameters(ParameterDoc.Query("expires", "integer"), ParameterDoc.Query("signature", "string"))
+            .Produces<string>(200, "text/plain").ProducesErrors(typeof(NumeralErrorBody), 403, 404, 429);
         return app;
     }
 
@@ -97,13 +116,56 @@ public static class NumeralApi
         return (await coordinator.ExecuteAsync(ctx, (uow, _) => NumeralCommands.CreateCustomerAsync(uow, mode, input), NumeralEnvelope.CustomerCreated, ct)).ToResult();
     }
 
+    /// <summary>By Numeral's id, or with <c>id_type=reference_customer_id</c> by the merchant's own [doc].</summary>
     private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
+        var q = http.Request.Query;
+        if (StrictQuery.Stray(q, ["id_type"]) is { } stray)
+        {
+            return Bad(stray);
+        }
+        var idType = StrictQuery.Value(q, "id_type") ?? "id";
+        if (idType is not ("id" or "reference_customer_id"))
+        {
+            return Bad("id_type must be id or reference_customer_id.");
+        }
         var p = Principal(http);
-        var row = Ids.HasUuidSuffix(id, "cust_") ? await NumeralStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct) : null;
+        var row = idType == "reference_customer_id"
+            ? await NumeralStore.GetCustomerByReferenceAsync(db, p.AccountId!, p.Mode, id, ct)
+            : Ids.HasUuidSuffix(id, "cust_") ? await NumeralStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct) : null;
         return row is null
             ? NumeralEnvelope.CustomerMissing().ToResult()
             : new StoredResponse(200, NumeralJson.Serialize(NumeralJson.Customer(row))).ToResult();
+    }
+
+    /// <summary>The mode's customers, newest first [ours]; removed ones are not listed [doc]. <c>cursor</c> is the
+    /// previous page's <c>last_customer_id</c> [doc]; <c>limit</c> 1–100, default 10 [ours].</summary>
+    private static async Task<IResult> ListCustomersAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (StrictQuery.Stray(q, CustomerListParameters) is { } stray)
+        {
+            return Bad(stray);
+        }
+        var limit = 10;
+        if (!StrictQuery.TryInteger(StrictQuery.Value(q, "limit"), 1, 100, ref limit))
+        {
+            return Bad("limit must be an integer from 1 to 100.");
+        }
+        var p = Principal(http);
+        (long, string)? after = null;
+        if (StrictQuery.Value(q, "cursor") is { } cursor)
+        {
+            after = Ids.HasUuidSuffix(cursor, "cust_") ? await NumeralStore.CustomerCursorAsync(db, p.AccountId!, p.Mode, cursor, ct) : null;
+            if (after is null)
+            {
+                return Bad("cursor does not name a customer of this account; pass the last_customer_id of a previous page.");
+            }
+        }
+        var rows = await NumeralStore.ListCustomersAsync(db, p.AccountId!, p.Mode, after, limit, ct);
+        var page = rows.Take(limit).ToList();
+        return new StoredResponse(200, NumeralJson.Serialize(new CustomerList(
+            [.. page.Select(NumeralJson.Customer)], rows.Count > limit, page.Count == 0 ? null : page[^1].Id))).ToResult();
     }
 
     private static async Task<IResult> DeleteCustomerAsync(string id, HttpContext http, Coordinator coordinator, CancellationToken ct)
@@ -156,27 +218,111 @@ public static class NumeralApi
 
     private static async Task<IResult> ListRequestsAsync(HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
     {
-        var q = http.Request.Query;
         var accountId = Principal(http).AccountId!;
         var now = Time.ToUnixMs(clock.GetUtcNow());
-        if (StrictQuery.Stray(q, ListParameters) is { } stray)
+        var (f, error) = await ParseListAsync(http, ListParameters, NumeralRules.PublicStates, "cert_req_", "certificate request",
+            id => NumeralStore.CursorAsync(db, accountId, id, ct), db, ct);
+        if (f is null)
         {
-            return Bad(stray);
+            return error!;
+        }
+        var rows = f.Customers is [] ? [] : await NumeralStore.ListRequestsAsync(db, new NumeralStore.ListFilter(
+            accountId, f.Customers, f.CertificateType, f.Times[0], f.Times[1], f.Times[2], f.Times[3], f.After, f.Limit, f.Status, now), ct);
+        var page = rows.Take(f.Limit).ToList();
+        var hasMore = rows.Count > f.Limit;
+        return new StoredResponse(200, NumeralJson.Serialize(new CertificateRequestList(
+            "list", page.Select(r => NumeralJson.Request(r, now)).ToList(), hasMore, hasMore ? page[^1].Id : null))).ToResult();
+    }
+
+    /// <summary>Certificates, newest first, with the reference's filters [doc]; live-only.</summary>
+    private static async Task<IResult> ListCertificatesAsync(HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var accountId = Principal(http).AccountId!;
+        var now = Time.ToUnixMs(clock.GetUtcNow());
+        var (f, error) = await ParseListAsync(http, CertificateListParameters, NumeralCertificates.PublicStates, "cert_", "exemption certificate",
+            id => NumeralStore.CertificateCursorAsync(db, accountId, id, ct), db, ct);
+        if (f is null)
+        {
+            return error!;
+        }
+        var jurisdiction = StrictQuery.Value(http.Request.Query, "jurisdiction");
+        if (jurisdiction is not null && !NumeralCommands.IsJurisdiction(jurisdiction))
+        {
+            return Bad("jurisdiction must be a jurisdiction identifier such as US-CA.");
+        }
+        var rows = f.Customers is [] ? [] : await NumeralStore.ListCertificatesAsync(db, new NumeralStore.CertificateFilter(
+            accountId, f.Customers, f.CertificateType, jurisdiction, f.Status, NumeralCertificates.Date(now),
+            f.Times[0], f.Times[1], f.Times[2], f.Times[3], f.After, f.Limit), ct);
+        var page = rows.Take(f.Limit).ToList();
+        var hasMore = rows.Count > f.Limit;
+        return new StoredResponse(200, NumeralJson.Serialize(new CertificateList(
+            "list", page.Select(x => NumeralJson.Certificate(x, now)).ToList(), hasMore, hasMore ? page[^1].Id : null))).ToResult();
+    }
+
+    /// <summary>One certificate with a download URL that works for an hour from now [doc].</summary>
+    private static async Task<IResult> GetCertificateAsync(string certificate_id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var row = Ids.HasUuidSuffix(certificate_id, "cert_") ? await NumeralStore.GetCertificateAsync(db, Principal(http).AccountId, certificate_id, ct) : null;
+        if (row is null)
+        {
+            return NumeralEnvelope.CertificateMissing(certificate_id).ToResult();
+        }
+        var now = clock.GetUtcNow();
+        var expires = (now + NumeralCertificates.DownloadLifetime).ToUnixTimeSeconds();
+        var url = $"{http.Request.Scheme}://{http.Request.Host}{NumeralCertificates.DocumentPath(row.Id)}?{NumeralCertificates.DownloadQuery(row.Id, row.DownloadSecret, expires)}";
+        return new StoredResponse(200, NumeralJson.Serialize(NumeralJson.Certificate(row, Time.ToUnixMs(now), url))).ToResult();
+    }
+
+    /// <summary>The document behind a download URL: refused once the URL has expired or when its signature does
+    /// not match [ours: 403 DOWNLOAD_URL_EXPIRED / DOWNLOAD_URL_INVALID, in Numeral's envelope].</summary>
+    private static async Task<IResult> DownloadAsync(string certificate_id, HttpContext http, Database db, TimeProvider clock, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        var row = Ids.HasUuidSuffix(certificate_id, "cert_") ? await NumeralStore.GetCertificateAsync(db, null, certificate_id, ct) : null;
+        if (row is null)
+        {
+            return NumeralEnvelope.CertificateMissing(certificate_id).ToResult();
+        }
+        var refused = StrictQuery.Stray(q, ["expires", "signature"]) is null
+            ? NumeralCertificates.CheckDownload(row.Id, row.DownloadSecret, StrictQuery.Value(q, "expires"), StrictQuery.Value(q, "signature"), clock.GetUtcNow().ToUnixTimeSeconds())
+            : NumeralEnvelope.DownloadUrlInvalid;
+        return refused switch
+        {
+            null => TypedResults.Text(row.Document, "text/plain", System.Text.Encoding.UTF8),
+            NumeralEnvelope.DownloadUrlExpired => NumeralEnvelope.Fail(403, refused, "This download URL has expired; read the certificate again for a fresh one.").ToResult(),
+            _ => NumeralEnvelope.Fail(403, refused, "This download URL is not valid; use the download_url of the certificate as given.").ToResult(),
+        };
+    }
+
+    /// <summary>The filters certificate requests and certificates share, read and checked in one order: unknown or
+    /// repeated parameters, status, limit, id_type, the time windows, the cursor, then the customer (which may
+    /// resolve to none: an empty list, not a 404 [doc]).</summary>
+    private sealed record ListQuery(string? Status, int Limit, long?[] Times, (long, string)? After, IReadOnlyList<string>? Customers, string? CertificateType);
+
+    private static async Task<(ListQuery? Query, IResult? Error)> ParseListAsync(
+        HttpContext http, string[] parameters, IReadOnlyList<string> statuses, string cursorPrefix, string what,
+        Func<string, Task<(long, string)?>> cursorAt, Database db, CancellationToken ct)
+    {
+        var q = http.Request.Query;
+        if (StrictQuery.Stray(q, parameters) is { } stray)
+        {
+            return (null, Bad(stray));
         }
         var status = Param("status");
-        if (status is not null && !NumeralRules.PublicStates.Contains(status))
+        if (status is not null && !statuses.Contains(status))
         {
-            return Bad("status must be one of pending, fulfilled, canceled, invalid.");
+            return (null, Bad($"status must be one of {string.Join(", ", statuses)}."));
         }
         var limit = 10;
         if (!StrictQuery.TryInteger(Param("limit"), 1, 100, ref limit))
         {
-            return Bad("limit must be an integer from 1 to 100.");
+            return (null, Bad("limit must be an integer from 1 to 100."));
         }
+        // Validated whenever present, with or without customer_id [doc].
         var idType = Param("id_type") ?? "id";
         if (idType is not ("id" or "reference_customer_id"))
         {
-            return Bad("id_type must be id or reference_customer_id.");
+            return (null, Bad("id_type must be id or reference_customer_id."));
         }
         var times = new long?[4];
         string[] timeParams = ["created_after", "created_before", "updated_after", "updated_before"];
@@ -188,37 +334,35 @@ public static class NumeralApi
             }
             if (!Time.TryParseUtc(text, out var t))
             {
-                return Bad($"{timeParams[i]} must be an ISO-8601 UTC timestamp such as 2026-01-31T00:00:00Z.");
+                return (null, Bad($"{timeParams[i]} must be an ISO-8601 UTC timestamp such as 2026-01-31T00:00:00Z."));
             }
             times[i] = Time.ToUnixMs(t);
         }
         (long, string)? after = null;
         if (Param("cursor") is { } cursor)
         {
-            after = Ids.HasUuidSuffix(cursor, "cert_req_") ? await NumeralStore.CursorAsync(db, accountId, cursor, ct) : null;
+            after = Ids.HasUuidSuffix(cursor, cursorPrefix) ? await cursorAt(cursor) : null;
             if (after is null)
             {
-                return Bad("cursor does not name a certificate request of this account; pass the next_cursor of a previous page.");
+                return (null, Bad($"cursor does not name a {what} of this account; pass the next_cursor of a previous page."));
             }
         }
         IReadOnlyList<string>? customers = null;
         if (Param("customer_id") is { } customer)
         {
-            customers = await NumeralStore.ResolveCustomersAsync(db, accountId, idType, customer, ct);
-            if (customers.Count == 0)
-            {
-                return Page([], hasMore: false);
-            }
+            customers = await NumeralStore.ResolveCustomersAsync(db, Principal(http).AccountId!, idType, customer, ct);
         }
-        var rows = await NumeralStore.ListRequestsAsync(db, new NumeralStore.ListFilter(
-            accountId, customers, Param("certificate_type_id"), times[0], times[1], times[2], times[3], after, limit, status, now), ct);
-        return Page(rows.Take(limit).ToList(), rows.Count > limit);
+        // The stable identifier or the numeric id [doc]; a type Rescind does not know matches nothing.
+        var type = Param("certificate_type_id") is { } typeParam ? NumeralCertificates.TypeOf(typeParam)?.CertificateIdentifier ?? "" : null;
+        return (new ListQuery(status, limit, times, after, customers, type), null);
 
         string? Param(string name) => StrictQuery.Value(q, name);
-
-        IResult Page(IReadOnlyList<RequestRow> page, bool hasMore) => new StoredResponse(200, NumeralJson.Serialize(new CertificateRequestList(
-            "list", page.Select(r => NumeralJson.Request(r, now)).ToList(), hasMore, hasMore ? page[^1].Id : null))).ToResult();
     }
+
+    private static readonly string[] CustomerListParameters = ["cursor", "limit"];
+
+    private static readonly string[] CertificateListParameters =
+        ["status", "customer_id", "id_type", "jurisdiction", "certificate_type_id", "created_after", "created_before", "updated_after", "updated_before", "limit", "cursor"];
 
     private static readonly ParameterDoc IdempotencyKey =
         ParameterDoc.Header("Idempotency-Key", description: "Optional: the same key and body answer the first response again.");

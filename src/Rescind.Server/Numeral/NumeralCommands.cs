@@ -7,7 +7,7 @@ using Rescind.Server.Http;
 
 namespace Rescind.Server.Numeral;
 
-public sealed record NewCustomer(string? ReferenceCustomerId, string? Name, string? Email);
+public sealed record NewCustomer(string? ReferenceCustomerId, string? Name, string Email, bool IsTaxExempt = false);
 
 public sealed record NewRequest(string CustomerId, string CertificateTypeId, IReadOnlyList<string> Jurisdictions, DateTimeOffset? ExpiresAt);
 
@@ -22,22 +22,36 @@ public static class NumeralCommands
     /// <paramref name="Now"/>.</summary>
     public sealed record RequestAt(RequestRow Row, long Now);
 
+    /// <summary>Creates a customer; a reference id already held by a customer of the same account and mode is
+    /// refused with DUPLICATE_CUSTOMER [doc: the type; ours: 409], so a lookup by reference names one customer.</summary>
     public static async Task<Outcome<CustomerRow>> CreateCustomerAsync(UnitOfWork uow, string mode, NewCustomer input)
     {
+        var accountId = uow.Context.AccountId!;
+        if (input.ReferenceCustomerId is { } reference)
+        {
+            // The account row serialises the account's customer creates on PostgreSQL (SQLite writes one at a time),
+            // so two creates with one reference id cannot both see it free.
+            await uow.QuerySingleOrDefaultAsync<string>("SELECT id FROM accounts WHERE id = @accountId" + uow.Db.ForUpdate, new { accountId });
+            if (await NumeralStore.LockCustomerByReferenceAsync(uow, accountId, mode, reference) is not null)
+            {
+                return Outcome<CustomerRow>.Refuse(NumeralEnvelope.DuplicateCustomer);
+            }
+        }
         var row = new CustomerRow
         {
             Id = Ids.New("cust_", uow.Clock),
-            AccountId = uow.Context.AccountId!,
+            AccountId = accountId,
             Mode = mode,
             ReferenceCustomerId = input.ReferenceCustomerId,
             Name = input.Name,
             Email = input.Email,
+            IsTaxExempt = input.IsTaxExempt ? 1 : 0,
             CreatedAt = uow.NowMs,
         };
         await uow.ExecuteAsync(
             """
-            INSERT INTO numeral_customers (id, account_id, mode, reference_customer_id, name, email, created_at)
-            VALUES (@Id, @AccountId, @Mode, @ReferenceCustomerId, @Name, @Email, @CreatedAt)
+            INSERT INTO numeral_customers (id, account_id, mode, reference_customer_id, name, email, is_tax_exempt, created_at)
+            VALUES (@Id, @AccountId, @Mode, @ReferenceCustomerId, @Name, @Email, @IsTaxExempt, @CreatedAt)
             """,
             row);
         await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "create", null, "active", "customer.created",
@@ -54,8 +68,9 @@ public static class NumeralCommands
             return Outcome<CustomerRow>.Missing(id, NumeralStore.CustomerType);
         }
         await uow.ExecuteExpectingAsync(1, "UPDATE numeral_customers SET deleted_at = @Now WHERE id = @Id AND deleted_at IS NULL", new { Now = uow.NowMs, row.Id });
+        row.DeletedAt = uow.NowMs;
         await uow.RecordAsync(new Change(NumeralStore.Api, NumeralStore.CustomerType, row.Id, "delete", "active", "deleted", "customer.deleted",
-            NumeralJson.Serialize(new DeletedObject(row.Id, "customer", true))));
+            NumeralJson.Serialize(NumeralJson.Customer(row))));
         return Outcome.Done(row);
     }
 
@@ -124,8 +139,12 @@ public static class NumeralCommands
         switch (decision)
         {
             case Decision.Transitioned t:
-                var certificateId = command == NumeralRules.Accept ? Ids.New("cert_", uow.Clock) : null;
-                row = await NumeralStore.ApplyAsync(uow, row, t, command, certificateId);
+                // The customer's submission, accepted or rejected, leaves an exemption certificate; an accepted one
+                // is the request's certificate_id [doc].
+                var certificate = command is NumeralRules.Accept or NumeralRules.Reject
+                    ? await CreateCertificateAsync(uow, row, command == NumeralRules.Accept ? NumeralCertificates.Active : NumeralCertificates.Invalid)
+                    : null;
+                row = await NumeralStore.ApplyAsync(uow, row, t, command, command == NumeralRules.Accept ? certificate : null);
                 return Outcome.Done(new RequestAt(row, uow.NowMs));
             case Decision.AlreadyDone:
                 return Outcome.AlreadyDone(new RequestAt(row, uow.NowMs));
@@ -134,6 +153,36 @@ public static class NumeralCommands
             default:
                 throw new InvalidOperationException($"Numeral has no deferred outcomes, got {decision}");
         }
+    }
+
+    /// <summary>Writes the certificate of a reviewed submission: valid from today for
+    /// <see cref="NumeralCertificates.ValidityDays"/> [ours], with its document and the secret its download URLs are
+    /// signed with. Audited; no event (Numeral announces certificate webhooks only for a future release).</summary>
+    private static async Task<string> CreateCertificateAsync(UnitOfWork uow, RequestRow request, string status)
+    {
+        var jurisdictions = JsonSerializer.Deserialize<string[]>(request.Jurisdictions) ?? [];
+        var type = NumeralCertificates.TypeOf(request.CertificateTypeId) ?? new CertificateType("", request.CertificateTypeId, request.CertificateTypeId);
+        var today = NumeralCertificates.Date(uow.NowMs);
+        var id = Ids.New("cert_", uow.Clock);
+        var row = new CertificateRow
+        {
+            Id = id,
+            AccountId = request.AccountId,
+            CustomerId = request.CustomerId,
+            RequestId = request.Id,
+            CertificateTypeId = request.CertificateTypeId,
+            Jurisdictions = request.Jurisdictions,
+            Status = status,
+            EffectiveDate = today,
+            ExpirationDate = NumeralCertificates.AddDays(today, NumeralCertificates.ValidityDays),
+            Document = NumeralCertificates.Document(id, request.CustomerId ?? "(removed)", type, jurisdictions, today),
+            DownloadSecret = Ids.Secret(40),
+            CreatedAt = uow.NowMs,
+            UpdatedAt = uow.NowMs,
+        };
+        await NumeralStore.InsertCertificateAsync(uow, row);
+        await uow.RecordAsync(new Change(NumeralStore.Api, NumeralCertificates.ObjectName, id, "create", null, status));
+        return id;
     }
 
     /// <summary>Sends one due reminder, if the request still waits for its customer, and schedules the next.</summary>
@@ -181,19 +230,29 @@ public static class NumeralCommands
         var f = new JsonFields(root).Allow("customer_id", "certificate_type_id", "jurisdictions", "expires_at");
         var customerId = f.String("customer_id", required: true, 64, id => Ids.HasUuidSuffix(id, "cust_"), "cust_<uuid>");
         var type = f.String("certificate_type_id", required: true, 64, IsCode, "an identifier such as US-CA-CDTFA-230");
+        var known = NumeralCertificates.TypeOf(type);
+        if (type is not null && known is null)
+        {
+            f.Fail("certificate_type_id", "certificate_type_id is not a known certificate type; give its stable identifier (e.g. US-CA-CDTFA-230) or its numeric id (e.g. 12).");
+        }
         var jurisdictions = f.StringArray("jurisdictions", required: true, 60, 16, IsJurisdiction, "US-CA");
         var expiresAt = f.Timestamp("expires_at", required: false);
-        return f.Ok ? (new NewRequest(customerId!, type!, jurisdictions!, expiresAt), null) : (null, f.Error);
+        return f.Ok ? (new NewRequest(customerId!, known!.CertificateIdentifier, jurisdictions!, expiresAt), null) : (null, f.Error);
     }
 
+    /// <summary>The create body as the reference has it: <c>email</c> required, <c>name</c>, <c>is_tax_exempt</c>
+    /// (default false) and <c>reference_customer_id</c> optional [doc].</summary>
     public static (NewCustomer? Input, FieldError? Error) ParseNewCustomer(JsonElement root)
     {
-        var f = new JsonFields(root).Allow("reference_customer_id", "name", "email");
-        var reference = f.String("reference_customer_id", required: false, 255);
+        var f = new JsonFields(root).Allow("name", "email", "is_tax_exempt", "reference_customer_id");
         var name = f.String("name", required: false, 255);
-        var email = f.String("email", required: false, 320, e => e.IndexOf('@') is > 0 and var at && at < e.Length - 1 && !e.Any(char.IsWhiteSpace), "an email address");
-        return f.Ok ? (new NewCustomer(reference, name, email), null) : (null, f.Error);
+        var email = f.String("email", required: true, 320, IsEmail, "an email address");
+        var exempt = f.Boolean("is_tax_exempt", required: false);
+        var reference = f.String("reference_customer_id", required: false, 255);
+        return f.Ok ? (new NewCustomer(reference, name, email!, exempt ?? false), null) : (null, f.Error);
     }
+
+    public static bool IsEmail(string e) => e.IndexOf('@') is > 0 and var at && at < e.Length - 1 && !e.Any(char.IsWhiteSpace);
 
     public static bool IsCode(string s) => s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' or '.');
 

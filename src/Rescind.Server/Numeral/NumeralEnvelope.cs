@@ -18,6 +18,14 @@ public sealed class NumeralEnvelope : IErrorEnvelope
     public const string TestmodeNotSupported = "TESTMODE_NOT_SUPPORTED";
     public const string RequestNotFound = "CERTIFICATE_REQUEST_NOT_FOUND";
     public const string CustomerNotFound = "CUSTOMER_NOT_FOUND";
+    public const string DuplicateCustomer = "DUPLICATE_CUSTOMER";
+    public const string CertificateNotFound = "CERTIFICATE_NOT_FOUND";
+    public const string DownloadUrlInvalid = "DOWNLOAD_URL_INVALID";
+    public const string DownloadUrlExpired = "DOWNLOAD_URL_EXPIRED";
+    public const string MissingField = "MISSING_FIELD";
+    public const string UnrecognizedField = "UNRECOGNIZED_FIELD";
+    public const string IncorrectType = "INCORRECT_TYPE";
+    public const string InvalidEmail = "INVALID_EMAIL";
     public const string IdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED";
     public const string IdempotencyKeyInUse = "IDEMPOTENCY_KEY_IN_USE";
 
@@ -33,12 +41,24 @@ public sealed class NumeralEnvelope : IErrorEnvelope
         SharedFailure.RateLimited => "RATE_LIMITED",
         SharedFailure.Unavailable => "SERVICE_UNAVAILABLE",
         SharedFailure.MalformedJson => InvalidRequest,
+        SharedFailure.InvalidText => InvalidRequest,
         _ => "INTERNAL_ERROR",
     };
 
     public static StoredResponse Fail(int status, string code, string message) => Instance.Error(status, code, message);
 
-    public static StoredResponse Invalid(FieldError e) => Fail(400, InvalidRequest, e.Message);
+    /// <summary>A field that failed validation, typed with the reference's validation vocabulary [doc]; a value of the
+    /// right type that is still not acceptable (format, length, range) is INVALID_REQUEST, except an email.</summary>
+    public static StoredResponse Invalid(FieldError e) => Fail(400, TypeOf(e), e.Message);
+
+    public static string TypeOf(FieldError e) => e.Problem switch
+    {
+        FieldProblem.Missing => MissingField,
+        FieldProblem.Unrecognized => UnrecognizedField,
+        FieldProblem.WrongType => IncorrectType,
+        _ when e.Field == "email" => InvalidEmail,
+        _ => InvalidRequest,
+    };
 
     public static StoredResponse NotFound(string id) =>
         Fail(404, RequestNotFound, $"No certificate request {Quote(id)} exists in this account.");
@@ -50,6 +70,7 @@ public sealed class NumeralEnvelope : IErrorEnvelope
         NumeralRules.RequestInvalid => (409, r.Code, "The certificate request is in the terminal invalid state."),
         NumeralRules.NotProcessing => (409, r.Code, $"The certificate request is not being processed (it is {Shown(r)})."),
         CustomerNotFound => (404, r.Code, "customer_id does not name a customer of this account."),
+        DuplicateCustomer => (409, r.Code, "A customer with this reference_customer_id already exists; look it up with id_type=reference_customer_id."),
         InvalidRequest => (400, r.Code, r.Detail ?? "The request is not valid."),
         _ => (409, r.Code, $"The certificate request is {Shown(r)} and cannot take this action."),
     };
@@ -67,7 +88,7 @@ public sealed class NumeralEnvelope : IErrorEnvelope
     public static StoredResponse Request(Outcome<NumeralCommands.RequestAt> outcome, int doneStatus = 200) => outcome switch
     {
         Outcome<NumeralCommands.RequestAt>.Done { Value: var v } => new(doneStatus, NumeralJson.Serialize(NumeralJson.Request(v.Row, v.Now))),
-        Outcome<NumeralCommands.RequestAt>.AlreadyDone { Value: var v } => new(200, NumeralJson.Serialize(NumeralJson.Request(v.Row, v.Now))),
+        Outcome<NumeralCommands.RequestAt>.AlreadyDone { Value: var v } => new(200, NumeralJson.Serialize(NumeralJson.Request(v.Row, v.Now, asAnswered: true))),
         Outcome<NumeralCommands.RequestAt>.Refused r => Refused(r.Reason),
         Outcome<NumeralCommands.RequestAt>.NotFound n => NotFound(n.Id),
         _ => throw new InvalidOperationException($"Numeral has no deferred outcomes, got {outcome}"),
@@ -77,15 +98,18 @@ public sealed class NumeralEnvelope : IErrorEnvelope
 
     public static StoredResponse CustomerCreated(Outcome<CustomerRow> outcome) => outcome switch
     {
-        Outcome<CustomerRow>.Done { Value: var c } => new(201, NumeralJson.Serialize(NumeralJson.Customer(c))),
+        Outcome<CustomerRow>.Done { Value: var c } => new(200, NumeralJson.Serialize(NumeralJson.Customer(c))),
         _ => Customer(outcome),
     };
 
     public static StoredResponse CustomerDeleted(Outcome<CustomerRow> outcome) => outcome switch
     {
-        Outcome<CustomerRow>.Done { Value: var c } => new(200, NumeralJson.Serialize(new DeletedObject(c.Id, "customer", true))),
+        Outcome<CustomerRow>.Done { Value: var c } => new(200, NumeralJson.Serialize(new DeletedCustomerObject(NumeralJson.CustomerObjectName, c.DeletedAt!.Value / 1000))),
         _ => Customer(outcome),
     };
+
+    public static StoredResponse CertificateMissing(string id) =>
+        Fail(404, CertificateNotFound, $"No exemption certificate {Quote(id)} exists in this account.");
 
     public static StoredResponse CustomerMissing() => Fail(404, CustomerNotFound, "No such customer in this account.");
 

@@ -44,5 +44,13 @@ public static class NumeralInvariants
             FROM numeral_requests
             WHERE (status = 'fulfilled') <> (certificate_id IS NOT NULL)
             """),
+        // After a 409 REQUEST_ALREADY_FULFILLED the caller is told to read the certificate [doc]: it must be there.
+        new SqlInvariant("numeral: a fulfilled request's certificate exists",
+            """
+            SELECT 'certificate request ' || r.id || ' names certificate ' || r.certificate_id || ', which does not exist'
+            FROM numeral_requests r
+            WHERE r.certificate_id IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM numeral_certificates x WHERE x.id = r.certificate_id AND x.account_id = r.account_id)
+            """),
     ];
 }

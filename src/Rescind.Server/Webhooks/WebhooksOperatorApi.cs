@@ -74,6 +74,7 @@ public static class WebhooksOperatorApi
             WebhookStore.Refusal.UnknownApi => OperatorApi.Problem(400, "invalid_request", $"api must be one of: {string.Join(", ", shapes.Apis)}."),
             WebhookStore.Refusal.BadUrl => OperatorApi.Problem(400, "invalid_request", "url must be an absolute http or https URL."),
             WebhookStore.Refusal.BadTimeout => OperatorApi.Problem(400, "invalid_request", "timeout_ms must be 100 to 60000."),
+            WebhookStore.Refusal.NotAllowed => OperatorApi.Problem(400, "invalid_request", WebhookStore.NotAllowedMessage),
             _ => OperatorJson.Result(new CreatedWebhookEndpoint(endpoint!.Id, endpoint.AccountId, endpoint.Api, endpoint.Url, endpoint.TimeoutMs, endpoint.Secret), 201),
         };
     }

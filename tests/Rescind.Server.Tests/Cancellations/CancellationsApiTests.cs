@@ -320,7 +320,50 @@ public abstract class CancellationsApiTests(RescindServer server)
         Assert.Equal(second.Id, JsonDocument.Parse(resumed.Current.Data).RootElement.GetProperty("id").GetString());
         await cts.CancelAsync();
     }
+
+    [Fact]
+    public async Task An_account_holds_at_most_four_open_event_streams_and_a_closed_one_frees_its_slot()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var other = await Tenant.CreateAsync(server);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        async Task<HttpResponseMessage> OpenAsync(Tenant who)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/events/stream");
+            request.Headers.Add("Authorization", "Bearer " + who.Credential("rescind", "live").Secret);
+            return await server.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        }
+        var open = new List<HttpResponseMessage>();
+        for (var i = 0; i < 4; i++)
+        {
+            open.Add(await OpenAsync(t));
+            Assert.Equal(200, (int)open[^1].StatusCode);
+        }
+        using (var fifth = await OpenAsync(t))
+        {
+            Assert.Equal((429, "application/problem+json"), ((int)fifth.StatusCode, fifth.Content.Headers.ContentType!.MediaType));
+            Assert.Equal("too_many_streams", JsonDocument.Parse(await fifth.Content.ReadAsStringAsync(cts.Token)).RootElement.GetProperty("title").GetString());
+            Assert.NotNull(fifth.Headers.RetryAfter);
+        }
+        using (var others = await OpenAsync(other))
+        {
+            Assert.Equal(200, (int)others.StatusCode); // another account's limit is its own
+        }
+        open[0].Dispose();
+        HttpResponseMessage? again = null;
+        for (var i = 0; i < 100 && again is not { StatusCode: System.Net.HttpStatusCode.OK }; i++)
+        {
+            again?.Dispose();
+            await Task.Delay(50, cts.Token); // the server notices the client went away at its next poll
+            again = await OpenAsync(t);
+        }
+        Assert.Equal(200, (int)again!.StatusCode);
+        again.Dispose();
+        open.ForEach(r => r.Dispose());
+        await cts.CancelAsync();
+    }
 }
+
 
 [Trait("Category", "Sqlite")]
 public sealed class CancellationsApiTests_Sqlite(SqliteServer server) : CancellationsApiTests(server), IClassFixture<SqliteServer>;

@@ -88,6 +88,28 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_repeat_of_a_known_key_is_answered_only_with_a_ciphertext_that_decrypts_to_the_entity_secret()
+    {
+        // Whether a key is known is read before the coordinator claims it; a key that expired in between must not
+        // run its work with a ciphertext nobody decrypted, so the ciphertext is checked whatever that read saw.
+        var c = await CircleClient.CreateAsync(server);
+        var key = Guid.NewGuid().ToString();
+        var used = c.Ciphertext();
+        var first = await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A", ["entitySecretCiphertext"] = used });
+        Assert.Equal(201, first.Code);
+        (await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A", ["entitySecretCiphertext"] = "AAAA" }))
+            .IsCircleError(400, 156013);
+        (await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A", ["entitySecretCiphertext"] = c.Ciphertext(new string('b', 64)) }))
+            .IsCircleError(400, 156013);
+        // The same ciphertext as the first call (used, but it decrypts) and a fresh one both get the original answer.
+        var same = await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A", ["entitySecretCiphertext"] = used });
+        Assert.Equal((200, first.Body), (same.Code, same.Body));
+        var fresh = await c.PostAsync("/v1/w3s/developer/walletSets", new() { ["idempotencyKey"] = key, ["name"] = "A" });
+        Assert.Equal((200, first.Body), (fresh.Code, fresh.Body));
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM circle_wallet_sets WHERE account_id = @AccountId", new { c.AccountId }));
+    }
+
+    [Fact]
     public async Task After_24_hours_a_key_is_new_again_and_its_ciphertext_is_checked_again()
     {
         var c = await CircleClient.CreateAsync(server);
@@ -118,11 +140,11 @@ public abstract class CircleApiTests(RescindServer server)
         (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = liveSet, ["blockchains"] = new[] { "ETH-SEPOLIA" } }, "live")).IsCircleError(400, 156006);
         Assert.Equal(201, (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = liveSet, ["blockchains"] = new[] { "ETH" } }, "live")).Code);
         // Test and live are separate worlds [ours].
-        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH" } }, "live")).IsCircleError(404, 156001);
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH" } }, "live")).IsCircleError(404, 156005);
 
         var one = await c.GetAsync("/v1/w3s/wallets/" + wallets[0].GetProperty("id").GetString());
         Assert.Equal(200, one.Code);
-        (await c.GetAsync("/v1/w3s/wallets/" + Guid.NewGuid())).IsCircleError(404, 156002);
+        (await c.GetAsync("/v1/w3s/wallets/" + Guid.NewGuid())).IsCircleError(404, 156001);
         var list = await c.GetAsync("/v1/w3s/wallets?blockchain=SOL-DEVNET");
         Assert.Equal(2, list.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
         var sets = await c.GetAsync("/v1/w3s/walletSets");
@@ -142,7 +164,7 @@ public abstract class CircleApiTests(RescindServer server)
         live.IsCircleError(403, 3);
         var unknown = await CircleClient.Send(c.Tenant, HttpMethod.Post, "/v1/faucet/drips",
             JsonSerializer.Serialize(new { address = "0x" + new string('1', 40), blockchain = "ETH-SEPOLIA" }), "test");
-        unknown.IsCircleError(404, 156002);
+        unknown.IsCircleError(404, 156001);
     }
 
     [Fact]
@@ -211,6 +233,19 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task An_id_in_the_path_that_is_not_a_UUID_is_400_156009_and_a_missing_wallet_set_156005()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        foreach (var path in new[] { "/v1/w3s/wallets/x", "/v1/w3s/wallets/x/balances", "/v1/w3s/walletSets/x", "/v1/w3s/transactions/x" })
+        {
+            (await c.GetAsync(path)).IsCircleError(400, 156009);
+        }
+        (await c.GetAsync("/v1/w3s/walletSets/" + Guid.NewGuid())).IsCircleError(404, 156005);
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = Guid.NewGuid().ToString(), ["blockchains"] = new[] { "ETH-SEPOLIA" } }))
+            .IsCircleError(404, 156005);
+    }
+
+    [Fact]
     public async Task Transfers_are_validated_in_Circles_envelope()
     {
         var c = await CircleClient.CreateAsync(server);
@@ -225,19 +260,64 @@ public abstract class CircleApiTests(RescindServer server)
         };
         var noFee = baseBody();
         noFee.Remove("feeLevel");
-        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noFee)).IsCircleError(400, 2);
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noFee)).IsCircleError(400, 155231);
         var badAddress = baseBody();
         badAddress["destinationAddress"] = "not-an-address";
-        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", badAddress)).IsCircleError(400, 2);
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", badAddress)).IsCircleError(400, 155219);
+        var notDecimal = baseBody();
+        notDecimal["amounts"] = new[] { "one" };
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", notDecimal)).IsCircleError(400, 155224);
+        var tooFine = baseBody();
+        tooFine["amounts"] = new[] { "0.0000001" };
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", tooFine)).IsCircleError(400, 155221);
+        var noToken = baseBody();
+        noToken["tokenId"] = Guid.NewGuid().ToString();
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noToken)).IsCircleError(404, 156002);
+        var both = baseBody();
+        both["maxFee"] = "30";
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", both)).IsCircleError(400, 155234);
+        var legacy = baseBody();
+        legacy.Remove("feeLevel");
+        legacy["gasLimit"] = "70000";
+        legacy["gasPrice"] = "30";
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", legacy)).IsCircleError(400, 155235);
+        var inverted = baseBody();
+        inverted.Remove("feeLevel");
+        inverted["gasLimit"] = "70000";
+        inverted["maxFee"] = "3";
+        inverted["priorityFee"] = "4";
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", inverted)).IsCircleError(400, 155237);
         var otherToken = baseBody();
         otherToken["tokenId"] = CircleClient.Usdc("MATIC-AMOY");
-        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", otherToken)).IsCircleError(400, 156030);
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", otherToken)).IsCircleError(400, 155220);
         var noWallet = baseBody();
         noWallet["walletId"] = Guid.NewGuid().ToString();
-        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noWallet)).IsCircleError(404, 156002);
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noWallet)).IsCircleError(404, 156001);
         var unknownField = baseBody();
         unknownField["walletID"] = "x";
         (await c.PostAsync("/v1/w3s/developer/transactions/transfer", unknownField)).IsCircleError(400, 2);
+        var byAddress = baseBody();
+        byAddress.Remove("walletId");
+        byAddress.Remove("tokenId");
+        byAddress["walletAddress"] = from.GetProperty("address").GetString();
+        byAddress["blockchain"] = "ETH-SEPOLIA";
+        byAddress["tokenAddress"] = "";
+        var native = await c.PostAsync("/v1/w3s/developer/transactions/transfer", byAddress);
+        Assert.True(native.Code == 201, native.Body);
+        var nativeTx = await c.TransactionAsync(native.Json.GetProperty("data").GetProperty("id").GetString()!);
+        Assert.Equal(Rescind.Server.Circle.CircleRules.Native("ETH-SEPOLIA").Id, nativeTx.GetProperty("tokenId").GetString());
+        var byTokenAddress = baseBody();
+        byTokenAddress.Remove("tokenId");
+        byTokenAddress["tokenAddress"] = Rescind.Server.Circle.CircleRules.Usdc("ETH-SEPOLIA").Address;
+        Assert.Equal(201, (await c.PostAsync("/v1/w3s/developer/transactions/transfer", byTokenAddress)).Code);
+        byTokenAddress["tokenAddress"] = "0x" + new string('9', 40);
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", byTokenAddress)).IsCircleError(400, 155239);
+        var twoSources = baseBody();
+        twoSources["walletAddress"] = from.GetProperty("address").GetString();
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", twoSources)).IsCircleError(400, 155244);
+        var otherChain = baseBody();
+        otherChain["blockchain"] = "AVAX-FUJI";
+        (await c.PostAsync("/v1/w3s/developer/transactions/transfer", otherChain)).IsCircleError(400, 155225);
         var custom = baseBody();
         custom.Remove("feeLevel");
         custom["gasLimit"] = "70000";
@@ -310,6 +390,8 @@ public abstract class CircleApiTests(RescindServer server)
         (await c.GetAsync("/v1/w3s/transactions?pageSize=51")).IsCircleError(400, 2);
         (await c.GetAsync($"/v1/w3s/transactions?pageAfter={ids[0]}&pageBefore={ids[1]}")).IsCircleError(400, 2);
         (await c.GetAsync("/v1/w3s/transactions?state=NOPE")).IsCircleError(400, 2);
+        (await c.GetAsync("/v1/w3s/transactions?pageAfter=not-a-uuid")).IsCircleError(400, 156014);
+        (await c.GetAsync($"/v1/w3s/transactions?pageBefore={Guid.NewGuid()}")).IsCircleError(400, 156012);
         (await c.GetAsync("/v1/w3s/transactions?colour=red")).IsCircleError(400, 2);
         // Another account sees none of them.
         var other = await CircleClient.CreateAsync(server);

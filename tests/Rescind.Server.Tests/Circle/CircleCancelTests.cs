@@ -146,7 +146,7 @@ public abstract class CircleCancelTests(RescindServer server)
         await c.MineUntilAsync(onSol, "COMPLETE", "SOL-DEVNET");
 
         (await c.CancelAsync(Guid.NewGuid().ToString())).IsCircleError(404, 156003);
-        (await c.CancelAsync("not-a-uuid")).IsCircleError(404, 156003);
+        (await c.CancelAsync("not-a-uuid")).IsCircleError(400, 156009);
         var other = await CircleClient.CreateAsync(server);
         (await other.CancelAsync(cancelled)).IsCircleError(404, 156003);
         await Audit.AssertVerifiedAsync(server);

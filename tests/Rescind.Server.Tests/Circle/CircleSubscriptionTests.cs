@@ -41,7 +41,7 @@ public abstract class CircleSubscriptionTests(RescindServer server) : IAsyncLife
 
         Assert.Equal(204, (await CircleClient.Send(c.Tenant, HttpMethod.Delete, "/v2/notifications/subscriptions/" + id, null, "test")).Code);
         Assert.Empty((await c.GetAsync("/v2/notifications/subscriptions")).Json.GetProperty("data").EnumerateArray());
-        (await c.GetAsync("/v2/notifications/subscriptions/" + id)).IsCircleError(404, 156003);
+        (await c.GetAsync("/v2/notifications/subscriptions/" + id)).IsCircleError(404, 404);
     }
 
     [Fact]
@@ -67,8 +67,8 @@ public abstract class CircleSubscriptionTests(RescindServer server) : IAsyncLife
         var created = await CircleClient.Send(owner.Tenant, HttpMethod.Post, "/v2/notifications/subscriptions", Body(receiver.BaseUrl + "/mine"), "test");
         var id = created.Json.GetProperty("data").GetProperty("id").GetString()!;
 
-        (await other.GetAsync("/v2/notifications/subscriptions/" + id)).IsCircleError(404, 156003);
-        (await CircleClient.Send(other.Tenant, HttpMethod.Delete, "/v2/notifications/subscriptions/" + id, null, "test")).IsCircleError(404, 156003);
+        (await other.GetAsync("/v2/notifications/subscriptions/" + id)).IsCircleError(404, 404);
+        (await CircleClient.Send(other.Tenant, HttpMethod.Delete, "/v2/notifications/subscriptions/" + id, null, "test")).IsCircleError(404, 404);
         Assert.Empty((await other.GetAsync("/v2/notifications/subscriptions")).Json.GetProperty("data").EnumerateArray());
         Assert.Equal(200, (await owner.GetAsync("/v2/notifications/subscriptions/" + id)).Code);
     }

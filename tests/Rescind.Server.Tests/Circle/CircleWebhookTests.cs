@@ -54,7 +54,7 @@ public abstract class CircleWebhookTests(RescindServer server) : IAsyncLifetime
         Assert.Equal(["CANCELLED", "CLEARED", "INITIATED", "QUEUED", "SENT", "SENT"], states.Order());
 
         var other = await CircleClient.CreateAsync(server);
-        (await other.GetAsync("/v2/notifications/publicKey/" + endpoint)).IsCircleError(404, 156003);
+        (await other.GetAsync("/v2/notifications/publicKey/" + endpoint)).IsCircleError(404, 404);
         await Audit.AssertVerifiedAsync(server);
     }
 }

@@ -48,17 +48,27 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Wrong_client_credentials_are_401_and_a_missing_secret_is_400()
+    public async Task Token_failures_answer_in_OAuth_2s_envelope_invalid_client_invalid_request_and_unsupported_grant_type()
     {
         var t = await Tenant.CreateAsync(server);
         var other = await Tenant.CreateAsync(server, "Other");
         var secret = t.Credential("crisscross", "live").Secret;
 
-        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = "ccs_live_wrong" })).IsCollectError(401, "UNAUTHORIZED");
-        (await CrissCrossMerchant.TokenAsync(t, new { client_id = other.AccountId, client_secret = secret })).IsCollectError(401, "UNAUTHORIZED");
-        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = t.LiveKey })).IsCollectError(401, "UNAUTHORIZED"); // Numeral's key
-        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId })).IsCollectError(400, "INVALID_REQUEST");
-        (await CrissCrossMerchant.TokenAsync(t, new { grant_type = "password", client_id = t.AccountId, client_secret = secret })).IsCollectError(400, "INVALID_REQUEST");
+        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = "ccs_live_wrong" })).IsOAuthError(401, "invalid_client");
+        (await CrissCrossMerchant.TokenAsync(t, new { client_id = other.AccountId, client_secret = secret })).IsOAuthError(401, "invalid_client");
+        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = t.LiveKey })).IsOAuthError(401, "invalid_client"); // Numeral's key
+        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId })).IsOAuthError(400, "invalid_request");
+        (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = 7 })).IsOAuthError(400, "invalid_request");
+        (await CrissCrossMerchant.TokenAsync(t, new { grant_type = "password", client_id = t.AccountId, client_secret = secret })).IsOAuthError(400, "unsupported_grant_type");
+        (await CrissCrossMerchant.TokenAsync(t, new { grant_type = "refresh_token", refresh_token = "x" })).IsOAuthError(400, "unsupported_grant_type");
+        // The vendor's client_id is a bare UUID: the account id without its prefix names the same merchant.
+        Assert.Equal(200, (await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId["acct_".Length..], client_secret = secret })).Code);
+        using var basic = new HttpRequestMessage(HttpMethod.Post, "/v1/auth/oauth2/token") { Content = new StringContent("grant_type=client_credentials", Encoding.UTF8, "application/x-www-form-urlencoded") };
+        basic.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(t.AccountId + ":wrong")));
+        var response = await server.Client.SendAsync(basic);
+        var refused = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+        refused.IsOAuthError(401, "invalid_client");
+        Assert.StartsWith("Basic", refused.Header("WWW-Authenticate"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -70,7 +80,7 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
         var response = await server.Client.SendAsync(request);
         var a = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), response);
 
-        a.IsCollectError(400, "INVALID_REQUEST");
+        a.IsOAuthError(400, "invalid_request");
     }
 
     [Fact]
@@ -112,19 +122,30 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
 
     [Theory]
     [InlineData("{\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "merchantReference is required.")]
-    [InlineData("{\"merchantReference\":\"o\",\"amount\":0,\"currency\":\"KES\",\"payerDetails\":{}}", "amount must be an integer from 1 to 1000000000000000.")]
-    [InlineData("{\"merchantReference\":\"o\",\"amount\":1.5,\"currency\":\"KES\",\"payerDetails\":{}}", "amount must be an integer from 1 to 1000000000000000.")]
+    [InlineData("{\"merchantReference\":\"o\",\"amount\":0,\"currency\":\"KES\",\"payerDetails\":{}}", "amount must be an integer from 1 to 1000000000000.")]
+    [InlineData("{\"merchantReference\":\"o\",\"amount\":1.5,\"currency\":\"KES\",\"payerDetails\":{}}", "amount must be an integer from 1 to 1000000000000.")]
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"kes\",\"payerDetails\":{}}", "currency is not valid; expected an ISO 4217 code such as KES.")]
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\"}", "payerDetails is required.")]
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":\"x\"}", "payerDetails must be an object.")]
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{},\"redirectUrl\":\"ftp://x\"}", "redirectUrl is not valid; expected an absolute http(s) URL.")]
     [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{},\"expiresInSeconds\":5}", "expiresInSeconds must be an integer from 60 to 604800.")]
     [InlineData("not json", "The request body is not valid JSON (line 1, byte 1).")]
+    [InlineData("{\"merchantReference\":\"o\",\"amount\":1000000000001,\"currency\":\"KES\",\"payerDetails\":{}}", "amount must be an integer from 1 to 1000000000000.")]
+    [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{\"location\":\"KE\"}}", "payerDetails.location is not valid; expected an ISO 3166-1 alpha-3 country code such as KEN.")]
+    [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{\"phoneNumber\":\"call me\"}}", "payerDetails.phoneNumber is not valid; expected a phone number such as +254700000001.")]
+    [InlineData("{\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{},\"paymentAttributes\":{\"a\":1}}", "paymentAttributes must map at most 50 keys of 1 to 64 characters to strings of at most 1000 characters.")]
+    [InlineData("{\"merchantId\":\"m\",\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "integrationType is required.")]
+    [InlineData("{\"integrationType\":\"hosted\",\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "merchantId is required.")]
+    [InlineData("{\"merchantId\":\"m\",\"integrationType\":\"iframe\",\"merchantReference\":\"o\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "integrationType is not valid; expected one of hosted, direct.")]
     [InlineData("{\"merchantReference\":\"a\\ud800b\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "The request body contains a string that is not valid Unicode (a lone surrogate escape).")]
-    [InlineData("{\"merchantReference\":\"a\\u0000b\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "merchantReference is not valid; expected text without control characters.")]
+    [InlineData("{\"merchantReference\":\"a\\u0000b\",\"amount\":100,\"currency\":\"KES\",\"payerDetails\":{}}", "merchantReference must not contain NUL characters (\\u0000).")]
     public async Task A_malformed_session_create_is_400_INVALID_REQUEST(string body, string message)
     {
         var m = await CrissCrossMerchant.CreateAsync(server);
+        if (body.StartsWith("{\"merchantReference\"", StringComparison.Ordinal) || body.StartsWith("{\"amount\"", StringComparison.Ordinal))
+        {
+            body = "{\"merchantId\":\"" + m.Tenant.AccountId + "\",\"integrationType\":\"hosted\"," + body[1..];
+        }
 
         var a = await m.SendAsync(HttpMethod.Post, "/v1/checkout/session", body);
 
@@ -209,7 +230,7 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
         bad.IsCollectError(404, "NOT_FOUND");
         var registry = await Tenant.Operator(server, HttpMethod.Get, "/operator/crisscross/providers");
         Assert.Contains(registry.Json.GetProperty("providers").EnumerateArray(),
-            p => p.GetProperty("name").GetString() == "mobile_money" && !p.GetProperty("supportsInFlightCancel").GetBoolean()
+            p => p.GetProperty("name").GetString() == "mobilemoney" && !p.GetProperty("supportsInFlightCancel").GetBoolean()
                  && p.GetProperty("promptTimeoutSeconds").GetInt64() == 120);
     }
 
@@ -288,7 +309,7 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
     {
         var m = await CrissCrossMerchant.CreateAsync(server);
         var key = Guid.NewGuid().ToString();
-        var body = new { merchantReference = "idem-1", amount = 100, currency = "KES", payerDetails = new { } };
+        var body = new { merchantId = m.Tenant.AccountId, integrationType = "hosted", merchantReference = "idem-1", amount = 100, currency = "KES", payerDetails = new { } };
 
         var first = await m.SendAsync(HttpMethod.Post, "/v1/checkout/session", body, key);
         var again = await m.SendAsync(HttpMethod.Post, "/v1/checkout/session", body, key);
@@ -307,7 +328,7 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
         Assert.Equal((201, pay1.Body), (pay2.Code, pay2.Body)); // not a 409 for a second active transaction
         Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM crisscross_transactions WHERE session_id = @id", new { id }));
         var other = await CrissCrossMerchant.CreateAsync(server, "Other");
-        Assert.Equal(201, (await other.SendAsync(HttpMethod.Post, "/v1/checkout/session", body, key)).Code); // keys are per merchant
+        Assert.Equal(201, (await other.SendAsync(HttpMethod.Post, "/v1/checkout/session", body with { merchantId = other.Tenant.AccountId }, key)).Code); // keys are per merchant
     }
 
     [Theory]
@@ -345,7 +366,7 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
     public async Task A_body_over_64_KiB_is_413_PAYLOAD_TOO_LARGE_in_the_Collect_envelope()
     {
         var m = await CrissCrossMerchant.CreateAsync(server);
-        var body = JsonSerializer.Serialize(new { merchantReference = "big", amount = 1, currency = "KES", payerDetails = new { note = new string('x', 70_000) } });
+        var body = JsonSerializer.Serialize(new { merchantId = m.Tenant.AccountId, integrationType = "hosted", merchantReference = "big", amount = 1, currency = "KES", payerDetails = new { note = new string('x', 70_000) } });
 
         (await m.SendAsync(HttpMethod.Post, "/v1/checkout/session", body)).IsCollectError(413, "PAYLOAD_TOO_LARGE");
         Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM crisscross_sessions WHERE merchant_reference = 'big'"));

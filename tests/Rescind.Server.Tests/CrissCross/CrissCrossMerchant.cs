@@ -43,6 +43,8 @@ public sealed class CrissCrossMerchant(Tenant tenant, string token)
     public Task<Answer> CreateSessionAsync(long amount = 1500, int? expiresInSeconds = null, string? key = null) =>
         SendAsync(HttpMethod.Post, "/v1/checkout/session", new Dictionary<string, object?>
         {
+            ["merchantId"] = tenant.AccountId,
+            ["integrationType"] = "hosted",
             ["merchantReference"] = "order-" + Guid.NewGuid().ToString("N")[..8],
             ["amount"] = amount,
             ["currency"] = "KES",
@@ -90,6 +92,16 @@ public sealed class CrissCrossMerchant(Tenant tenant, string token)
 
 public static class CrissCrossAnswers
 {
+    /// <summary>OAuth 2's error body on the token endpoint (RFC 6749 section 5.2): {error, error_description}, not cached.</summary>
+    public static void IsOAuthError(this Answer a, int status, string error)
+    {
+        Assert.True(a.Code == status, $"expected {status} {error}, got {a.Code}: {a.Body}");
+        Assert.Equal(error, a.Json.GetProperty("error").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(a.Json.GetProperty("error_description").GetString()));
+        Assert.Equal(2, a.Json.EnumerateObject().Count());
+        Assert.Equal("no-store", a.Header("Cache-Control"));
+    }
+
     /// <summary>Collect's flat error envelope: {statusCode, error, message}.</summary>
     public static void IsCollectError(this Answer a, int status, string error)
     {

@@ -230,7 +230,7 @@ public abstract class DigiCertApiTests(RescindServer server)
         var id = await t.IssuedOrderAsync();
         var reissue = (await t.ReissueAsync(id)).Json.GetProperty("requests")[0].GetProperty("id").GetInt64();
 
-        (await t.ProcessAsync(reissue, "rejected")).IsDigiCertError(400, "invalid_type|request");
+        (await t.ProcessAsync(reissue, "approved")).IsDigiCertError(400, "invalid_type|request");
         Assert.Equal("reissue_pending", await t.StatusAsync(id));
         (await t.ProcessAsync(987654321, "approved")).IsDigiCertError(404, "not_found|request");
         await Audit.AssertVerifiedAsync(server);

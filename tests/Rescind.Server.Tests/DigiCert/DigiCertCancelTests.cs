@@ -120,7 +120,68 @@ public abstract class DigiCertCancelTests(RescindServer server)
         Assert.Equal("rejected", request.GetProperty("status").GetString());
         Assert.Equal("not approved by finance", request.GetProperty("processor_comment").GetString());
         Assert.Equal(1, await DigiCertClient.EventCountAsync(server, o.Id, "order_rejected"));
-        (await t.CancelAsync(o.Id)).IsDigiCertError(400, "invalid_status|order");
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
+    public async Task After_the_approver_rejects_the_request_the_cancel_of_the_order_is_accepted_as_the_seed_describes()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var o = await t.OrderAsync("client_premium", csr: false, skipApproval: false, email: "dana@example.com");
+        (await t.CancelAsync(o.Id, "Dana left")).IsDigiCertError(400, "invalid_status|order");
+
+        // "The approver must reject the certificate request before the order can be canceled."
+        Assert.Equal(204, (await t.ProcessAsync(o.RequestId, "rejected", "Dana left")).Code);
+        var a = await t.CancelAsync(o.Id, "Dana left");
+
+        Assert.Equal(204, a.Code);
+        Assert.Equal("", a.Body);
+        Assert.Equal(204, (await t.CancelAsync(o.Id, note: null)).Code); // nothing left to cancel: no note needed
+        var order = (await t.GetOrderAsync(o.Id)).Json;
+        Assert.Equal("rejected", order.GetProperty("status").GetString()); // never placed, so never charged
+        Assert.False(order.GetProperty("refund_required").GetBoolean());
+        Assert.Equal(0, await DigiCertClient.ActionCountAsync(server, o.Id, "cancel"));
+        Assert.Equal(["order_created", "order_rejected"], await DigiCertClient.EventTypesAsync(server, o.Id));
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
+    public async Task A_pending_reissue_is_canceled_without_a_note_and_its_request_has_no_processor_comment()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.IssuedOrderAsync();
+        var reissue = (await t.ReissueAsync(id)).Json.GetProperty("requests")[0].GetProperty("id").GetInt64();
+
+        Assert.Equal(204, (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/order/certificate/{id}/status", """{"status":"canceled"}""")).Code);
+
+        Assert.Equal("issued", await t.StatusAsync(id));
+        var request = (await t.GetRequestAsync(reissue)).Json;
+        Assert.Equal("rejected", request.GetProperty("status").GetString());
+        Assert.False(request.TryGetProperty("processor_comment", out _));
+        Assert.Equal(1, await DigiCertClient.EventCountAsync(server, id, "order_canceled"));
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
+    public async Task Rejecting_a_pending_reissue_request_through_the_request_endpoint_cancels_the_reissue()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.IssuedOrderAsync("client_premium", csr: false);
+        var certificate = (await t.GetOrderAsync(id)).Json.GetProperty("certificate").GetProperty("id").GetInt64();
+        var reissue = (await t.ReissueAsync(id)).Json.GetProperty("requests")[0].GetProperty("id").GetInt64();
+
+        Assert.Equal(204, (await t.ProcessAsync(reissue, "rejected", "not needed after all")).Code);
+
+        var order = (await t.GetOrderAsync(id)).Json;
+        Assert.Equal("issued", order.GetProperty("status").GetString());
+        Assert.Equal(certificate, order.GetProperty("certificate").GetProperty("id").GetInt64());
+        var request = (await t.GetRequestAsync(reissue)).Json;
+        Assert.Equal("rejected", request.GetProperty("status").GetString());
+        Assert.Equal("not needed after all", request.GetProperty("processor_comment").GetString());
+        Assert.Equal(1, await DigiCertClient.EventCountAsync(server, id, "order_canceled"));
+        Assert.Equal(204, (await t.ProcessAsync(reissue, "rejected")).Code); // already rejected: done
+        (await t.SimulateAsync(id, "generate")).IsDigiCertError(400, "invalid_status|order"); // nothing left to generate
+        (await t.CancelAsync(id)).IsDigiCertError(400, "invalid_status|order"); // issued again: revoke instead
         await Audit.AssertVerifiedAsync(server);
     }
 

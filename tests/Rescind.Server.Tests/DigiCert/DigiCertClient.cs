@@ -66,6 +66,10 @@ public static class DigiCertClient
     public static Task<Answer> GetOrderAsync(this Tenant t, long orderId) =>
         t.DigiCertAsync(HttpMethod.Get, $"/services/v2/order/certificate/{orderId}");
 
+    /// <summary>Order info by a serial number or thumbprint in the order id's place [doc].</summary>
+    public static Task<Answer> GetOrderAsync(this Tenant t, string serialOrThumbprint) =>
+        t.DigiCertAsync(HttpMethod.Get, $"/services/v2/order/certificate/{serialOrThumbprint}");
+
     public static async Task<string> StatusAsync(this Tenant t, long orderId)
     {
         var a = await t.GetOrderAsync(orderId);

@@ -63,6 +63,7 @@ public static class RescindProcess
     private static ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.Environment["Rescind__Outbound__AllowPrivateNetworks"] = "true"; // the suite's receivers listen on loopback
         psi.ArgumentList.Add(typeof(Program).Assembly.Location);
         foreach (var a in args)
         {

@@ -108,6 +108,7 @@ public abstract class RescindServer : IAsyncLifetime
             b.UseSetting("Rescind:RateLimit:PermitsPerSecond", "0");
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             b.UseSetting("Rescind:Contracts:Check", "true");
+            b.UseSetting("Rescind:Outbound:AllowPrivateNetworks", "true"); // the suite's receivers listen on loopback
             if (Environment.GetEnvironmentVariable("RESCIND_COVERAGE_RECORDS") is { Length: > 0 } records)
             {
                 b.UseSetting("Rescind:Coverage:Records", Path.Combine(records, "tests"));

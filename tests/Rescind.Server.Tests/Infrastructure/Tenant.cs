@@ -76,10 +76,10 @@ public sealed class Tenant(RescindServer server, string accountId, IReadOnlyDict
         return SendAsync(server, method, path, body switch { null => null, string s => s, _ => JsonSerializer.Serialize(body) }, h, via);
     }
 
-    public async Task<string> CreateCustomerAsync(string? reference = null, string? email = "buyer@example.com")
+    public async Task<string> CreateCustomerAsync(string? reference = null, string email = "buyer@example.com")
     {
         var a = await Numeral(HttpMethod.Post, "/tax/customers", new { reference_customer_id = reference, name = "Buyer", email });
-        Assert.True(a.Code == 201, a.Body);
+        Assert.True(a.Code == 200, a.Body);
         return a.Str("id");
     }
 

@@ -223,7 +223,7 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
     {
         var customer = await WriteAsync(client, home, "numeral", "create-customer", "", NewKey(), HttpMethod.Post, "/tax/customers",
             JsonSerializer.Serialize(new { name = "Buyer " + client, email = "buyer@example.com" }));
-        if (customer.Status != 201)
+        if (customer.Status != 200)
         {
             return;
         }
@@ -244,7 +244,7 @@ public sealed class MixedLoad(IReadOnlyList<ServerNode> nodes, LoadCredentials c
     private async Task CreateCrissCrossAsync(int client, int home, Random rnd)
     {
         var session = await WriteAsync(client, home, "crisscross", "create", "", NewKey(), HttpMethod.Post, "/v1/checkout/session",
-            JsonSerializer.Serialize(new { merchantReference = "order-" + Guid.NewGuid().ToString("N")[..8], amount = 1500, currency = "KES", payerDetails = new { name = "Amina", phone = "+254700000001" } }));
+            JsonSerializer.Serialize(new { merchantId = creds.AccountId, merchantReference = "order-" + Guid.NewGuid().ToString("N")[..8], amount = 1500, currency = "KES", integrationType = "hosted", payerDetails = new { name = "Amina", phone = "+254700000001" } }));
         if (session.Status != 201)
         {
             return;

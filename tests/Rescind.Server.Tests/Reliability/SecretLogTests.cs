@@ -74,7 +74,7 @@ public abstract class SecretLogTests(ProcessStorage store) : IAsyncLifetime
             secrets.AddRange(SecretsIn(sub));
 
             // Use them, and fail with near-misses, so that authentication paths log whatever they log.
-            await CallAsync(HttpMethod.Post, "/tax/customers", new { name = "Buyer" }, Secret("numeral", "live"), 201);
+            await CallAsync(HttpMethod.Post, "/tax/customers", new { name = "Buyer", email = "buyer@example.com" }, Secret("numeral", "live"), 200);
             await CallAsync(HttpMethod.Get, "/v1/checkout/sessions", null, token.GetProperty("access_token").GetString(), 200);
             await CallAsync(HttpMethod.Get, "/tax/customers/cust_x", null, Secret("numeral", "live")[..^2] + "zz", 401);
             await CallAsync(HttpMethod.Get, "/operator/accounts", null, operatorToken + "x", 401);

@@ -3,7 +3,11 @@
 // RESCIND_OPERATOR_TOKEN and RESCIND_ACCOUNT_ID (to step the simulated chain).
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { initiateDeveloperControlledWalletsClient } = require('@circle-fin/developer-controlled-wallets');
+const fs = require('node:fs');
+const path = require('node:path');
+const sdk = require('@circle-fin/developer-controlled-wallets');
+
+const { initiateDeveloperControlledWalletsClient } = sdk;
 
 const url = process.env.RESCIND_URL;
 const client = initiateDeveloperControlledWalletsClient({
@@ -29,6 +33,14 @@ async function state(id) {
 async function mineUntil(id, wanted) {
   for (let i = 0; i < 10 && (await state(id)) !== wanted; i++) await mine();
   assert.equal(await state(id), wanted);
+}
+
+async function sdkError(promise, code) {
+  await assert.rejects(promise, (e) => {
+    const body = e.response?.data ?? e;
+    assert.equal(body.code ?? e.code, code, JSON.stringify(body) + ' ' + String(e));
+    return true;
+  });
 }
 
 let wallets;
@@ -117,13 +129,47 @@ test('refuses an ineligible cancel with 155215 through the SDK error', async () 
   });
 });
 
-test('an operation Rescind does not serve answers in Circle\'s error shape through the SDK', async () => {
-  await assert.rejects(client.getLowestNonceTransaction({ blockchain: 'ETH-SEPOLIA', address: '0x0000000000000000000000000000000000000000' }), (e) => {
-    // The SDK raises Circle's own error: its numeric code and message, as for any refusal (see the 155215 test).
-    const body = e.response?.data ?? e;
-    assert.equal(typeof (body.code ?? e.code), 'number', JSON.stringify(body) + ' ' + String(e));
-    assert.notEqual(body.code ?? e.code, 500);
-    assert.ok(typeof (body.message ?? e.message) === 'string' && !String(body.message ?? e.message).includes('rescind.dev/problems'));
-    return true;
-  });
+test('registration through the SDK reaches Rescind: a second registration is 156015', async () => {
+  await sdkError(sdk.registerEntitySecretCiphertext({
+    apiKey: process.env.CIRCLE_API_KEY, entitySecret: process.env.CIRCLE_ENTITY_SECRET, baseUrl: url,
+    recoveryFileDownloadPath: fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'rescind-recovery-')),
+  }), 156015);
+});
+
+test('pre-flight calls: token, address, fee estimate, fee parameters, lowest nonce', async () => {
+  const token = await client.getToken({ id: usdc });
+  assert.equal(token.data.token.symbol, 'USDC');
+  assert.equal((await client.validateAddress({ blockchain: 'ETH-SEPOLIA', address: wallets[1].address })).data.isValid, true);
+  assert.equal((await client.validateAddress({ blockchain: 'ETH-SEPOLIA', address: 'nope' })).data.isValid, false);
+  const estimate = await client.estimateTransferFee({ walletId: wallets[0].id, tokenId: usdc, destinationAddress: wallets[1].address, amount: ['1'] });
+  assert.ok(Number(estimate.data.high.networkFee) > Number(estimate.data.low.networkFee), JSON.stringify(estimate.data));
+  const params = await client.getFeeParameters({ blockchain: 'ETH-SEPOLIA', accountType: 'EOA' });
+  assert.ok(params.data.medium.maxFee);
+  await sdkError(client.getLowestNonceTransaction({ blockchain: 'ETH-SEPOLIA', address: '0x0000000000000000000000000000000000000000' }), 156001);
+});
+
+// The error table the server tests check Rescind's codes against is checked in (Contracts/circle-vendor-contract.txt);
+// here, where the SDK is installed, it must be exactly the SDK's own error classes.
+test('the checked-in error table is the SDK\'s own', () => {
+  const facts = fs.readFileSync(path.join(__dirname, '..', '..', 'Rescind.Server.Tests', 'Contracts', 'circle-vendor-contract.txt'), 'utf8');
+  const checkedIn = Object.fromEntries(facts.split('\n').filter((l) => l.startsWith('error ')).map((l) => {
+    const [, code, message] = l.match(/^error (\d+) (.*)$/);
+    return [code, message.replace(/\\"/g, '"')]; // kept as the declarations escape it
+  }));
+  const shipped = Object.fromEntries(Object.entries(sdk).filter(([name]) => /^Error\d+$/.test(name))
+    .map(([, cls]) => [String(cls.code), cls.message]));
+  assert.deepEqual(checkedIn, shipped);
+});
+
+test('errors arrive with Circle\'s own codes: bad UUID, missing wallet set, wallet, token, bad cursor', async () => {
+  await sdkError(client.getWallet({ id: 'not-a-uuid' }), 156009);
+  await sdkError(client.getWalletSet({ id: '00000000-0000-4000-8000-000000000000' }), 156005);
+  await sdkError(client.getWallet({ id: '00000000-0000-4000-8000-000000000000' }), 156001);
+  await sdkError(client.listTransactions({ pageAfter: 'nope' }), 156014);
+  await sdkError(client.createTransaction({
+    walletId: wallets[0].id, destinationAddress: 'not-an-address', tokenId: usdc, amount: ['1'], fee: { type: 'level', config: { feeLevel: 'LOW' } },
+  }), 155219);
+  await sdkError(client.createTransaction({
+    walletId: wallets[0].id, destinationAddress: wallets[1].address, tokenId: usdc, amount: ['abc'], fee: { type: 'level', config: { feeLevel: 'LOW' } },
+  }), 155224);
 });
