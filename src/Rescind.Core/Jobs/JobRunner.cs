@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Rescind.Core.Storage;
 
 namespace Rescind.Core.Jobs;
 
@@ -24,7 +25,7 @@ public sealed class JobOptions
 }
 
 /// <summary>Runs every registered job on a <see cref="TimeProvider"/> timer, and on demand (operator, tests).</summary>
-public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptions<JobOptions> options, ILogger<JobRunner> log)
+public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptions<JobOptions> options, SchemaGate gate, ILogger<JobRunner> log)
     : BackgroundService
 {
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
@@ -61,6 +62,14 @@ public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptio
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!options.Value.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            await gate.WaitAsync(stoppingToken); // a node started while its database was unreachable: no jobs before the schema
+        }
+        catch (OperationCanceledException)
         {
             return;
         }

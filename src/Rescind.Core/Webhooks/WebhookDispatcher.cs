@@ -316,7 +316,7 @@ public sealed class WebhookDispatcher(
 }
 
 /// <summary>Runs the dispatcher continuously on a live node (the job runner's tick is too slow for webhooks).</summary>
-public sealed class WebhookPump(WebhookDispatcher dispatcher, IOptions<JobOptions> jobs, IOptions<WebhookOptions> options, ILogger<WebhookPump> log)
+public sealed class WebhookPump(WebhookDispatcher dispatcher, IOptions<JobOptions> jobs, IOptions<WebhookOptions> options, SchemaGate gate, ILogger<WebhookPump> log)
     : BackgroundService
 {
     private static async Task PauseAsync(CancellationToken stoppingToken)
@@ -334,6 +334,14 @@ public sealed class WebhookPump(WebhookDispatcher dispatcher, IOptions<JobOption
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!jobs.Value.Enabled)
+        {
+            return;
+        }
+        try
+        {
+            await gate.WaitAsync(stoppingToken); // no delivery before the schema is up to date
+        }
+        catch (OperationCanceledException)
         {
             return;
         }

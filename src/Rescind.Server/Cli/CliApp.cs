@@ -187,8 +187,20 @@ public static class CliApp
             hostArgs.Add("--urls=http://127.0.0.1:5080");
         }
         var app = ServerApp.Build(hostArgs.ToArray());
-        await app.StartAsync();
-        if (a.Has("demo"))
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not an outage (the node waits those out, listening): a start that waiting cannot fix, e.g. a database
+            // that does not exist, a refused password, a port in use. Said in one line, with a failing exit code.
+            await Console.Error.WriteLineAsync("rescind: cannot start: " + e.GetBaseException().Message);
+            await app.DisposeAsync();
+            return 1;
+        }
+        // Demo data goes in once the schema is there (at once, unless the database cannot be reached yet).
+        if (a.Has("demo") && await OpenedAsync(app.Services.GetRequiredService<SchemaGate>(), app.Lifetime.ApplicationStopping))
         {
             var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
             var seeded = await SeedDemoAsync(app.Services, CancellationToken.None);
@@ -204,6 +216,19 @@ public static class CliApp
             await Console.Error.WriteLineAsync("rescind: " + line);
         }
         return failed.Count == 0 ? 0 : 1;
+    }
+
+    private static async Task<bool> OpenedAsync(SchemaGate gate, CancellationToken stopping)
+    {
+        try
+        {
+            await gate.WaitAsync(stopping);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false; // asked to stop before the database came back
+        }
     }
 
     // ---- offline verbs -----------------------------------------------------------------------------------

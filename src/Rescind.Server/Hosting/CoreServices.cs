@@ -27,6 +27,7 @@ public static class CoreServices
         });
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
+        services.AddSingleton<SchemaGate>();
         services.AddSingleton<Coordinator>();
         services.AddSingleton<Rescind.Server.Cancellations.CancelService>();
         services.AddSingleton<AccountStore>();

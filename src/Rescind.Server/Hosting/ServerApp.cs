@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Rescind.Core.Accounts;
 using Rescind.Core.Jobs;
+using Rescind.Core.Storage;
 using Rescind.Server.Http;
 using Rescind.Server.Operator;
 using Rescind.Server.OperatorConsole;
@@ -85,6 +86,7 @@ public static class ServerApp
         Coverage.CoverageRecords.Use(app);
         app.UseRequestIds();
         app.UseApiFailures();
+        app.UseSchemaGate();
         app.UseApiNotFound();
         app.UseTextGuard();
         app.UseFailedAuthLimit(app.Services.GetRequiredService<RateLimitOptions>());
@@ -104,8 +106,12 @@ public static class ServerApp
         return app;
     }
 
-    private static async Task<IResult> HealthAsync(Rescind.Core.Storage.Database db, CancellationToken ct)
+    private static async Task<IResult> HealthAsync(Database db, SchemaGate gate, CancellationToken ct)
     {
+        if (!gate.IsOpen)
+        {
+            return Results.Json(new { status = "starting", database = db.Kind.ToString().ToLowerInvariant() }, statusCode: 503);
+        }
         await using var connection = await db.OpenAsync(ct);
         await using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT 1";
@@ -114,24 +120,75 @@ public static class ServerApp
     }
 }
 
-/// <summary>Runs before the server listens: the schema is brought up to date and a configured operator secret is
-/// registered.</summary>
-public sealed class StartupTasks(IServiceProvider services, AccountStore accounts, IOptions<RescindOptions> options, ILogger<StartupTasks> log)
-    : IHostedService
+/// <summary>
+/// Brings the schema up to date and registers a configured operator secret, before the server listens when the
+/// database answers. When it cannot be reached (<see cref="Database.IsUnavailable"/>), the node listens anyway with
+/// its <see cref="SchemaGate"/> closed (every request a 503 with Retry-After in its API's envelope) and tries again,
+/// from half a second doubling to ten, until the database answers; any other failure stops the start (the first
+/// attempt) or the host (a later one), and <c>serve</c> exits non-zero.
+/// </summary>
+public sealed class StartupTasks(IServiceProvider services, AccountStore accounts, SchemaGate gate, IOptions<RescindOptions> options, ILogger<StartupTasks> log)
+    : BackgroundService
 {
-    public async Task StartAsync(CancellationToken ct)
+    private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(0.5);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(10);
+
+    private bool ready;
+
+    public override async Task StartAsync(CancellationToken ct)
     {
-        await CoreServices.MigrateAsync(services, ct);
-        if (options.Value.OperatorToken is { Length: > 0 } configured)
+        ready = await TryOnceAsync(ct);
+        await base.StartAsync(ct);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pause = FirstPause;
+        while (!ready)
         {
-            await accounts.EnsureOperatorSecretAsync(configured, ct);
-        }
-        else if (!await accounts.AnyOperatorCredentialAsync(ct))
-        {
-            // Secrets never go to the log (logs are shipped and kept); the operator issues one on the command line.
-            log.LogWarning("No operator credential exists yet: issue one with `rescind operator token` (or set Rescind__OperatorToken)");
+            try
+            {
+                await Task.Delay(pause, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // stopped before the database came back
+            }
+            pause = pause * 2 > LongestPause ? LongestPause : pause * 2;
+            ready = await TryOnceAsync(stoppingToken);
         }
     }
 
-    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+    /// <summary>One attempt: true when the gate is open; false when the database cannot be reached yet.</summary>
+    private async Task<bool> TryOnceAsync(CancellationToken ct)
+    {
+        try
+        {
+            await CoreServices.MigrateAsync(services, ct);
+            if (options.Value.OperatorToken is { Length: > 0 } configured)
+            {
+                await accounts.EnsureOperatorSecretAsync(configured, ct);
+            }
+            else if (!await accounts.AnyOperatorCredentialAsync(ct))
+            {
+                // Secrets never go to the log (logs are shipped and kept); the operator issues one on the command line.
+                log.LogWarning("No operator credential exists yet: issue one with `rescind operator token` (or set Rescind__OperatorToken)");
+            }
+        }
+        catch (Exception e) when (Database.IsUnavailable(e) || e is TimeoutException)
+        {
+            if (gate.Waiting is null)
+            {
+                log.LogWarning("The database cannot be reached ({Message}): serving 503 until it can, trying again", e.Message);
+            }
+            gate.StillWaiting(e.Message);
+            return false;
+        }
+        if (gate.Waiting is not null)
+        {
+            log.LogInformation("The database answers again: the schema is up to date, serving");
+        }
+        gate.Open();
+        return true;
+    }
 }

@@ -45,6 +45,20 @@ public static class Failures
         }
     });
 
+    /// <summary>Until the schema is up to date (a node started while its database could not be reached), every
+    /// request but <c>/healthz</c> is a 503 with Retry-After in its API's envelope.</summary>
+    public static IApplicationBuilder UseSchemaGate(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        var gate = http.RequestServices.GetRequiredService<SchemaGate>();
+        if (gate.IsOpen || http.Request.Path.StartsWithSegments("/healthz", StringComparison.OrdinalIgnoreCase))
+        {
+            await next(http);
+            return;
+        }
+        http.Response.Headers.RetryAfter = "1";
+        await http.WriteFailureAsync(SharedFailure.Unavailable, 503, "The service is starting: its database cannot be reached yet; retry shortly.");
+    });
+
     /// <summary>After routing found nothing: 404 or 405 in the owning API's envelope.</summary>
     public static IApplicationBuilder UseApiNotFound(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
