@@ -83,14 +83,17 @@ internal static class IdempotencyKeys
     /// </summary>
     private static async Task<IdempotencyRecord?> ClaimKeyAsync(UnitOfWork uow, string accountId, string api, IdempotencyRequest idem)
     {
+        // The clock itself, not the transaction's Now: a claim comes before the work's row locks, and reading Now
+        // here would fix the transaction's time before any lock wait.
+        var nowMs = Time.ToUnixMs(uow.Clock.GetUtcNow());
         var args = new
         {
             AccountId = accountId,
             Api = api,
             idem.Key,
             idem.Fingerprint,
-            Now = uow.NowMs,
-            ExpiresAt = uow.NowMs + (long)idem.Policy.Retention.TotalMilliseconds,
+            Now = nowMs,
+            ExpiresAt = nowMs + (long)idem.Policy.Retention.TotalMilliseconds,
         };
         var claimed = await uow.ExecuteAsync(
             """

@@ -28,15 +28,21 @@ public sealed class UnitOfWork : IAsyncDisposable
         this.transaction = transaction;
         this.clock = clock;
         Context = context;
-        Now = clock.GetUtcNow();
     }
 
     public Database Db { get; }
 
     public OperationContext Context { get; }
 
-    /// <summary>The transaction's single notion of "now": every timestamp it writes agrees.</summary>
-    public DateTimeOffset Now { get; }
+    private DateTimeOffset? now;
+
+    /// <summary>
+    /// The transaction's single notion of "now": every timestamp it writes agrees. It is read from the clock at its
+    /// first use, not when the transaction began: a work reads it after taking its row locks (on PostgreSQL a lock
+    /// can be waited for), so a decision made on time (has this request expired?) and the timestamp it writes are
+    /// never earlier than the commit of the writer it waited for.
+    /// </summary>
+    public DateTimeOffset Now => now ??= clock.GetUtcNow();
 
     public long NowMs => Time.ToUnixMs(Now);
 
