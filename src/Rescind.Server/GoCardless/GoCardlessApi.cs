@@ -24,6 +24,10 @@ namespace Rescind.Server.GoCardless;
 /// GET/POST /customers, GET /customers/{id}                customers
 /// GET  /creditors, GET /creditors/{id}                    the account's default creditor
 /// GET  /events, GET /events/{id}                          events from the outbox
+/// GET  /customer_bank_accounts(/{id})                     bank accounts collect_bank_account took (customer, enabled)
+/// GET  /mandates(/{id})                                   mandates fulfil created (customer, customer_bank_account,
+///                                                         creditor, status, reference)
+/// GET  /payments(/{id})                                   payments fulfil created (customer, mandate, creditor, status)
 /// </code>
 /// Live and sandbox access tokens of one account see separate data.
 /// </summary>
@@ -31,7 +35,10 @@ public static class GoCardlessApi
 {
     public const string Version = "2015-07-06";
 
-    public static readonly string[] Prefixes = ["/billing_requests", "/billing_request_flows", "/customers", "/creditors", "/events", "/gocardless"];
+    public static readonly string[] Prefixes =
+    [
+        "/billing_requests", "/billing_request_flows", "/customers", "/customer_bank_accounts", "/mandates", "/payments", "/creditors", "/events", "/gocardless",
+    ];
 
     public static IEndpointRouteBuilder MapGoCardless(this IEndpointRouteBuilder app)
     {
@@ -49,6 +56,13 @@ public static class GoCardlessApi
         gc.MapPost("/customers", CreateCustomerAsync).Creating<CustomersBody, CustomerEnvelope>();
         gc.MapGet("/customers", ListCustomersAsync).Listing().Produces<CustomerList>(200);
         gc.MapGet("/customers/{id}", GetCustomerAsync).Produces<CustomerEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/customer_bank_accounts", ListBankAccountsAsync).Listing(Query("customer"), Query("enabled", "boolean")).Produces<CustomerBankAccountList>(200);
+        gc.MapGet("/customer_bank_accounts/{id}", GetBankAccountAsync).Produces<CustomerBankAccountEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/mandates", ListMandatesAsync)
+            .Listing(Query("customer"), Query("customer_bank_account"), Query("creditor"), Query("status"), Query("reference")).Produces<MandateList>(200);
+        gc.MapGet("/mandates/{id}", GetMandateAsync).Produces<MandateEnvelope>(200).WithMetadata(Error(404));
+        gc.MapGet("/payments", ListPaymentsAsync).Listing(Query("customer"), Query("mandate"), Query("creditor"), Query("status")).Produces<PaymentList>(200);
+        gc.MapGet("/payments/{id}", GetPaymentAsync).Produces<PaymentEnvelope>(200).WithMetadata(Error(404));
         gc.MapGet("/creditors", ListCreditorsAsync).Listing().Produces<CreditorList>(200);
         gc.MapGet("/creditors/{id}", GetCreditorAsync).Produces<CreditorEnvelope>(200).WithMetadata(Error(404));
         gc.MapGet("/events", ListEventsAsync).Listing(Query("resource_type"), Query("action"), Query("billing_request")).Produces<EventList>(200);
@@ -256,12 +270,30 @@ public static class GoCardlessApi
             return Invalid(http, new(new("status", "must be one of " + string.Join(", ", GoCardlessRules.States)), "/status"));
         }
         var page = await GoCardlessStore.ListRequestsAsync(db, p.AccountId!, p.Mode, status, q.Value("customer"), q.Created, q.Page, ct);
+        return Paged(http, q, GoCardlessStore.BillingRequests, page, GoCardlessJson.BillingRequest, r => r.Id);
+    }
+
+    /// <summary>A page of a list in GoCardless's shape, its cursors the ids of its first and last items; an unknown
+    /// cursor is 422 naming it.</summary>
+    private static IResult Paged<T>(HttpContext http, ListQuery q, string key, (IReadOnlyList<T> Rows, bool Older, bool Newer)? page, Func<T, System.Text.Json.Nodes.JsonObject> render, Func<T, string> id)
+    {
         if (page is not { } pg)
         {
             return Invalid(http, new(new(q.Page.After is null ? "before" : "after", "is not a cursor of this list"), "/cursor"));
         }
-        return new StoredResponse(200, GoCardlessJson.List(GoCardlessStore.BillingRequests, pg.Rows.Select(GoCardlessJson.BillingRequest),
-            pg.Newer && pg.Rows.Count > 0 ? pg.Rows[0].Id : null, pg.Older && pg.Rows.Count > 0 ? pg.Rows[^1].Id : null, q.Page.Limit)).ToResult();
+        return new StoredResponse(200, GoCardlessJson.List(key, pg.Rows.Select(render),
+            pg.Newer && pg.Rows.Count > 0 ? id(pg.Rows[0]) : null, pg.Older && pg.Rows.Count > 0 ? id(pg.Rows[^1]) : null, q.Page.Limit)).ToResult();
+    }
+
+    /// <summary>GET of one resource of the caller's account and mode: an id without the resource's prefix, or
+    /// another account's or mode's, is 404 resource_not_found.</summary>
+    private static async Task<IResult> FindAsync<T>(HttpContext http, string id, string prefix, string key, Func<Principal, Task<T?>> read, Func<T, System.Text.Json.Nodes.JsonObject> render)
+        where T : class
+    {
+        var row = GoCardlessRules.LooksLike(id, prefix) ? await read(Principal(http)) : null;
+        return row is null
+            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
+            : new StoredResponse(200, GoCardlessJson.Wrap(key, render(row))).ToResult();
     }
 
     // ---- flows ----------------------------------------------------------------------------------------------
@@ -330,14 +362,8 @@ public static class GoCardlessApi
         return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateCustomerAsync(uow, caller, fields), GoCardlessEnvelope.CustomerCreated, ct);
     }
 
-    private static async Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct)
-    {
-        var p = Principal(http);
-        var row = GoCardlessRules.LooksLike(id, "CU") ? await GoCardlessStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct) : null;
-        return row is null
-            ? GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult()
-            : new StoredResponse(200, GoCardlessJson.Wrap(GoCardlessStore.Customers, GoCardlessJson.Customer(row))).ToResult();
-    }
+    private static Task<IResult> GetCustomerAsync(string id, HttpContext http, Database db, CancellationToken ct) =>
+        FindAsync(http, id, "CU", GoCardlessStore.Customers, p => GoCardlessStore.GetCustomerAsync(db, p.AccountId!, p.Mode, id, ct), GoCardlessJson.Customer);
 
     private static async Task<IResult> ListCustomersAsync(HttpContext http, Database db, CancellationToken ct)
     {
@@ -347,12 +373,72 @@ public static class GoCardlessApi
         {
             return Invalid(http, q.Error);
         }
-        if (await GoCardlessStore.ListCustomersAsync(db, p.AccountId!, p.Mode, q.Created, q.Page, ct) is not { } pg)
+        return Paged(http, q, GoCardlessStore.Customers, await GoCardlessStore.ListCustomersAsync(db, p.AccountId!, p.Mode, q.Created, q.Page, ct), GoCardlessJson.Customer, r => r.Id);
+    }
+
+    // ---- customer bank accounts, mandates, payments -------------------------------------------------------------
+
+    private static Task<IResult> GetBankAccountAsync(string id, HttpContext http, Database db, CancellationToken ct) =>
+        FindAsync(http, id, "BA", GoCardlessStore.BankAccounts, p => GoCardlessStore.GetBankAccountAsync(db, p.AccountId!, p.Mode, id, ct), GoCardlessJson.BankAccount);
+
+    private static Task<IResult> GetMandateAsync(string id, HttpContext http, Database db, CancellationToken ct) =>
+        FindAsync(http, id, "MD", GoCardlessStore.Mandates, p => GoCardlessStore.GetMandateAsync(db, p.AccountId!, p.Mode, id, ct), GoCardlessJson.Mandate);
+
+    private static Task<IResult> GetPaymentAsync(string id, HttpContext http, Database db, CancellationToken ct) =>
+        FindAsync(http, id, "PM", GoCardlessStore.Payments, p => GoCardlessStore.GetPaymentAsync(db, p.AccountId!, p.Mode, id, ct), GoCardlessJson.Payment);
+
+    private static async Task<IResult> ListBankAccountsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var q = ListQuery.Parse(http.Request.Query, ["customer", "enabled"]);
+        if (q.Error is not null)
         {
-            return Invalid(http, new(new(q.Page.After is null ? "before" : "after", "is not a cursor of this list"), "/cursor"));
+            return Invalid(http, q.Error);
         }
-        return new StoredResponse(200, GoCardlessJson.List(GoCardlessStore.Customers, pg.Rows.Select(GoCardlessJson.Customer),
-            pg.Newer && pg.Rows.Count > 0 ? pg.Rows[0].Id : null, pg.Older && pg.Rows.Count > 0 ? pg.Rows[^1].Id : null, q.Page.Limit)).ToResult();
+        var enabledText = q.Value("enabled");
+        if (enabledText is not (null or "true" or "false"))
+        {
+            return Invalid(http, new(new("enabled", "must be true or false"), "/enabled"));
+        }
+        bool? enabled = enabledText is null ? null : enabledText == "true";
+        var page = await GoCardlessStore.ListBankAccountsAsync(db, p.AccountId!, p.Mode, q.Value("customer"), enabled, q.Created, q.Page, ct);
+        return Paged(http, q, GoCardlessStore.BankAccounts, page, GoCardlessJson.BankAccount, r => r.Id);
+    }
+
+    private static async Task<IResult> ListMandatesAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var q = ListQuery.Parse(http.Request.Query, ["customer", "customer_bank_account", "creditor", "status", "reference"]);
+        if (q.Error is not null)
+        {
+            return Invalid(http, q.Error);
+        }
+        // The official client sends a list of statuses comma-separated [sdk].
+        var statuses = q.Value("status")?.Split(',');
+        if (statuses?.FirstOrDefault(x => !GoCardlessRules.MandateStates.Contains(x)) is not null)
+        {
+            return Invalid(http, new(new("status", "must be one or more of " + string.Join(", ", GoCardlessRules.MandateStates)), "/status"));
+        }
+        var page = await GoCardlessStore.ListMandatesAsync(db, p.AccountId!, p.Mode, q.Value("customer"), q.Value("customer_bank_account"), q.Value("creditor"),
+            statuses, q.Value("reference"), q.Created, q.Page, ct);
+        return Paged(http, q, GoCardlessStore.Mandates, page, GoCardlessJson.Mandate, r => r.Id);
+    }
+
+    private static async Task<IResult> ListPaymentsAsync(HttpContext http, Database db, CancellationToken ct)
+    {
+        var p = Principal(http);
+        var q = ListQuery.Parse(http.Request.Query, ["customer", "mandate", "creditor", "status"]);
+        if (q.Error is not null)
+        {
+            return Invalid(http, q.Error);
+        }
+        var status = q.Value("status");
+        if (status is not null && !GoCardlessRules.PaymentStates.Contains(status))
+        {
+            return Invalid(http, new(new("status", "must be one of " + string.Join(", ", GoCardlessRules.PaymentStates)), "/status"));
+        }
+        var page = await GoCardlessStore.ListPaymentsAsync(db, p.AccountId!, p.Mode, q.Value("customer"), q.Value("mandate"), q.Value("creditor"), status, q.Created, q.Page, ct);
+        return Paged(http, q, GoCardlessStore.Payments, page, GoCardlessJson.Payment, r => r.Id);
     }
 
     /// <summary>The default creditor exists from the account's first GoCardless call that needs it [ours].</summary>

@@ -243,12 +243,18 @@ public static class GoCardlessCommands
         var body = GoCardlessJson.Parse(row.Body);
         var links = (JsonObject)body["links"]!;
         var created = new JsonObject();
+        var api = GoCardlessStore.ApiFor(row.Mode);
+        var creditor = links["creditor"]!.GetValue<string>();
+        var resources = new List<Change>(); // audited after the request's own change, which comes first
+        string? md = null;
         if (body["mandate_request"] is JsonObject mandate)
         {
-            var md = GoCardlessRules.NewId("MD");
+            md = GoCardlessRules.NewId("MD");
             mandate["links"] = new JsonObject { ["mandate"] = md };
             links["mandate_request_mandate"] = md;
             created["mandate_request_mandate"] = md;
+            await GoCardlessStore.InsertMandateAsync(uow, NewMandate(uow, row, md, mandate, creditor, links["customer_bank_account"]?.GetValue<string>()));
+            resources.Add(new Change(api, GoCardlessStore.Mandates, md, "create", null, GoCardlessRules.PendingSubmission, Reason: "billing request fulfilled"));
         }
         if (body["payment_request"] is JsonObject payment)
         {
@@ -256,6 +262,8 @@ public static class GoCardlessCommands
             payment["links"] = new JsonObject { ["payment"] = pm };
             links["payment_request_payment"] = pm;
             created["payment_request_payment"] = pm;
+            await GoCardlessStore.InsertPaymentAsync(uow, NewPayment(uow, row, pm, payment, creditor, md));
+            resources.Add(new Change(api, GoCardlessStore.Payments, pm, "create", null, GoCardlessRules.PendingSubmission, Reason: "billing request fulfilled"));
         }
         row.Status = t.To;
         row.Body = GoCardlessJson.Write(body);
@@ -263,7 +271,66 @@ public static class GoCardlessCommands
         await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.Fulfil, t.From, t.To,
             GoCardlessStore.BillingRequests + "." + t.Event,
             Event(origin, "fulfilled", "billing_request_fulfilled", "This billing request has been fulfilled, and the resources have been created.", row.Id, body["metadata"], created)));
+        foreach (var change in resources)
+        {
+            await uow.RecordAsync(change);
+        }
         return Outcome.Done(row);
+    }
+
+    /// <summary>The mandate fulfil creates from the request's mandate_request: pending_submission, on the bank account
+    /// collect_bank_account took [doc: the fields; ours: the reference, scheme and charge date when none is given].</summary>
+    private static MandateRow NewMandate(UnitOfWork uow, BillingRequestRow request, string id, JsonObject mandateRequest, string creditor, string? bankAccount)
+    {
+        var mandateLinks = new JsonObject { ["creditor"] = creditor, ["customer"] = request.CustomerId };
+        if (bankAccount is not null)
+        {
+            mandateLinks["customer_bank_account"] = bankAccount;
+        }
+        var body = new JsonObject
+        {
+            ["scheme"] = mandateRequest["scheme"]?.GetValue<string>() ?? GoCardlessRules.SchemeFor(mandateRequest["currency"]!.GetValue<string>()),
+            ["next_possible_charge_date"] = GoCardlessRules.NextPossibleChargeDate(uow.NowMs),
+            ["payments_require_approval"] = false,
+            ["metadata"] = GoCardlessJson.Clone(mandateRequest["metadata"]) ?? new JsonObject(),
+            ["links"] = mandateLinks,
+        };
+        return new MandateRow
+        {
+            Id = id, AccountId = request.AccountId, Mode = request.Mode, Status = GoCardlessRules.PendingSubmission, CustomerId = request.CustomerId,
+            CustomerBankAccountId = bankAccount, CreditorId = creditor, Reference = GoCardlessRules.MandateReference(id), BillingRequestId = request.Id,
+            CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1, Body = GoCardlessJson.Write(body),
+        };
+    }
+
+    /// <summary>The payment fulfil creates from the request's payment_request: pending_submission, charged today (an
+    /// instant bank payment) or, on a Direct Debit scheme, on the first possible charge date [ours].</summary>
+    private static PaymentRow NewPayment(UnitOfWork uow, BillingRequestRow request, string id, JsonObject paymentRequest, string creditor, string? mandate)
+    {
+        var scheme = paymentRequest["scheme"]?.GetValue<string>() ?? "faster_payments";
+        var paymentLinks = new JsonObject { ["creditor"] = creditor };
+        if (mandate is not null)
+        {
+            paymentLinks["mandate"] = mandate;
+        }
+        var body = new JsonObject
+        {
+            ["charge_date"] = scheme == "faster_payments" ? GoCardlessRules.Today(uow.NowMs) : GoCardlessRules.NextPossibleChargeDate(uow.NowMs),
+            ["amount"] = paymentRequest["amount"]!.GetValue<long>(),
+            ["description"] = GoCardlessJson.Clone(paymentRequest["description"]),
+            ["currency"] = GoCardlessJson.Clone(paymentRequest["currency"]),
+            ["reference"] = null,
+            ["metadata"] = GoCardlessJson.Clone(paymentRequest["metadata"]) ?? new JsonObject(),
+            ["amount_refunded"] = 0,
+            ["scheme"] = scheme,
+            ["links"] = paymentLinks,
+        };
+        return new PaymentRow
+        {
+            Id = id, AccountId = request.AccountId, Mode = request.Mode, Status = GoCardlessRules.PendingSubmission, MandateId = mandate,
+            CustomerId = request.CustomerId, CreditorId = creditor, BillingRequestId = request.Id,
+            CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1, Body = GoCardlessJson.Write(body),
+        };
     }
 
     private static async Task<Outcome<BillingRequestRow>> StartFulfillingAsync(UnitOfWork uow, BillingRequestRow row)
@@ -331,6 +398,7 @@ public static class GoCardlessCommands
         var body = GoCardlessJson.Parse(row.Body);
         var resources = (JsonObject)body["resources"]!;
         var links = (JsonObject)body["links"]!;
+        Change? collected = null; // the bank account's creation, audited after the request's change
         if (type == GoCardlessRules.CollectCustomerDetails)
         {
             var details = data["customer_billing_detail"] as JsonObject ?? [];
@@ -367,10 +435,8 @@ public static class GoCardlessCommands
             var ba = GoCardlessRules.NewId("BA");
             var number = data["account_number"]?.GetValue<string>() ?? data["iban"]?.GetValue<string>() ?? "";
             var branch = data["branch_code"]?.GetValue<string>();
-            resources["customer_bank_account"] = new JsonObject
+            var account = new JsonObject
             {
-                ["id"] = ba,
-                ["created_at"] = Time.Iso(uow.NowMs),
                 ["account_number_ending"] = number.Length >= 2 ? number[^2..] : number,
                 ["account_holder_name"] = GoCardlessJson.Clone(data["account_holder_name"]),
                 ["account_type"] = GoCardlessJson.Clone(data["account_type"]),
@@ -382,6 +448,15 @@ public static class GoCardlessCommands
                 ["links"] = new JsonObject { ["customer"] = row.CustomerId },
                 ["branch_code_ending"] = branch is { Length: >= 2 } ? branch[^2..] : branch,
             };
+            // The bank account is a resource of its own from here, in the same transaction as the action [doc].
+            var bankAccount = new BankAccountRow
+            {
+                Id = ba, AccountId = row.AccountId, Mode = row.Mode, CustomerId = row.CustomerId, Enabled = 1, CreatedAt = uow.NowMs,
+                Body = GoCardlessJson.Write(account),
+            };
+            await GoCardlessStore.InsertBankAccountAsync(uow, bankAccount);
+            collected = new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BankAccounts, ba, "create", null, "enabled");
+            resources["customer_bank_account"] = GoCardlessJson.BankAccount(bankAccount);
             links["customer_bank_account"] = ba;
         }
         else if (type == GoCardlessRules.ConfirmPayerDetails && body["mandate_request"] is JsonObject mandate && data["payer_requested_dual_signature"] is JsonValue dual)
@@ -396,6 +471,10 @@ public static class GoCardlessCommands
         await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, type, t.From, t.To,
             GoCardlessStore.BillingRequests + "." + eventAction,
             Event(origin, eventAction, "billing_request_" + eventAction, description, row.Id, body["metadata"])));
+        if (collected is not null)
+        {
+            await uow.RecordAsync(collected);
+        }
         if (autoFulfil && row.Status == GoCardlessRules.ReadyToFulfil)
         {
             return await FulfilAsync(uow, row, origin);

@@ -81,10 +81,25 @@ public static class GoCardlessJson
         return o;
     }
 
-    public static JsonObject Customer(CustomerRow row)
+    public static JsonObject Customer(CustomerRow row) => Stored(row.Id, row.CreatedAt, row.Body);
+
+    /// <summary>A customer bank account, the same object the billing request shows in
+    /// <c>resources.customer_bank_account</c>.</summary>
+    public static JsonObject BankAccount(BankAccountRow row) => Stored(row.Id, row.CreatedAt, row.Body);
+
+    public static JsonObject Mandate(MandateRow row) => Stored(row.Id, row.CreatedAt, row.Body, ("reference", row.Reference), ("status", row.Status));
+
+    public static JsonObject Payment(PaymentRow row) => Stored(row.Id, row.CreatedAt, row.Body, ("status", row.Status));
+
+    /// <summary>A stored resource: id and created_at, the columns that hold its state, then its document.</summary>
+    private static JsonObject Stored(string id, long createdAt, string body, params (string Name, string Value)[] columns)
     {
-        var o = new JsonObject { ["id"] = row.Id, ["created_at"] = Time.Iso(row.CreatedAt) };
-        foreach (var (k, v) in Parse(row.Body))
+        var o = new JsonObject { ["id"] = id, ["created_at"] = Time.Iso(createdAt) };
+        foreach (var (name, value) in columns)
+        {
+            o[name] = value;
+        }
+        foreach (var (k, v) in Parse(body))
         {
             o[k] = Clone(v);
         }
@@ -305,6 +320,39 @@ public sealed record CustomerBankAccountObject(
     string? CountryCode, IReadOnlyDictionary<string, string> Metadata, bool Enabled, CustomerBankAccountLinks Links, string? BranchCodeEnding);
 
 public sealed record CustomerBankAccountLinks(string Customer);
+
+public sealed record CustomerBankAccountEnvelope(CustomerBankAccountObject CustomerBankAccounts);
+
+public sealed record CustomerBankAccountList(IReadOnlyList<CustomerBankAccountObject> CustomerBankAccounts, ListMeta Meta);
+
+public sealed record MandateEnvelope(MandateObject Mandates);
+
+public sealed record MandateList(IReadOnlyList<MandateObject> Mandates, ListMeta Meta);
+
+/// <param name="Id">MD… .</param>
+/// <param name="Status">pending_submission when fulfil creates it; the other states of the official client's types.</param>
+/// <param name="NextPossibleChargeDate">A date (<c>2026-01-31</c>).</param>
+public sealed record MandateObject(
+    string Id, string CreatedAt, string Reference, string Status, string Scheme, string NextPossibleChargeDate, bool PaymentsRequireApproval,
+    IReadOnlyDictionary<string, string> Metadata, MandateLinks Links);
+
+/// <param name="CustomerBankAccount">The bank account collect_bank_account took.</param>
+public sealed record MandateLinks(string Creditor, string Customer, string? CustomerBankAccount = null);
+
+public sealed record PaymentEnvelope(PaymentObject Payments);
+
+public sealed record PaymentList(IReadOnlyList<PaymentObject> Payments, ListMeta Meta);
+
+/// <param name="Id">PM… .</param>
+/// <param name="Amount">In minor units (pence, cents).</param>
+/// <param name="ChargeDate">A date (<c>2026-01-31</c>).</param>
+/// <param name="Status">pending_submission when fulfil creates it; the other states of the official client's types.</param>
+public sealed record PaymentObject(
+    string Id, string CreatedAt, string ChargeDate, long Amount, string? Description, string Currency, string Status, string? Reference,
+    IReadOnlyDictionary<string, string> Metadata, long AmountRefunded, string Scheme, PaymentLinks Links);
+
+/// <param name="Mandate">The mandate the same billing request created, when it asked for one.</param>
+public sealed record PaymentLinks(string Creditor, string? Mandate = null);
 
 public sealed record FlowEnvelope(FlowObject BillingRequestFlows);
 

@@ -122,6 +122,61 @@ public static class GoCardlessRules
         return actions;
     }
 
+    // ---- what fulfil creates: mandates and payments -------------------------------------------------------
+
+    /// <summary>A mandate or payment fulfil creates starts here [doc]; only GoCardless (the simulation) moves it on.</summary>
+    public const string PendingSubmission = "pending_submission";
+
+    /// <summary>Mandate states as the official client's types list them [sdk].</summary>
+    public static readonly IReadOnlyList<string> MandateStates =
+    [
+        "pending_customer_approval", PendingSubmission, "submitted", "active", "failed", "cancelled", "expired", "consumed", "blocked", "suspended_by_payer",
+    ];
+
+    /// <summary>Payment states as the official client's types list them [sdk].</summary>
+    public static readonly IReadOnlyList<string> PaymentStates =
+    [
+        "pending_customer_approval", PendingSubmission, "submitted", "confirmed", "paid_out", "cancelled", "customer_approval_denied", "failed", "charged_back",
+    ];
+
+    /// <summary>The Direct Debit scheme of a mandate in <paramref name="currency"/> when the request named none [ours:
+    /// each currency's home scheme].</summary>
+    public static string SchemeFor(string currency) => currency switch
+    {
+        "EUR" => "sepa_core",
+        "SEK" => "autogiro",
+        "DKK" => "betalingsservice",
+        "AUD" => "becs",
+        "NZD" => "becs_nz",
+        "USD" => "ach",
+        "CAD" => "pad",
+        _ => "bacs",
+    };
+
+    /// <summary>The first day a new mandate can be charged: three working days (Monday to Friday) after
+    /// <paramref name="nowMs"/>, as a date [ours: one lead time for every scheme, no bank holidays].</summary>
+    public static string NextPossibleChargeDate(long nowMs)
+    {
+        var day = DateOnly.FromDateTime(Rescind.Core.Time.FromUnixMs(nowMs).UtcDateTime);
+        for (var left = 3; left > 0;)
+        {
+            day = day.AddDays(1);
+            if (day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+            {
+                left--;
+            }
+        }
+        return Date(day);
+    }
+
+    /// <summary>The UTC date of <paramref name="nowMs"/>, as GoCardless writes dates (<c>2026-01-31</c>).</summary>
+    public static string Today(long nowMs) => Date(DateOnly.FromDateTime(Rescind.Core.Time.FromUnixMs(nowMs).UtcDateTime));
+
+    private static string Date(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A mandate's reference when the request gave none [ours]: <c>RESCIND-</c> and the id's random part.</summary>
+    public static string MandateReference(string mandateId) => "RESCIND-" + mandateId[4..];
+
     public enum ActionProblem
     {
         None,

@@ -74,6 +74,80 @@ public sealed class CreditorRow
     public long CreatedAt { get; set; }
 }
 
+public sealed class BankAccountRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string CustomerId { get; set; } = "";
+
+    /// <summary>1 enabled, 0 disabled (the body's <c>enabled</c>, as a column for the list's filter).</summary>
+    public int Enabled { get; set; } = 1;
+
+    public long CreatedAt { get; set; }
+
+    public string Body { get; set; } = "{}";
+}
+
+public sealed class MandateRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public string CustomerId { get; set; } = "";
+
+    public string? CustomerBankAccountId { get; set; }
+
+    public string CreditorId { get; set; } = "";
+
+    public string Reference { get; set; } = "";
+
+    public string BillingRequestId { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public int Version { get; set; }
+
+    public string Body { get; set; } = "{}";
+}
+
+public sealed class PaymentRow
+{
+    public string Id { get; set; } = "";
+
+    public string AccountId { get; set; } = "";
+
+    public string Mode { get; set; } = "";
+
+    public string Status { get; set; } = "";
+
+    public string? MandateId { get; set; }
+
+    public string CustomerId { get; set; } = "";
+
+    public string CreditorId { get; set; } = "";
+
+    public string BillingRequestId { get; set; } = "";
+
+    public long CreatedAt { get; set; }
+
+    public long UpdatedAt { get; set; }
+
+    public int Version { get; set; }
+
+    public string Body { get; set; } = "{}";
+}
+
 public sealed class EventRow
 {
     public long Id { get; set; }
@@ -95,6 +169,9 @@ public static class GoCardlessStore
     public const string BillingRequests = "billing_requests";
     public const string Flows = "billing_request_flows";
     public const string Customers = "customers";
+    public const string BankAccounts = "customer_bank_accounts";
+    public const string Mandates = "mandates";
+    public const string Payments = "payments";
 
     /// <summary>The api name the coordinator, audit log, outbox and idempotency keys use for a mode: sandbox data,
     /// keys and events are kept apart from live ones [ours].</summary>
@@ -109,6 +186,22 @@ public static class GoCardlessStore
     private const string CustomerColumns = "id, account_id, mode, created_at, body";
 
     private const string CreditorColumns = "id, account_id, mode, name, created_at";
+
+    private const string BankAccountColumns = "id, account_id, mode, customer_id, enabled, created_at, body";
+
+    private const string MandateColumns =
+        "id, account_id, mode, status, customer_id, customer_bank_account_id, creditor_id, reference, billing_request_id, created_at, updated_at, version, body";
+
+    private const string PaymentColumns =
+        "id, account_id, mode, status, mandate_id, customer_id, creditor_id, billing_request_id, created_at, updated_at, version, body";
+
+    /// <summary>One row of <paramref name="table"/> by id, only when it is the account's in this mode.</summary>
+    private static async Task<T?> GetAsync<T>(Database db, string table, string columns, string accountId, string mode, string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return await c.QuerySingleOrDefaultAsync<T>(
+            $"SELECT {columns} FROM {table} WHERE id = @id AND account_id = @accountId AND mode = @mode", new { id, accountId, mode });
+    }
 
     // ---- creditors ------------------------------------------------------------------------------------------
 
@@ -146,12 +239,37 @@ public static class GoCardlessStore
     public static Task UpdateCustomerAsync(UnitOfWork uow, string id, string body) =>
         uow.ExecuteExpectingAsync(1, "UPDATE gc_customers SET body = @body WHERE id = @id", new { id, body });
 
-    public static async Task<CustomerRow?> GetCustomerAsync(Database db, string accountId, string mode, string id, CancellationToken ct)
-    {
-        await using var c = await db.OpenAsync(ct);
-        return await c.QuerySingleOrDefaultAsync<CustomerRow>(
-            $"SELECT {CustomerColumns} FROM gc_customers WHERE id = @id AND account_id = @accountId AND mode = @mode", new { id, accountId, mode });
-    }
+    public static Task<CustomerRow?> GetCustomerAsync(Database db, string accountId, string mode, string id, CancellationToken ct) =>
+        GetAsync<CustomerRow>(db, "gc_customers", CustomerColumns, accountId, mode, id, ct);
+
+    // ---- customer bank accounts, mandates, payments -----------------------------------------------------------
+
+    public static Task InsertBankAccountAsync(UnitOfWork uow, BankAccountRow row) => uow.ExecuteAsync(
+        "INSERT INTO gc_customer_bank_accounts (id, account_id, mode, customer_id, enabled, created_at, body) VALUES (@Id, @AccountId, @Mode, @CustomerId, @Enabled, @CreatedAt, @Body)",
+        row);
+
+    public static Task InsertMandateAsync(UnitOfWork uow, MandateRow row) => uow.ExecuteAsync(
+        """
+        INSERT INTO gc_mandates (id, account_id, mode, status, customer_id, customer_bank_account_id, creditor_id, reference, billing_request_id, created_at, updated_at, version, body)
+        VALUES (@Id, @AccountId, @Mode, @Status, @CustomerId, @CustomerBankAccountId, @CreditorId, @Reference, @BillingRequestId, @CreatedAt, @UpdatedAt, @Version, @Body)
+        """,
+        row);
+
+    public static Task InsertPaymentAsync(UnitOfWork uow, PaymentRow row) => uow.ExecuteAsync(
+        """
+        INSERT INTO gc_payments (id, account_id, mode, status, mandate_id, customer_id, creditor_id, billing_request_id, created_at, updated_at, version, body)
+        VALUES (@Id, @AccountId, @Mode, @Status, @MandateId, @CustomerId, @CreditorId, @BillingRequestId, @CreatedAt, @UpdatedAt, @Version, @Body)
+        """,
+        row);
+
+    public static Task<BankAccountRow?> GetBankAccountAsync(Database db, string accountId, string mode, string id, CancellationToken ct) =>
+        GetAsync<BankAccountRow>(db, "gc_customer_bank_accounts", BankAccountColumns, accountId, mode, id, ct);
+
+    public static Task<MandateRow?> GetMandateAsync(Database db, string accountId, string mode, string id, CancellationToken ct) =>
+        GetAsync<MandateRow>(db, "gc_mandates", MandateColumns, accountId, mode, id, ct);
+
+    public static Task<PaymentRow?> GetPaymentAsync(Database db, string accountId, string mode, string id, CancellationToken ct) =>
+        GetAsync<PaymentRow>(db, "gc_payments", PaymentColumns, accountId, mode, id, ct);
 
     // ---- billing requests -----------------------------------------------------------------------------------
 
@@ -270,18 +388,49 @@ public static class GoCardlessStore
         Database db, string accountId, string mode, string? status, string? customer, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
     {
         var (where, args) = Scope(accountId, mode);
-        if (status is not null)
-        {
-            where.Add("status = @status");
-            args.Add("status", status);
-        }
-        if (customer is not null)
-        {
-            where.Add("customer_id = @customer");
-            args.Add("customer", customer);
-        }
+        Equal(where, args, "status", status);
+        Equal(where, args, "customer_id", customer);
         AddCreated(where, args, created);
         return PageAsync<BillingRequestRow>(db, "gc_billing_requests", RequestColumns, where, args, page, ct);
+    }
+
+    public static Task<(IReadOnlyList<BankAccountRow> Rows, bool Older, bool Newer)?> ListBankAccountsAsync(
+        Database db, string accountId, string mode, string? customer, bool? enabled, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
+    {
+        var (where, args) = Scope(accountId, mode);
+        Equal(where, args, "customer_id", customer);
+        Equal(where, args, "enabled", enabled is { } e ? (e ? 1 : 0) : null);
+        AddCreated(where, args, created);
+        return PageAsync<BankAccountRow>(db, "gc_customer_bank_accounts", BankAccountColumns, where, args, page, ct);
+    }
+
+    /// <summary>The account's mandates; <paramref name="statuses"/> matches any of them (the client sends a
+    /// comma-separated list) [sdk].</summary>
+    public static Task<(IReadOnlyList<MandateRow> Rows, bool Older, bool Newer)?> ListMandatesAsync(
+        Database db, string accountId, string mode, string? customer, string? bankAccount, string? creditor, string[]? statuses, string? reference,
+        IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
+    {
+        var (where, args) = Scope(accountId, mode);
+        Equal(where, args, "customer_id", customer);
+        Equal(where, args, "customer_bank_account_id", bankAccount);
+        Equal(where, args, "creditor_id", creditor);
+        Equal(where, args, "reference", reference);
+        AnyOf(db, where, args, "status", statuses);
+        AddCreated(where, args, created);
+        return PageAsync<MandateRow>(db, "gc_mandates", MandateColumns, where, args, page, ct);
+    }
+
+    public static Task<(IReadOnlyList<PaymentRow> Rows, bool Older, bool Newer)?> ListPaymentsAsync(
+        Database db, string accountId, string mode, string? customer, string? mandate, string? creditor, string? status,
+        IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
+    {
+        var (where, args) = Scope(accountId, mode);
+        Equal(where, args, "customer_id", customer);
+        Equal(where, args, "mandate_id", mandate);
+        Equal(where, args, "creditor_id", creditor);
+        Equal(where, args, "status", status);
+        AddCreated(where, args, created);
+        return PageAsync<PaymentRow>(db, "gc_payments", PaymentColumns, where, args, page, ct);
     }
 
     /// <summary>Requests of any mode (of every account when <paramref name="accountId"/> is null) for Rescind's own
@@ -322,6 +471,25 @@ public static class GoCardlessStore
         args.Add("AccountId", accountId);
         args.Add("Mode", mode);
         return (["account_id = @AccountId", "mode = @Mode"], args);
+    }
+
+    /// <summary>A list's filter: <paramref name="column"/> equals the value, when one is given.</summary>
+    private static void Equal(List<string> where, DynamicParameters args, string column, object? value)
+    {
+        if (value is not null)
+        {
+            where.Add($"{column} = @F_{column}");
+            args.Add("F_" + column, value);
+        }
+    }
+
+    private static void AnyOf(Database db, List<string> where, DynamicParameters args, string column, string[]? values)
+    {
+        if (values is not null)
+        {
+            where.Add(db.AnyOf(column, "Any_" + column));
+            args.Add("Any_" + column, values);
+        }
     }
 
     private static void AddCreated(List<string> where, DynamicParameters args, IReadOnlyList<(string Op, long At)> created)

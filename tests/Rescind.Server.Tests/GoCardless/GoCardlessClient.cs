@@ -93,6 +93,20 @@ public static class GoCardlessClient
         return id;
     }
 
+    /// <summary>A request the payer completed and the API fulfilled: with a mandate request, and a payment request
+    /// when <paramref name="payment"/> (then also the payer's bank authorisation).</summary>
+    public static async Task<JsonElement> FulfilledRequestAsync(this Tenant t, bool mandate = true, bool payment = true, string mode = "live")
+    {
+        var id = await t.CreateBillingRequestAsync(mandate, payment, mode);
+        var actions = (await t.BrGetAsync(id, mode)).BillingRequest().GetProperty("actions").EnumerateArray().Select(a => a.GetProperty("type").GetString()!).ToList();
+        foreach (var action in actions)
+        {
+            var a = await t.PayerAsync(id, action);
+            Assert.True(a.Code == 200, a.Body);
+        }
+        return (await t.BrActAsync(id, "fulfil", mode: mode)).BillingRequest();
+    }
+
     public static JsonElement BillingRequest(this Answer a)
     {
         Assert.True(a.Code is 200 or 201, a.Body);

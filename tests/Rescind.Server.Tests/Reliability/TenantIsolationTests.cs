@@ -22,7 +22,7 @@ public abstract class TenantIsolationTests(RescindServer server)
     private sealed record Owner(
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
-        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate);
+        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -60,6 +60,9 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /customers/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/customers/" + o.GcCustomer),
         ["GET /creditors/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/creditors/" + o.Creditor),
         ["GET /events/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/events/" + o.GcEvent),
+        ["GET /mandates/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/mandates/" + o.Mandate),
+        ["GET /payments/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/payments/" + o.Payment),
+        ["GET /customer_bank_accounts/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/customer_bank_accounts/" + o.BankAccount),
         ["GET /v1/w3s/walletSets/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/walletSets/" + o.WalletSet),
         ["GET /v1/w3s/wallets/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/wallets/" + o.Wallet),
         ["GET /v1/w3s/wallets/{id}/balances"] = (o, _) => new("circle", HttpMethod.Get, $"/v1/w3s/wallets/{o.Wallet}/balances"),
@@ -335,6 +338,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         var tx = await m.TransactionAsync(session);
         var br = await t.CreateBillingRequestAsync(payment: true);
         var (flow, _) = await t.CreateFlowAsync(br);
+        var fulfilled = (await t.FulfilledRequestAsync()).GetProperty("links");
         async Task<string> FirstAsync(string path, string collection) => (await t.Gc(HttpMethod.Get, path)).Json.GetProperty(collection)[0].GetProperty("id").GetString()!;
         var gcCustomer = (await t.Gc(HttpMethod.Post, "/customers", new { customers = new { email = "owner@example.com", given_name = "Own", family_name = "Er" } })).Json
             .GetProperty("customers").GetProperty("id").GetString()!;
@@ -350,8 +354,11 @@ public abstract class TenantIsolationTests(RescindServer server)
         Assert.True(scheduled.Code == 201, scheduled.Body);
         var owner = new Owner(customer, request, Str(order.Id), Str(order.RequestId), session, tx, br, flow, gcCustomer, await FirstAsync("/creditors", "creditors"),
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
-            sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate);
-        string[] ids = [customer, request, accepted, certificate, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation];
+            sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate,
+            fulfilled.GetProperty("mandate_request_mandate").GetString()!, fulfilled.GetProperty("payment_request_payment").GetString()!,
+            fulfilled.GetProperty("customer_bank_account").GetString()!);
+        string[] ids = [customer, request, accepted, certificate, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
+            owner.Mandate, owner.Payment, owner.BankAccount];
         return (owner, ids);
     }
 
