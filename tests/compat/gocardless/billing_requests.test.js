@@ -106,10 +106,19 @@ test('validation failures name the field', async () => {
 });
 
 test('an operation Rescind does not serve raises the client\'s invalid_api_usage error, as an unknown path does at GoCardless', async () => {
-  await assert.rejects(gc.mandates.find('MD000000000000'), (e) => {
+  await assert.rejects(gc.subscriptions.find('SB000000000000'), (e) => {
     assert.equal(e.errorType, 'invalid_api_usage', String(e));
     assert.equal(e.code, 404);
     assert.equal(e.errors[0].reason, 'path_not_found');
+    return true;
+  });
+});
+
+test('a mandate that does not exist raises the client\'s resource_not_found error', async () => {
+  await assert.rejects(gc.mandates.find('MD000000000000'), (e) => {
+    assert.equal(e.errorType, 'invalid_api_usage', String(e));
+    assert.equal(e.code, 404);
+    assert.equal(e.errors[0].reason, 'resource_not_found');
     return true;
   });
 });
