@@ -12,7 +12,7 @@ public sealed class SchemaGate
     /// <summary>True once the schema is migrated and the start-up tasks have run.</summary>
     public bool IsOpen => opened.Task.IsCompletedSuccessfully;
 
-    /// <summary>Why the gate is still closed (the last failure to reach the database), for the log and /healthz.</summary>
+    /// <summary>Why the gate is still closed (the last failure to reach the database): the log says it once, not on every retry.</summary>
     public string? Waiting { get; private set; }
 
     public void Open()

@@ -44,6 +44,7 @@ public abstract class GoCardlessRaceTests(RescindServer server)
                 Assert.DoesNotContain("fulfilled", events);
                 Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
                 Assert.Equal(0, await Audit.ActionCountAsync(server, id, "fulfil"));
+                Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM gc_mandates WHERE billing_request_id = @id", new { id })); // the loser created nothing
             }
             else
             {
@@ -54,6 +55,7 @@ public abstract class GoCardlessRaceTests(RescindServer server)
                 Assert.DoesNotContain("cancelled", events);
                 Assert.Equal(0, await Audit.ActionCountAsync(server, id, "cancel"));
                 Assert.Equal(1, await Audit.ActionCountAsync(server, id, "fulfil"));
+                Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM gc_mandates WHERE billing_request_id = @id", new { id })); // one mandate, once
             }
         }
         Assert.Equal(Races, await server.CountAsync(
