@@ -3,7 +3,8 @@ using Rescind.Core.Storage;
 namespace Rescind.Server.Http;
 
 /// <summary>
-/// The last line of defence, in each API's own envelope: an unreachable database is a 503 the caller may retry;
+/// The last line of defence, in each API's own envelope: an unreachable database, or a write that lost its race on
+/// every retry, is a 503 the caller may retry;
 /// any other exception is a bug, logged with its request id and answered as a 500 without internals. Unknown
 /// routes and wrong methods are answered in the envelope of the API the path belongs to.
 /// </summary>
@@ -30,6 +31,15 @@ public static class Failures
                 log.LogWarning("Storage unavailable: {Message}", e.Message);
                 http.Response.Headers.RetryAfter = "1";
                 await http.WriteFailureAsync(SharedFailure.Unavailable, 503, "The service is temporarily unavailable; retry shortly.");
+                return;
+            }
+            if (Database.IsTransient(e))
+            {
+                // The coordinator retried the write and lost every race (a hot row under heavy contention): nothing
+                // was applied, so the caller may send the same request again.
+                log.LogWarning("Write lost its race on every attempt on {Method} {Path}: {Message}", http.Request.Method, http.Request.Path, e.Message);
+                http.Response.Headers.RetryAfter = "1";
+                await http.WriteFailureAsync(SharedFailure.Unavailable, 503, "The resource is busy with other changes; retry shortly.");
                 return;
             }
             if (Database.IsUnstorableText(e))

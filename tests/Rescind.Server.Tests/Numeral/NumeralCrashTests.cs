@@ -36,6 +36,33 @@ public abstract class NumeralCrashTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_cancel_that_loses_its_race_on_every_retry_is_a_503_to_retry_and_applies_nothing()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        Faults.ArmLostRace("record:tax.certificate_request:cancel");
+        Answer busy;
+        try
+        {
+            busy = await t.CancelAsync(id);
+        }
+        finally
+        {
+            Faults.Disarm();
+        }
+
+        busy.IsNumeralError(503, "SERVICE_UNAVAILABLE");
+        Assert.Equal("1", busy.Header("Retry-After"));
+        Assert.Equal("pending", (await t.GetAsync(id)).Str("status"));
+        Assert.Equal(0, await Audit.ActionCountAsync(server, id, "cancel"));
+        Assert.Equal(0, await Audit.EventCountAsync(server, id, "tax.certificate_request.canceled"));
+
+        Assert.Equal("canceled", (await t.CancelAsync(id)).Str("status")); // the retry the 503 asks for applies it once
+        Assert.Equal(1, await Audit.ActionCountAsync(server, id, "cancel"));
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
     public async Task A_create_that_fails_before_its_audit_row_leaves_no_request_and_frees_its_idempotency_key()
     {
         var t = await Tenant.CreateAsync(server);
