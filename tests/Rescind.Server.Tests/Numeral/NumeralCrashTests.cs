@@ -7,22 +7,25 @@ public abstract class NumeralCrashTests(RescindServer server)
 {
     private FaultSwitch Faults => ((IFaultyServer)server).Faults;
 
-    [Fact]
-    public async Task A_cancel_that_fails_after_the_state_update_leaves_the_request_pending_with_its_reminders()
+    private async Task<Answer> CancelArmedAsync(Tenant t, string id, Action arm)
     {
-        var t = await Tenant.CreateAsync(server);
-        var id = await t.PendingRequestAsync();
-        Faults.Arm("record:tax.certificate_request:cancel");
-        Answer failed;
+        arm();
         try
         {
-            failed = await t.CancelAsync(id);
+            return await t.CancelAsync(id);
         }
         finally
         {
             Faults.Disarm();
         }
+    }
 
+    [Fact]
+    public async Task A_cancel_that_fails_after_the_state_update_leaves_the_request_pending_with_its_reminders()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        var failed = await CancelArmedAsync(t, id, () => Faults.Arm("record:tax.certificate_request:cancel"));
         failed.IsNumeralError(500, "INTERNAL_ERROR");
         Assert.Equal("pending", (await t.GetAsync(id)).Str("status"));
         Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM numeral_reminders WHERE request_id = @id", new { id }));
@@ -40,17 +43,7 @@ public abstract class NumeralCrashTests(RescindServer server)
     {
         var t = await Tenant.CreateAsync(server);
         var id = await t.PendingRequestAsync();
-        Faults.ArmLostRace("record:tax.certificate_request:cancel");
-        Answer busy;
-        try
-        {
-            busy = await t.CancelAsync(id);
-        }
-        finally
-        {
-            Faults.Disarm();
-        }
-
+        var busy = await CancelArmedAsync(t, id, () => Faults.ArmLostRace("record:tax.certificate_request:cancel"));
         busy.IsNumeralError(503, "SERVICE_UNAVAILABLE");
         Assert.Equal("1", busy.Header("Retry-After"));
         Assert.Equal("pending", (await t.GetAsync(id)).Str("status"));
