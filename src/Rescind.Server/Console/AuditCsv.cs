@@ -6,7 +6,8 @@ using Rescind.Core.Coordination;
 namespace Rescind.Server.OperatorConsole;
 
 /// <summary>The audit log as CSV (RFC 4180: comma separated, CRLF, fields quoted when they hold a comma, quote or
-/// line break). A field that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
+/// line break, and also a semicolon or a tab, which spreadsheets in many locales take as the separator). A field
+/// that a spreadsheet would run as a formula is prefixed with an apostrophe.</summary>
 public static class AuditCsv
 {
     public const string Header = "id,at,account_id,api,resource_type,resource_id,action,from_state,to_state,actor_kind,actor_id,request_id,idempotency_key,reason";
@@ -27,7 +28,7 @@ public static class AuditCsv
         {
             value = "'" + value;
         }
-        return value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        return value.AsSpan().IndexOfAny(",\"\r\n;\t") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     public static async Task WriteAsync(Stream output, IAsyncEnumerable<AuditEntry> rows, CancellationToken ct)

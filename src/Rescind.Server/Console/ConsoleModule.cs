@@ -52,6 +52,29 @@ public static class ConsoleModule
         return services;
     }
 
+    /// <summary>The console's pages are markup and one stylesheet, no script: a policy that allows nothing else,
+    /// no framing, no sniffing, no referrer, and (over HTTPS) HSTS.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    public static IApplicationBuilder UseConsoleHeaders(this IApplicationBuilder app) => app.Use((http, next) =>
+    {
+        if (http.Request.Path.StartsWithSegments("/console", StringComparison.OrdinalIgnoreCase))
+        {
+            var headers = http.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+            if (http.Request.IsHttps)
+            {
+                headers.StrictTransportSecurity = "max-age=31536000";
+            }
+        }
+        return next(http);
+    });
+
     public static IEndpointRouteBuilder MapConsole(this IEndpointRouteBuilder app)
     {
         app.MapRazorPages();
@@ -62,15 +85,21 @@ public static class ConsoleModule
     /// <summary>The signed-in operator's credential id (the actor of every cancel from the console).</summary>
     public static string CredentialId(ClaimsPrincipal user) => user.FindFirstValue(CredentialClaim)!;
 
-    public static ClaimsPrincipal Principal(string credentialId) =>
-        new(new ClaimsIdentity([new Claim(CredentialClaim, credentialId)], Scheme));
+    public static ClaimsPrincipal Principal(string credentialId, string session) =>
+        new(new ClaimsIdentity([new Claim(CredentialClaim, credentialId), new Claim(ConsoleSessions.SessionClaim, session)], Scheme));
 
-    // A revoked operator credential ends its console sessions at their next request, as it ends its API access.
+    /// <summary>The signed-in console session's id, if the principal carries one.</summary>
+    public static string? SessionId(ClaimsPrincipal user) => user.FindFirstValue(ConsoleSessions.SessionClaim);
+
+    // A revoked operator credential ends its console sessions at their next request, as it ends its API access; a
+    // session signed out (or older than its bound) opens nothing, whoever holds a copy of its cookie.
     private static async Task StillValidAsync(CookieValidatePrincipalContext context)
     {
         var id = context.Principal?.FindFirstValue(CredentialClaim);
-        var db = context.HttpContext.RequestServices.GetRequiredService<Database>();
-        if (id is null || !await ConsoleStore.OperatorCredentialActiveAsync(db, id, context.HttpContext.RequestAborted))
+        var session = context.Principal is { } p ? SessionId(p) : null;
+        var services = context.HttpContext.RequestServices;
+        if (id is null || session is null || !await ConsoleSessions.ActiveAsync(
+                services.GetRequiredService<Database>(), services.GetRequiredService<TimeProvider>(), session, id, context.HttpContext.RequestAborted))
         {
             context.RejectPrincipal();
             await context.HttpContext.SignOutAsync(Scheme);

@@ -17,13 +17,6 @@ public sealed record EventWithDeliveries(OutboxEvent Event, IReadOnlyList<Delive
 /// <summary>The console's reads that no API needs: overview aggregates and a resource's history.</summary>
 public static class ConsoleStore
 {
-    public static async Task<bool> OperatorCredentialActiveAsync(Database db, string credentialId, CancellationToken ct)
-    {
-        await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT COUNT(*) FROM credentials WHERE id = @credentialId AND api = @api AND revoked_at IS NULL", new { credentialId, api = AccountStore.OperatorApi }, cancellationToken: ct)) > 0;
-    }
-
     /// <summary>
     /// Cancellations per hour in the <paramref name="hours"/> hours before <paramref name="nowMs"/>, oldest hour
     /// first: audit rows that move a cancel target's resource into a state named cancel… (canceled, cancelled,

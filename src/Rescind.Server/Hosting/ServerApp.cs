@@ -87,6 +87,7 @@ public static class ServerApp
         app.UseRequestIds();
         app.UseApiFailures();
         app.UseSchemaGate();
+        app.UseConsoleHeaders();
         app.UseApiNotFound();
         app.UseTextGuard();
         app.UseFailedAuthLimit(app.Services.GetRequiredService<RateLimitOptions>());
@@ -133,10 +134,18 @@ public sealed class StartupTasks(IServiceProvider services, AccountStore account
     private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(0.5);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(10);
 
+    /// <summary>A configured operator secret shorter than this is refused at start: it is the key to every account.</summary>
+    public const int ShortestOperatorToken = 32;
+
     private bool ready;
 
     public override async Task StartAsync(CancellationToken ct)
     {
+        if (options.Value.OperatorToken is { Length: > 0 } configured && configured.Trim().Length < ShortestOperatorToken)
+        {
+            throw new InvalidOperationException(
+                $"Rescind:OperatorToken must be at least {ShortestOperatorToken} characters (it opens every account); issue a random one with `rescind operator token` instead");
+        }
         ready = await TryOnceAsync(ct);
         await base.StartAsync(ct);
     }

@@ -145,6 +145,16 @@ public abstract class CliTests(ProcessStorage store) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_configured_operator_token_shorter_than_32_characters_stops_the_start_with_exit_1()
+    {
+        var (code, _, err) = await Rescind("serve", "--urls", $"http://127.0.0.1:{RescindProcess.FreePort()}", "--Rescind:OperatorToken=op_short");
+
+        Assert.Equal(1, code);
+        Assert.Contains("rescind: cannot start: Rescind:OperatorToken must be at least 32 characters", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("op_short", err, StringComparison.Ordinal); // the secret itself is never echoed
+    }
+
+    [Fact]
     public async Task A_module_contributed_verb_has_help_listing_its_options()
     {
         var mine = await RunAsync("circle", "mine", "--help");

@@ -110,6 +110,43 @@ public abstract class ConsoleTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_copy_of_the_cookie_taken_before_sign_out_opens_nothing_after_it_on_any_node()
+    {
+        var browser = new CookieContainer();
+        using var session = new ConsoleSession(server.CreateDefaultClient(new CookieContainerHandler(browser)));
+        Assert.Equal(HttpStatusCode.Redirect, (await session.SubmitAsync("/console/signin", new() { ["token"] = server.OperatorToken })).Status);
+        var stolen = new CookieContainer();
+        stolen.Add(browser.GetAllCookies());
+        using var thief = new ConsoleSession(server.StartAnotherNode(new CookieContainerHandler(stolen)));
+        Assert.Equal(200, (await thief.GetAsync("/console")).Code); // the copy works while the session lasts
+
+        var token = ConsoleSession.Token((await session.GetAsync("/console")).Body);
+        Assert.Equal(HttpStatusCode.Redirect, (await session.PostAsync("/console/signout", new() { ["__RequestVerificationToken"] = token })).Status);
+
+        var after = await thief.GetAsync("/console");
+        Assert.Equal(HttpStatusCode.Redirect, after.Status);
+        Assert.StartsWith("/console/signin", after.Message.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM console_sessions WHERE ended_at IS NOT NULL AND credential_id = @id", new { id = await OperatorCredentialIdAsync() }));
+    }
+
+    [Fact]
+    public async Task Every_console_answer_forbids_script_framing_sniffing_referrers_and_caching()
+    {
+        using var session = await ConsoleSession.SignInAsync(server);
+        using var anonymous = ConsoleSession.Anonymous(server);
+        foreach (var page in new[] { await session.GetAsync("/console"), await anonymous.GetAsync("/console/signin"), await anonymous.GetAsync("/console"), await session.GetAsync("/console/console.css") })
+        {
+            Assert.Equal(ConsoleModule.ContentSecurityPolicy, page.Header("Content-Security-Policy"));
+            Assert.Contains("default-src 'none'", page.Header("Content-Security-Policy"), StringComparison.Ordinal);
+            Assert.Equal("nosniff", page.Header("X-Content-Type-Options"));
+            Assert.Equal("DENY", page.Header("X-Frame-Options"));
+            Assert.Equal("no-referrer", page.Header("Referrer-Policy"));
+            Assert.True(page.Message.Headers.CacheControl?.NoStore, page.Message.Headers.CacheControl?.ToString());
+            Assert.Null(page.Header("Strict-Transport-Security")); // plain HTTP here: HSTS only over HTTPS
+        }
+    }
+
+    [Fact]
     public async Task A_sign_in_on_one_node_is_valid_on_another_and_so_is_a_cancel_form_it_served()
     {
         var t = await Tenant.CreateAsync(server);
@@ -202,6 +239,8 @@ public abstract class ConsoleTests(RescindServer server)
         Assert.Equal([AuditCsv.Header], none.Body.Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("\"a, \"\"b\"\"\"", AuditCsv.Field("a, \"b\""));
         Assert.Equal("'=cmd()", AuditCsv.Field("=cmd()"));
+        Assert.Equal("\"a;b\"", AuditCsv.Field("a;b")); // a separator in locales that use ';' or a tab
+        Assert.Equal("\"a\tb\"", AuditCsv.Field("a\tb"));
     }
 
     [Fact]

@@ -2,10 +2,11 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Rescind.Core.Accounts;
+using Rescind.Core.Storage;
 
 namespace Rescind.Server.OperatorConsole.Pages;
 
-public sealed class SignInModel(AccountStore accounts) : PageModel
+public sealed class SignInModel(AccountStore accounts, Database db, TimeProvider clock) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -26,7 +27,8 @@ public sealed class SignInModel(AccountStore accounts) : PageModel
             Response.StatusCode = StatusCodes.Status401Unauthorized;
             return Page();
         }
-        await HttpContext.SignInAsync(ConsoleModule.Scheme, ConsoleModule.Principal(principal.CredentialId), new AuthenticationProperties { IsPersistent = false });
+        var session = await ConsoleSessions.StartAsync(db, clock, principal.CredentialId, ct);
+        await HttpContext.SignInAsync(ConsoleModule.Scheme, ConsoleModule.Principal(principal.CredentialId, session), new AuthenticationProperties { IsPersistent = false });
         return LocalRedirect(ReturnUrl is { } r && Url.IsLocalUrl(r) && r.StartsWith("/console", StringComparison.Ordinal) ? r : "/console");
     }
 }
