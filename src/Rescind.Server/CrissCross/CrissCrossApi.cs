@@ -133,7 +133,11 @@ public static class CrissCrossApi
         {
             try
             {
-                var form = await http.Request.ReadFormAsync(ct);
+                var (form, tooLarge) = await JsonBody.ReadFormAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+                if (form is null)
+                {
+                    return BodyFailure(tooLarge!);
+                }
                 foreach (var (k, v) in form)
                 {
                     fields[k] = v.ToString();

@@ -312,7 +312,7 @@ public static class GoCardlessApi
             return Invalid(http, error!);
         }
         var caller = Caller(http);
-        var pageBase = gc.Value.PublicUrl ?? $"{http.Request.Scheme}://{http.Request.Host}";
+        var pageBase = gc.Value.PublicUrl ?? PublicUrls.Base(http);
         return await RunAsync(http, coordinator, payload, gc.Value, uow => GoCardlessCommands.CreateFlowAsync(uow, caller, input, pageBase), GoCardlessEnvelope.FlowCreated, ct);
     }
 

@@ -14,6 +14,10 @@ public sealed class RescindOptions
     /// <summary>An operator secret accepted in addition to any issued operator credential.</summary>
     public string? OperatorToken { get; set; }
 
+    /// <summary>The base of absolute URLs the APIs hand out (e.g. <c>https://rescind.example.com</c>); unset, the URL
+    /// each request came in on, <c>Host</c> header included.</summary>
+    public string? PublicUrl { get; set; }
+
     /// <summary>Largest request body any API accepts, in bytes.</summary>
     public long MaxBodyBytes { get; set; } = 64 * 1024;
 

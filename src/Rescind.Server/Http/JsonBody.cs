@@ -90,11 +90,12 @@ public static class JsonBody
         return true;
     }
 
-    public static async Task<BodyRead> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    /// <summary>The body read whole, refused past <paramref name="maxBytes"/> (declared or sent).</summary>
+    private static async Task<ArrayBufferWriter<byte>?> ReadBoundedAsync(HttpRequest request, long maxBytes, CancellationToken ct)
     {
         if (request.ContentLength > maxBytes)
         {
-            return new(null, SharedFailure.PayloadTooLarge, $"The request body is larger than {maxBytes} bytes.");
+            return null;
         }
         var buffer = new ArrayBufferWriter<byte>(4096);
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
@@ -105,7 +106,7 @@ public static class JsonBody
             {
                 if (buffer.WrittenCount + n > maxBytes)
                 {
-                    return new(null, SharedFailure.PayloadTooLarge, $"The request body is larger than {maxBytes} bytes.");
+                    return null;
                 }
                 buffer.Write(chunk.AsSpan(0, n));
             }
@@ -113,6 +114,29 @@ public static class JsonBody
         finally
         {
             ArrayPool<byte>.Shared.Return(chunk);
+        }
+        return buffer;
+    }
+
+    private static BodyRead TooLarge(long maxBytes) => new(null, SharedFailure.PayloadTooLarge, $"The request body is larger than {maxBytes} bytes.");
+
+    /// <summary>A form body (URL-encoded or multipart) under the same size bound as a JSON body: null with the
+    /// failure when it is larger.</summary>
+    public static async Task<(IFormCollection? Form, BodyRead? Failure)> ReadFormAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
+        if (await ReadBoundedAsync(request, maxBytes, ct) is not { } buffer)
+        {
+            return (null, TooLarge(maxBytes));
+        }
+        request.Body = new MemoryStream(buffer.WrittenMemory.ToArray(), writable: false);
+        return (await request.ReadFormAsync(ct), null);
+    }
+
+    public static async Task<BodyRead> ReadAsync(HttpRequest request, long maxBytes, CancellationToken ct)
+    {
+        if (await ReadBoundedAsync(request, maxBytes, ct) is not { } buffer)
+        {
+            return TooLarge(maxBytes);
         }
         if (buffer.WrittenCount == 0)
         {

@@ -269,7 +269,7 @@ public static class NumeralApi
         }
         var now = clock.GetUtcNow();
         var expires = (now + NumeralCertificates.DownloadLifetime).ToUnixTimeSeconds();
-        var url = $"{http.Request.Scheme}://{http.Request.Host}{NumeralCertificates.DocumentPath(row.Id)}?{NumeralCertificates.DownloadQuery(row.Id, row.DownloadSecret, expires)}";
+        var url = $"{PublicUrls.Base(http)}{NumeralCertificates.DocumentPath(row.Id)}?{NumeralCertificates.DownloadQuery(row.Id, row.DownloadSecret, expires)}";
         return new StoredResponse(200, NumeralJson.Serialize(NumeralJson.Certificate(row, Time.ToUnixMs(now), url))).ToResult();
     }
 

@@ -72,6 +72,26 @@ public abstract class CrissCrossApiTests(RescindServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_form_larger_than_the_body_limit_is_413_unread_declared_or_streamed()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var secret = t.Credential("crisscross", "live").Secret;
+        var padding = new string('a', 500 * 1024);
+        foreach (var chunked in new[] { false, true })
+        {
+            var text = $"grant_type=client_credentials&client_id={t.AccountId}&client_secret={secret}&pad={padding}";
+            HttpContent content = chunked
+                ? new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(text))) // no Content-Length: sent chunked
+                : new StringContent(text, Encoding.UTF8);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/x-www-form-urlencoded");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/auth/oauth2/token") { Content = content };
+            var response = await server.Client.SendAsync(request);
+            var answer = new Answer(response.StatusCode, await response.Content.ReadAsStringAsync(), response);
+            Assert.True(answer.Code == 413, $"chunked={chunked}: {answer.Code} {answer.Body}");
+        }
+    }
+
+    [Fact]
     public async Task A_token_request_with_an_unreadable_form_body_is_400_not_a_fault()
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/auth/oauth2/token") { Content = new StringContent("client_id=x") };
