@@ -16,8 +16,13 @@ public sealed record OperationContext(string? AccountId, string Api, Actor Actor
     public IdempotencyRequest? Idempotency { get; init; }
 }
 
-/// <summary>An idempotency key with the fingerprint of the request it came with, and how the API answers reuse.</summary>
-public sealed record IdempotencyRequest(string Key, string Fingerprint, IdempotencyPolicy Policy);
+/// <summary>An idempotency key with the fingerprint of the request it came with, and how the API answers reuse.
+/// Keys are scoped to the credential's <see cref="Mode"/> as well as the account and API: a test-mode request never
+/// replays a live answer (nor the other way round).</summary>
+public sealed record IdempotencyRequest(string Key, string Fingerprint, IdempotencyPolicy Policy)
+{
+    public string Mode { get; init; } = "live";
+}
 
 /// <summary>
 /// How an API answers a key it has seen before. The default replays the stored response; an API may answer

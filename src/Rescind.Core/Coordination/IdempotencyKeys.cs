@@ -19,7 +19,7 @@ internal static class IdempotencyKeys
     {
         await using var connection = await db.OpenAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<IdempotencyRow>(new CommandDefinition(
-            SelectKey + " AND response_status <> 0 AND expires_at > @Now", new { context.AccountId, context.Api, idem.Key, Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
+            SelectKey + " AND response_status <> 0 AND expires_at > @Now", new { context.AccountId, context.Api, idem.Mode, idem.Key, Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
         return row?.ToRecord();
     }
 
@@ -54,7 +54,7 @@ internal static class IdempotencyKeys
         await uow.DeferAsync(
             """
             UPDATE idempotency SET response_status = @Status, response_body = @Body, resource_id = @ResourceId
-            WHERE account_id = @AccountId AND api = @Api AND key = @Key
+            WHERE account_id = @AccountId AND api = @Api AND mode = @Mode AND key = @Key
             """,
             new
             {
@@ -63,6 +63,7 @@ internal static class IdempotencyKeys
                 ResourceId = uow.Recorded.Count > 0 ? uow.Recorded[0].ResourceId : null,
                 context.AccountId,
                 context.Api,
+                idem.Mode,
                 idem.Key,
             });
         return response;
@@ -72,7 +73,7 @@ internal static class IdempotencyKeys
         """
         SELECT key, fingerprint, response_status,
                response_body, resource_id, created_at
-        FROM idempotency WHERE account_id = @AccountId AND api = @Api AND key = @Key
+        FROM idempotency WHERE account_id = @AccountId AND api = @Api AND mode = @Mode AND key = @Key
         """;
 
     /// <summary>
@@ -90,6 +91,7 @@ internal static class IdempotencyKeys
         {
             AccountId = accountId,
             Api = api,
+            idem.Mode,
             idem.Key,
             idem.Fingerprint,
             Now = nowMs,
@@ -97,9 +99,9 @@ internal static class IdempotencyKeys
         };
         var claimed = await uow.ExecuteAsync(
             """
-            INSERT INTO idempotency (account_id, api, key, fingerprint, response_status, response_body, created_at, expires_at)
-            VALUES (@AccountId, @Api, @Key, @Fingerprint, 0, '', @Now, @ExpiresAt)
-            ON CONFLICT (account_id, api, key) DO UPDATE
+            INSERT INTO idempotency (account_id, api, mode, key, fingerprint, response_status, response_body, created_at, expires_at)
+            VALUES (@AccountId, @Api, @Mode, @Key, @Fingerprint, 0, '', @Now, @ExpiresAt)
+            ON CONFLICT (account_id, api, mode, key) DO UPDATE
             SET fingerprint = excluded.fingerprint, response_status = 0, response_body = '', resource_id = NULL,
                 created_at = excluded.created_at, expires_at = excluded.expires_at
             WHERE idempotency.expires_at <= @Now

@@ -105,3 +105,27 @@ public sealed class OutboxByAccountIndex : Migration
 
     public override void Down() => Delete.Index("ix_outbox_account_api").OnTable("outbox");
 }
+
+/// <summary>Idempotency keys scoped to the credential's mode: a key used in test mode and the same key in live mode
+/// are two keys (before, a test key could replay a live answer, live customer data included).</summary>
+[Migration(2026_12_04_1802, "core: idempotency keys per mode")]
+public sealed class IdempotencyPerMode : Migration
+{
+    public override void Up()
+    {
+        Alter.Table("idempotency").AddColumn("mode").AsString(16).NotNullable().WithDefaultValue("live");
+        Delete.Index("ux_idempotency_key").OnTable("idempotency");
+        Create.Index("ux_idempotency_key").OnTable("idempotency")
+            .OnColumn("account_id").Ascending().OnColumn("api").Ascending().OnColumn("mode").Ascending().OnColumn("key").Ascending()
+            .WithOptions().Unique();
+    }
+
+    public override void Down()
+    {
+        Delete.Index("ux_idempotency_key").OnTable("idempotency");
+        Create.Index("ux_idempotency_key").OnTable("idempotency")
+            .OnColumn("account_id").Ascending().OnColumn("api").Ascending().OnColumn("key").Ascending()
+            .WithOptions().Unique();
+        Delete.Column("mode").FromTable("idempotency");
+    }
+}

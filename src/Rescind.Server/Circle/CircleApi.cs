@@ -201,7 +201,7 @@ public static class CircleApi
             rest[p.Name] = JsonNode.Parse(p.Value.GetRawText());
         }
         var fingerprint = Ids.Sha256Hex(http.Request.Path + "\n" + rest.ToJsonString());
-        var ctx = Context(http) with { Idempotency = new IdempotencyRequest(key!, fingerprint, IdempotencyPolicy(options.IdempotencyRetention)) };
+        var ctx = Context(http) with { Idempotency = new IdempotencyRequest(key!, fingerprint, IdempotencyPolicy(options.IdempotencyRetention)) { Mode = RequestKeys.ModeOf(http) } };
         var accountId = Principal(http).AccountId!;
         // The ciphertext is decrypted and compared on every call, a repeat of a known key included: whether the key
         // is known is read here on another connection than the coordinator's claim, and a key that expires between
@@ -220,7 +220,7 @@ public static class CircleApi
             await using var connection = await db.OpenAsync(ct);
             var now = Time.ToUnixMs(http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
             var seen = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND key = @key AND expires_at > @now", new { accountId, key, now }, cancellationToken: ct)) > 0;
+                "SELECT COUNT(*) FROM idempotency WHERE account_id = @accountId AND api = 'circle' AND mode = @mode AND key = @key AND expires_at > @now", new { accountId, mode = ctx.Idempotency.Mode, key, now }, cancellationToken: ct)) > 0;
             if (!seen && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
                     "SELECT COUNT(*) FROM circle_ciphertexts WHERE account_id = @accountId AND hash = @Hash", new { accountId, Hash = Ids.Sha256Hex(ciphertext!) }, cancellationToken: ct)) > 0)
             {

@@ -29,8 +29,11 @@ public static class RequestKeys
         {
             return (ctx, error);
         }
-        return (ctx with { Idempotency = new IdempotencyRequest(normalise is null ? key : normalise(key), Fingerprint(http.Request, body), policy) }, null);
+        return (ctx with { Idempotency = new IdempotencyRequest(normalise is null ? key : normalise(key), Fingerprint(http.Request, body), policy) { Mode = ModeOf(http) } }, null);
     }
+
+    /// <summary>The authenticated credential's mode (live or test): keys are scoped to it.</summary>
+    public static string ModeOf(HttpContext http) => http.User.Identities.OfType<CallerIdentity>().FirstOrDefault()?.Principal.Mode ?? "live";
 
     /// <summary>Method, path and body: the same key with another of these is a different request.</summary>
     public static string Fingerprint(HttpRequest request, string body) => Ids.Sha256Hex(request.Method + " " + request.Path + "\n" + body);
