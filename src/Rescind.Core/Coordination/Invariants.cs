@@ -42,6 +42,20 @@ public sealed class Verifier(Database db, IEnumerable<IInvariant> invariants)
             FROM outbox o
             WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.resource_id = o.resource_id AND a.api = o.api)
             """),
+        // A resource's writes are serialised by its row lock (SQLite: the single writer), so the order of its rows'
+        // ids is their commit order; time is read once the locks are held, so their times never go backwards.
+        new SqlInvariant("a resource's audit times never go backwards in commit order",
+            """
+            SELECT 'audit row ' || id || ' of ' || resource_id || ' is stamped ' || at || ', before the row committed ahead of it (' || prev_at || ')'
+            FROM (SELECT id, resource_id, at, LAG(at) OVER (PARTITION BY api, resource_id ORDER BY id) AS prev_at FROM audit_log) x
+            WHERE at < prev_at
+            """),
+        new SqlInvariant("a resource's event times never go backwards in commit order",
+            """
+            SELECT 'event ' || event_id || ' (' || event_type || ') of ' || resource_id || ' is stamped ' || created_at || ', before the event committed ahead of it (' || prev_at || ')'
+            FROM (SELECT event_id, event_type, resource_id, created_at, LAG(created_at) OVER (PARTITION BY api, resource_id ORDER BY id) AS prev_at FROM outbox) x
+            WHERE created_at < prev_at
+            """),
         new SqlInvariant("every webhook delivery belongs to an event and an endpoint",
             """
             SELECT 'delivery ' || d.id || ' points at a missing event or endpoint'
