@@ -122,7 +122,8 @@ public static class Observability
                 }
                 else
                 {
-                    m.AddPrometheusExporter();
+                    // Every scrape reads the numbers of now: a scraper asks every few seconds, not in storms.
+                    m.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
                 if (options.Otlp)
                 {
@@ -160,7 +161,8 @@ public static class Observability
                 await next(http);
                 return;
             }
-            var request = new RequestTelemetry { Operation = route?.Operation, RouteValues = http.Request.RouteValues };
+            var operation = route?.OperationOf(http);
+            var request = new RequestTelemetry { Operation = operation, RouteValues = http.Request.RouteValues };
             RequestTelemetry.Current = request;
             var started = Stopwatch.GetTimestamp();
             try
@@ -173,19 +175,19 @@ public static class Observability
                 var outcome = request.Outcome ?? OutcomeNames.StatusClass(http.Response.StatusCode);
                 if (route is not null)
                 {
-                    metrics.Requests.Add(1, new("api", route.Api), new("operation", route.Operation), new("outcome", outcome));
-                    metrics.Duration.Record(elapsed.TotalSeconds, new("api", route.Api), new("operation", route.Operation));
+                    metrics.Requests.Add(1, new("api", route.Api), new("operation", operation), new("outcome", outcome));
+                    metrics.Duration.Record(elapsed.TotalSeconds, new("api", route.Api), new("operation", operation));
                     if (Activity.Current is { IsAllDataRequested: true } span)
                     {
                         span.SetTag(RescindTraces.Api, route.Api);
-                        span.SetTag(RescindTraces.Operation, route.Operation);
+                        span.SetTag(RescindTraces.Operation, operation);
                         span.SetTag(RescindTraces.Outcome, outcome);
                     }
                 }
                 if (options.LogRequests)
                 {
                     log.LogInformation("{Method} {Path} {Status} {Api} {Operation} {Outcome} {ElapsedMs:0.0} ms",
-                        http.Request.Method, http.Request.Path.Value, http.Response.StatusCode, route?.Api, route?.Operation, outcome, elapsed.TotalMilliseconds);
+                        http.Request.Method, http.Request.Path.Value, http.Response.StatusCode, route?.Api, operation, outcome, elapsed.TotalMilliseconds);
                 }
             }
         });
@@ -201,14 +203,31 @@ public static class Observability
     }
 
     /// <summary>A documented route's api (its OpenAPI document) and operation (method and template), computed
-    /// once per endpoint.</summary>
-    private sealed record Routes(string Api, string Operation)
+    /// once per endpoint; a parameter that stands for the vendor's literals (<see cref="Coverage.ServedValues"/>,
+    /// GoCardless's actions) names each literal's own operation, as the coverage tables do.</summary>
+    private sealed record Routes(string Api, string Operation, string? Parameter, IReadOnlyDictionary<string, string>? ByValue)
     {
         private static readonly ConcurrentDictionary<Endpoint, Routes?> Known = new();
 
-        public static Routes? Of(Endpoint? endpoint) =>
-            endpoint is null ? null : Known.GetOrAdd(endpoint, static e => DocumentedRoute.Of(e) is { } r
-                ? new Routes(r.Document, (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods is [var method] ? method + " " : "") + r.Template)
-                : null);
+        public static Routes? Of(Endpoint? endpoint) => endpoint is null ? null : Known.GetOrAdd(endpoint, Describe);
+
+        public string OperationOf(HttpContext http) =>
+            ByValue is not null && http.Request.RouteValues[Parameter!] is string value && ByValue.TryGetValue(value, out var named) ? named : Operation;
+
+        private static Routes? Describe(Endpoint e)
+        {
+            if (DocumentedRoute.Of(e) is not { } r)
+            {
+                return null;
+            }
+            var method = e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods is [var only] ? only + " " : "";
+            var operation = method + r.Template;
+            if (e.Metadata.GetMetadata<Coverage.ServedValues>() is not { } served)
+            {
+                return new Routes(r.Document, operation, null, null);
+            }
+            var byValue = served.Values.ToDictionary(v => v, v => operation.Replace("{" + served.Parameter + "}", v, StringComparison.Ordinal), StringComparer.Ordinal);
+            return new Routes(r.Document, operation, served.Parameter, byValue);
+        }
     }
 }
