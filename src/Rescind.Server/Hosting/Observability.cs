@@ -73,11 +73,17 @@ public static class Observability
         builder.Services.AddSingleton(options);
 
         // The default level writes nothing per request: ASP.NET Core's own per-request lines (request starting and
-        // finished, endpoint executing and executed, result writing) are Information, so its categories start at
-        // Warning. A source inserted first, so that any Logging:LogLevel given in configuration still wins.
+        // finished, endpoint executing and executed, result writing, an authentication challenge) are Information,
+        // so their categories start at Warning. A source inserted first, so that any Logging:LogLevel given in configuration still wins.
         builder.Configuration.Sources.Insert(0, new MemoryConfigurationSource
         {
-            InitialData = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning" },
+            InitialData = new Dictionary<string, string?>
+            {
+                ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+                // ASP.NET Core's authentication handler base logs each challenge (a 401) at Information, under the
+                // category of our handler.
+                [$"Logging:LogLevel:{typeof(CredentialSchemeHandler).FullName}"] = "Warning",
+            },
         });
         if (options.JsonLogs)
         {
@@ -101,7 +107,7 @@ public static class Observability
         builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
 
         var otel = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService("rescind"))
+            .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] is { Length: > 0 } service ? service : "rescind"))
             .WithMetrics(m =>
             {
                 m.AddMeter(RescindMetrics.MeterName).AddAspNetCoreInstrumentation();
