@@ -132,3 +132,51 @@ public sealed class MetricsTests_Sqlite(SqliteServer server) : MetricsTests(serv
 
 [Trait("Category", "Postgres")]
 public sealed class MetricsTests_Postgres(PostgresServer server) : MetricsTests(server), IClassFixture<PostgresServer>;
+
+/// <summary>A host whose <c>/metrics</c> is on a loopback port of its own (<c>Rescind:Metrics:Port</c>).</summary>
+public static class MetricsPort
+{
+    public static IEnumerable<KeyValuePair<string, string>> Settings(int port) =>
+        [new("Rescind:Metrics:Port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)), new("Rescind:Metrics:Host", "127.0.0.1")];
+}
+
+public sealed class MetricsPortSqliteServer : SqliteServer
+{
+    public int MetricsPort { get; } = RescindProcess.FreePort();
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => Observability.MetricsPort.Settings(MetricsPort);
+}
+
+public sealed class MetricsPortPostgresServer : PostgresServer
+{
+    public int MetricsPort { get; } = RescindProcess.FreePort();
+
+    protected override IEnumerable<KeyValuePair<string, string>> Settings => Observability.MetricsPort.Settings(MetricsPort);
+}
+
+/// <summary>With <c>Rescind:Metrics:Port</c>, the scrape is served there without a credential, and the main port
+/// has no <c>/metrics</c>.</summary>
+public abstract class MetricsPortTests(RescindServer server, int port)
+{
+    [Fact]
+    public async Task Metrics_on_a_port_of_their_own_need_no_credential_and_leave_the_main_port()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var id = await t.PendingRequestAsync();
+        Assert.Equal(200, (await t.CancelAsync(id)).Code);
+        using var scraper = new HttpClient();
+
+        var text = await scraper.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+
+        var scrape = Scrape.Parse(text);
+        Assert.Equal(1, scrape.Sum("rescind_requests_total", ("api", "numeral"), ("operation", "DELETE /tax/certificate-requests/{request_id}"), ("outcome", "transitioned")));
+        var main = await Tenant.SendAsync(server, HttpMethod.Get, "/metrics", null, new() { ["Authorization"] = "Bearer " + server.OperatorToken });
+        Assert.Equal(404, main.Code);
+    }
+}
+
+[Trait("Category", "Sqlite")]
+public sealed class MetricsPortTests_Sqlite(MetricsPortSqliteServer server) : MetricsPortTests(server, server.MetricsPort), IClassFixture<MetricsPortSqliteServer>;
+
+[Trait("Category", "Postgres")]
+public sealed class MetricsPortTests_Postgres(MetricsPortPostgresServer server) : MetricsPortTests(server, server.MetricsPort), IClassFixture<MetricsPortPostgresServer>;
