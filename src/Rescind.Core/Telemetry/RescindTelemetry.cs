@@ -136,7 +136,11 @@ public sealed class RescindMetrics
             "Background job runs, by job and result (ok, failed).");
         JobItems = Meter.CreateCounter<long>("rescind.job.items", "{item}",
             "Items the background jobs handled, by job.");
+        CancellationItems = Meter.CreateCounter<long>("rescind.cancellation.items", "{resource}",
+            "Resources a cancellation of Rescind's own API settled, by the resource's api and outcome (canceled, already_canceled, pending_cancellation, refused, not_found).");
     }
+
+    public Counter<long> CancellationItems { get; }
 
     public Meter Meter { get; }
 

@@ -109,6 +109,26 @@ public abstract class MetricsTests(RescindServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bulk_cancel_of_Rescinds_own_API_counts_each_resource_by_its_api_and_outcome()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var pending = await t.PendingRequestAsync();
+        var canceled = await t.PendingRequestAsync();
+        Assert.Equal(200, (await t.CancelAsync(canceled)).Code);
+        var before = await Scrape.TakeAsync(server);
+
+        var a = await t.SendAsync(HttpMethod.Post, "/v1/cancellations",
+            System.Text.Json.JsonSerializer.Serialize(new { resources = new[] { pending, canceled }, reason = "metrics", idempotency_key = Guid.NewGuid().ToString() }),
+            new() { ["Authorization"] = "Bearer " + t.Credential("rescind", "live").Secret });
+
+        Assert.True(a.Code == 201, a.Body);
+        var after = await Scrape.TakeAsync(server);
+        Assert.Equal(1, Delta(before, after, "rescind_cancellation_items_total", ("api", "numeral"), ("outcome", "canceled")));
+        Assert.Equal(1, Delta(before, after, "rescind_cancellation_items_total", ("api", "numeral"), ("outcome", "already_canceled")));
+        Assert.Equal(1, Cancels(before, after, "rescind", "POST /v1/cancellations", "2xx"));
+    }
+
+    [Fact]
     public async Task Metrics_refuse_a_caller_without_the_operator_credential_with_401_problem_details()
     {
         var t = await Tenant.CreateAsync(server);
