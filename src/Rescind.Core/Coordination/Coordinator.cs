@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Rescind.Core.Storage;
+using Rescind.Core.Telemetry;
 
 namespace Rescind.Core.Coordination;
 
@@ -20,16 +22,18 @@ public sealed class Coordinator : IAsyncDisposable
     private readonly TimeProvider clock;
     private readonly ILogger<Coordinator> log;
     private readonly IFaultInjector faults;
+    private readonly RescindMetrics? metrics;
 
-    public Coordinator(Database db, TimeProvider clock, ILogger<Coordinator> log, IFaultInjector? faults = null)
+    public Coordinator(Database db, TimeProvider clock, ILogger<Coordinator> log, IFaultInjector? faults = null, RescindMetrics? metrics = null)
     {
         this.db = db;
         this.clock = clock;
         this.log = log;
         this.faults = faults ?? NoFaults.Instance;
+        this.metrics = metrics;
         if (db.GroupCommit)
         {
-            Group = new GroupCommit(db, (c, t, ctx) => new UnitOfWork(db, c, t, clock, ctx, this.faults, ownsTransaction: false), this.faults);
+            Group = new GroupCommit(db, (c, t, ctx) => new UnitOfWork(db, c, t, clock, ctx, this.faults, ownsTransaction: false), this.faults, metrics);
         }
     }
 
@@ -53,20 +57,35 @@ public sealed class Coordinator : IAsyncDisposable
 
     private async Task<T> RunInTransactionAsync<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct)
     {
+        using var activity = RescindTraces.Source.StartActivity("rescind.transaction");
+        if (activity is not null)
+        {
+            activity.SetTag(RescindTraces.Api, context.Api);
+            activity.SetTag(RescindTraces.Account, context.AccountId);
+        }
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                T result;
                 if (Group is not null)
                 {
-                    return await Group.RunAsync(context, work, ct);
+                    result = await Group.RunAsync(context, work, ct);
                 }
-                var (connection, transaction) = await db.BeginWriteAsync(ct);
-                await using var uow = new UnitOfWork(db, connection, transaction, clock, context, faults);
-                var result = await work(uow, ct);
-                if (!uow.Discard)
+                else
                 {
-                    await uow.CommitAsync(ct);
+                    var (connection, transaction) = await db.BeginWriteAsync(ct);
+                    await using var uow = new UnitOfWork(db, connection, transaction, clock, context, faults);
+                    result = await work(uow, ct);
+                    if (!uow.Discard)
+                    {
+                        await uow.CommitAsync(ct);
+                    }
+                }
+                if (activity is not null)
+                {
+                    activity.SetTag("rescind.attempts", attempt);
+                    activity.SetTag(RescindTraces.Outcome, OutcomeNames.Of(result));
                 }
                 return result;
             }
@@ -87,19 +106,71 @@ public sealed class Coordinator : IAsyncDisposable
         Func<T, StoredResponse> render,
         CancellationToken ct)
     {
+        var request = RequestTelemetry.Current;
+        using var activity = RescindTraces.Source.StartActivity("rescind.execute");
+        if (activity is not null)
+        {
+            activity.SetTag(RescindTraces.Api, context.Api);
+            activity.SetTag(RescindTraces.Operation, request?.Operation);
+            activity.SetTag(RescindTraces.Account, context.AccountId);
+        }
         if (context.Idempotency is { } known && await IdempotencyKeys.StoredAsync(db, clock, context, known, ct) is { } stored)
         {
-            return IdempotencyKeys.Answer(known, stored);
+            return Replayed(context, request, activity, IdempotencyKeys.Answer(known, stored));
         }
+        // What the work returned, named for the edge's metric and this span. The work does not run when its key
+        // turns out to be claimed already (found inside the transaction): that answer is a replay too.
+        var ran = false;
+        string? outcome = null;
+        string? resourceId = null;
+        StoredResponse response;
         try
         {
-            return await RunInTransactionAsync(context, (uow, c) => IdempotencyKeys.WithKeyAsync(uow, work, render, c), ct);
+            response = await RunInTransactionAsync(context, (uow, c) => IdempotencyKeys.WithKeyAsync(uow, async (u, wc) =>
+            {
+                var result = await work(u, wc);
+                ran = true;
+                outcome = OutcomeNames.Of(result);
+                resourceId = u.Recorded.Count > 0 ? u.Recorded[0].ResourceId : null;
+                return result;
+            }, render, c), ct);
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable && context.Idempotency is { } idem)
         {
             // Another request holding the same key has not committed within the lock timeout.
             return idem.Policy.InFlight;
         }
+        if (!ran)
+        {
+            return Replayed(context, request, activity, response);
+        }
+        if (request is not null)
+        {
+            request.Outcome = outcome;
+        }
+        if (activity is not null)
+        {
+            activity.SetTag(RescindTraces.Outcome, outcome ?? OutcomeNames.StatusClass(response.Status));
+            activity.SetTag(RescindTraces.ResourceId, resourceId ?? request?.RouteResourceId());
+            activity.SetTag("http.response.status_code", response.Status);
+        }
+        return response;
+    }
+
+    private StoredResponse Replayed(OperationContext context, RequestTelemetry? request, Activity? activity, StoredResponse response)
+    {
+        metrics?.Replays.Add(1, new KeyValuePair<string, object?>("api", context.Api));
+        if (request is not null)
+        {
+            request.Replayed = true;
+        }
+        if (activity is not null)
+        {
+            activity.SetTag("rescind.idempotency.replayed", true);
+            activity.SetTag(RescindTraces.Outcome, OutcomeNames.StatusClass(response.Status));
+            activity.SetTag(RescindTraces.ResourceId, request?.RouteResourceId());
+        }
+        return response;
     }
 
     public async ValueTask DisposeAsync()

@@ -1,6 +1,8 @@
 using System.Data.Common;
+using System.Diagnostics;
 using System.Threading.Channels;
 using Rescind.Core.Storage;
+using Rescind.Core.Telemetry;
 
 namespace Rescind.Core.Coordination;
 
@@ -25,6 +27,7 @@ public sealed class GroupCommit : IAsyncDisposable
     private readonly Database db;
     private readonly Func<DbConnection, DbTransaction, OperationContext, UnitOfWork> unitOfWork;
     private readonly IFaultInjector faults;
+    private readonly RescindMetrics? metrics;
     private readonly Channel<Item> queue = Channel.CreateUnbounded<Item>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task writer;
     private long batches;
@@ -32,12 +35,18 @@ public sealed class GroupCommit : IAsyncDisposable
     private int largest;
     private int queued;
 
-    internal GroupCommit(Database db, Func<DbConnection, DbTransaction, OperationContext, UnitOfWork> unitOfWork, IFaultInjector faults)
+    internal GroupCommit(Database db, Func<DbConnection, DbTransaction, OperationContext, UnitOfWork> unitOfWork, IFaultInjector faults, RescindMetrics? metrics = null)
     {
         this.db = db;
         this.unitOfWork = unitOfWork;
         this.faults = faults;
-        writer = Task.Run(WriteAsync);
+        this.metrics = metrics;
+        // The writer outlives whatever request first resolved the coordinator: it must not inherit that request's
+        // ambient state (its trace's current span above all).
+        using (ExecutionContext.SuppressFlow())
+        {
+            writer = Task.Run(WriteAsync);
+        }
     }
 
     /// <summary>Batches committed so far.</summary>
@@ -54,7 +63,7 @@ public sealed class GroupCommit : IAsyncDisposable
 
     internal async Task<T> RunAsync<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct)
     {
-        var item = new Item<T>(context, work, ct);
+        var item = new Item<T>(context, work, ct, Activity.Current?.Context ?? default);
         Interlocked.Increment(ref queued);
         if (!queue.Writer.TryWrite(item))
         {
@@ -86,6 +95,11 @@ public sealed class GroupCommit : IAsyncDisposable
     private async Task RunBatchAsync(List<Item> batch)
     {
         var done = new List<Item>(batch.Count);
+        // The batch's transaction is a trace of its own; each work's savepoint is a span in its request's trace,
+        // linked to the batch it was committed in.
+        using var batchSpan = RescindTraces.Source.StartActivity("sqlite.group_commit", ActivityKind.Internal, default(ActivityContext));
+        batchSpan?.SetTag("db.system.name", "sqlite");
+        batchSpan?.SetTag("rescind.batch.size", batch.Count);
         try
         {
             var (connection, transaction) = await db.BeginWriteAsync(CancellationToken.None).ConfigureAwait(false);
@@ -95,6 +109,10 @@ public sealed class GroupCommit : IAsyncDisposable
                 foreach (var item in batch)
                 {
                     Interlocked.Increment(ref items);
+                    using var itemSpan = batchSpan is null ? null
+                        : RescindTraces.Source.StartActivity("sqlite.savepoint", ActivityKind.Internal, item.Parent, links: [new ActivityLink(batchSpan.Context)]);
+                    itemSpan?.SetTag("db.system.name", "sqlite");
+                    itemSpan?.SetTag("rescind.batch.size", batch.Count);
                     await transaction.SaveAsync(Savepoint).ConfigureAwait(false);
                     var uow = unitOfWork(connection, transaction, item.Context);
                     bool keep;
@@ -130,8 +148,10 @@ public sealed class GroupCommit : IAsyncDisposable
             {
                 item.Fail(e);
             }
+            batchSpan?.SetStatus(ActivityStatusCode.Error, e.Message);
             return;
         }
+        metrics?.BatchSize.Record(batch.Count);
         Interlocked.Increment(ref batches);
         InterlockedMax(ref largest, batch.Count);
         foreach (var item in done)
@@ -154,9 +174,12 @@ public sealed class GroupCommit : IAsyncDisposable
         await writer.ConfigureAwait(false);
     }
 
-    private abstract class Item(OperationContext context, CancellationToken ct)
+    private abstract class Item(OperationContext context, CancellationToken ct, ActivityContext parent)
     {
         public OperationContext Context => context;
+
+        /// <summary>The span of the request that queued this work (default when untraced).</summary>
+        public ActivityContext Parent => parent;
 
         public CancellationToken Ct => ct;
 
@@ -168,7 +191,8 @@ public sealed class GroupCommit : IAsyncDisposable
         public abstract void Fail(Exception e);
     }
 
-    private sealed class Item<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct) : Item(context, ct)
+    private sealed class Item<T>(OperationContext context, Func<UnitOfWork, CancellationToken, Task<T>> work, CancellationToken ct, ActivityContext parent)
+        : Item(context, ct, parent)
     {
         private T? value;
 

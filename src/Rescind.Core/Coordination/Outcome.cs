@@ -13,7 +13,7 @@ public sealed record Refusal(string Code, string? State = null, string? Detail =
 /// record keeps); Rescind's own API, the jobs, the console and the CLI read the value itself.
 /// </summary>
 /// <typeparam name="T">The command's result: the resource (a row) or whatever the API renders from.</typeparam>
-public abstract record Outcome<T>
+public abstract record Outcome<T> : IOutcome
 {
     private Outcome()
     {
@@ -36,12 +36,27 @@ public abstract record Outcome<T>
     /// command reads several).</summary>
     public sealed record NotFound(string Id, string? Kind = null) : Outcome<T>;
 
+    string IOutcome.Name => this switch
+    {
+        Done => Telemetry.OutcomeNames.Transitioned,
+        AlreadyDone => Telemetry.OutcomeNames.Already,
+        Deferred => Telemetry.OutcomeNames.Deferred,
+        Refused => Telemetry.OutcomeNames.Refused,
+        _ => Telemetry.OutcomeNames.NotFound,
+    };
+
     /// <summary>Whether the command changed something (done or deferred).</summary>
     public bool Changed => this is Done or Deferred;
 
     public static Outcome<T> Refuse(string code, string? state = null, string? detail = null) => new Refused(new Refusal(code, state, detail));
 
     public static Outcome<T> Missing(string id, string? kind = null) => new NotFound(id, kind);
+}
+
+/// <summary>An outcome of any type, as metrics and spans name it (transitioned, already, deferred, refused, not_found).</summary>
+public interface IOutcome
+{
+    string Name { get; }
 }
 
 /// <summary>Shorthands that infer the outcome's type from the value.</summary>

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Dapper;
+using System.Diagnostics;
 using Rescind.Core.Storage;
+using Rescind.Core.Telemetry;
 
 namespace Rescind.Core.Coordination;
 
@@ -60,12 +62,14 @@ public sealed class UnitOfWork : IAsyncDisposable
     public async Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? args = null)
     {
         await BeforeStatementAsync();
+        using var span = Span(sql);
         return await connection.QuerySingleOrDefaultAsync<T>(sql, args, transaction);
     }
 
     public async Task<IEnumerable<T>> QueryAsync<T>(string sql, object? args = null)
     {
         await BeforeStatementAsync();
+        using var span = Span(sql);
         return await connection.QueryAsync<T>(sql, args, transaction);
     }
 
@@ -73,20 +77,26 @@ public sealed class UnitOfWork : IAsyncDisposable
     public async Task<SqlMapper.GridReader> QueryMultipleAsync(string sql, object? args = null)
     {
         await BeforeStatementAsync();
+        using var span = Span(sql);
         return await connection.QueryMultipleAsync(sql, args, transaction);
     }
 
     public async Task<T> ExecuteScalarAsync<T>(string sql, object? args = null)
     {
         await BeforeStatementAsync();
+        using var span = Span(sql);
         return (await connection.ExecuteScalarAsync<T>(sql, args, transaction))!;
     }
 
     public async Task<int> ExecuteAsync(string sql, object? args = null)
     {
         await BeforeStatementAsync();
+        using var span = Span(sql);
         return await connection.ExecuteAsync(sql, args, transaction);
     }
+
+    /// <summary>A span for a SQLite statement when traced (Npgsql traces PostgreSQL's statements itself).</summary>
+    private Activity? Span(string sql) => Db.Kind == DatabaseKind.Sqlite ? RescindTraces.Statement(sql) : null;
 
     private Task BeforeStatementAsync() =>
         batch.HasStateWrites ? batch.SendAsync(connection, transaction, CancellationToken.None) : Task.CompletedTask;
@@ -96,6 +106,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     public async Task ExecuteExpectingAsync(int expected, string sql, object? args = null)
     {
         await BeforeStatementAsync();
+        using var span = Span(sql);
         var n = await connection.ExecuteAsync(sql, args, transaction);
         if (n != expected)
         {
@@ -150,6 +161,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     {
         if (Db.Kind != DatabaseKind.Postgres)
         {
+            using var span = Span(sql);
             await connection.ExecuteAsync(sql, args, transaction);
             return;
         }
@@ -193,6 +205,7 @@ public sealed class UnitOfWork : IAsyncDisposable
     internal async Task CommitAsync(CancellationToken ct)
     {
         await batch.SendAsync(connection, transaction, ct);
+        using var span = Span("COMMIT");
         await transaction.CommitAsync(ct);
     }
 

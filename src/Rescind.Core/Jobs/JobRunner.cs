@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Rescind.Core.Storage;
+using Rescind.Core.Telemetry;
 
 namespace Rescind.Core.Jobs;
 
@@ -25,7 +26,7 @@ public sealed class JobOptions
 }
 
 /// <summary>Runs every registered job on a <see cref="TimeProvider"/> timer, and on demand (operator, tests).</summary>
-public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptions<JobOptions> options, SchemaGate gate, ILogger<JobRunner> log)
+public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptions<JobOptions> options, SchemaGate gate, ILogger<JobRunner> log, RescindMetrics metrics)
     : BackgroundService
 {
     private readonly SemaphoreSlim oneAtATime = new(1, 1);
@@ -41,14 +42,23 @@ public sealed class JobRunner(IEnumerable<IJob> jobs, TimeProvider clock, IOptio
             var handled = new Dictionary<string, int>();
             foreach (var job in Jobs)
             {
+                var name = new KeyValuePair<string, object?>("job", job.Name);
+                using var span = RescindTraces.Source.StartActivity("rescind.job");
+                span?.SetTag("rescind.job", job.Name);
                 try
                 {
-                    handled[job.Name] = await job.RunOnceAsync(ct);
+                    var n = await job.RunOnceAsync(ct);
+                    handled[job.Name] = n;
+                    metrics.JobRuns.Add(1, name, new KeyValuePair<string, object?>("result", "ok"));
+                    metrics.JobItems.Add(n, name);
+                    span?.SetTag("rescind.job.items", n);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     log.LogError(e, "Job {Job} failed; it runs again on the next tick", job.Name);
                     handled[job.Name] = -1;
+                    metrics.JobRuns.Add(1, name, new KeyValuePair<string, object?>("result", "failed"));
+                    span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, e.Message);
                 }
             }
             return handled;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Rescind.Core.Coordination;
 using Rescind.Core.Jobs;
 using Rescind.Core.Storage;
+using Rescind.Core.Telemetry;
 
 namespace Rescind.Core.Webhooks;
 
@@ -37,7 +38,8 @@ public sealed class WebhookOptions
 /// the horizon, then dead-letters.
 /// </summary>
 public sealed class WebhookDispatcher(
-    Database db, WebhookShapes shapes, IHttpClientFactory httpFactory, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> log)
+    Database db, WebhookShapes shapes, IHttpClientFactory httpFactory, TimeProvider clock, IOptions<WebhookOptions> options, ILogger<WebhookDispatcher> log,
+    RescindMetrics metrics)
     : IJob
 {
     public const string HttpClientName = "rescind-webhooks";
@@ -141,6 +143,40 @@ public sealed class WebhookDispatcher(
     }
 
     private async Task<Outcome> AttemptAsync(ClaimedDelivery d, OutboxEvent? e, WebhookEndpoint? endpoint, CancellationToken ct)
+    {
+        using var span = RescindTraces.Source.StartActivity("webhook.deliver", ActivityKind.Client);
+        if (span is not null)
+        {
+            span.SetTag(RescindTraces.Api, endpoint?.Api ?? e?.Api);
+            span.SetTag(RescindTraces.Account, endpoint?.AccountId ?? e?.AccountId);
+            span.SetTag(RescindTraces.ResourceId, e?.ResourceId);
+            span.SetTag("rescind.webhook.delivery_id", d.Id);
+            span.SetTag("rescind.webhook.endpoint_id", d.EndpointId);
+            span.SetTag("rescind.webhook.event_type", e?.EventType);
+            span.SetTag("rescind.webhook.attempt", d.Attempts);
+        }
+        var outcome = await SendAsync(d, e, endpoint, ct);
+        var delivered = outcome.StatusCode is >= 200 and < 300;
+        var result = delivered ? "delivered" : outcome.Dead ? "dead" : "failed";
+        var api = new KeyValuePair<string, object?>("api", endpoint?.Api ?? e?.Api ?? "unknown");
+        metrics.WebhookAttempts.Add(1, api, new KeyValuePair<string, object?>("result", result));
+        if (outcome.Dead)
+        {
+            metrics.DeadLetters.Add(1, api);
+        }
+        if (span is not null)
+        {
+            span.SetTag(RescindTraces.Outcome, result);
+            span.SetTag("http.response.status_code", outcome.StatusCode);
+            if (!delivered)
+            {
+                span.SetStatus(ActivityStatusCode.Error, outcome.Error);
+            }
+        }
+        return outcome;
+    }
+
+    private async Task<Outcome> SendAsync(ClaimedDelivery d, OutboxEvent? e, WebhookEndpoint? endpoint, CancellationToken ct)
     {
         var shape = endpoint is null ? null : shapes.For(endpoint.Api);
         if (endpoint is null || e is null || shape is null)

@@ -12,7 +12,7 @@ namespace Rescind.Server.Cancellations;
 /// its outcome row written in the same transaction as its effect, so a cancellation is atomic per resource; and
 /// re-reads deferred outcomes (a dry run of the same cancel, rolled back) until they settle.
 /// </summary>
-public sealed class CancellationRunner(Coordinator coordinator, CancelService cancels, Database db)
+public sealed class CancellationRunner(Coordinator coordinator, CancelService cancels, Database db, Rescind.Core.Telemetry.RescindMetrics metrics)
 {
     public static string Fingerprint(IReadOnlyList<string> resources, string? reason, long? cancelAt) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { resources, reason, cancelAt }))));
@@ -81,7 +81,8 @@ public sealed class CancellationRunner(Coordinator coordinator, CancelService ca
         {
             if (!done.Contains(i))
             {
-                await RunOneAsync(c.AccountId, c.Mode, actor, requestId, resources[i], c.Reason, c, i, ct);
+                var o = await RunOneAsync(c.AccountId, c.Mode, actor, requestId, resources[i], c.Reason, c, i, ct);
+                metrics.CancellationItems.Add(1, new("api", o.Api ?? "unknown"), new("outcome", o.Outcome));
             }
         }
         await FinishAsync(c, actor, requestId, CancellationStore.Processing, ct);

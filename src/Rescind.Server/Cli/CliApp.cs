@@ -129,11 +129,15 @@ public static class CliApp
     {
         var urls = CliOptions.Value("urls", "URLS", "where to listen (default http://127.0.0.1:5080 unless ASPNETCORE_URLS or URLS is set)");
         var demo = CliOptions.Flag("demo", "create a demo account with data and print how to call it");
+        var logFormat = CliOptions.Value("log-format", "FORMAT", "text (default) or json: one JSON object per line, with the trace id (Rescind:Logging:Format)", false, "text", "json");
+        var logRequests = CliOptions.Flag("log-requests", "one log line per request at Information (Rescind:Logging:Requests)");
         string[] hostKeys = ["environment", "contentRoot", "applicationName"];
         var serve = new Command("serve", "run the HTTP service (the default verb); any configuration key passes through, e.g. --Rescind:Jobs:Enabled=false")
         {
             urls,
             demo,
+            logFormat,
+            logRequests,
         };
         // Configuration keys are the host's, not options of ours: ServeAsync passes them through.
         serve.TreatUnmatchedTokensAsErrors = false;
@@ -160,6 +164,14 @@ public static class CliApp
         if (a.Get("urls") is { } urls)
         {
             hostArgs.Add("--urls=" + urls);
+        }
+        if (a.Get("log-format") is { } format)
+        {
+            hostArgs.Add("--Rescind:Logging:Format=" + format);
+        }
+        if (a.Has("log-requests"))
+        {
+            hostArgs.Add("--Rescind:Logging:Requests=true");
         }
         if (a.Has("demo"))
         {

@@ -28,6 +28,9 @@ public static class CoreServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
         services.AddSingleton<SchemaGate>();
+        services.AddMetrics();
+        services.AddSingleton<Rescind.Core.Telemetry.RescindMetrics>();
+        services.AddSingleton<WebhookBacklog>();
         services.AddSingleton<Coordinator>();
         services.AddSingleton<Rescind.Server.Cancellations.CancelService>();
         services.AddSingleton<AccountStore>();

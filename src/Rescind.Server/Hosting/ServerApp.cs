@@ -41,7 +41,7 @@ public static class ServerApp
             k.Limits.MinRequestBodyDataRate = new MinDataRate(bytesPerSecond: 240, gracePeriod: TimeSpan.FromSeconds(5));
             k.AddServerHeader = false;
         });
-        var envelopes = new EnvelopeRegistry().Add("/operator", ProblemEnvelope.Instance);
+        var envelopes = new EnvelopeRegistry().Add("/operator", ProblemEnvelope.Instance).Add(Observability.MetricsPath, ProblemEnvelope.Instance);
         foreach (var module in ApiModules.All)
         {
             foreach (var prefix in module.PathPrefixes.Union(Coverage.VendorOperations.PrefixesOf(module.Name), StringComparer.OrdinalIgnoreCase))
@@ -60,13 +60,7 @@ public static class ServerApp
         // The operator API's own objects are snake_case (each API's simulation objects keep its own naming).
         OpenApiDocs.NameTypesOf(builder.Services, "operator", typeof(OperatorJson).Namespace, OperatorJson.Options.PropertyNamingPolicy!);
         OpenApiDocs.NameTypesOf(builder.Services, "operator", typeof(Webhooks.WebhookEndpointList).Namespace, OperatorJson.Options.PropertyNamingPolicy!);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.IncludeScopes = true;
-            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-            o.UseUtcTimestamp = true;
-        });
+        builder.AddObservability();
 
         // Routes declare their bodies with Accepts<T> for the OpenAPI documents only. ASP.NET Core would also turn
         // that metadata into a bare 415 for any other Content-Type, outside every vendor's envelope; each API reads
@@ -85,6 +79,7 @@ public static class ServerApp
         }
         Coverage.CoverageRecords.Use(app);
         app.UseRequestIds();
+        app.UseObservability();
         app.UseApiFailures();
         app.UseSchemaGate();
         app.UseConsoleHeaders();
@@ -103,6 +98,7 @@ public static class ServerApp
             module.MapRoutes(app);
         }
         app.MapOperator();
+        app.MapMetrics();
         app.MapConsole();
         return app;
     }

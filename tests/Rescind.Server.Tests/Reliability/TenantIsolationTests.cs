@@ -93,6 +93,7 @@ public abstract class TenantIsolationTests(RescindServer server)
     {
         ["GET /healthz"] = "liveness: no tenant data",
         ["GET /coverage"] = "the build's coverage tables: no tenant data",
+        ["* /metrics"] = "the Prometheus scrape: operator-only, counts without account ids; its credential is tested in Observability/MetricsTests",
         ["GET /gocardless/flows/{id}"] = "the payer's hosted page: the unguessable flow id is the capability, no account credential (GoCardless's model)",
         ["POST /gocardless/flows/{id}/actions/{action}"] = "the payer's hosted page: the unguessable flow id is the capability, no account credential (GoCardless's model)",
         ["POST /v1/auth/oauth2/token"] = "issues a token for the client_id whose secret is given: another account's id without its secret is 401 (CrissCrossApiTests)",
