@@ -277,19 +277,24 @@ public static class CircleApi
         var root = doc.RootElement;
         var f = new JsonFields(root);
         var setId = f.String("walletSetId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
-        var chains = f.StringArray("blockchains", required: true, 20, 24, s => CircleRules.FindChain(s) is not null, "ETH-SEPOLIA");
+        var chains = f.StringArray("blockchains", required: true, 20, 24);
         var count = 1;
         if (f.Ok && CircleCommands.Optional(root, "count") is { } c && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out count) || count is < 1 or > 200))
         {
             f.Fail("count", "count must be an integer from 1 to 200.");
         }
-        if (f.Ok && CircleCommands.Optional(root, "accountType") is { } at && at.ToString() != "EOA")
-        {
-            f.Fail("accountType", "accountType must be EOA; smart contract accounts are not simulated.");
-        }
+        var accountType = f.String("accountType", required: false, 8, s => s is "EOA" or "SCA", "EOA or SCA");
         if (!f.Ok)
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        if (chains!.Any(b => CircleRules.FindChain(b) is null))
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
+        }
+        if (accountType == "SCA")
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.ScaUnsupported).ToResult();
         }
         var metadata = Metadata(root);
         if (metadata is { Error: { } bad })
@@ -364,9 +369,9 @@ public static class CircleApi
         var destination = f.String("destinationAddress", required: true, 200);
         var tokenId = f.String("tokenId", required: false, 36);
         var tokenAddress = CircleTransfers.TokenAddress(root, f);
-        var amounts = f.StringArray("amounts", required: true, 1, 40);
         var feeLevel = f.String("feeLevel", required: false, 8, s => s is "LOW" or "MEDIUM" or "HIGH", "LOW, MEDIUM or HIGH");
-        var gasLimit = Whole("gasLimit", 21_000, 10_000_000);
+        var gasLimit = Whole("gasLimit", 1, 10_000_000);
+        var badFee = false;
         var maxFee = Gwei("maxFee");
         var priorityFee = Gwei("priorityFee");
         var refId = f.String("refId", required: false, 255);
@@ -374,21 +379,30 @@ public static class CircleApi
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
-        if (FeeError(feeLevel, gasLimit, root.TryGetProperty("gasPrice", out _), maxFee, priorityFee) is { } feeError)
+        if ((badFee ? CircleEnvelope.FeeInvalid : FeeError(feeLevel, gasLimit, root.TryGetProperty("gasPrice", out _), maxFee, priorityFee)) is { } feeError)
         {
             return CircleEnvelope.Coded(400, feeError).ToResult();
         }
         var resolved = await CircleTransfers.ResolveAsync(db, Principal(http).AccountId!, Mode(http),
-            new(walletId, walletAddress, blockchain, tokenId, tokenAddress, destination!, amounts![0]), ct);
+            new(walletId, walletAddress, blockchain, tokenId, tokenAddress, destination!, root), ct);
         if (resolved.Error is { } invalid)
         {
             return invalid.ToResult();
+        }
+        // A gas limit under what the transfer burns cannot complete it; a fee over the cap is refused [doc: the codes].
+        if (gasLimit < CircleRules.GasLimit(resolved.Token!))
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.GasLimitTooLow).ToResult();
+        }
+        if (gasLimit is { } limit && maxFee is { } max && CircleRules.Fee(limit, max) > CircleTransfers.MaxFeeGwei)
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.FeeAboveCap).ToResult();
         }
         if (Gate(http, resolved.Wallet!.Blockchain) is { } refused)
         {
             return refused.ToResult();
         }
-        var input = new NewTransfer(resolved.Wallet.Id, destination!, resolved.Token!.Id, amounts[0], feeLevel, gasLimit, maxFee, priorityFee, refId);
+        var input = new NewTransfer(resolved.Wallet.Id, destination!, resolved.Token!.Id, resolved.Amount!, feeLevel, gasLimit, maxFee, priorityFee, refId);
         var mode = Mode(http);
         return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.TransferAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.TransferCreated, ct)).ToResult();
 
@@ -407,7 +421,7 @@ public static class CircleApi
             return v;
         }
 
-        // Fee prices in gwei are kept whole, rounded up [ours].
+        // Fee prices in gwei are kept whole, rounded up [ours]; one that is not a positive number of gwei is 155236 [doc code].
         long? Gwei(string name)
         {
             var s = f.String(name, required: false, 24);
@@ -417,7 +431,7 @@ public static class CircleApi
             }
             if (!decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) || v <= 0 || v > 1_000_000)
             {
-                f.Fail(name, $"{name} must be a positive decimal number of gwei.");
+                badFee = true;
                 return null;
             }
             return (long)decimal.Ceiling(v);
@@ -513,12 +527,16 @@ public static class CircleApi
         var root = doc.RootElement;
         var f = new JsonFields(root).Allow("address", "blockchain", "usdc", "native", "eurc");
         var address = f.String("address", required: true, 80);
-        var blockchain = f.String("blockchain", required: true, 24, s => CircleRules.FindChain(s) is not null, "a blockchain such as ETH-SEPOLIA");
+        var blockchain = f.String("blockchain", required: true, 24);
         var usdc = Flag("usdc");
         var native = Flag("native");
         if (!f.Ok)
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        if (CircleRules.FindChain(blockchain) is null)
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
         }
         if (Principal(http).IsLive)
         {
@@ -642,7 +660,7 @@ public static class CircleApi
             ["from", "to", "address", "blockchain", "walletSetId", "refId"], (name, value) => name switch
             {
                 "address" => ("address = @address", value),
-                "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
+                "blockchain" => ("blockchain = @blockchain", value),
                 "walletSetId" => ("wallet_set_id = @walletSetId", value),
                 "refId" => ("ref_id = @refId", value),
                 _ => null,
@@ -653,7 +671,7 @@ public static class CircleApi
             ["from", "to", "blockchain", "state", "walletIds", "txType", "destinationAddress", "txHash", "operation", "custodyType", "includeAll"],
             (name, value) => name switch
             {
-                "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
+                "blockchain" => ("blockchain = @blockchain", value),
                 // SENT also shows a transaction whose cancel replacement is racing it.
                 "state" => !CircleRules.PublicStates.Contains(value) ? null
                     : value == CircleRules.Sent ? ("state IN ('SENT', 'CANCEL_PENDING')", value) : ("state = @state", value),

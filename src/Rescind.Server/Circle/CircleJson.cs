@@ -153,7 +153,7 @@ public sealed record CreateWalletsRequest(string IdempotencyKey, string EntitySe
 /// <c>blockchain</c>, the token <c>tokenId</c> or <c>tokenAddress</c> (empty: the native token) [doc];
 /// <c>nftTokenIds</c> is accepted and not used [ours].</summary>
 public sealed record TransferRequest(string IdempotencyKey, string EntitySecretCiphertext, string? WalletId, string DestinationAddress, string? TokenId,
-    IReadOnlyList<string> Amounts, string? FeeLevel, string? GasLimit, string? MaxFee, string? PriorityFee, string? RefId,
+    IReadOnlyList<string>? Amounts, string? FeeLevel, string? GasLimit, string? MaxFee, string? PriorityFee, string? RefId,
     string? Blockchain, string? TokenAddress, string? WalletAddress, IReadOnlyList<string>? NftTokenIds);
 
 /// <summary>Cancel and accelerate take only the key and a fresh ciphertext [doc].</summary>

@@ -54,6 +54,11 @@ public static class CirclePaging
             {
                 continue;
             }
+            // An unknown blockchain is Circle's own code wherever one is named [doc code].
+            if (name == "blockchain" && CircleRules.FindChain(value) is null)
+            {
+                return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
+            }
             if (filter(name, value) is not { } clause)
             {
                 return Bad($"{name} '{(value.Length > 40 ? value[..40] : value)}' is not a valid value.");

@@ -250,14 +250,7 @@ public abstract class CircleApiTests(RescindServer server)
     {
         var c = await CircleClient.CreateAsync(server);
         var (from, to) = await c.WalletPairAsync();
-        var baseBody = () => new Dictionary<string, object?>
-        {
-            ["walletId"] = from.GetProperty("id").GetString(),
-            ["destinationAddress"] = to.GetProperty("address").GetString(),
-            ["tokenId"] = CircleClient.Usdc("ETH-SEPOLIA"),
-            ["amounts"] = new[] { "1" },
-            ["feeLevel"] = "LOW",
-        };
+        var baseBody = () => TransferBody(from, to);
         var noFee = baseBody();
         noFee.Remove("feeLevel");
         (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noFee)).IsCircleError(400, 155231);
@@ -331,6 +324,84 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Refusals_where_the_SDK_s_table_has_a_code_carry_that_code_not_2()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var (from, to) = await c.WalletPairAsync();
+        var baseBody = () => TransferBody(from, to);
+        const string Transfer = "/v1/w3s/developer/transactions/transfer";
+        const string Estimate = "/v1/w3s/transactions/transfer/estimateFee";
+        foreach (var amounts in new object?[] { new[] { "1", "2" }, Array.Empty<string>(), null, "1", new[] { "0" }, new[] { "-1" } })
+        {
+            var body = baseBody();
+            if (amounts is null)
+            {
+                body.Remove("amounts");
+            }
+            else
+            {
+                body["amounts"] = amounts;
+            }
+            var estimate = body.Where(kv => kv.Key != "feeLevel").ToDictionary();
+            (await c.PostAsync(Transfer, body)).IsCircleError(400, 155221);
+            body = estimate;
+            (await CircleClient.Send(c.Tenant, HttpMethod.Post, Estimate, JsonSerializer.Serialize(body), "test")).IsCircleError(400, 155221);
+        }
+        var numeric = baseBody();
+        numeric["amounts"] = new object[] { 1 };
+        (await c.PostAsync(Transfer, numeric)).IsCircleError(400, 155224);
+        var noToken = baseBody();
+        noToken.Remove("tokenId");
+        (await c.PostAsync(Transfer, noToken)).IsCircleError(400, 155228);
+        var nft = baseBody();
+        nft["nftTokenIds"] = new[] { "2" };
+        (await c.PostAsync(Transfer, nft)).IsCircleError(400, 155240);
+        var badSource = baseBody();
+        badSource.Remove("walletId");
+        badSource["walletAddress"] = "not-an-address";
+        badSource["blockchain"] = "ETH-SEPOLIA";
+        (await c.PostAsync(Transfer, badSource)).IsCircleError(400, 155226);
+        var unknownChain = baseBody();
+        unknownChain["blockchain"] = "DOGE";
+        (await c.PostAsync(Transfer, unknownChain)).IsCircleError(400, 156027);
+        var custom = () =>
+        {
+            var b = baseBody();
+            b.Remove("feeLevel");
+            b["gasLimit"] = "70000";
+            b["maxFee"] = "30";
+            b["priorityFee"] = "2";
+            return b;
+        };
+        var lowGas = custom();
+        lowGas["gasLimit"] = "21000";
+        (await c.PostAsync(Transfer, lowGas)).IsCircleError(400, 155233);
+        var badFee = custom();
+        badFee["maxFee"] = "-3";
+        (await c.PostAsync(Transfer, badFee)).IsCircleError(400, 155236);
+        var zeroPriority = custom();
+        zeroPriority["priorityFee"] = "zero";
+        (await c.PostAsync(Transfer, zeroPriority)).IsCircleError(400, 155236);
+        var overCap = custom();
+        overCap["gasLimit"] = "1000000";
+        overCap["maxFee"] = "1001";
+        (await c.PostAsync(Transfer, overCap)).IsCircleError(400, 155211);
+        var set = await c.WalletSetAsync();
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "DOGE" } })).IsCircleError(400, 156027);
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH-SEPOLIA" }, ["accountType"] = "SCA" }))
+            .IsCircleError(400, 155507);
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH-SEPOLIA" }, ["accountType"] = "PDA" }))
+            .IsCircleError(400, 2);
+        (await CircleClient.Send(c.Tenant, HttpMethod.Post, "/v1/faucet/drips", JsonSerializer.Serialize(new { address = "0x1", blockchain = "DOGE" }), "test"))
+            .IsCircleError(400, 156027);
+        (await c.GetAsync("/v1/w3s/developer/transactions/feeParameters?blockchain=ETH-SEPOLIA&accountType=SCA")).IsCircleError(400, 155507);
+        (await c.GetAsync("/v1/w3s/transactions/lowestNonceTransaction?blockchain=DOGE&address=0x1")).IsCircleError(400, 156027);
+        (await c.GetAsync("/v1/w3s/wallets?blockchain=DOGE")).IsCircleError(400, 156027);
+        (await c.GetAsync("/v1/w3s/transactions?blockchain=DOGE")).IsCircleError(400, 156027);
+        Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM circle_transactions WHERE wallet_id = @Id", new { Id = from.GetProperty("id").GetString() }));
+    }
+
+    [Fact]
     public async Task A_repeated_transfer_with_the_same_key_answers_200_with_the_same_transaction()
     {
         var c = await CircleClient.CreateAsync(server);
@@ -400,6 +471,16 @@ public abstract class CircleApiTests(RescindServer server)
 
         static List<string> Ids(Answer a) => a.Json.GetProperty("data").GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToList();
     }
+
+    /// <summary>A valid transfer of 1 USDC at the LOW fee level, for each test to break one field of.</summary>
+    private static Dictionary<string, object?> TransferBody(JsonElement from, JsonElement to) => new()
+    {
+        ["walletId"] = from.GetProperty("id").GetString(),
+        ["destinationAddress"] = to.GetProperty("address").GetString(),
+        ["tokenId"] = CircleClient.Usdc("ETH-SEPOLIA"),
+        ["amounts"] = new[] { "1" },
+        ["feeLevel"] = "LOW",
+    };
 }
 
 [Trait("Category", "Sqlite")]

@@ -173,3 +173,17 @@ test('errors arrive with Circle\'s own codes: bad UUID, missing wallet set, wall
     walletId: wallets[0].id, destinationAddress: wallets[1].address, tokenId: usdc, amount: ['abc'], fee: { type: 'level', config: { feeLevel: 'LOW' } },
   }), 155224);
 });
+
+test('refusals the SDK\'s table names arrive with its codes: several amounts, a gas limit too low, SCA, an unknown chain', async () => {
+  const transfer = { walletId: wallets[0].id, destinationAddress: wallets[1].address, tokenId: usdc };
+  await sdkError(client.createTransaction({ ...transfer, amount: ['1', '2'], fee: { type: 'level', config: { feeLevel: 'LOW' } } }), 155221);
+  await sdkError(client.createTransaction({ ...transfer, amount: ['1'], fee: { type: 'level', config: { feeLevel: 'LOW' } }, nftTokenIds: ['2'] }), 155240);
+  await sdkError(client.createTransaction({
+    ...transfer, amount: ['1'], fee: { type: 'absolute', config: { gasLimit: '21000', maxFee: '30', priorityFee: '2' } },
+  }), 155233);
+  await sdkError(client.estimateTransferFee({ ...transfer, amount: ['1', '2'] }), 155221);
+  const set = await client.createWalletSet({ name: 'codes' });
+  await sdkError(client.createWallets({ walletSetId: set.data.walletSet.id, blockchains: ['ETH-SEPOLIA'], accountType: 'SCA' }), 155507);
+  await sdkError(client.createWallets({ walletSetId: set.data.walletSet.id, blockchains: ['DOGE'] }), 156027);
+  await sdkError(client.listWallets({ blockchain: 'DOGE' }), 156027);
+});
