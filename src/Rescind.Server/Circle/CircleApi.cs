@@ -96,7 +96,7 @@ public static class CircleApi
             .Produces(204).CircleErrors(400, 403, 404, 413);
         var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").RequireCaller(Credentials).Documented();
         notifications.MapGet("/publicKey/{id}", NotificationKeyAsync)
-            .Produces<CircleData<NotificationPublicKey>>(200).CircleErrors(404);
+            .Produces<CircleData<NotificationPublicKey>>(200).CircleErrors(400, 404);
         notifications.MapCircleSubscriptions();
         return app;
     }
@@ -128,7 +128,7 @@ public static class CircleApi
     /// <summary>A list: Circle's paging [doc] and creation-time window, each list's own filters, a Link header.</summary>
     private static RouteHandlerBuilder Listing(this RouteHandlerBuilder route, params ParameterDoc[] filters) =>
         route.Parameters([
-            ParameterDoc.Query("pageSize", "integer", "Items per page, 1 to 50 (default 10)."),
+            ParameterDoc.Query("pageSize", "integer", "Items per page (default 10); above 50, 50 are served."),
             ParameterDoc.Query("pageAfter", description: "The id of the item after which the page starts (not with pageBefore)."),
             ParameterDoc.Query("pageBefore", description: "The id of the item before which the page ends (not with pageAfter)."),
             ParameterDoc.Query("order", description: "ASC or DESC (default) by creation."),
@@ -579,9 +579,13 @@ public static class CircleApi
     /// <summary>The public key that verifies a subscription's notifications (the key id is the endpoint id).</summary>
     private static async Task<IResult> NotificationKeyAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
+        if (CircleWebhookShape.EndpointId(id) is not { } endpointId)
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
         var row = await CircleStore.GetAsync<EndpointRow>(db,
-            "SELECT secret, created_at FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
-            new { id, Principal(http).AccountId }, ct);
+            "SELECT secret, created_at FROM webhook_endpoints WHERE id = @endpointId AND account_id = @AccountId AND api = 'circle'",
+            new { endpointId, Principal(http).AccountId }, ct);
         return row is null
             ? CircleEnvelope.Fail(404, CircleEnvelope.NotFound, "Cannot find the public key.").ToResult()
             : new StoredResponse(200, CircleJson.Data(new NotificationPublicKey(

@@ -8,8 +8,9 @@ using Rescind.Server.Http;
 namespace Rescind.Server.Circle;
 
 /// <summary>
-/// Circle's list paging [doc]: <c>pageSize</c> 1–50 (default 10), <c>pageAfter</c> / <c>pageBefore</c> an item id
-/// (not both), <c>order</c> DESC (default) or ASC by creation, and a <c>Link</c> header with rel="next" / "prev".
+/// Circle's list paging [doc]: <c>pageSize</c> (default 10; above 50, 50), <c>pageAfter</c> / <c>pageBefore</c> an item
+/// id (not both), <c>order</c> DESC (default) or ASC by creation, and a <c>Link</c> header with rel="self" and "first"
+/// on every page, "next" / "prev" where there is one.
 /// </summary>
 public static class CirclePaging
 {
@@ -25,10 +26,17 @@ public static class CirclePaging
         {
             return Bad(stray);
         }
+        // Above the collection's limit the limit is used [doc: "the collection limit will be used"]; a page size
+        // that is not a positive integer is refused.
         var size = 10;
-        if (!StrictQuery.TryInteger(Param("pageSize"), 1, 50, ref size))
+        if (Param("pageSize") is { } asked)
         {
-            return Bad("pageSize must be an integer from 1 to 50.");
+            var digits = asked.TrimStart('0');
+            if (!asked.All(char.IsAsciiDigit) || digits.Length == 0)
+            {
+                return Bad("pageSize must be a positive integer.");
+            }
+            size = digits.Length > 2 ? MaxPageSize : Math.Min(int.Parse(digits, CultureInfo.InvariantCulture), MaxPageSize);
         }
         var order = Param("order") ?? "DESC";
         if (order is not ("ASC" or "DESC"))
@@ -105,7 +113,12 @@ public static class CirclePaging
             page.Reverse();
         }
         var ids = page.Select(p => (string)typeof(T).GetProperty("Id")!.GetValue(p)!).ToList();
-        var links = new List<string>();
+        // Every page names itself and the first page [doc: self, first, next, prev].
+        var links = new List<string>
+        {
+            $"<{Url(after is not null ? "pageAfter" : before is not null ? "pageBefore" : null, cursorId)}>; rel=\"self\"",
+            $"<{Url(null, null)}>; rel=\"first\"",
+        };
         var hasNext = walkBack ? page.Count > 0 : more;
         var hasPrev = walkBack ? more : after is not null && page.Count > 0;
         if (hasNext)
@@ -116,23 +129,24 @@ public static class CirclePaging
         {
             links.Add($"<{Url("pageBefore", ids[0])}>; rel=\"prev\"");
         }
-        if (links.Count > 0)
-        {
-            http.Response.Headers.Link = string.Join(", ", links);
-        }
+        http.Response.Headers.Link = string.Join(", ", links);
         return new StoredResponse(200, CircleJson.Data(new Dictionary<string, object> { [listName] = page.Select(shape).ToList() })).ToResult();
 
         string? Param(string name) => StrictQuery.Value(q, name);
 
-        string Url(string cursorName, string id)
+        // The list's filters kept, the page size as served, and the cursor when there is one.
+        string Url(string? cursorName, string? id)
         {
             var kept = q.Where(kv => kv.Key is not ("pageAfter" or "pageBefore" or "pageSize"))
                 .Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value.ToString()))
                 .Append($"pageSize={size}")
-                .Append($"{cursorName}={Uri.EscapeDataString(id)}");
+                .Concat(cursorName is null ? [] : [$"{cursorName}={Uri.EscapeDataString(id!)}"]);
             return $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}?{string.Join("&", kept)}";
         }
     }
+
+    /// <summary>The most items a page holds [doc: maximum 50].</summary>
+    public const int MaxPageSize = 50;
 
     private static IResult Bad(string message) => CircleEnvelope.Bad(message).ToResult();
 }

@@ -424,6 +424,56 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_page_size_above_50_serves_50_and_every_page_links_itself_and_the_first_page()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var set = await c.WalletSetAsync();
+        var made = await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH-SEPOLIA" }, ["count"] = 55 });
+        Assert.Equal(201, made.Code);
+        foreach (var size in new[] { "51", "1000", "99999999999999999999" })
+        {
+            var page = await c.GetAsync($"/v1/w3s/wallets?walletSetId={set}&pageSize={size}");
+            Assert.Equal(200, page.Code);
+            Assert.Equal(50, page.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
+            var links = Links(page);
+            Assert.Equal(["first", "next", "self"], links.Keys.Order());
+            Assert.Contains("pageSize=50", links["self"]);
+            Assert.DoesNotContain("pageAfter", links["first"]);
+            Assert.Contains($"walletSetId={set}", links["first"]);
+        }
+        var second = await c.GetAsync(new Uri(Links(await c.GetAsync($"/v1/w3s/wallets?walletSetId={set}&pageSize=50"))["next"]).PathAndQuery);
+        Assert.Equal(5, second.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
+        var secondLinks = Links(second);
+        Assert.Equal(["first", "prev", "self"], secondLinks.Keys.Order());
+        Assert.Contains("pageAfter=", secondLinks["self"]);
+        var first = await c.GetAsync(new Uri(secondLinks["first"]).PathAndQuery);
+        Assert.Equal(50, first.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
+        // An empty list still names itself and its first page.
+        var none = await c.GetAsync("/v1/w3s/transactions");
+        Assert.Equal(["first", "self"], Links(none).Keys.Order());
+
+        static Dictionary<string, string> Links(Answer a) => a.Header("Link")!.Split(", ")
+            .Select(l => l.Split("; rel="))
+            .ToDictionary(p => p[1].Trim('"'), p => p[0].Trim('<', '>'));
+    }
+
+    [Fact]
+    public async Task Request_ids_subscriptions_and_notifications_are_UUIDs()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var answer = await c.GetAsync("/v1/w3s/walletSets");
+        Assert.True(Guid.TryParseExact(answer.Header("X-Request-Id"), "D", out _), answer.Header("X-Request-Id"));
+        var refused = await c.GetAsync("/v1/w3s/wallets/x");
+        Assert.True(Guid.TryParseExact(refused.Header("X-Request-Id"), "D", out _), refused.Header("X-Request-Id"));
+        var mine = await CircleClient.Send(c.Tenant, HttpMethod.Get, "/v1/w3s/walletSets", null, "test");
+        Assert.NotNull(mine.Header("X-Request-Id"));
+        (await c.GetAsync("/v2/notifications/subscriptions/we_x")).IsCircleError(400, 156009);
+        (await c.GetAsync("/v2/notifications/publicKey/not-a-uuid")).IsCircleError(400, 156009);
+        (await CircleClient.Send(c.Tenant, HttpMethod.Delete, "/v2/notifications/subscriptions/nope", null, "test")).IsCircleError(400, 156009);
+        (await c.GetAsync("/v2/notifications/subscriptions/" + Guid.NewGuid())).IsCircleError(404, 404);
+    }
+
+    [Fact]
     public async Task Transactions_list_with_filters_pages_and_Link_headers()
     {
         var c = await CircleClient.CreateAsync(server);
@@ -458,7 +508,8 @@ public abstract class CircleApiTests(RescindServer server)
         Assert.Empty(Ids(await c.GetAsync($"/v1/w3s/transactions?walletIds={to.GetProperty("id").GetString()}")));
         Assert.Equal(ids, Ids(await c.GetAsync("/v1/w3s/transactions?order=ASC&pageSize=50")));
         Assert.Empty(Ids(await c.GetAsync("/v1/w3s/transactions?from=2100-01-01T00:00:00Z")));
-        (await c.GetAsync("/v1/w3s/transactions?pageSize=51")).IsCircleError(400, 2);
+        (await c.GetAsync("/v1/w3s/transactions?pageSize=0")).IsCircleError(400, 2);
+        (await c.GetAsync("/v1/w3s/transactions?pageSize=-1")).IsCircleError(400, 2);
         (await c.GetAsync($"/v1/w3s/transactions?pageAfter={ids[0]}&pageBefore={ids[1]}")).IsCircleError(400, 2);
         (await c.GetAsync("/v1/w3s/transactions?state=NOPE")).IsCircleError(400, 2);
         (await c.GetAsync("/v1/w3s/transactions?pageAfter=not-a-uuid")).IsCircleError(400, 156014);
