@@ -63,8 +63,11 @@ public static class CircleApi
         w3s.MapGet("/wallets/{id}", GetWalletAsync)
             .Produces<CircleData<WalletData>>(200).CircleErrors(400, 404);
         w3s.MapGet("/wallets/{id}/balances", BalancesAsync)
-            .Parameters(ParameterDoc.Query("includeAll", "boolean", "true lists every token of the chain, zero balances too."))
+            .TokenListing()
             .Produces<CircleData<TokenBalancesData>>(200).CircleErrors(400, 404);
+        w3s.MapGet("/wallets/{id}/nfts", NftsAsync)
+            .TokenListing()
+            .Produces<CircleData<NftsData>>(200).CircleErrors(400, 404);
         w3s.MapPost("/developer/transactions/transfer", TransferAsync)
             .Mutating<TransferRequest>()
             .Produces<CircleData<TransactionState>>(201).Produces<CircleData<TransactionState>>(200).CircleErrors(404);
@@ -136,6 +139,17 @@ public static class CircleApi
             ParameterDoc.Query("to", description: "Created at or before this ISO-8601 UTC date-time."),
             .. filters,
         ]).CircleErrors(400);
+
+    /// <summary>A wallet's balances or NFTs: the token filters and paging [doc].</summary>
+    private static RouteHandlerBuilder TokenListing(this RouteHandlerBuilder route) =>
+        route.Parameters(
+            ParameterDoc.Query("includeAll", "boolean", "true lists every token of the chain, zero balances too."),
+            ParameterDoc.Query("name", description: "Tokens with this name."),
+            ParameterDoc.Query("tokenAddress", description: "Tokens with these addresses (comma-separated)."),
+            ParameterDoc.Query("standard", description: "Tokens of this standard, such as ERC20."),
+            ParameterDoc.Query("pageSize", "integer", "Items per page (default 10); above 50, 50 are served."),
+            ParameterDoc.Query("pageAfter", description: "The token id after which the page starts (not with pageBefore)."),
+            ParameterDoc.Query("pageBefore", description: "The token id before which the page ends (not with pageAfter)."));
 
     /// <summary><c>Bearer TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> (or LIVE_API_KEY) [doc]; anything else is 401.</summary>
     public static CredentialScheme Credentials { get; } = new(
@@ -623,26 +637,81 @@ public static class CircleApi
         public long UpdatedAt { get; set; }
     }
 
-    /// <summary>Non-zero balances [ours: like includeAll=false]; <c>includeAll=true</c> lists every token of the chain.</summary>
+    /// <summary>
+    /// A wallet's balances [doc: the filters <c>includeAll</c>, <c>name</c>, <c>tokenAddress</c> (comma-separated, as
+    /// the SDK joins its <c>tokenAddresses</c>), <c>standard</c>, and paging]. Without <c>includeAll=true</c> only
+    /// non-zero balances are listed [ours]; <c>name</c> matches the token's name exactly [ours]; the native token has
+    /// no address nor standard, so either filter leaves it out. Paged in the chain's token order.
+    /// </summary>
     private static async Task<IResult> BalancesAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
-        if (!Guid.TryParseExact(id, "D", out _))
+        var (wallet, filter, error) = await TokenListAsync(id, http, db, ct);
+        if (error is not null)
         {
-            return CircleEnvelope.NotUuid.ToResult();
-        }
-        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
-        if (wallet is null)
-        {
-            return CircleEnvelope.WalletMissing.ToResult();
+            return error.ToResult();
         }
         var rows = await CircleStore.ListAsync<BalanceRow>(db,
             "SELECT token_id, amount, updated_at FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
-        var includeAll = http.Request.Query["includeAll"].ToString() == "true";
-        var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet.Blockchain)
+        var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet!.Blockchain && filter!.Matches(t))
             .Select(t => (Token: t, Row: rows.FirstOrDefault(r => r.TokenId == t.Id)))
-            .Where(x => includeAll || x.Row is { Amount: > 0 })
-            .Select(x => CircleJson.Balance(x.Token, x.Row?.Amount ?? 0, x.Row?.UpdatedAt ?? wallet.CreatedAt));
-        return new StoredResponse(200, CircleJson.Data(new TokenBalancesData([.. balances]))).ToResult();
+            .Where(x => filter!.IncludeAll || x.Row is { Amount: > 0 })
+            .ToList();
+        var (page, refused) = CirclePaging.InMemory(http, balances, x => x.Token.Id);
+        return (refused ?? new StoredResponse(200, CircleJson.Data(new TokenBalancesData([.. page!.Select(x =>
+            CircleJson.Balance(x.Token, x.Row?.Amount ?? 0, x.Row?.UpdatedAt ?? wallet!.CreatedAt))])))).ToResult();
+    }
+
+    /// <summary>A wallet's NFTs [doc]: the same filters and paging as its balances; no simulated token is an NFT, so
+    /// the list is empty [ours].</summary>
+    private static async Task<IResult> NftsAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var (_, _, error) = await TokenListAsync(id, http, db, ct);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var (page, refused) = CirclePaging.InMemory(http, Array.Empty<Nft>(), n => n.NftTokenId ?? "");
+        return (refused ?? new StoredResponse(200, CircleJson.Data(new NftsData(page!)))).ToResult();
+    }
+
+    /// <summary>Which tokens a balances or NFTs query asks for.</summary>
+    private sealed record TokenFilter(bool IncludeAll, string? Name, IReadOnlyList<string>? Addresses, string? Standard)
+    {
+        public bool Matches(TokenInfo t) =>
+            (Name is null || t.Name == Name)
+            && (Addresses is null || (t.Address is { } a && Addresses.Contains(a, StringComparer.OrdinalIgnoreCase)))
+            && (Standard is null || CircleJson.Token(t).Standard == Standard);
+    }
+
+    private static readonly string[] TokenStandards =
+        ["ERC20", "ERC721", "ERC1155", "Fungible", "FungibleAsset", "NonFungible", "NonFungibleEdition", "ProgrammableNonFungible", "ProgrammableNonFungibleEdition"];
+
+    /// <summary>The wallet of a balances or NFTs query and its filters, or the refusal.</summary>
+    private static async Task<(WalletRow? Wallet, TokenFilter? Filter, StoredResponse? Error)> TokenListAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return (null, null, CircleEnvelope.NotUuid);
+        }
+        var q = http.Request.Query;
+        if (StrictQuery.Stray(q, ["includeAll", "name", "tokenAddress", "standard", "pageSize", "pageAfter", "pageBefore"]) is { } stray)
+        {
+            return (null, null, CircleEnvelope.Bad(stray));
+        }
+        var includeAll = StrictQuery.Value(q, "includeAll");
+        if (includeAll is not (null or "true" or "false"))
+        {
+            return (null, null, CircleEnvelope.Bad("includeAll must be true or false."));
+        }
+        var standard = StrictQuery.Value(q, "standard");
+        if (standard is not null && !TokenStandards.Contains(standard))
+        {
+            return (null, null, CircleEnvelope.Bad($"standard must be one of {string.Join(", ", TokenStandards)}."));
+        }
+        var addresses = StrictQuery.Value(q, "tokenAddress")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
+        return wallet is null ? (null, null, CircleEnvelope.WalletMissing)
+            : (wallet, new TokenFilter(includeAll == "true", StrictQuery.Value(q, "name"), addresses, standard), null);
     }
 
     private static async Task<IResult> GetTransactionAsync(string id, HttpContext http, Database db, CancellationToken ct)

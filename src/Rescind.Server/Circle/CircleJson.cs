@@ -120,6 +120,11 @@ public sealed record WalletsData(IReadOnlyList<Wallet> Wallets);
 
 public sealed record TokenBalancesData(IReadOnlyList<TokenBalance> TokenBalances);
 
+/// <summary>An NFT a wallet holds [doc shape].</summary>
+public sealed record Nft(Token Token, string Amount, string? Metadata, string? NftTokenId, string UpdateDate);
+
+public sealed record NftsData(IReadOnlyList<Nft> Nfts);
+
 public sealed record TransactionData(Transaction Transaction);
 
 public sealed record TransactionsData(IReadOnlyList<Transaction> Transactions);

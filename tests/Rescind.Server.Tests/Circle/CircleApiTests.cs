@@ -458,6 +458,47 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Balances_filter_by_name_token_address_and_standard_and_page_and_NFTs_list_empty()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var (from, to) = await c.WalletPairAsync();
+        var wallet = from.GetProperty("id").GetString()!;
+        var usdc = Rescind.Server.Circle.CircleRules.Usdc("ETH-SEPOLIA");
+        Assert.Equal(["ETH", "USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances")).Order());
+        Assert.Equal(["USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?standard=ERC20")));
+        Assert.Empty(Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?standard=ERC721")));
+        Assert.Equal(["USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?name={Uri.EscapeDataString(usdc.Name)}")));
+        Assert.Equal(["USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?tokenAddress=0x{new string('1', 40)},{usdc.Address!.ToUpperInvariant().Replace("0X", "0x")}")));
+        Assert.Empty(Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?tokenAddress=0x{new string('1', 40)}")));
+        var receiver = to.GetProperty("id").GetString()!;
+        Assert.Empty(Symbols(await c.GetAsync($"/v1/w3s/wallets/{receiver}/balances")));
+        Assert.Equal(2, Symbols(await c.GetAsync($"/v1/w3s/wallets/{receiver}/balances?includeAll=true")).Count);
+        var first = await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?pageSize=1");
+        Assert.Single(Symbols(first));
+        Assert.Contains("rel=\"next\"", first.Header("Link")!);
+        var next = first.Header("Link")!.Split(", ").Single(l => l.EndsWith("rel=\"next\"", StringComparison.Ordinal)).Split(';')[0].Trim('<', '>');
+        var second = await c.GetAsync(new Uri(next).PathAndQuery);
+        Assert.Single(Symbols(second));
+        Assert.NotEqual(Symbols(first), Symbols(second));
+        Assert.DoesNotContain("rel=\"next\"", second.Header("Link")!);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?standard=ERC9999")).IsCircleError(400, 2);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?includeAll=maybe")).IsCircleError(400, 2);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?pageAfter=nope")).IsCircleError(400, 156014);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?pageAfter={Guid.NewGuid()}")).IsCircleError(400, 156012);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?colour=red")).IsCircleError(400, 2);
+
+        var nfts = await c.GetAsync($"/v1/w3s/wallets/{wallet}/nfts?includeAll=true&standard=ERC721");
+        Assert.Equal(200, nfts.Code);
+        Assert.Empty(nfts.Json.GetProperty("data").GetProperty("nfts").EnumerateArray());
+        (await c.GetAsync("/v1/w3s/wallets/x/nfts")).IsCircleError(400, 156009);
+        (await c.GetAsync($"/v1/w3s/wallets/{Guid.NewGuid()}/nfts")).IsCircleError(404, 156001);
+        (await (await CircleClient.CreateAsync(server)).GetAsync($"/v1/w3s/wallets/{wallet}/nfts")).IsCircleError(404, 156001);
+
+        static List<string> Symbols(Answer a) => a.Json.GetProperty("data").GetProperty("tokenBalances").EnumerateArray()
+            .Select(b => b.GetProperty("token").GetProperty("symbol").GetString()!).ToList();
+    }
+
+    [Fact]
     public async Task Request_ids_subscriptions_and_notifications_are_UUIDs()
     {
         var c = await CircleClient.CreateAsync(server);

@@ -67,6 +67,17 @@ test('creates a wallet set and wallets, funds one from the faucet, reads balance
   usdc = byToken.USDC.token.id;
 });
 
+test('filters balances by standard and token address, and lists no NFTs', async () => {
+  const erc20 = await client.getWalletTokenBalance({ id: wallets[0].id, standard: 'ERC20', includeAll: true });
+  assert.deepEqual(erc20.data.tokenBalances.map((b) => b.token.symbol), ['USDC']);
+  const byAddress = await client.getWalletTokenBalance({ id: wallets[0].id, tokenAddresses: [erc20.data.tokenBalances[0].token.tokenAddress] });
+  assert.deepEqual(byAddress.data.tokenBalances.map((b) => b.token.symbol), ['USDC']);
+  const paged = await client.getWalletTokenBalance({ id: wallets[0].id, pageSize: 1 });
+  assert.equal(paged.data.tokenBalances.length, 1);
+  const nfts = await client.getWalletNFTBalance({ id: wallets[0].id });
+  assert.deepEqual(nfts.data.nfts, []);
+});
+
 test('transfers, lists, and sees it complete on the simulated chain', async () => {
   const tx = await client.createTransaction({
     walletId: wallets[0].id,
