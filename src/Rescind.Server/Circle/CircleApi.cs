@@ -63,8 +63,11 @@ public static class CircleApi
         w3s.MapGet("/wallets/{id}", GetWalletAsync)
             .Produces<CircleData<WalletData>>(200).CircleErrors(400, 404);
         w3s.MapGet("/wallets/{id}/balances", BalancesAsync)
-            .Parameters(ParameterDoc.Query("includeAll", "boolean", "true lists every token of the chain, zero balances too."))
+            .TokenListing()
             .Produces<CircleData<TokenBalancesData>>(200).CircleErrors(400, 404);
+        w3s.MapGet("/wallets/{id}/nfts", NftsAsync)
+            .TokenListing()
+            .Produces<CircleData<NftsData>>(200).CircleErrors(400, 404);
         w3s.MapPost("/developer/transactions/transfer", TransferAsync)
             .Mutating<TransferRequest>()
             .Produces<CircleData<TransactionState>>(201).Produces<CircleData<TransactionState>>(200).CircleErrors(404);
@@ -96,7 +99,7 @@ public static class CircleApi
             .Produces(204).CircleErrors(400, 403, 404, 413);
         var notifications = app.MapGroup("/v2/notifications").WithGroupName("circle").RequireCaller(Credentials).Documented();
         notifications.MapGet("/publicKey/{id}", NotificationKeyAsync)
-            .Produces<CircleData<NotificationPublicKey>>(200).CircleErrors(404);
+            .Produces<CircleData<NotificationPublicKey>>(200).CircleErrors(400, 404);
         notifications.MapCircleSubscriptions();
         return app;
     }
@@ -128,7 +131,7 @@ public static class CircleApi
     /// <summary>A list: Circle's paging [doc] and creation-time window, each list's own filters, a Link header.</summary>
     private static RouteHandlerBuilder Listing(this RouteHandlerBuilder route, params ParameterDoc[] filters) =>
         route.Parameters([
-            ParameterDoc.Query("pageSize", "integer", "Items per page, 1 to 50 (default 10)."),
+            ParameterDoc.Query("pageSize", "integer", "Items per page (default 10); above 50, 50 are served."),
             ParameterDoc.Query("pageAfter", description: "The id of the item after which the page starts (not with pageBefore)."),
             ParameterDoc.Query("pageBefore", description: "The id of the item before which the page ends (not with pageAfter)."),
             ParameterDoc.Query("order", description: "ASC or DESC (default) by creation."),
@@ -136,6 +139,17 @@ public static class CircleApi
             ParameterDoc.Query("to", description: "Created at or before this ISO-8601 UTC date-time."),
             .. filters,
         ]).CircleErrors(400);
+
+    /// <summary>A wallet's balances or NFTs: the token filters and paging [doc].</summary>
+    private static RouteHandlerBuilder TokenListing(this RouteHandlerBuilder route) =>
+        route.Parameters(
+            ParameterDoc.Query("includeAll", "boolean", "true lists every token of the chain, zero balances too."),
+            ParameterDoc.Query("name", description: "Tokens with this name."),
+            ParameterDoc.Query("tokenAddress", description: "Tokens with these addresses (comma-separated)."),
+            ParameterDoc.Query("standard", description: "Tokens of this standard, such as ERC20."),
+            ParameterDoc.Query("pageSize", "integer", "Items per page (default 10); above 50, 50 are served."),
+            ParameterDoc.Query("pageAfter", description: "The token id after which the page starts (not with pageBefore)."),
+            ParameterDoc.Query("pageBefore", description: "The token id before which the page ends (not with pageAfter)."));
 
     /// <summary><c>Bearer TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> (or LIVE_API_KEY) [doc]; anything else is 401.</summary>
     public static CredentialScheme Credentials { get; } = new(
@@ -277,19 +291,24 @@ public static class CircleApi
         var root = doc.RootElement;
         var f = new JsonFields(root);
         var setId = f.String("walletSetId", required: true, 36, s => Guid.TryParseExact(s, "D", out _), "a UUID");
-        var chains = f.StringArray("blockchains", required: true, 20, 24, s => CircleRules.FindChain(s) is not null, "ETH-SEPOLIA");
+        var chains = f.StringArray("blockchains", required: true, 20, 24);
         var count = 1;
         if (f.Ok && CircleCommands.Optional(root, "count") is { } c && (c.ValueKind != JsonValueKind.Number || !c.TryGetInt32(out count) || count is < 1 or > 200))
         {
             f.Fail("count", "count must be an integer from 1 to 200.");
         }
-        if (f.Ok && CircleCommands.Optional(root, "accountType") is { } at && at.ToString() != "EOA")
-        {
-            f.Fail("accountType", "accountType must be EOA; smart contract accounts are not simulated.");
-        }
+        var accountType = f.String("accountType", required: false, 8, s => s is "EOA" or "SCA", "EOA or SCA");
         if (!f.Ok)
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        if (chains!.Any(b => CircleRules.FindChain(b) is null))
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
+        }
+        if (accountType == "SCA")
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.ScaUnsupported).ToResult();
         }
         var metadata = Metadata(root);
         if (metadata is { Error: { } bad })
@@ -364,9 +383,9 @@ public static class CircleApi
         var destination = f.String("destinationAddress", required: true, 200);
         var tokenId = f.String("tokenId", required: false, 36);
         var tokenAddress = CircleTransfers.TokenAddress(root, f);
-        var amounts = f.StringArray("amounts", required: true, 1, 40);
         var feeLevel = f.String("feeLevel", required: false, 8, s => s is "LOW" or "MEDIUM" or "HIGH", "LOW, MEDIUM or HIGH");
-        var gasLimit = Whole("gasLimit", 21_000, 10_000_000);
+        var gasLimit = Whole("gasLimit", 1, 10_000_000);
+        var badFee = false;
         var maxFee = Gwei("maxFee");
         var priorityFee = Gwei("priorityFee");
         var refId = f.String("refId", required: false, 255);
@@ -374,21 +393,30 @@ public static class CircleApi
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
-        if (FeeError(feeLevel, gasLimit, root.TryGetProperty("gasPrice", out _), maxFee, priorityFee) is { } feeError)
+        if ((badFee ? CircleEnvelope.FeeInvalid : FeeError(feeLevel, gasLimit, root.TryGetProperty("gasPrice", out _), maxFee, priorityFee)) is { } feeError)
         {
             return CircleEnvelope.Coded(400, feeError).ToResult();
         }
         var resolved = await CircleTransfers.ResolveAsync(db, Principal(http).AccountId!, Mode(http),
-            new(walletId, walletAddress, blockchain, tokenId, tokenAddress, destination!, amounts![0]), ct);
+            new(walletId, walletAddress, blockchain, tokenId, tokenAddress, destination!, root), ct);
         if (resolved.Error is { } invalid)
         {
             return invalid.ToResult();
+        }
+        // A gas limit under what the transfer burns cannot complete it; a fee over the cap is refused [doc: the codes].
+        if (gasLimit < CircleRules.GasLimit(resolved.Token!))
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.GasLimitTooLow).ToResult();
+        }
+        if (gasLimit is { } limit && maxFee is { } max && CircleRules.Fee(limit, max) > CircleTransfers.MaxFeeGwei)
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.FeeAboveCap).ToResult();
         }
         if (Gate(http, resolved.Wallet!.Blockchain) is { } refused)
         {
             return refused.ToResult();
         }
-        var input = new NewTransfer(resolved.Wallet.Id, destination!, resolved.Token!.Id, amounts[0], feeLevel, gasLimit, maxFee, priorityFee, refId);
+        var input = new NewTransfer(resolved.Wallet.Id, destination!, resolved.Token!.Id, resolved.Amount!, feeLevel, gasLimit, maxFee, priorityFee, refId);
         var mode = Mode(http);
         return (await coordinator.ExecuteAsync(m.Context, (uow, _) => CircleCommands.TransferAsync(uow, mode, m.Ciphertext, input), CircleEnvelope.TransferCreated, ct)).ToResult();
 
@@ -407,7 +435,7 @@ public static class CircleApi
             return v;
         }
 
-        // Fee prices in gwei are kept whole, rounded up [ours].
+        // Fee prices in gwei are kept whole, rounded up [ours]; one that is not a positive number of gwei is 155236 [doc code].
         long? Gwei(string name)
         {
             var s = f.String(name, required: false, 24);
@@ -417,7 +445,7 @@ public static class CircleApi
             }
             if (!decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) || v <= 0 || v > 1_000_000)
             {
-                f.Fail(name, $"{name} must be a positive decimal number of gwei.");
+                badFee = true;
                 return null;
             }
             return (long)decimal.Ceiling(v);
@@ -513,12 +541,16 @@ public static class CircleApi
         var root = doc.RootElement;
         var f = new JsonFields(root).Allow("address", "blockchain", "usdc", "native", "eurc");
         var address = f.String("address", required: true, 80);
-        var blockchain = f.String("blockchain", required: true, 24, s => CircleRules.FindChain(s) is not null, "a blockchain such as ETH-SEPOLIA");
+        var blockchain = f.String("blockchain", required: true, 24);
         var usdc = Flag("usdc");
         var native = Flag("native");
         if (!f.Ok)
         {
             return CircleEnvelope.Invalid(f.Error!).ToResult();
+        }
+        if (CircleRules.FindChain(blockchain) is null)
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
         }
         if (Principal(http).IsLive)
         {
@@ -561,9 +593,13 @@ public static class CircleApi
     /// <summary>The public key that verifies a subscription's notifications (the key id is the endpoint id).</summary>
     private static async Task<IResult> NotificationKeyAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
+        if (CircleWebhookShape.EndpointId(id) is not { } endpointId)
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
         var row = await CircleStore.GetAsync<EndpointRow>(db,
-            "SELECT secret, created_at FROM webhook_endpoints WHERE id = @id AND account_id = @AccountId AND api = 'circle'",
-            new { id, Principal(http).AccountId }, ct);
+            "SELECT secret, created_at FROM webhook_endpoints WHERE id = @endpointId AND account_id = @AccountId AND api = 'circle'",
+            new { endpointId, Principal(http).AccountId }, ct);
         return row is null
             ? CircleEnvelope.Fail(404, CircleEnvelope.NotFound, "Cannot find the public key.").ToResult()
             : new StoredResponse(200, CircleJson.Data(new NotificationPublicKey(
@@ -601,26 +637,81 @@ public static class CircleApi
         public long UpdatedAt { get; set; }
     }
 
-    /// <summary>Non-zero balances [ours: like includeAll=false]; <c>includeAll=true</c> lists every token of the chain.</summary>
+    /// <summary>
+    /// A wallet's balances [doc: the filters <c>includeAll</c>, <c>name</c>, <c>tokenAddress</c> (comma-separated, as
+    /// the SDK joins its <c>tokenAddresses</c>), <c>standard</c>, and paging]. Without <c>includeAll=true</c> only
+    /// non-zero balances are listed [ours]; <c>name</c> matches the token's name exactly [ours]; the native token has
+    /// no address nor standard, so either filter leaves it out. Paged in the chain's token order.
+    /// </summary>
     private static async Task<IResult> BalancesAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {
-        if (!Guid.TryParseExact(id, "D", out _))
+        var (wallet, filter, error) = await TokenListAsync(id, http, db, ct);
+        if (error is not null)
         {
-            return CircleEnvelope.NotUuid.ToResult();
-        }
-        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
-        if (wallet is null)
-        {
-            return CircleEnvelope.WalletMissing.ToResult();
+            return error.ToResult();
         }
         var rows = await CircleStore.ListAsync<BalanceRow>(db,
             "SELECT token_id, amount, updated_at FROM circle_balances WHERE wallet_id = @id", new { id }, ct);
-        var includeAll = http.Request.Query["includeAll"].ToString() == "true";
-        var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet.Blockchain)
+        var balances = CircleRules.Tokens.Where(t => t.Blockchain == wallet!.Blockchain && filter!.Matches(t))
             .Select(t => (Token: t, Row: rows.FirstOrDefault(r => r.TokenId == t.Id)))
-            .Where(x => includeAll || x.Row is { Amount: > 0 })
-            .Select(x => CircleJson.Balance(x.Token, x.Row?.Amount ?? 0, x.Row?.UpdatedAt ?? wallet.CreatedAt));
-        return new StoredResponse(200, CircleJson.Data(new TokenBalancesData([.. balances]))).ToResult();
+            .Where(x => filter!.IncludeAll || x.Row is { Amount: > 0 })
+            .ToList();
+        var (page, refused) = CirclePaging.InMemory(http, balances, x => x.Token.Id);
+        return (refused ?? new StoredResponse(200, CircleJson.Data(new TokenBalancesData([.. page!.Select(x =>
+            CircleJson.Balance(x.Token, x.Row?.Amount ?? 0, x.Row?.UpdatedAt ?? wallet!.CreatedAt))])))).ToResult();
+    }
+
+    /// <summary>A wallet's NFTs [doc]: the same filters and paging as its balances; no simulated token is an NFT, so
+    /// the list is empty [ours].</summary>
+    private static async Task<IResult> NftsAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        var (_, _, error) = await TokenListAsync(id, http, db, ct);
+        if (error is not null)
+        {
+            return error.ToResult();
+        }
+        var (page, refused) = CirclePaging.InMemory(http, Array.Empty<Nft>(), n => n.NftTokenId ?? "");
+        return (refused ?? new StoredResponse(200, CircleJson.Data(new NftsData(page!)))).ToResult();
+    }
+
+    /// <summary>Which tokens a balances or NFTs query asks for.</summary>
+    private sealed record TokenFilter(bool IncludeAll, string? Name, IReadOnlyList<string>? Addresses, string? Standard)
+    {
+        public bool Matches(TokenInfo t) =>
+            (Name is null || t.Name == Name)
+            && (Addresses is null || (t.Address is { } a && Addresses.Contains(a, StringComparer.OrdinalIgnoreCase)))
+            && (Standard is null || CircleJson.Token(t).Standard == Standard);
+    }
+
+    private static readonly string[] TokenStandards =
+        ["ERC20", "ERC721", "ERC1155", "Fungible", "FungibleAsset", "NonFungible", "NonFungibleEdition", "ProgrammableNonFungible", "ProgrammableNonFungibleEdition"];
+
+    /// <summary>The wallet of a balances or NFTs query and its filters, or the refusal.</summary>
+    private static async Task<(WalletRow? Wallet, TokenFilter? Filter, StoredResponse? Error)> TokenListAsync(string id, HttpContext http, Database db, CancellationToken ct)
+    {
+        if (!Guid.TryParseExact(id, "D", out _))
+        {
+            return (null, null, CircleEnvelope.NotUuid);
+        }
+        var q = http.Request.Query;
+        if (StrictQuery.Stray(q, ["includeAll", "name", "tokenAddress", "standard", "pageSize", "pageAfter", "pageBefore"]) is { } stray)
+        {
+            return (null, null, CircleEnvelope.Bad(stray));
+        }
+        var includeAll = StrictQuery.Value(q, "includeAll");
+        if (includeAll is not (null or "true" or "false"))
+        {
+            return (null, null, CircleEnvelope.Bad("includeAll must be true or false."));
+        }
+        var standard = StrictQuery.Value(q, "standard");
+        if (standard is not null && !TokenStandards.Contains(standard))
+        {
+            return (null, null, CircleEnvelope.Bad($"standard must be one of {string.Join(", ", TokenStandards)}."));
+        }
+        var addresses = StrictQuery.Value(q, "tokenAddress")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var wallet = await CircleStore.GetWalletAsync(db, Principal(http).AccountId!, Mode(http), id, ct);
+        return wallet is null ? (null, null, CircleEnvelope.WalletMissing)
+            : (wallet, new TokenFilter(includeAll == "true", StrictQuery.Value(q, "name"), addresses, standard), null);
     }
 
     private static async Task<IResult> GetTransactionAsync(string id, HttpContext http, Database db, CancellationToken ct)
@@ -642,7 +733,7 @@ public static class CircleApi
             ["from", "to", "address", "blockchain", "walletSetId", "refId"], (name, value) => name switch
             {
                 "address" => ("address = @address", value),
-                "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
+                "blockchain" => ("blockchain = @blockchain", value),
                 "walletSetId" => ("wallet_set_id = @walletSetId", value),
                 "refId" => ("ref_id = @refId", value),
                 _ => null,
@@ -653,7 +744,7 @@ public static class CircleApi
             ["from", "to", "blockchain", "state", "walletIds", "txType", "destinationAddress", "txHash", "operation", "custodyType", "includeAll"],
             (name, value) => name switch
             {
-                "blockchain" => CircleRules.FindChain(value) is null ? null : ("blockchain = @blockchain", value),
+                "blockchain" => ("blockchain = @blockchain", value),
                 // SENT also shows a transaction whose cancel replacement is racing it.
                 "state" => !CircleRules.PublicStates.Contains(value) ? null
                     : value == CircleRules.Sent ? ("state IN ('SENT', 'CANCEL_PENDING')", value) : ("state = @state", value),

@@ -44,6 +44,13 @@ public sealed class CircleEnvelope : IErrorEnvelope
     public const int InvalidTokenAddress = 155239;
     public const int WalletAndSource = 155244;
     public const int MetadataCountMismatch = 155503;
+    public const int ScaUnsupported = 155507;
+    public const int FeeAboveCap = 155211;
+    public const int InvalidSourceAddress = 155226;
+    public const int TokenIdMissing = 155228;
+    public const int GasLimitTooLow = 155233;
+    public const int FeeInvalid = 155236;
+    public const int InvalidTokenStandard = 155240;
 
     /// <summary>What Rescind sends each of its codes for, with the message the official SDK's error table gives the
     /// code (its error class), quoted exactly, or null for a code the SDK's table does not have (Circle's general
@@ -68,11 +75,11 @@ public sealed class CircleEnvelope : IErrorEnvelope
         new(EntitySecretAlreadySet, "an entity secret is registered again through the API", "The secret for this entity has already been set."),
         new(EntitySecretNotRegistered, "no entity secret is registered for the account", "The entity secret has not been set yet. Please provide encrypted ciphertext in the console."),
         new(IdempotencyMismatch, "the idempotency key was used with another request", "Please use a new idempotency key."),
-        new(BlockchainUnsupported, "a pre-flight call names a blockchain that is not simulated", "The specified blockchain is either not supported or deprecated."),
+        new(BlockchainUnsupported, "a request or a list filter names a blockchain that is not simulated", "The specified blockchain is either not supported or deprecated."),
         new(UnsupportedOperation, "the transaction's state or chain does not allow the operation", "Unsupported operation for transaction."),
         new(InvalidDestinationAddress, "the destination address is not an address of the chain", "Invalid destination address."),
         new(TokenChainMismatch, "the token is not on the wallet's blockchain", "Wallet and token's blockchain mismatch."),
-        new(InvalidAmounts, "amounts is not one positive amount the token can hold", "Invalid amounts in transfer request."),
+        new(InvalidAmounts, "amounts is missing, empty, has more than one entry, or its amount is not positive or has more decimals than the token keeps", "Invalid amounts in transfer request."),
         new(AmountsNotDecimal, "an amount is not a decimal number", "Failed to parse the provided amounts in request to decimals."),
         new(WalletChainMismatch, "the request's blockchain is not the wallet's", "Wallet and request's blockchain mismatch."),
         new(FeeMissing, "a transfer names neither feeLevel nor gasLimit", "Transaction needs feeLevel or gasLimit provided."),
@@ -82,6 +89,13 @@ public sealed class CircleEnvelope : IErrorEnvelope
         new(InvalidTokenAddress, "tokenAddress names no token of the blockchain", "Invalid token address for transfer."),
         new(MetadataCountMismatch, "metadata does not hold one item per wallet (count)", "Metadata array length needs to match wallet count in create developer wallets request."),
         new(WalletAndSource, "a transfer names walletId and walletAddress/blockchain", "Cannot provide both WalletID and SourceAddress/Blockchain."),
+        new(ScaUnsupported, "wallets or fee parameters ask for accountType SCA (no simulated chain has smart contract accounts)", "SCA account is not supported on the given blockchain."),
+        new(FeeAboveCap, "gasLimit × maxFee is more than one native token", "MaxFee * GasLimit exceeded the maximum permitted transaction gas fee."),
+        new(InvalidSourceAddress, "the wallet's address given is not an address of the blockchain", "Invalid source address."),
+        new(TokenIdMissing, "a transfer names neither tokenId nor tokenAddress", "Missing token ID."),
+        new(GasLimitTooLow, "gasLimit is under the gas the transfer burns (21,000 native, 65,000 token)", "Provided gasLimit is too low to complete the requested transaction."),
+        new(FeeInvalid, "maxFee or priorityFee is not a positive number of gwei", "The provided fee in request is invalid."),
+        new(InvalidTokenStandard, "a transfer names nftTokenIds (no simulated token is an NFT)", "Invalid token standard for transfer."),
     ];
 
     /// <param name="SdkMessage">The SDK's message for the code, or null when the SDK's table has no such code.</param>

@@ -120,6 +120,11 @@ public sealed record WalletsData(IReadOnlyList<Wallet> Wallets);
 
 public sealed record TokenBalancesData(IReadOnlyList<TokenBalance> TokenBalances);
 
+/// <summary>An NFT a wallet holds [doc shape].</summary>
+public sealed record Nft(Token Token, string Amount, string? Metadata, string? NftTokenId, string UpdateDate);
+
+public sealed record NftsData(IReadOnlyList<Nft> Nfts);
+
 public sealed record TransactionData(Transaction Transaction);
 
 public sealed record TransactionsData(IReadOnlyList<Transaction> Transactions);
@@ -153,7 +158,7 @@ public sealed record CreateWalletsRequest(string IdempotencyKey, string EntitySe
 /// <c>blockchain</c>, the token <c>tokenId</c> or <c>tokenAddress</c> (empty: the native token) [doc];
 /// <c>nftTokenIds</c> is accepted and not used [ours].</summary>
 public sealed record TransferRequest(string IdempotencyKey, string EntitySecretCiphertext, string? WalletId, string DestinationAddress, string? TokenId,
-    IReadOnlyList<string> Amounts, string? FeeLevel, string? GasLimit, string? MaxFee, string? PriorityFee, string? RefId,
+    IReadOnlyList<string>? Amounts, string? FeeLevel, string? GasLimit, string? MaxFee, string? PriorityFee, string? RefId,
     string? Blockchain, string? TokenAddress, string? WalletAddress, IReadOnlyList<string>? NftTokenIds);
 
 /// <summary>Cancel and accelerate take only the key and a fresh ciphertext [doc].</summary>

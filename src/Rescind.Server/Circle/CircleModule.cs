@@ -21,7 +21,8 @@ public static class CircleModule
         CircleEnvelope.Instance,
         app => app.MapCircle(),
         group => group.MapCircleSimulation(),
-        CancelTargets: [CircleCancelTarget.Transactions], Commands: CircleCli.Commands, Schemes: [CircleApi.Credentials]);
+        CancelTargets: [CircleCancelTarget.Transactions], Commands: CircleCli.Commands, Schemes: [CircleApi.Credentials],
+        NewRequestId: () => Guid.NewGuid().ToString("D")); // X-Request-Id: a UUID, as the vendor's XRequestId example [doc]
 
     /// <summary><c>TEST_API_KEY:&lt;id&gt;:&lt;secret&gt;</c> and <c>LIVE_API_KEY:…</c> [doc].</summary>
     public static void AddCredentials(CredentialKinds kinds) => kinds

@@ -8,8 +8,9 @@ using Rescind.Server.Http;
 namespace Rescind.Server.Circle;
 
 /// <summary>
-/// Circle's list paging [doc]: <c>pageSize</c> 1–50 (default 10), <c>pageAfter</c> / <c>pageBefore</c> an item id
-/// (not both), <c>order</c> DESC (default) or ASC by creation, and a <c>Link</c> header with rel="next" / "prev".
+/// Circle's list paging [doc]: <c>pageSize</c> (default 10; above 50, 50), <c>pageAfter</c> / <c>pageBefore</c> an item
+/// id (not both), <c>order</c> DESC (default) or ASC by creation, and a <c>Link</c> header with rel="self" and "first"
+/// on every page, "next" / "prev" where there is one.
 /// </summary>
 public static class CirclePaging
 {
@@ -25,10 +26,9 @@ public static class CirclePaging
         {
             return Bad(stray);
         }
-        var size = 10;
-        if (!StrictQuery.TryInteger(Param("pageSize"), 1, 50, ref size))
+        if (PageSize(Param("pageSize")) is not { } size)
         {
-            return Bad("pageSize must be an integer from 1 to 50.");
+            return Bad("pageSize must be a positive integer.");
         }
         var order = Param("order") ?? "DESC";
         if (order is not ("ASC" or "DESC"))
@@ -53,6 +53,11 @@ public static class CirclePaging
             if (Param(name) is not { } value)
             {
                 continue;
+            }
+            // An unknown blockchain is Circle's own code wherever one is named [doc code].
+            if (name == "blockchain" && CircleRules.FindChain(value) is null)
+            {
+                return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
             }
             if (filter(name, value) is not { } clause)
             {
@@ -100,9 +105,66 @@ public static class CirclePaging
             page.Reverse();
         }
         var ids = page.Select(p => (string)typeof(T).GetProperty("Id")!.GetValue(p)!).ToList();
-        var links = new List<string>();
-        var hasNext = walkBack ? page.Count > 0 : more;
-        var hasPrev = walkBack ? more : after is not null && page.Count > 0;
+        Link(http, size, after, before, ids, walkBack ? page.Count > 0 : more, walkBack ? more : after is not null && page.Count > 0);
+        return new StoredResponse(200, CircleJson.Data(new Dictionary<string, object> { [listName] = page.Select(shape).ToList() })).ToResult();
+
+        string? Param(string name) => StrictQuery.Value(q, name);
+    }
+
+    /// <summary>
+    /// One page of a short list held in memory (a wallet's balances), in the list's own order: the same
+    /// <c>pageSize</c>, <c>pageAfter</c> / <c>pageBefore</c> (an item's id, 156014 when not a UUID, 156012 when no item
+    /// of the list) and <c>Link</c> as the stored lists.
+    /// </summary>
+    public static (IReadOnlyList<T>? Page, StoredResponse? Error) InMemory<T>(HttpContext http, IReadOnlyList<T> items, Func<T, string> id)
+    {
+        var q = http.Request.Query;
+        if (PageSize(StrictQuery.Value(q, "pageSize")) is not { } size)
+        {
+            return (null, CircleEnvelope.Bad("pageSize must be a positive integer."));
+        }
+        var after = StrictQuery.Value(q, "pageAfter");
+        var before = StrictQuery.Value(q, "pageBefore");
+        if (after is not null && before is not null)
+        {
+            return (null, CircleEnvelope.Bad("pageBefore and pageAfter cannot be used together."));
+        }
+        var cursor = after ?? before;
+        var at = cursor is null ? -1 : items.Select(id).ToList().IndexOf(cursor);
+        if (cursor is not null && at < 0)
+        {
+            return (null, CircleEnvelope.Coded(400, Guid.TryParseExact(cursor, "D", out _) ? CircleEnvelope.CursorNotFound : CircleEnvelope.CursorNotUuid));
+        }
+        var start = before is not null ? Math.Max(0, at - size) : at + 1;
+        var end = before is not null ? at : Math.Min(items.Count, start + size);
+        var page = items.Skip(start).Take(end - start).ToList();
+        Link(http, size, after, before, [.. page.Select(id)], end < items.Count && page.Count > 0, start > 0 && page.Count > 0);
+        return (page, null);
+    }
+
+    /// <summary>Above the collection's limit the limit is used [doc: "the collection limit will be used"]; null for a
+    /// page size that is not a positive integer.</summary>
+    private static int? PageSize(string? asked)
+    {
+        if (asked is null)
+        {
+            return 10;
+        }
+        var digits = asked.TrimStart('0');
+        return !asked.All(char.IsAsciiDigit) || digits.Length == 0 ? null
+            : digits.Length > 2 ? MaxPageSize : Math.Min(int.Parse(digits, CultureInfo.InvariantCulture), MaxPageSize);
+    }
+
+    /// <summary>Every page names itself and the first page, and the next and previous pages where there are
+    /// [doc: self, first, next, prev]; each URL keeps the list's filters and names the page size served.</summary>
+    private static void Link(HttpContext http, int size, string? after, string? before, IReadOnlyList<string> ids, bool hasNext, bool hasPrev)
+    {
+        var q = http.Request.Query;
+        var links = new List<string>
+        {
+            $"<{Url(after is not null ? "pageAfter" : before is not null ? "pageBefore" : null, after ?? before)}>; rel=\"self\"",
+            $"<{Url(null, null)}>; rel=\"first\"",
+        };
         if (hasNext)
         {
             links.Add($"<{Url("pageAfter", ids[^1])}>; rel=\"next\"");
@@ -111,23 +173,20 @@ public static class CirclePaging
         {
             links.Add($"<{Url("pageBefore", ids[0])}>; rel=\"prev\"");
         }
-        if (links.Count > 0)
-        {
-            http.Response.Headers.Link = string.Join(", ", links);
-        }
-        return new StoredResponse(200, CircleJson.Data(new Dictionary<string, object> { [listName] = page.Select(shape).ToList() })).ToResult();
+        http.Response.Headers.Link = string.Join(", ", links);
 
-        string? Param(string name) => StrictQuery.Value(q, name);
-
-        string Url(string cursorName, string id)
+        string Url(string? cursorName, string? id)
         {
             var kept = q.Where(kv => kv.Key is not ("pageAfter" or "pageBefore" or "pageSize"))
                 .Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value.ToString()))
                 .Append($"pageSize={size}")
-                .Append($"{cursorName}={Uri.EscapeDataString(id)}");
+                .Concat(cursorName is null ? [] : [$"{cursorName}={Uri.EscapeDataString(id!)}"]);
             return $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}?{string.Join("&", kept)}";
         }
     }
+
+    /// <summary>The most items a page holds [doc: maximum 50].</summary>
+    public const int MaxPageSize = 50;
 
     private static IResult Bad(string message) => CircleEnvelope.Bad(message).ToResult();
 }

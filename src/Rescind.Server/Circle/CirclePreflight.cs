@@ -117,7 +117,6 @@ public static class CirclePreflight
         }
         using var _ = doc;
         var f = new JsonFields(doc.RootElement).Allow("amounts", "destinationAddress", "nftTokenIds", "sourceAddress", "tokenId", "tokenAddress", "blockchain", "walletId");
-        var amounts = f.StringArray("amounts", required: true, 1, 40);
         var destination = f.String("destinationAddress", required: true, 200);
         var walletId = f.String("walletId", required: false, 36);
         var source = f.String("sourceAddress", required: false, 200);
@@ -129,7 +128,7 @@ public static class CirclePreflight
             return CircleEnvelope.Invalid(f.Error!).ToResult();
         }
         var p = Caller(http);
-        var resolved = await CircleTransfers.ResolveAsync(db, p.AccountId!, p.Mode, new(walletId, source, blockchain, tokenId, tokenAddress, destination!, amounts![0]), ct);
+        var resolved = await CircleTransfers.ResolveAsync(db, p.AccountId!, p.Mode, new(walletId, source, blockchain, tokenId, tokenAddress, destination!, doc.RootElement), ct);
         if (resolved.Error is { } refused)
         {
             return refused.ToResult();
@@ -160,7 +159,7 @@ public static class CirclePreflight
         }
         if (StrictQuery.Value(q, "accountType") is { } type && type != "EOA")
         {
-            return CircleEnvelope.Bad("accountType must be EOA; smart contract accounts are not simulated.").ToResult();
+            return (type == "SCA" ? CircleEnvelope.Coded(400, CircleEnvelope.ScaUnsupported) : CircleEnvelope.Bad("accountType must be EOA or SCA.")).ToResult();
         }
         var baseFee = await CircleStore.BaseFeeAsync(db, Caller(http).AccountId!, blockchain, ct);
         return new StoredResponse(200, CircleJson.Data(new FeeParameterLevels(Level("LOW"), Level("MEDIUM"), Level("HIGH")))).ToResult();
@@ -186,6 +185,10 @@ public static class CirclePreflight
         if (walletId is not null && (address is not null || blockchain is not null))
         {
             return CircleEnvelope.Coded(400, CircleEnvelope.WalletAndSource).ToResult();
+        }
+        if (blockchain is not null && CircleRules.FindChain(blockchain) is null)
+        {
+            return CircleEnvelope.Coded(400, CircleEnvelope.BlockchainUnsupported).ToResult();
         }
         var wallet = walletId is not null
             ? Guid.TryParseExact(walletId, "D", out _) ? await CircleStore.GetWalletAsync(db, p.AccountId!, p.Mode, walletId, ct) : null
@@ -217,12 +220,16 @@ public static class CirclePreflight
 
 /// <summary>A transfer's source wallet and token, named as the SDK's types allow [doc]: <c>walletId</c>, or the
 /// wallet's address with its <c>blockchain</c>; <c>tokenId</c>, or <c>tokenAddress</c> with the blockchain (empty
-/// for the native token).</summary>
+/// for the native token); and its one amount. Each refusal carries Circle's own code where the SDK's table has one.</summary>
 public static class CircleTransfers
 {
-    public sealed record Source(string? WalletId, string? Address, string? Blockchain, string? TokenId, string? TokenAddress, string Destination, string Amount);
+    /// <param name="Body">The request's body, where <c>amounts</c> and <c>nftTokenIds</c> are read.</param>
+    public sealed record Source(string? WalletId, string? Address, string? Blockchain, string? TokenId, string? TokenAddress, string Destination, JsonElement Body);
 
-    public sealed record Resolved(WalletRow? Wallet, TokenInfo? Token, StoredResponse? Error);
+    public sealed record Resolved(WalletRow? Wallet, TokenInfo? Token, string? Amount, StoredResponse? Error);
+
+    /// <summary>Circle caps a transaction's fee at one native token by default [doc: 155211].</summary>
+    public const long MaxFeeGwei = 1_000_000_000;
 
     /// <summary><c>tokenAddress</c>, where the empty string names the native token [doc].</summary>
     public static string? TokenAddress(JsonElement root, JsonFields f) =>
@@ -244,17 +251,25 @@ public static class CircleTransfers
         {
             if (!Guid.TryParseExact(s.WalletId, "D", out _))
             {
-                return new(null, null, CircleEnvelope.Invalid(new FieldError("walletId", "walletId must be a UUID.")));
+                return Invalid("walletId", "walletId must be a UUID.");
             }
             wallet = await CircleStore.GetWalletAsync(db, accountId, mode, s.WalletId, ct);
         }
         else if (s.Address is not null && s.Blockchain is not null)
         {
+            if (!CircleRules.IsAddressFor(CircleRules.FindChain(s.Blockchain)!, s.Address))
+            {
+                return Fail(400, CircleEnvelope.InvalidSourceAddress);
+            }
             wallet = await CircleStore.WalletByAddressAsync(db, accountId, mode, s.Blockchain, s.Address, ct);
+        }
+        else if (s.Address is not null)
+        {
+            return Invalid("blockchain", "blockchain is required with the wallet's address.");
         }
         else
         {
-            return new(null, null, CircleEnvelope.Invalid(new FieldError("walletId", "walletId is required (or the wallet's address with blockchain).")));
+            return Invalid("walletId", "walletId is required (or the wallet's address with blockchain).");
         }
         if (wallet is null)
         {
@@ -269,7 +284,7 @@ public static class CircleTransfers
         {
             if (s.TokenAddress is not null)
             {
-                return new(null, null, CircleEnvelope.Invalid(new FieldError("tokenAddress", "Give tokenId or tokenAddress, not both.")));
+                return Invalid("tokenAddress", "Give tokenId or tokenAddress, not both.");
             }
             token = CircleRules.FindToken(s.TokenId);
             if (token is null)
@@ -291,22 +306,43 @@ public static class CircleTransfers
         }
         else
         {
-            return new(null, null, CircleEnvelope.Invalid(new FieldError("tokenId", "tokenId is required (or tokenAddress with blockchain).")));
+            return Fail(400, CircleEnvelope.TokenIdMissing);
         }
         if (!CircleRules.IsAddressFor(CircleRules.FindChain(wallet.Blockchain)!, s.Destination))
         {
             return Fail(400, CircleEnvelope.InvalidDestinationAddress);
         }
-        if (!decimal.TryParse(s.Amount, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _))
+        // No simulated token is an NFT, so NFT token ids name a standard the token does not have [ours for the choice].
+        if (CircleCommands.Optional(s.Body, "nftTokenIds") is not null)
         {
-            return Fail(400, CircleEnvelope.AmountsNotDecimal);
+            return Fail(400, CircleEnvelope.InvalidTokenStandard);
         }
-        if (CircleRules.ParseAmount(s.Amount, token.Scale) is null)
-        {
-            return Fail(400, CircleEnvelope.InvalidAmounts);
-        }
-        return new(wallet, token, null);
+        var (amount, code) = Amount(s.Body, token);
+        return code is { } refused ? Fail(400, refused) : new(wallet, token, amount, null);
 
-        static Resolved Fail(int status, int code) => new(null, null, CircleEnvelope.Coded(status, code));
+        static Resolved Fail(int status, int code) => new(null, null, null, CircleEnvelope.Coded(status, code));
+
+        static Resolved Invalid(string field, string message) => new(null, null, null, CircleEnvelope.Invalid(new FieldError(field, message)));
+    }
+
+    /// <summary>
+    /// <c>amounts</c> [doc: at least one element; several only go with <c>nftTokenIds</c>, an ERC-1155 batch]: a
+    /// fungible transfer moves exactly one amount, so none, an empty array or several are 155221; an entry that is
+    /// not a decimal number is 155224; an amount the token cannot hold (zero, negative, more decimals than it keeps)
+    /// is 155221.
+    /// </summary>
+    public static (string? Amount, int? Code) Amount(JsonElement body, TokenInfo token)
+    {
+        if (CircleCommands.Optional(body, "amounts") is not { ValueKind: JsonValueKind.Array } amounts || amounts.GetArrayLength() != 1)
+        {
+            return (null, CircleEnvelope.InvalidAmounts);
+        }
+        var item = amounts[0];
+        if (item.ValueKind != JsonValueKind.String || item.GetString() is not { } text
+            || !decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            return (null, CircleEnvelope.AmountsNotDecimal);
+        }
+        return CircleRules.ParseAmount(text, token.Scale) is null ? (null, CircleEnvelope.InvalidAmounts) : (text, null);
     }
 }

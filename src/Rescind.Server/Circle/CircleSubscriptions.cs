@@ -31,9 +31,9 @@ public static class CircleSubscriptions
         notifications.MapGet("/subscriptions", ListAsync)
             .Produces<CircleData<IReadOnlyList<Subscription>>>(200);
         notifications.MapGet("/subscriptions/{id}", GetAsync)
-            .Produces<CircleData<Subscription>>(200).CircleErrors(404);
+            .Produces<CircleData<Subscription>>(200).CircleErrors(400, 404);
         notifications.MapDelete("/subscriptions/{id}", DeleteAsync)
-            .Produces(204).CircleErrors(404);
+            .Produces(204).CircleErrors(400, 404);
         return notifications;
     }
 
@@ -94,17 +94,22 @@ public static class CircleSubscriptions
         new StoredResponse(200, CircleJson.Data<IReadOnlyList<Subscription>>([.. (await MineAsync(http, store, ct)).Select(e => Json(e.Id, e.Url, e.CreatedAt, null))])).ToResult();
 
     private static async Task<IResult> GetAsync(string id, HttpContext http, WebhookStore store, CancellationToken ct) =>
-        (await MineAsync(http, store, ct)).FirstOrDefault(e => e.Id == id) is { } e
+        CircleWebhookShape.EndpointId(id) is not { } endpointId ? CircleEnvelope.NotUuid.ToResult()
+        : (await MineAsync(http, store, ct)).FirstOrDefault(e => e.Id == endpointId) is { } e
             ? new StoredResponse(200, CircleJson.Data(Json(e.Id, e.Url, e.CreatedAt, null))).ToResult()
             : NotFound();
 
     private static async Task<IResult> DeleteAsync(string id, HttpContext http, WebhookStore store, CancellationToken ct)
     {
-        if (!(await MineAsync(http, store, ct)).Any(e => e.Id == id))
+        if (CircleWebhookShape.EndpointId(id) is not { } endpointId)
+        {
+            return CircleEnvelope.NotUuid.ToResult();
+        }
+        if (!(await MineAsync(http, store, ct)).Any(e => e.Id == endpointId))
         {
             return NotFound(); // another account's subscription is answered like a missing one
         }
-        await store.DisableEndpointAsync(id, Actor.Credential(Principal(http).CredentialId), ct);
+        await store.DisableEndpointAsync(endpointId, Actor.Credential(Principal(http).CredentialId), ct);
         return Results.NoContent();
     }
 
@@ -113,6 +118,6 @@ public static class CircleSubscriptions
 
     private static IResult NotFound() => CircleEnvelope.Fail(404, CircleEnvelope.NotFound, "Cannot find the subscription.").ToResult();
 
-    private static Subscription Json(string id, string url, long createdAt, IReadOnlyList<string>? types) =>
-        new(id, "", url, true, CircleJson.Date(createdAt), CircleJson.Date(createdAt), types ?? ["*"], false);
+    private static Subscription Json(string endpointId, string url, long createdAt, IReadOnlyList<string>? types) =>
+        new(CircleWebhookShape.SubscriptionId(endpointId), "", url, true, CircleJson.Date(createdAt), CircleJson.Date(createdAt), types ?? ["*"], false);
 }

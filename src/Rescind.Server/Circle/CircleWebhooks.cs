@@ -23,8 +23,8 @@ public sealed class CircleWebhookShape : IWebhookShape
         var p = payload.RootElement;
         var body = CircleJson.Serialize(new
         {
-            subscriptionId = endpoint.Id,
-            notificationId = e.EventId,
+            subscriptionId = SubscriptionId(endpoint.Id),
+            notificationId = NotificationId(e.EventId),
             notificationType = p.GetProperty("notificationType").GetString(),
             notification = p.GetProperty("notification"),
             timestamp = p.GetProperty("timestamp").GetString(),
@@ -35,9 +35,25 @@ public sealed class CircleWebhookShape : IWebhookShape
         return new WebhookRequest(body, new Dictionary<string, string>
         {
             ["X-Circle-Signature"] = Convert.ToBase64String(signature),
-            ["X-Circle-Key-Id"] = endpoint.Id,
+            ["X-Circle-Key-Id"] = SubscriptionId(endpoint.Id),
         });
     }
+
+    private const string EndpointPrefix = "we_";
+
+    /// <summary>A subscription's id as Circle has it, a UUID [doc]: the webhook endpoint's id (<c>we_</c> + a UUID,
+    /// as the operator API shows it) without its prefix.</summary>
+    public static string SubscriptionId(string endpointId) =>
+        endpointId.StartsWith(EndpointPrefix, StringComparison.Ordinal) ? endpointId[EndpointPrefix.Length..] : endpointId;
+
+    /// <summary>The webhook endpoint a subscription id names, or null when the id is not a UUID.</summary>
+    public static string? EndpointId(string subscriptionId) =>
+        Guid.TryParseExact(subscriptionId, "D", out _) ? EndpointPrefix + subscriptionId : null;
+
+    /// <summary>A notification's id, a UUID [doc]: the outbox event's (<c>evt_</c> + a UUID) without its prefix, so
+    /// every retry of one notification carries the same id.</summary>
+    public static string? NotificationId(string? eventId) =>
+        eventId is not null && eventId.StartsWith("evt_", StringComparison.Ordinal) ? eventId["evt_".Length..] : eventId;
 
     /// <summary>The subscription's P-256 key, derived from its signing secret (so nothing more is stored).</summary>
     public static ECDsa KeyFor(string secret)

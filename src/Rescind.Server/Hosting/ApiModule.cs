@@ -10,7 +10,8 @@ namespace Rescind.Server.Hosting;
 /// cancellation API and the operator console. <c>JsonNaming</c> is the naming of its JSON when it is not camelCase
 /// (its OpenAPI document's schemas follow it). <c>Commands</c> are its own verbs of the <c>rescind</c> command line
 /// (besides <c>simulate</c>), e.g. <c>rescind circle mine</c>. <c>Schemes</c> are its credential schemes (ASP.NET
-/// Core authentication schemes with a policy each, which its route groups require).
+/// Core authentication schemes with a policy each, which its route groups require). <c>NewRequestId</c> makes the
+/// <c>X-Request-Id</c> of a request to its paths that came without one, where the vendor documents its shape.
 /// </summary>
 public sealed record ApiModule(
     string Name,
@@ -24,7 +25,8 @@ public sealed record ApiModule(
     IReadOnlyList<Cancellations.CancelTarget>? CancelTargets = null,
     System.Text.Json.JsonNamingPolicy? JsonNaming = null,
     Func<IEnumerable<System.CommandLine.Command>>? Commands = null,
-    IReadOnlyList<CredentialScheme>? Schemes = null);
+    IReadOnlyList<CredentialScheme>? Schemes = null,
+    Func<string>? NewRequestId = null);
 
 /// <summary>
 /// The API's <c>rescind simulate &lt;api&gt; &lt;action&gt;</c> verb: one outside-world event from the command line,

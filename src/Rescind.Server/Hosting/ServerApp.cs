@@ -78,7 +78,8 @@ public static class ServerApp
             app.UseContractCheck();
         }
         Coverage.CoverageRecords.Use(app);
-        app.UseRequestIds();
+        app.UseRequestIds([.. ApiModules.All.Where(m => m.NewRequestId is not null)
+            .SelectMany(m => m.PathPrefixes.Select(prefix => (prefix, m.NewRequestId!)))]);
         app.UseObservability();
         app.UseApiFailures();
         app.UseSchemaGate();

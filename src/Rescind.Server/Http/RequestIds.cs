@@ -2,7 +2,8 @@ using System.Text.RegularExpressions;
 
 namespace Rescind.Server.Http;
 
-/// <summary>Every response carries <c>X-Request-Id</c>: the caller's, if sent and well-formed, else a new one.</summary>
+/// <summary>Every response carries <c>X-Request-Id</c>: the caller's, if sent and well-formed, else a new one, made
+/// the way the API of the path makes its ids where it says how (Circle: a UUID [doc]), else <c>req_…</c>.</summary>
 public static partial class RequestIds
 {
     public const string Header = "X-Request-Id";
@@ -12,10 +13,13 @@ public static partial class RequestIds
 
     public static string Of(HttpContext http) => (string)http.Items[Header]!;
 
-    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app) => app.Use(async (http, next) =>
+    /// <param name="generators">Per path prefix, how an API makes a request id.</param>
+    public static IApplicationBuilder UseRequestIds(this IApplicationBuilder app, IReadOnlyList<(string Prefix, Func<string> New)> generators) => app.Use(async (http, next) =>
     {
         var given = http.Request.Headers[Header].ToString();
-        var id = WellFormed().IsMatch(given) ? given : "req_" + Guid.CreateVersion7().ToString("N");
+        var id = WellFormed().IsMatch(given) ? given
+            : generators.FirstOrDefault(g => http.Request.Path.StartsWithSegments(g.Prefix, StringComparison.OrdinalIgnoreCase)).New?.Invoke()
+              ?? "req_" + Guid.CreateVersion7().ToString("N");
         http.Items[Header] = id;
         http.Response.OnStarting(() =>
         {

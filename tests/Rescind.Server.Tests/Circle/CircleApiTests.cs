@@ -250,14 +250,7 @@ public abstract class CircleApiTests(RescindServer server)
     {
         var c = await CircleClient.CreateAsync(server);
         var (from, to) = await c.WalletPairAsync();
-        var baseBody = () => new Dictionary<string, object?>
-        {
-            ["walletId"] = from.GetProperty("id").GetString(),
-            ["destinationAddress"] = to.GetProperty("address").GetString(),
-            ["tokenId"] = CircleClient.Usdc("ETH-SEPOLIA"),
-            ["amounts"] = new[] { "1" },
-            ["feeLevel"] = "LOW",
-        };
+        var baseBody = () => TransferBody(from, to);
         var noFee = baseBody();
         noFee.Remove("feeLevel");
         (await c.PostAsync("/v1/w3s/developer/transactions/transfer", noFee)).IsCircleError(400, 155231);
@@ -331,6 +324,84 @@ public abstract class CircleApiTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Refusals_where_the_SDK_s_table_has_a_code_carry_that_code_not_2()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var (from, to) = await c.WalletPairAsync();
+        var baseBody = () => TransferBody(from, to);
+        const string Transfer = "/v1/w3s/developer/transactions/transfer";
+        const string Estimate = "/v1/w3s/transactions/transfer/estimateFee";
+        foreach (var amounts in new object?[] { new[] { "1", "2" }, Array.Empty<string>(), null, "1", new[] { "0" }, new[] { "-1" } })
+        {
+            var body = baseBody();
+            if (amounts is null)
+            {
+                body.Remove("amounts");
+            }
+            else
+            {
+                body["amounts"] = amounts;
+            }
+            var estimate = body.Where(kv => kv.Key != "feeLevel").ToDictionary();
+            (await c.PostAsync(Transfer, body)).IsCircleError(400, 155221);
+            body = estimate;
+            (await CircleClient.Send(c.Tenant, HttpMethod.Post, Estimate, JsonSerializer.Serialize(body), "test")).IsCircleError(400, 155221);
+        }
+        var numeric = baseBody();
+        numeric["amounts"] = new object[] { 1 };
+        (await c.PostAsync(Transfer, numeric)).IsCircleError(400, 155224);
+        var noToken = baseBody();
+        noToken.Remove("tokenId");
+        (await c.PostAsync(Transfer, noToken)).IsCircleError(400, 155228);
+        var nft = baseBody();
+        nft["nftTokenIds"] = new[] { "2" };
+        (await c.PostAsync(Transfer, nft)).IsCircleError(400, 155240);
+        var badSource = baseBody();
+        badSource.Remove("walletId");
+        badSource["walletAddress"] = "not-an-address";
+        badSource["blockchain"] = "ETH-SEPOLIA";
+        (await c.PostAsync(Transfer, badSource)).IsCircleError(400, 155226);
+        var unknownChain = baseBody();
+        unknownChain["blockchain"] = "DOGE";
+        (await c.PostAsync(Transfer, unknownChain)).IsCircleError(400, 156027);
+        var custom = () =>
+        {
+            var b = baseBody();
+            b.Remove("feeLevel");
+            b["gasLimit"] = "70000";
+            b["maxFee"] = "30";
+            b["priorityFee"] = "2";
+            return b;
+        };
+        var lowGas = custom();
+        lowGas["gasLimit"] = "21000";
+        (await c.PostAsync(Transfer, lowGas)).IsCircleError(400, 155233);
+        var badFee = custom();
+        badFee["maxFee"] = "-3";
+        (await c.PostAsync(Transfer, badFee)).IsCircleError(400, 155236);
+        var zeroPriority = custom();
+        zeroPriority["priorityFee"] = "zero";
+        (await c.PostAsync(Transfer, zeroPriority)).IsCircleError(400, 155236);
+        var overCap = custom();
+        overCap["gasLimit"] = "1000000";
+        overCap["maxFee"] = "1001";
+        (await c.PostAsync(Transfer, overCap)).IsCircleError(400, 155211);
+        var set = await c.WalletSetAsync();
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "DOGE" } })).IsCircleError(400, 156027);
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH-SEPOLIA" }, ["accountType"] = "SCA" }))
+            .IsCircleError(400, 155507);
+        (await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH-SEPOLIA" }, ["accountType"] = "PDA" }))
+            .IsCircleError(400, 2);
+        (await CircleClient.Send(c.Tenant, HttpMethod.Post, "/v1/faucet/drips", JsonSerializer.Serialize(new { address = "0x1", blockchain = "DOGE" }), "test"))
+            .IsCircleError(400, 156027);
+        (await c.GetAsync("/v1/w3s/developer/transactions/feeParameters?blockchain=ETH-SEPOLIA&accountType=SCA")).IsCircleError(400, 155507);
+        (await c.GetAsync("/v1/w3s/transactions/lowestNonceTransaction?blockchain=DOGE&address=0x1")).IsCircleError(400, 156027);
+        (await c.GetAsync("/v1/w3s/wallets?blockchain=DOGE")).IsCircleError(400, 156027);
+        (await c.GetAsync("/v1/w3s/transactions?blockchain=DOGE")).IsCircleError(400, 156027);
+        Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM circle_transactions WHERE wallet_id = @Id", new { Id = from.GetProperty("id").GetString() }));
+    }
+
+    [Fact]
     public async Task A_repeated_transfer_with_the_same_key_answers_200_with_the_same_transaction()
     {
         var c = await CircleClient.CreateAsync(server);
@@ -350,6 +421,97 @@ public abstract class CircleApiTests(RescindServer server)
         Assert.Equal(200, again.Code);
         Assert.Equal(first.Body, again.Body);
         Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM circle_transactions WHERE account_id = @AccountId", new { c.AccountId }));
+    }
+
+    [Fact]
+    public async Task A_page_size_above_50_serves_50_and_every_page_links_itself_and_the_first_page()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var set = await c.WalletSetAsync();
+        var made = await c.PostAsync("/v1/w3s/developer/wallets", new() { ["walletSetId"] = set, ["blockchains"] = new[] { "ETH-SEPOLIA" }, ["count"] = 55 });
+        Assert.Equal(201, made.Code);
+        foreach (var size in new[] { "51", "1000", "99999999999999999999" })
+        {
+            var page = await c.GetAsync($"/v1/w3s/wallets?walletSetId={set}&pageSize={size}");
+            Assert.Equal(200, page.Code);
+            Assert.Equal(50, page.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
+            var links = Links(page);
+            Assert.Equal(["first", "next", "self"], links.Keys.Order());
+            Assert.Contains("pageSize=50", links["self"]);
+            Assert.DoesNotContain("pageAfter", links["first"]);
+            Assert.Contains($"walletSetId={set}", links["first"]);
+        }
+        var second = await c.GetAsync(new Uri(Links(await c.GetAsync($"/v1/w3s/wallets?walletSetId={set}&pageSize=50"))["next"]).PathAndQuery);
+        Assert.Equal(5, second.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
+        var secondLinks = Links(second);
+        Assert.Equal(["first", "prev", "self"], secondLinks.Keys.Order());
+        Assert.Contains("pageAfter=", secondLinks["self"]);
+        var first = await c.GetAsync(new Uri(secondLinks["first"]).PathAndQuery);
+        Assert.Equal(50, first.Json.GetProperty("data").GetProperty("wallets").GetArrayLength());
+        // An empty list still names itself and its first page.
+        var none = await c.GetAsync("/v1/w3s/transactions");
+        Assert.Equal(["first", "self"], Links(none).Keys.Order());
+
+        static Dictionary<string, string> Links(Answer a) => a.Header("Link")!.Split(", ")
+            .Select(l => l.Split("; rel="))
+            .ToDictionary(p => p[1].Trim('"'), p => p[0].Trim('<', '>'));
+    }
+
+    [Fact]
+    public async Task Balances_filter_by_name_token_address_and_standard_and_page_and_NFTs_list_empty()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var (from, to) = await c.WalletPairAsync();
+        var wallet = from.GetProperty("id").GetString()!;
+        var usdc = Rescind.Server.Circle.CircleRules.Usdc("ETH-SEPOLIA");
+        Assert.Equal(["ETH", "USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances")).Order());
+        Assert.Equal(["USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?standard=ERC20")));
+        Assert.Empty(Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?standard=ERC721")));
+        Assert.Equal(["USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?name={Uri.EscapeDataString(usdc.Name)}")));
+        Assert.Equal(["USDC"], Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?tokenAddress=0x{new string('1', 40)},{usdc.Address!.ToUpperInvariant().Replace("0X", "0x")}")));
+        Assert.Empty(Symbols(await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?tokenAddress=0x{new string('1', 40)}")));
+        var receiver = to.GetProperty("id").GetString()!;
+        Assert.Empty(Symbols(await c.GetAsync($"/v1/w3s/wallets/{receiver}/balances")));
+        Assert.Equal(2, Symbols(await c.GetAsync($"/v1/w3s/wallets/{receiver}/balances?includeAll=true")).Count);
+        var first = await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?pageSize=1");
+        Assert.Single(Symbols(first));
+        Assert.Contains("rel=\"next\"", first.Header("Link")!);
+        var next = first.Header("Link")!.Split(", ").Single(l => l.EndsWith("rel=\"next\"", StringComparison.Ordinal)).Split(';')[0].Trim('<', '>');
+        var second = await c.GetAsync(new Uri(next).PathAndQuery);
+        Assert.Single(Symbols(second));
+        Assert.NotEqual(Symbols(first), Symbols(second));
+        Assert.DoesNotContain("rel=\"next\"", second.Header("Link")!);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?standard=ERC9999")).IsCircleError(400, 2);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?includeAll=maybe")).IsCircleError(400, 2);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?pageAfter=nope")).IsCircleError(400, 156014);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?pageAfter={Guid.NewGuid()}")).IsCircleError(400, 156012);
+        (await c.GetAsync($"/v1/w3s/wallets/{wallet}/balances?colour=red")).IsCircleError(400, 2);
+
+        var nfts = await c.GetAsync($"/v1/w3s/wallets/{wallet}/nfts?includeAll=true&standard=ERC721");
+        Assert.Equal(200, nfts.Code);
+        Assert.Empty(nfts.Json.GetProperty("data").GetProperty("nfts").EnumerateArray());
+        (await c.GetAsync("/v1/w3s/wallets/x/nfts")).IsCircleError(400, 156009);
+        (await c.GetAsync($"/v1/w3s/wallets/{Guid.NewGuid()}/nfts")).IsCircleError(404, 156001);
+        (await (await CircleClient.CreateAsync(server)).GetAsync($"/v1/w3s/wallets/{wallet}/nfts")).IsCircleError(404, 156001);
+
+        static List<string> Symbols(Answer a) => a.Json.GetProperty("data").GetProperty("tokenBalances").EnumerateArray()
+            .Select(b => b.GetProperty("token").GetProperty("symbol").GetString()!).ToList();
+    }
+
+    [Fact]
+    public async Task Request_ids_subscriptions_and_notifications_are_UUIDs()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var answer = await c.GetAsync("/v1/w3s/walletSets");
+        Assert.True(Guid.TryParseExact(answer.Header("X-Request-Id"), "D", out _), answer.Header("X-Request-Id"));
+        var refused = await c.GetAsync("/v1/w3s/wallets/x");
+        Assert.True(Guid.TryParseExact(refused.Header("X-Request-Id"), "D", out _), refused.Header("X-Request-Id"));
+        var mine = await CircleClient.Send(c.Tenant, HttpMethod.Get, "/v1/w3s/walletSets", null, "test");
+        Assert.NotNull(mine.Header("X-Request-Id"));
+        (await c.GetAsync("/v2/notifications/subscriptions/we_x")).IsCircleError(400, 156009);
+        (await c.GetAsync("/v2/notifications/publicKey/not-a-uuid")).IsCircleError(400, 156009);
+        (await CircleClient.Send(c.Tenant, HttpMethod.Delete, "/v2/notifications/subscriptions/nope", null, "test")).IsCircleError(400, 156009);
+        (await c.GetAsync("/v2/notifications/subscriptions/" + Guid.NewGuid())).IsCircleError(404, 404);
     }
 
     [Fact]
@@ -387,7 +549,8 @@ public abstract class CircleApiTests(RescindServer server)
         Assert.Empty(Ids(await c.GetAsync($"/v1/w3s/transactions?walletIds={to.GetProperty("id").GetString()}")));
         Assert.Equal(ids, Ids(await c.GetAsync("/v1/w3s/transactions?order=ASC&pageSize=50")));
         Assert.Empty(Ids(await c.GetAsync("/v1/w3s/transactions?from=2100-01-01T00:00:00Z")));
-        (await c.GetAsync("/v1/w3s/transactions?pageSize=51")).IsCircleError(400, 2);
+        (await c.GetAsync("/v1/w3s/transactions?pageSize=0")).IsCircleError(400, 2);
+        (await c.GetAsync("/v1/w3s/transactions?pageSize=-1")).IsCircleError(400, 2);
         (await c.GetAsync($"/v1/w3s/transactions?pageAfter={ids[0]}&pageBefore={ids[1]}")).IsCircleError(400, 2);
         (await c.GetAsync("/v1/w3s/transactions?state=NOPE")).IsCircleError(400, 2);
         (await c.GetAsync("/v1/w3s/transactions?pageAfter=not-a-uuid")).IsCircleError(400, 156014);
@@ -400,6 +563,16 @@ public abstract class CircleApiTests(RescindServer server)
 
         static List<string> Ids(Answer a) => a.Json.GetProperty("data").GetProperty("transactions").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).ToList();
     }
+
+    /// <summary>A valid transfer of 1 USDC at the LOW fee level, for each test to break one field of.</summary>
+    private static Dictionary<string, object?> TransferBody(JsonElement from, JsonElement to) => new()
+    {
+        ["walletId"] = from.GetProperty("id").GetString(),
+        ["destinationAddress"] = to.GetProperty("address").GetString(),
+        ["tokenId"] = CircleClient.Usdc("ETH-SEPOLIA"),
+        ["amounts"] = new[] { "1" },
+        ["feeLevel"] = "LOW",
+    };
 }
 
 [Trait("Category", "Sqlite")]

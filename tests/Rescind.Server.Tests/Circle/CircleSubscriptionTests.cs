@@ -24,6 +24,7 @@ public abstract class CircleSubscriptionTests(RescindServer server) : IAsyncLife
         Assert.True(created.Code == 201, created.Body);
         var sub = created.Json.GetProperty("data");
         var id = sub.GetProperty("id").GetString()!;
+        Assert.True(Guid.TryParseExact(id, "D", out _), id); // a UUID [doc]
         Assert.Equal(receiver.BaseUrl + "/subs", sub.GetProperty("endpoint").GetString());
         Assert.True(sub.GetProperty("enabled").GetBoolean());
         Assert.Equal(1, receiver.Count("/subs")); // the HEAD check
@@ -38,6 +39,9 @@ public abstract class CircleSubscriptionTests(RescindServer server) : IAsyncLife
         Assert.Equal(200, (await Tenant.Operator(server, HttpMethod.Post, "/operator/jobs/run")).Code);
         Assert.Contains(receiver.Requests, r => r.Path == "/subs" && r.Body.Contains("transactions.outbound", StringComparison.Ordinal)
             && r.Headers["X-Circle-Key-Id"] == id);
+        var delivered = JsonDocument.Parse(receiver.Requests.First(r => r.Path == "/subs" && r.Body.Length > 0).Body).RootElement;
+        Assert.Equal(id, delivered.GetProperty("subscriptionId").GetString());
+        Assert.True(Guid.TryParseExact(delivered.GetProperty("notificationId").GetString(), "D", out _), delivered.GetRawText());
 
         Assert.Equal(204, (await CircleClient.Send(c.Tenant, HttpMethod.Delete, "/v2/notifications/subscriptions/" + id, null, "test")).Code);
         Assert.Empty((await c.GetAsync("/v2/notifications/subscriptions")).Json.GetProperty("data").EnumerateArray());

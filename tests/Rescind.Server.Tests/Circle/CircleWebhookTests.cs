@@ -22,7 +22,8 @@ public abstract class CircleWebhookTests(RescindServer server) : IAsyncLifetime
         var reg = await Tenant.Operator(server, HttpMethod.Post, "/operator/webhook-endpoints",
             new Dictionary<string, object?> { ["account_id"] = c.AccountId, ["api"] = "circle", ["url"] = receiver.BaseUrl + "/circle" });
         Assert.True(reg.Code == 201, reg.Body);
-        var endpoint = reg.Str("id");
+        // The operator API shows the endpoint's own id (we_ + a UUID); Circle's calls name the subscription by the UUID.
+        var endpoint = reg.Str("id")["we_".Length..];
         var (from, to) = await c.WalletPairAsync();
         var id = await c.TransferAsync(from, to);
         await c.MineUntilAsync(id, "SENT");

@@ -78,6 +78,21 @@ public sealed class CircleVendorContractTests(SqliteServer server) : IClassFixtu
         }
     }
 
+    /// <summary>Every Circle code is sent through a named constant of <see cref="CircleEnvelope"/>, so the test above
+    /// sees it: no code of Circle's ranges is written as a number anywhere else in the API's folder, and code 2 is
+    /// sent only through <c>CircleEnvelope</c> (its field errors, <c>Bad</c>, <c>ParameterInvalid</c>).</summary>
+    [Fact]
+    public void No_Circle_code_is_sent_as_a_bare_number_outside_the_envelope()
+    {
+        var folder = Path.Combine(Root, "src", "Rescind.Server", "Circle");
+        var offenders = Directory.GetFiles(folder, "*.cs").Where(f => Path.GetFileName(f) != "CircleEnvelope.cs")
+            .SelectMany(f => File.ReadAllLines(f).Select((line, i) => (File: Path.GetFileName(f), Line: i + 1, Text: line.Trim())))
+            .Where(l => !l.Text.StartsWith("//", StringComparison.Ordinal))
+            .Where(l => Regex.IsMatch(Regex.Replace(l.Text, "\"[^\"]*\"", ""), @"\b1[5-7]\d{4}\b|Fail\(\d+, 2\b|Coded\(\d+, 2\b"))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text}").ToList();
+        Assert.True(offenders.Count == 0, "codes written as numbers:\n" + string.Join("\n", offenders));
+    }
+
     /// <summary>The checked-in table is the installed SDK's (where the compat suite installed it; the compat suite's
     /// own test compares the same table inside node as well).</summary>
     [Fact]

@@ -66,6 +66,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /v1/w3s/walletSets/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/walletSets/" + o.WalletSet),
         ["GET /v1/w3s/wallets/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/wallets/" + o.Wallet),
         ["GET /v1/w3s/wallets/{id}/balances"] = (o, _) => new("circle", HttpMethod.Get, $"/v1/w3s/wallets/{o.Wallet}/balances"),
+        ["GET /v1/w3s/wallets/{id}/nfts"] = (o, _) => new("circle", HttpMethod.Get, $"/v1/w3s/wallets/{o.Wallet}/nfts"),
         ["GET /v1/w3s/transactions/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/transactions/" + o.CircleTransaction),
         ["POST /v1/w3s/developer/transactions/{id}/cancel"] = (o, secret) => new("circle", HttpMethod.Post, $"/v1/w3s/developer/transactions/{o.CircleTransaction}/cancel", secret()),
         ["POST /v1/w3s/developer/transactions/{id}/accelerate"] = (o, secret) => new("circle", HttpMethod.Post, $"/v1/w3s/developer/transactions/{o.CircleTransaction}/accelerate", secret()),

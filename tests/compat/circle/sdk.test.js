@@ -67,6 +67,17 @@ test('creates a wallet set and wallets, funds one from the faucet, reads balance
   usdc = byToken.USDC.token.id;
 });
 
+test('filters balances by standard and token address, and lists no NFTs', async () => {
+  const erc20 = await client.getWalletTokenBalance({ id: wallets[0].id, standard: 'ERC20', includeAll: true });
+  assert.deepEqual(erc20.data.tokenBalances.map((b) => b.token.symbol), ['USDC']);
+  const byAddress = await client.getWalletTokenBalance({ id: wallets[0].id, tokenAddresses: [erc20.data.tokenBalances[0].token.tokenAddress] });
+  assert.deepEqual(byAddress.data.tokenBalances.map((b) => b.token.symbol), ['USDC']);
+  const paged = await client.getWalletTokenBalance({ id: wallets[0].id, pageSize: 1 });
+  assert.equal(paged.data.tokenBalances.length, 1);
+  const nfts = await client.getWalletNFTBalance({ id: wallets[0].id });
+  assert.deepEqual(nfts.data.nfts, []);
+});
+
 test('transfers, lists, and sees it complete on the simulated chain', async () => {
   const tx = await client.createTransaction({
     walletId: wallets[0].id,
@@ -172,4 +183,18 @@ test('errors arrive with Circle\'s own codes: bad UUID, missing wallet set, wall
   await sdkError(client.createTransaction({
     walletId: wallets[0].id, destinationAddress: wallets[1].address, tokenId: usdc, amount: ['abc'], fee: { type: 'level', config: { feeLevel: 'LOW' } },
   }), 155224);
+});
+
+test('refusals the SDK\'s table names arrive with its codes: several amounts, a gas limit too low, SCA, an unknown chain', async () => {
+  const transfer = { walletId: wallets[0].id, destinationAddress: wallets[1].address, tokenId: usdc };
+  await sdkError(client.createTransaction({ ...transfer, amount: ['1', '2'], fee: { type: 'level', config: { feeLevel: 'LOW' } } }), 155221);
+  await sdkError(client.createTransaction({ ...transfer, amount: ['1'], fee: { type: 'level', config: { feeLevel: 'LOW' } }, nftTokenIds: ['2'] }), 155240);
+  await sdkError(client.createTransaction({
+    ...transfer, amount: ['1'], fee: { type: 'absolute', config: { gasLimit: '21000', maxFee: '30', priorityFee: '2' } },
+  }), 155233);
+  await sdkError(client.estimateTransferFee({ ...transfer, amount: ['1', '2'] }), 155221);
+  const set = await client.createWalletSet({ name: 'codes' });
+  await sdkError(client.createWallets({ walletSetId: set.data.walletSet.id, blockchains: ['ETH-SEPOLIA'], accountType: 'SCA' }), 155507);
+  await sdkError(client.createWallets({ walletSetId: set.data.walletSet.id, blockchains: ['DOGE'] }), 156027);
+  await sdkError(client.listWallets({ blockchain: 'DOGE' }), 156027);
 });
