@@ -181,7 +181,7 @@ public static class CirclePaging
                 .Select(kv => Uri.EscapeDataString(kv.Key) + "=" + Uri.EscapeDataString(kv.Value.ToString()))
                 .Append($"pageSize={size}")
                 .Concat(cursorName is null ? [] : [$"{cursorName}={Uri.EscapeDataString(id!)}"]);
-            return $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}?{string.Join("&", kept)}";
+            return $"{PublicUrls.Base(http)}{http.Request.Path}?{string.Join("&", kept)}";
         }
     }
 

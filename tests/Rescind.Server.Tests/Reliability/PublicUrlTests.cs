@@ -1,4 +1,5 @@
 using Dapper;
+using Rescind.Server.Tests.Circle;
 using Rescind.Server.Tests.GoCardless;
 using Rescind.Server.Tests.Infrastructure;
 
@@ -41,5 +42,20 @@ public sealed class PublicUrlTests(PublicUrlServer server) : IClassFixture<Publi
 
         Assert.Equal(201, flow.Code);
         Assert.StartsWith("https://rescind.example.com/gocardless/flows/BRF", flow.Json.GetProperty("billing_request_flows").GetProperty("authorisation_url").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_Circle_Link_header_uses_the_configured_public_url_whatever_the_Host_header_says()
+    {
+        var c = await CircleClient.CreateAsync(server);
+        var t = await Tenant.CreateAsync(server);
+        var page = await t.SendAsync(HttpMethod.Get, "/v1/w3s/walletSets?pageSize=1", null,
+            new() { ["Authorization"] = "Bearer " + c.ApiKey(), ["Host"] = "attacker.example" });
+
+        Assert.True(page.Code == 200, page.Body);
+        var link = page.Header("Link");
+        Assert.NotNull(link);
+        Assert.Contains("<https://rescind.example.com/v1/w3s/walletSets?", link, StringComparison.Ordinal);
+        Assert.DoesNotContain("attacker.example", link, StringComparison.Ordinal);
     }
 }
