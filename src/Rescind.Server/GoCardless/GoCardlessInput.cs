@@ -320,6 +320,13 @@ public static class GoCardlessInput
         return error is null ? (Node(d), null) : (null, error);
     }
 
+    /// <summary>The <c>data</c> of a mandate's or payment's cancel: only <c>metadata</c> [sdk].</summary>
+    public static (JsonObject? Metadata, Invalid? Error) CancelData(JsonElement d)
+    {
+        var error = Unknown(d, "/data", "metadata") ?? Metadata(Get(d, "metadata"), "metadata", "/data/metadata");
+        return error is null ? (Node(Get(d, "metadata")), null) : (null, error);
+    }
+
     private static Invalid? CustomerDetails(JsonElement d)
     {
         const string P = "/data";

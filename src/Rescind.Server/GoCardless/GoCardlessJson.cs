@@ -420,12 +420,23 @@ public sealed record EventObject(
 /// <param name="Origin">api, payer or gocardless.</param>
 public sealed record EventDetails(string Origin, string Cause, string Description);
 
-public sealed record EventLinks(string BillingRequest, string? BillingRequestFlow = null, string? MandateRequestMandate = null, string? PaymentRequestPayment = null);
+/// <param name="BillingRequest">On billing request events.</param>
+/// <param name="Mandate">On mandate events, and on the events of payments cancelled with their mandate.</param>
+/// <param name="Payment">On payment events.</param>
+public sealed record EventLinks(
+    string? BillingRequest = null, string? BillingRequestFlow = null, string? MandateRequestMandate = null, string? PaymentRequestPayment = null,
+    string? Mandate = null, string? Payment = null);
 
 /// <summary>A list's paging: the cursors of the neighbouring pages and the limit.</summary>
 public sealed record ListMeta(ListCursors Cursors, int Limit);
 
 public sealed record ListCursors(string? Before, string? After);
+
+/// <summary><c>POST /mandates/{id}/actions/cancel</c>, <c>POST /payments/{id}/actions/cancel</c>: an optional
+/// <c>{"data": {"metadata": {…}}}</c>; the metadata is kept on the cancellation's event.</summary>
+public sealed record CancelActionBody(CancelActionData? Data = null);
+
+public sealed record CancelActionData(IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>A simulated event takes no fields; a body, if sent, is ignored.</summary>
 public sealed record GoCardlessEventBody;
