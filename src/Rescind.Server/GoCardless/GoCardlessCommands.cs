@@ -268,7 +268,7 @@ public static class GoCardlessCommands
             links["mandate_request_mandate"] = md;
             created["mandate_request_mandate"] = md;
             await GoCardlessStore.InsertMandateAsync(uow, NewMandate(uow, row, md, mandate, creditor, links["customer_bank_account"]?.GetValue<string>()));
-            resources.Add(new Change(api, GoCardlessStore.Mandates, md, "create", null, GoCardlessRules.PendingSubmission, Reason: "billing request fulfilled"));
+            resources.Add(Created(api, GoCardlessStore.Mandates, md, origin, new JsonObject { ["mandate"] = md }, mandate["metadata"], "mandate_created", "Mandate created from a billing request."));
         }
         if (body["payment_request"] is JsonObject payment)
         {
@@ -277,7 +277,12 @@ public static class GoCardlessCommands
             links["payment_request_payment"] = pm;
             created["payment_request_payment"] = pm;
             await GoCardlessStore.InsertPaymentAsync(uow, NewPayment(uow, row, pm, payment, creditor, md));
-            resources.Add(new Change(api, GoCardlessStore.Payments, pm, "create", null, GoCardlessRules.PendingSubmission, Reason: "billing request fulfilled"));
+            var paymentLinks = new JsonObject { ["payment"] = pm };
+            if (md is not null)
+            {
+                paymentLinks["mandate"] = md;
+            }
+            resources.Add(Created(api, GoCardlessStore.Payments, pm, origin, paymentLinks, payment["metadata"], "payment_created", "Payment created from a billing request."));
         }
         row.Status = t.To;
         row.Body = GoCardlessJson.Write(body);
@@ -291,6 +296,13 @@ public static class GoCardlessCommands
         }
         return Outcome.Done(row);
     }
+
+    /// <summary>A mandate's or payment's creation at fulfil: its audit row and its <c>created</c> event [doc: GoCardless
+    /// sends mandates created and payments created; ours: the wording for one a billing request created].</summary>
+    private static Change Created(string api, string type, string id, string origin, JsonObject links, JsonNode? metadata, string cause, string description) =>
+        new(api, type, id, "create", null, GoCardlessRules.PendingSubmission, type + ".created",
+            GoCardlessJson.EventPayload(type, "created", origin, cause, description, links, null, GoCardlessJson.Clone(metadata) as JsonObject),
+            "billing request fulfilled");
 
     /// <summary>The mandate fulfil creates from the request's mandate_request: pending_submission, on the bank account
     /// collect_bank_account took, with the mandate request's reference, metadata, authorisation source, consent type

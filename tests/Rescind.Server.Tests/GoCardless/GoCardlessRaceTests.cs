@@ -103,7 +103,7 @@ public abstract class GoCardlessRaceTests(RescindServer server)
             Assert.True(winner.Code == 200, winner.Body);
             loser.IsGcError(422, "invalid_state", cancel.Code == 200 ? "invalid_state_transition" : "cancellation_failed");
             Assert.Equal(state, await StateAsync(t, "payments", pm));
-            Assert.Equal([state], await ResourceEventsAsync(t, "payment", pm));
+            Assert.Equal([state, "created"], await ResourceEventsAsync(t, "payment", pm));
             Assert.Equal((cancel.Code == 200 ? 1 : 0, cancel.Code == 200 ? 0 : 1), (await Audit.ActionCountAsync(server, pm, "cancel"), await Audit.ActionCountAsync(server, pm, "submit")));
         }
     }
@@ -127,7 +127,7 @@ public abstract class GoCardlessRaceTests(RescindServer server)
             Assert.True((cancelWon ? cancel : fail).Code == 200, (cancelWon ? cancel : fail).Body);
             (cancelWon ? fail : cancel).IsGcError(422, "invalid_state", cancelWon ? "invalid_state_transition" : "cancellation_failed");
             Assert.Equal(cancelWon ? "cancelled" : "failed", await StateAsync(t, "mandates", md));
-            Assert.Equal([cancelWon ? "cancelled" : "failed"], await ResourceEventsAsync(t, "mandate", md));
+            Assert.Equal([cancelWon ? "cancelled" : "failed", "created"], await ResourceEventsAsync(t, "mandate", md));
             Assert.Equal(cancelWon ? "cancelled" : "pending_submission", await StateAsync(t, "payments", pm));
             Assert.Equal(cancelWon ? 1 : 0, await Audit.ActionCountAsync(server, pm, "cancel"));
         }
@@ -162,7 +162,7 @@ public abstract class GoCardlessRaceTests(RescindServer server)
                 Assert.Equal("cancelled", state);
                 Assert.Equal(1, await Audit.ActionCountAsync(server, pm, "cancel"));
             }
-            Assert.Equal([state], await ResourceEventsAsync(t, "payment", pm));
+            Assert.Equal([state, "created"], await ResourceEventsAsync(t, "payment", pm));
         }
     }
 

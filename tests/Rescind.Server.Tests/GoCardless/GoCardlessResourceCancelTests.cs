@@ -42,12 +42,12 @@ public abstract class GoCardlessResourceCancelTests(RescindServer server)
         Assert.Equal("cancelled", await StateAsync(t, "mandates", md));
         Assert.Equal("cancelled", await StateAsync(t, "payments", pm));
 
-        var mandateEvent = Assert.Single(await EventsAsync(t, "mandate=" + md));
+        var mandateEvent = Assert.Single(await EventsAsync(t, "mandate=" + md + "&action=cancelled"));
         Assert.Equal(("mandates", "cancelled", "api", "mandate_cancelled"),
             (Str(mandateEvent, "resource_type"), Str(mandateEvent, "action"), Str(mandateEvent, "details", "origin"), Str(mandateEvent, "details", "cause")));
         Assert.Equal(md, Str(mandateEvent, "links", "mandate"));
         Assert.Equal("moved away", Str(mandateEvent, "metadata", "reason")); // the cancel's metadata goes on its event [doc]
-        var paymentEvent = Assert.Single(await EventsAsync(t, "payment=" + pm));
+        var paymentEvent = Assert.Single(await EventsAsync(t, "payment=" + pm + "&action=cancelled"));
         Assert.Equal(("payments", "cancelled", "mandate_cancelled", md), (Str(paymentEvent, "resource_type"), Str(paymentEvent, "action"), Str(paymentEvent, "details", "cause"), Str(paymentEvent, "links", "mandate")));
         Assert.Single(await EventsAsync(t, "resource_type=mandates&action=cancelled"));
         Assert.Equal(1, await Audit.ActionCountAsync(server, md, "cancel"));
@@ -69,7 +69,7 @@ public abstract class GoCardlessResourceCancelTests(RescindServer server)
         var cancelled = await CancelAsync(t, "/payments/" + pm, new { why = "duplicate" });
         Assert.True(cancelled.Code == 200, cancelled.Body);
         Assert.Equal("cancelled", Str(cancelled.Json, "payments", "status"));
-        var e = Assert.Single(await EventsAsync(t, "payment=" + pm));
+        var e = Assert.Single(await EventsAsync(t, "payment=" + pm + "&action=cancelled"));
         Assert.Equal(("payment_cancelled", "duplicate"), (Str(e, "details", "cause"), Str(e, "metadata", "why")));
 
         var (md2, pm2) = await FulfilledAsync(t);

@@ -56,6 +56,14 @@ public abstract class GoCardlessResourcesTests(RescindServer server)
         Assert.True(account.GetProperty("enabled").GetBoolean());
         Assert.Matches("^[0-9]{2}$", Str(account, "account_number_ending"));
 
+        // A created event each, after the request's fulfilled event [doc].
+        var mandateCreated = Assert.Single((await t.Gc(HttpMethod.Get, "/events?mandate=" + md)).Json.GetProperty("events").EnumerateArray());
+        Assert.Equal(("mandates", "created", "mandate_created", md), (Str(mandateCreated, "resource_type"), Str(mandateCreated, "action"), Str(mandateCreated, "details", "cause"), Str(mandateCreated, "links", "mandate")));
+        var paymentCreated = Assert.Single((await t.Gc(HttpMethod.Get, "/events?payment=" + pm)).Json.GetProperty("events").EnumerateArray());
+        Assert.Equal(("payments", "created", pm, md), (Str(paymentCreated, "resource_type"), Str(paymentCreated, "action"), Str(paymentCreated, "links", "payment"), Str(paymentCreated, "links", "mandate")));
+        var all = (await t.Gc(HttpMethod.Get, "/events")).Json.GetProperty("events").EnumerateArray().Select(e => Str(e, "resource_type") + " " + Str(e, "action")).ToList();
+        Assert.Equal(["payments created", "mandates created", "billing_requests fulfilled"], all[..3]);
+
         // One audit row each, in the fulfil's transaction.
         foreach (var (type, id) in new[] { ("mandates", md), ("payments", pm), ("customer_bank_accounts", ba) })
         {

@@ -58,10 +58,11 @@ public abstract class GoCardlessWebhookTests(RescindServer server) : IAsyncLifet
 
         var events = receiver.Requests.Where(r => r.Path == "/gc/mandates")
             .SelectMany(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("events").EnumerateArray()).ToList();
-        var mandate = events.Single(e => e.GetProperty("resource_type").GetString() == "mandates");
+        var mandate = events.Single(e => e.GetProperty("resource_type").GetString() == "mandates" && e.GetProperty("action").GetString() == "cancelled");
         Assert.Equal(("cancelled", md, "closed"), (mandate.GetProperty("action").GetString(), mandate.GetProperty("links").GetProperty("mandate").GetString(),
             mandate.GetProperty("metadata").GetProperty("reason").GetString()));
-        var payment = events.Single(e => e.GetProperty("resource_type").GetString() == "payments");
+        var payment = events.Single(e => e.GetProperty("resource_type").GetString() == "payments" && e.GetProperty("action").GetString() == "cancelled");
+        Assert.Single(events, e => e.GetProperty("resource_type").GetString() == "mandates" && e.GetProperty("action").GetString() == "created");
         Assert.Equal(pm, payment.GetProperty("links").GetProperty("payment").GetString());
         var fromApi = await t.Gc(HttpMethod.Get, "/events/" + mandate.GetProperty("id").GetString());
         Assert.Equal(JsonSerializer.Serialize(fromApi.Json.GetProperty("events")), JsonSerializer.Serialize(mandate));
