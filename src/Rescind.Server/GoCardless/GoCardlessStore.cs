@@ -490,6 +490,25 @@ public static class GoCardlessStore
         return page?.Rows ?? [];
     }
 
+    /// <summary>Mandates or payments of any mode (of every account when <paramref name="accountId"/> is null) for
+    /// Rescind's own API: <paramref name="search"/> is the resource's id, its customer's or its billing request's.</summary>
+    public static async Task<IReadOnlyList<T>> ListAnyModeAsync<T>(
+        Database db, string table, string? accountId, string? status, string? search, string? after, int limit, CancellationToken ct)
+    {
+        var where = new List<string> { "1 = 1" };
+        var args = new DynamicParameters();
+        Equal(where, args, "account_id", accountId);
+        Equal(where, args, "status", status);
+        if (search is not null)
+        {
+            where.Add("(id = @search OR customer_id = @search OR billing_request_id = @search)");
+            args.Add("search", search);
+        }
+        var columns = table == "gc_mandates" ? MandateColumns : PaymentColumns;
+        var page = await PageAsync<T>(db, table, columns, where, args, new PageQuery(limit + 1, after, null), ct); // one more tells there are more
+        return page?.Rows ?? [];
+    }
+
     public static Task<(IReadOnlyList<CustomerRow> Rows, bool Older, bool Newer)?> ListCustomersAsync(
         Database db, string accountId, string mode, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
     {
