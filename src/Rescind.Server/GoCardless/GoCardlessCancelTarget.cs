@@ -21,7 +21,7 @@ public static class GoCardlessCancelTarget
         id => GoCardlessRules.LooksLike(id, "BRQ"),
         FindAsync,
         ListAsync,
-        CountAsync,
+        (services, accountId, ct) => CountAsync(services, "gc_billing_requests", GoCardlessRules.States, accountId, ct),
         CancelAsync);
 
     private static async Task<ResourceDetail?> FindAsync(IServiceProvider services, string? accountId, string id, CancellationToken ct)
@@ -48,14 +48,6 @@ public static class GoCardlessCancelTarget
         return [.. rows.Select(Summary)];
     }
 
-    private static async Task<IReadOnlyDictionary<string, long>> CountAsync(IServiceProvider services, string? accountId, CancellationToken ct)
-    {
-        await using var connection = await services.GetRequiredService<Database>().OpenAsync(ct);
-        var rows = await connection.QueryAsync<(string Status, long Count)>(
-            $"SELECT status, COUNT(*) AS Count FROM gc_billing_requests {(accountId is null ? "" : "WHERE account_id = @accountId")} GROUP BY status",
-            new { accountId });
-        return GoCardlessRules.States.ToDictionary(s => s, s => rows.Where(r => r.Status == s).Sum(r => r.Count));
-    }
 
     private static async Task<CancelOutcome> CancelAsync(UnitOfWork uow, IServiceProvider services, string id, string? reason)
     {
