@@ -28,6 +28,8 @@ namespace Rescind.Server.GoCardless;
 /// GET  /mandates(/{id})                                   mandates fulfil created (customer, customer_bank_account,
 ///                                                         creditor, status, reference)
 /// GET  /payments(/{id})                                   payments fulfil created (customer, mandate, creditor, status)
+/// POST /mandates/{id}/actions/cancel                      cancel a mandate and its pending_submission payments
+/// POST /payments/{id}/actions/cancel                      cancel a payment still pending_submission
 /// </code>
 /// Live and sandbox access tokens of one account see separate data.
 /// </summary>
@@ -61,11 +63,13 @@ public static class GoCardlessApi
         gc.MapGet("/mandates", ListMandatesAsync)
             .Listing(Query("customer"), Query("customer_bank_account"), Query("creditor"), Query("status"), Query("reference")).Produces<MandateList>(200);
         gc.MapGet("/mandates/{id}", GetMandateAsync).Produces<MandateEnvelope>(200).WithMetadata(Error(404));
+        gc.MapPost("/mandates/{id}/actions/cancel", CancelMandateAsync).Acting<CancelActionBody, MandateEnvelope>();
         gc.MapGet("/payments", ListPaymentsAsync).Listing(Query("customer"), Query("mandate"), Query("creditor"), Query("status")).Produces<PaymentList>(200);
         gc.MapGet("/payments/{id}", GetPaymentAsync).Produces<PaymentEnvelope>(200).WithMetadata(Error(404));
+        gc.MapPost("/payments/{id}/actions/cancel", CancelPaymentAsync).Acting<CancelActionBody, PaymentEnvelope>();
         gc.MapGet("/creditors", ListCreditorsAsync).Listing().Produces<CreditorList>(200);
         gc.MapGet("/creditors/{id}", GetCreditorAsync).Produces<CreditorEnvelope>(200).WithMetadata(Error(404));
-        gc.MapGet("/events", ListEventsAsync).Listing(Query("resource_type"), Query("action"), Query("billing_request")).Produces<EventList>(200);
+        gc.MapGet("/events", ListEventsAsync).Listing(Query("resource_type"), Query("action"), Query("billing_request"), Query("mandate"), Query("payment")).Produces<EventList>(200);
         gc.MapGet("/events/{id}", GetEventAsync).Produces<EventEnvelope>(200).WithMetadata(Error(404));
         app.MapGoCardlessFlowPage();
         return app;
@@ -387,6 +391,37 @@ public static class GoCardlessApi
     private static Task<IResult> GetPaymentAsync(string id, HttpContext http, Database db, CancellationToken ct) =>
         FindAsync(http, id, "PM", GoCardlessStore.Payments, p => GoCardlessStore.GetPaymentAsync(db, p.AccountId!, p.Mode, id, ct), GoCardlessJson.Payment);
 
+    private static Task<IResult> CancelMandateAsync(string id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct) =>
+        CancelAsync(http, id, "MD", coordinator, options, gc, (uow, caller, metadata) => GoCardlessResourceCommands.MandateAsync(uow, caller, id, GoCardlessRules.Cancel, metadata), GoCardlessEnvelope.Mandate, ct);
+
+    private static Task<IResult> CancelPaymentAsync(string id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc, CancellationToken ct) =>
+        CancelAsync(http, id, "PM", coordinator, options, gc, (uow, caller, metadata) => GoCardlessResourceCommands.PaymentAsync(uow, caller, id, GoCardlessRules.Cancel, metadata), GoCardlessEnvelope.Payment, ct);
+
+    /// <summary>A mandate's or payment's cancel: an optional <c>{"data": {"metadata": …}}</c>, then the command in the
+    /// coordinator under the request's Idempotency-Key.</summary>
+    private static async Task<IResult> CancelAsync<T>(
+        HttpContext http, string id, string prefix, Coordinator coordinator, IOptions<RescindOptions> options, IOptions<GoCardlessOptions> gc,
+        Func<UnitOfWork, Caller, System.Text.Json.Nodes.JsonObject?, Task<Outcome<T>>> work, Func<Outcome<T>, string?, StoredResponse> render, CancellationToken ct)
+    {
+        var (doc, payload, failure) = await ReadAsync(http, "data", true, options.Value.MaxBodyBytes, ct);
+        using var _ = doc;
+        if (failure is not null)
+        {
+            return failure;
+        }
+        var (metadata, error) = GoCardlessInput.CancelData(payload);
+        if (error is not null)
+        {
+            return Invalid(http, error);
+        }
+        if (!GoCardlessRules.LooksLike(id, prefix))
+        {
+            return GoCardlessEnvelope.NotFound(id, Rid(http)).ToResult();
+        }
+        var caller = Caller(http);
+        return await RunAsync(http, coordinator, payload, gc.Value, uow => work(uow, caller, metadata), render, ct);
+    }
+
     private static async Task<IResult> ListBankAccountsAsync(HttpContext http, Database db, CancellationToken ct)
     {
         var p = Principal(http);
@@ -474,16 +509,32 @@ public static class GoCardlessApi
     private static async Task<IResult> ListEventsAsync(HttpContext http, Database db, CancellationToken ct)
     {
         var p = Principal(http);
-        var q = ListQuery.Parse(http.Request.Query, ["resource_type", "action", "billing_request"]);
+        var q = ListQuery.Parse(http.Request.Query, ["resource_type", "action", .. EventFilters.Keys]);
         if (q.Error is not null)
         {
             return Invalid(http, q.Error);
         }
-        string[] types = [GoCardlessStore.BillingRequests];
+        string[] types = [GoCardlessStore.BillingRequests, GoCardlessStore.Mandates, GoCardlessStore.Payments];
         var resourceType = q.Value("resource_type");
         if (resourceType is not null && !types.Contains(resourceType))
         {
             return Invalid(http, new(new("resource_type", "must be one of " + string.Join(", ", types)), "/resource_type"));
+        }
+        // One resource filter at most, and it names the resource type [ours, as GoCardless takes one].
+        var filters = EventFilters.Where(f => q.Value(f.Key) is not null).ToList();
+        if (filters.Count > 1)
+        {
+            return Invalid(http, new(new(filters[1].Key, "cannot be combined with " + filters[0].Key), "/" + filters[1].Key));
+        }
+        string? resourceId = null;
+        if (filters.Count == 1)
+        {
+            if (resourceType is not null && resourceType != filters[0].Value)
+            {
+                return Invalid(http, new(new("resource_type", "must be " + filters[0].Value + " with " + filters[0].Key), "/resource_type"));
+            }
+            resourceType = filters[0].Value;
+            resourceId = q.Value(filters[0].Key);
         }
         long? after = null, before = null;
         if (q.Page.After is { } a && (after = GoCardlessRules.OutboxId(a)) is null)
@@ -494,12 +545,20 @@ public static class GoCardlessApi
         {
             return Invalid(http, new(new("before", "is not an event id"), "/before"));
         }
-        var (rows, older, newer) = await GoCardlessStore.ListEventsAsync(db, p.AccountId!, p.Mode, resourceType, q.Value("action"), q.Value("billing_request"),
+        var (rows, older, newer) = await GoCardlessStore.ListEventsAsync(db, p.AccountId!, p.Mode, resourceType, q.Value("action"), resourceId,
             q.Created, after, before, q.Page.Limit, ct);
         return new StoredResponse(200, GoCardlessJson.List("events", rows.Select(GoCardlessJson.Event),
             newer && rows.Count > 0 ? GoCardlessRules.EventId(rows[0].Id) : null,
             older && rows.Count > 0 ? GoCardlessRules.EventId(rows[^1].Id) : null, q.Page.Limit)).ToResult();
     }
+
+    /// <summary>The events list's resource filters and the resource type each names [sdk].</summary>
+    private static readonly Dictionary<string, string> EventFilters = new(StringComparer.Ordinal)
+    {
+        ["billing_request"] = GoCardlessStore.BillingRequests,
+        ["mandate"] = GoCardlessStore.Mandates,
+        ["payment"] = GoCardlessStore.Payments,
+    };
 
     private static async Task<IResult> GetEventAsync(string id, HttpContext http, Database db, CancellationToken ct)
     {

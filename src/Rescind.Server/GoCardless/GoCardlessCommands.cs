@@ -10,7 +10,8 @@ namespace Rescind.Server.GoCardless;
 /// (<c>api</c>, <c>payer</c> or <c>gocardless</c>) [sdk].</summary>
 public sealed record Caller(string AccountId, string Mode, string Origin);
 
-public sealed record NewBillingRequest(JsonObject? MandateRequest, JsonObject? PaymentRequest, JsonObject Metadata, string? CustomerId, string? CreditorId, bool FallbackEnabled);
+/// <param name="Codes">purpose_code, payment_context_code and payment_purpose_code as given (null when not).</param>
+public sealed record NewBillingRequest(JsonObject? MandateRequest, JsonObject? PaymentRequest, JsonObject Metadata, string? CustomerId, string? CreditorId, bool FallbackEnabled, JsonObject? Codes = null);
 
 public sealed record NewFlow(string BillingRequestId, JsonObject Settings, bool AutoFulfil);
 
@@ -102,6 +103,9 @@ public static class GoCardlessCommands
             ["fallback_enabled"] = input.FallbackEnabled,
             ["fallback_occurred"] = false,
             ["creditor_name"] = creditor.Name,
+            ["purpose_code"] = GoCardlessJson.Clone(input.Codes?["purpose_code"]),
+            ["payment_context_code"] = GoCardlessJson.Clone(input.Codes?["payment_context_code"]),
+            ["payment_purpose_code"] = GoCardlessJson.Clone(input.Codes?["payment_purpose_code"]),
             ["resources"] = new JsonObject
             {
                 ["customer"] = GoCardlessJson.Customer(customer),
@@ -170,7 +174,7 @@ public static class GoCardlessCommands
         return type switch
         {
             GoCardlessRules.Cancel => Request(await CancelAsync(uow, row, origin, data)),
-            GoCardlessRules.Fulfil => await FulfilAsync(uow, row, origin),
+            GoCardlessRules.Fulfil => await FulfilAsync(uow, row, origin, data),
             GoCardlessRules.Notify or GoCardlessRules.Fallback => await SimpleAsync(uow, row, type),
             GoCardlessRules.StartFulfilling => await StartFulfillingAsync(uow, row),
             _ => await CompleteAsync(uow, row, origin, type, data, autoFulfil),
@@ -208,18 +212,14 @@ public static class GoCardlessCommands
         var t = (Decision.Transitioned)decision;
         var api = GoCardlessStore.ApiFor(row.Mode);
         var body = GoCardlessJson.Parse(row.Body);
-        var metadata = data["metadata"] as JsonObject;
-        if (metadata is not null)
-        {
-            body["metadata"] = GoCardlessJson.Clone(metadata);
-        }
+        var metadata = TakeMetadata(body, data);
         row.Status = t.To;
         row.Body = GoCardlessJson.Write(body);
         await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
         await uow.CheckpointAsync("gocardless:cancel:saved");
         await uow.RecordAsync(new Change(api, GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.Cancel, t.From, t.To,
             GoCardlessStore.BillingRequests + "." + t.Event,
-            Event(origin, "cancelled", "billing_request_cancelled", Cancelled, row.Id, body["metadata"], null, GoCardlessJson.Clone(metadata) as JsonObject)));
+            Event(origin, "cancelled", "billing_request_cancelled", Cancelled, row.Id, body["metadata"], null, metadata)));
         foreach (var change in t.Cascade)
         {
             // Every open flow of the request ends now, in the same transaction [doc].
@@ -232,7 +232,20 @@ public static class GoCardlessCommands
         return Outcome.Done(new CancelledRequest(row, flows));
     }
 
-    private static async Task<Outcome<BillingRequestRow>> FulfilAsync(UnitOfWork uow, BillingRequestRow row, string origin)
+    /// <summary>An action's <c>data.metadata</c> (cancel, fulfil, confirm_payer_details) becomes the request's metadata
+    /// and is the event's <c>metadata</c> [ours: GoCardless documents the field, not where it goes]; the copy for
+    /// the event, or null when none was given.</summary>
+    private static JsonObject? TakeMetadata(JsonObject body, JsonObject data)
+    {
+        if (data["metadata"] is not JsonObject metadata)
+        {
+            return null;
+        }
+        body["metadata"] = GoCardlessJson.Clone(metadata);
+        return (JsonObject)metadata.DeepClone();
+    }
+
+    private static async Task<Outcome<BillingRequestRow>> FulfilAsync(UnitOfWork uow, BillingRequestRow row, string origin, JsonObject data)
     {
         var decision = GoCardlessRules.Requests.Decide(row.Status, GoCardlessRules.Fulfil);
         if (decision is Decision.Refused r)
@@ -241,6 +254,7 @@ public static class GoCardlessCommands
         }
         var t = (Decision.Transitioned)decision;
         var body = GoCardlessJson.Parse(row.Body);
+        var metadata = TakeMetadata(body, data);
         var links = (JsonObject)body["links"]!;
         var created = new JsonObject();
         var api = GoCardlessStore.ApiFor(row.Mode);
@@ -254,7 +268,7 @@ public static class GoCardlessCommands
             links["mandate_request_mandate"] = md;
             created["mandate_request_mandate"] = md;
             await GoCardlessStore.InsertMandateAsync(uow, NewMandate(uow, row, md, mandate, creditor, links["customer_bank_account"]?.GetValue<string>()));
-            resources.Add(new Change(api, GoCardlessStore.Mandates, md, "create", null, GoCardlessRules.PendingSubmission, Reason: "billing request fulfilled"));
+            resources.Add(Created(api, GoCardlessStore.Mandates, md, origin, new JsonObject { ["mandate"] = md }, mandate["metadata"], "mandate_created", "Mandate created from a billing request."));
         }
         if (body["payment_request"] is JsonObject payment)
         {
@@ -263,14 +277,19 @@ public static class GoCardlessCommands
             links["payment_request_payment"] = pm;
             created["payment_request_payment"] = pm;
             await GoCardlessStore.InsertPaymentAsync(uow, NewPayment(uow, row, pm, payment, creditor, md));
-            resources.Add(new Change(api, GoCardlessStore.Payments, pm, "create", null, GoCardlessRules.PendingSubmission, Reason: "billing request fulfilled"));
+            var paymentLinks = new JsonObject { ["payment"] = pm };
+            if (md is not null)
+            {
+                paymentLinks["mandate"] = md;
+            }
+            resources.Add(Created(api, GoCardlessStore.Payments, pm, origin, paymentLinks, payment["metadata"], "payment_created", "Payment created from a billing request."));
         }
         row.Status = t.To;
         row.Body = GoCardlessJson.Write(body);
         await GoCardlessStore.SaveRequestAsync(uow, row, t.From);
         await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, GoCardlessRules.Fulfil, t.From, t.To,
             GoCardlessStore.BillingRequests + "." + t.Event,
-            Event(origin, "fulfilled", "billing_request_fulfilled", "This billing request has been fulfilled, and the resources have been created.", row.Id, body["metadata"], created)));
+            Event(origin, "fulfilled", "billing_request_fulfilled", "This billing request has been fulfilled, and the resources have been created.", row.Id, body["metadata"], created, metadata)));
         foreach (var change in resources)
         {
             await uow.RecordAsync(change);
@@ -278,8 +297,16 @@ public static class GoCardlessCommands
         return Outcome.Done(row);
     }
 
+    /// <summary>A mandate's or payment's creation at fulfil: its audit row and its <c>created</c> event [doc: GoCardless
+    /// sends mandates created and payments created; ours: the wording for one a billing request created].</summary>
+    private static Change Created(string api, string type, string id, string origin, JsonObject links, JsonNode? metadata, string cause, string description) =>
+        new(api, type, id, "create", null, GoCardlessRules.PendingSubmission, type + ".created",
+            GoCardlessJson.EventPayload(type, "created", origin, cause, description, links, null, GoCardlessJson.Clone(metadata) as JsonObject),
+            "billing request fulfilled");
+
     /// <summary>The mandate fulfil creates from the request's mandate_request: pending_submission, on the bank account
-    /// collect_bank_account took [doc: the fields; ours: the reference, scheme and charge date when none is given].</summary>
+    /// collect_bank_account took, with the mandate request's reference, metadata, authorisation source, consent type
+    /// and funds settlement [doc: the fields; ours: the reference, scheme and charge date when none is given].</summary>
     private static MandateRow NewMandate(UnitOfWork uow, BillingRequestRow request, string id, JsonObject mandateRequest, string creditor, string? bankAccount)
     {
         var mandateLinks = new JsonObject { ["creditor"] = creditor, ["customer"] = request.CustomerId };
@@ -293,12 +320,17 @@ public static class GoCardlessCommands
             ["next_possible_charge_date"] = GoCardlessRules.NextPossibleChargeDate(uow.NowMs),
             ["payments_require_approval"] = false,
             ["metadata"] = GoCardlessJson.Clone(mandateRequest["metadata"]) ?? new JsonObject(),
+            ["authorisation_source"] = GoCardlessJson.Clone(mandateRequest["authorisation_source"]) ?? "web",
+            ["consent_type"] = GoCardlessJson.Clone(mandateRequest["consent_type"]),
+            ["funds_settlement"] = GoCardlessJson.Clone(mandateRequest["funds_settlement"]) ?? "managed",
+            ["verified_at"] = null,
             ["links"] = mandateLinks,
         };
         return new MandateRow
         {
             Id = id, AccountId = request.AccountId, Mode = request.Mode, Status = GoCardlessRules.PendingSubmission, CustomerId = request.CustomerId,
-            CustomerBankAccountId = bankAccount, CreditorId = creditor, Reference = GoCardlessRules.MandateReference(id), BillingRequestId = request.Id,
+            CustomerBankAccountId = bankAccount, CreditorId = creditor,
+            Reference = mandateRequest["reference"]?.GetValue<string>() ?? GoCardlessRules.MandateReference(id), BillingRequestId = request.Id,
             CreatedAt = uow.NowMs, UpdatedAt = uow.NowMs, Version = 1, Body = GoCardlessJson.Write(body),
         };
     }
@@ -319,7 +351,8 @@ public static class GoCardlessCommands
             ["amount"] = paymentRequest["amount"]!.GetValue<long>(),
             ["description"] = GoCardlessJson.Clone(paymentRequest["description"]),
             ["currency"] = GoCardlessJson.Clone(paymentRequest["currency"]),
-            ["reference"] = null,
+            ["reference"] = GoCardlessJson.Clone(paymentRequest["reference"]),
+            ["app_fee"] = GoCardlessJson.Clone(paymentRequest["app_fee"]),
             ["metadata"] = GoCardlessJson.Clone(paymentRequest["metadata"]) ?? new JsonObject(),
             ["amount_refunded"] = 0,
             ["scheme"] = scheme,
@@ -422,7 +455,7 @@ public static class GoCardlessCommands
             await GoCardlessStore.UpdateCustomerAsync(uow, customer.Id, customer.Body);
             var cbd = resources["customer_billing_detail"]?["id"]?.GetValue<string>() ?? GoCardlessRules.NewId("CBD");
             var billing = new JsonObject { ["id"] = cbd, ["created_at"] = Time.Iso(uow.NowMs) };
-            foreach (var name in new[] { "address_line1", "address_line2", "address_line3", "city", "region", "postal_code", "country_code", "swedish_identity_number", "danish_identity_number" })
+            foreach (var name in new[] { "address_line1", "address_line2", "address_line3", "city", "region", "postal_code", "country_code", "swedish_identity_number", "danish_identity_number", "ip_address" })
             {
                 billing[name] = GoCardlessJson.Clone(details[name]);
             }
@@ -459,9 +492,14 @@ public static class GoCardlessCommands
             resources["customer_bank_account"] = GoCardlessJson.BankAccount(bankAccount);
             links["customer_bank_account"] = ba;
         }
-        else if (type == GoCardlessRules.ConfirmPayerDetails && body["mandate_request"] is JsonObject mandate && data["payer_requested_dual_signature"] is JsonValue dual)
+        JsonObject? metadata = null;
+        if (type == GoCardlessRules.ConfirmPayerDetails)
         {
-            mandate["payer_requested_dual_signature"] = dual.GetValue<bool>();
+            metadata = TakeMetadata(body, data);
+            if (body["mandate_request"] is JsonObject mandate && data["payer_requested_dual_signature"] is JsonValue dual)
+            {
+                mandate["payer_requested_dual_signature"] = dual.GetValue<bool>();
+            }
         }
         row.Status = t.To;
         row.Actions = GoCardlessJson.Actions(actions);
@@ -470,14 +508,14 @@ public static class GoCardlessCommands
         var (eventAction, description) = ActionEvents[type];
         await uow.RecordAsync(new Change(GoCardlessStore.ApiFor(row.Mode), GoCardlessStore.BillingRequests, row.Id, type, t.From, t.To,
             GoCardlessStore.BillingRequests + "." + eventAction,
-            Event(origin, eventAction, "billing_request_" + eventAction, description, row.Id, body["metadata"])));
+            Event(origin, eventAction, "billing_request_" + eventAction, description, row.Id, body["metadata"], null, metadata)));
         if (collected is not null)
         {
             await uow.RecordAsync(collected);
         }
         if (autoFulfil && row.Status == GoCardlessRules.ReadyToFulfil)
         {
-            return await FulfilAsync(uow, row, origin);
+            return await FulfilAsync(uow, row, origin, []);
         }
         return Outcome.Done(row);
     }

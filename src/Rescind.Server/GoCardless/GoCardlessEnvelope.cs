@@ -105,11 +105,15 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
         FallbackNotEnabled => (422, r.Code, "Fallback is not enabled for this billing request."),
         ActionNotAvailable => (422, r.Code, $"This billing request has no {r.Detail} action."),
         RequiredActionsNotCompleted => (422, r.Code, $"{r.Detail} needs the actions it requires to be completed first."),
-        GoCardlessRules.CancellationFailed => (422, r.Code, $"This billing request cannot be cancelled because it is {r.State}."),
+        GoCardlessRules.CancellationFailed => (422, r.Code, $"This {Kind(r)} cannot be cancelled because it is {r.State}."),
+        GoCardlessRules.InvalidTransition => (422, r.Code, $"This {Kind(r)} is {r.State} and cannot take this event."),
         GoCardlessRules.NotReady => (422, r.Code, $"This billing request is {r.State}; it can only be fulfilled when it is ready_to_fulfil."),
         GoCardlessRules.NotPending => (422, r.Code, $"This billing request is {r.State} and no longer accepts this action."),
         _ => (422, r.Code, $"This billing request is {r.State} and cannot take this action."),
     };
+
+    /// <summary>Which resource a refusal is about: mandate and payment commands name theirs in the detail.</summary>
+    private static string Kind(Refusal r) => r.Detail is "mandate" or "payment" ? r.Detail : "billing request";
 
     public static StoredResponse Refused(Refusal r, string? requestId)
     {
@@ -155,6 +159,19 @@ public sealed class GoCardlessEnvelope : IErrorEnvelope
     {
         Outcome<FlowRow>.Done { Value: var row } => new(200, FlowBody(row)),
         Outcome<FlowRow>.AlreadyDone { Value: var row } => new(200, FlowBody(row)),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    /// <summary>A mandate after a cancel or a simulated move: 200 with the mandate as it is now.</summary>
+    public static StoredResponse Mandate(Outcome<MandateRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<MandateRow>.Done { Value: var row } => new(200, GoCardlessJson.Wrap(GoCardlessStore.Mandates, GoCardlessJson.Mandate(row))),
+        _ => Otherwise(outcome, requestId),
+    };
+
+    public static StoredResponse Payment(Outcome<PaymentRow> outcome, string? requestId) => outcome switch
+    {
+        Outcome<PaymentRow>.Done { Value: var row } => new(200, GoCardlessJson.Wrap(GoCardlessStore.Payments, GoCardlessJson.Payment(row))),
         _ => Otherwise(outcome, requestId),
     };
 

@@ -13,6 +13,17 @@ public static class GoCardlessInput
     public static readonly string[] MandateCurrencies = ["GBP", "EUR", "SEK", "DKK", "AUD", "NZD", "USD", "CAD"];
     public static readonly string[] MandateSchemes = ["ach", "autogiro", "bacs", "becs", "becs_nz", "betalingsservice", "faster_payments", "pad", "pay_to", "sepa_core"];
     public static readonly string[] Verify = ["minimum", "recommended", "when_available", "always"];
+    public static readonly string[] AuthorisationSources = ["web", "telephone", "paper"];
+    public static readonly string[] ConsentTypes = ["one_off", "single", "recurring", "standing", "sporadic"];
+    public static readonly string[] FundsSettlements = ["managed", "direct"];
+
+    /// <summary>The request's purpose codes [sdk: the client's enums].</summary>
+    public static readonly string[] PurposeCodes = ["mortgage", "utility", "loan", "dependant_support", "gambling", "retail", "salary", "personal", "government", "pension", "tax", "other"];
+    public static readonly string[] PaymentContextCodes =
+    [
+        "billing_goods_and_services_in_advance", "billing_goods_and_services_in_arrears", "face_to_face_point_of_sale",
+        "ecommerce_merchant_initiated_payment", "transfer_to_self", "transfer_to_third_party",
+    ];
 
     /// <summary>Metadata: at most 3 keys, keys up to 50 characters, string values up to 500 [doc].</summary>
     public static Invalid? Metadata(JsonElement? value, string field, string pointer)
@@ -85,6 +96,17 @@ public static class GoCardlessInput
             ? new(new(name, "must be true or false"), pointer + "/" + name)
             : null;
 
+    /// <summary>Mandate references: up to 35 characters, the longest any scheme takes (SEPA) [ours]; payment
+    /// references up to 140 [ours: the longest scheme's remittance information].</summary>
+    public const int MaxMandateReference = 35;
+    public const int MaxPaymentReference = 140;
+
+    /// <summary>An amount in minor units: an integer, or a string of digits (the client may send either) [sdk].</summary>
+    private static long? MinorUnits(JsonElement a) =>
+        a.ValueKind == JsonValueKind.Number && a.TryGetInt64(out var n) ? n
+        : a.ValueKind == JsonValueKind.String && long.TryParse(a.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) ? m
+        : null;
+
     private static JsonObject? Node(JsonElement? e) => e is { ValueKind: JsonValueKind.Object } v ? JsonNode.Parse(v.GetRawText())!.AsObject() : null;
 
     public static (NewBillingRequest? Input, Invalid? Error) BillingRequest(JsonElement br)
@@ -96,10 +118,14 @@ public static class GoCardlessInput
         {
             const string M = P + "/mandate_request";
             error = m.ValueKind != JsonValueKind.Object ? new(new("mandate_request", "must be an object"), M)
-                : Unknown(m, M, "currency", "scheme", "verify", "constraints", "description", "metadata", "sweeping", "authorisation_source", "reference", "consent_type")
+                : Unknown(m, M, "currency", "scheme", "verify", "constraints", "description", "metadata", "sweeping", "authorisation_source", "reference", "consent_type", "funds_settlement")
                   ?? OneOf(m, "currency", M, MandateCurrencies, required: true)
                   ?? OneOf(m, "scheme", M, MandateSchemes, required: false)
                   ?? OneOf(m, "verify", M, Verify, required: false)
+                  ?? OneOf(m, "authorisation_source", M, AuthorisationSources, required: false)
+                  ?? OneOf(m, "consent_type", M, ConsentTypes, required: false)
+                  ?? OneOf(m, "funds_settlement", M, FundsSettlements, required: false)
+                  ?? Text(m, "reference", M, required: false, MaxMandateReference)
                   ?? Text(m, "description", M, required: false, 500)
                   ?? Bool(m, "sweeping", M)
                   ?? Metadata(Get(m, "metadata"), "metadata", M + "/metadata");
@@ -117,6 +143,10 @@ public static class GoCardlessInput
                     ["description"] = src["description"]?.DeepClone(),
                     ["sweeping"] = src["sweeping"]?.DeepClone() ?? false,
                     ["payer_requested_dual_signature"] = false,
+                    ["authorisation_source"] = src["authorisation_source"]?.DeepClone(),
+                    ["consent_type"] = src["consent_type"]?.DeepClone(),
+                    ["funds_settlement"] = src["funds_settlement"]?.DeepClone() ?? "managed",
+                    ["reference"] = src["reference"]?.DeepClone(),
                 };
             }
         }
@@ -128,19 +158,30 @@ public static class GoCardlessInput
                   ?? OneOf(p, "currency", Q, MandateCurrencies, required: true)
                   ?? Text(p, "description", Q, required: false, 500)
                   ?? Text(p, "scheme", Q, required: false, 40)
+                  ?? Text(p, "reference", Q, required: false, MaxPaymentReference)
+                  ?? OneOf(p, "funds_settlement", Q, FundsSettlements, required: false)
                   ?? Metadata(Get(p, "metadata"), "metadata", Q + "/metadata");
             if (error is null)
             {
                 // Amounts are integers in the currency's minor unit [doc]; the client may send them as strings.
                 var amount = Get(p, "amount");
-                long value = 0;
-                var ok = amount is { } a && ((a.ValueKind == JsonValueKind.Number && a.TryGetInt64(out value))
-                    || (a.ValueKind == JsonValueKind.String && long.TryParse(a.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out value)));
+                var value = amount is { } a ? MinorUnits(a) ?? 0 : 0;
+                var ok = value > 0;
                 if (!ok || value < 1)
                 {
                     error = new(new("amount", amount is null ? "is required" : "must be a positive whole number of minor units"), Q + "/amount");
                 }
-                else
+                long? appFee = null;
+                if (error is null && Get(p, "app_fee") is { } fee)
+                {
+                    // The fee comes out of the payment: a whole number of minor units, at most the amount [doc].
+                    if (!(MinorUnits(fee) is { } f && f >= 0 && f <= value))
+                    {
+                        error = new(new("app_fee", "must be a whole number of minor units from 0 to the amount"), Q + "/app_fee");
+                    }
+                    appFee = MinorUnits(fee);
+                }
+                if (error is null)
                 {
                     var src = Node(p)!;
                     payment = new JsonObject
@@ -151,6 +192,9 @@ public static class GoCardlessInput
                         ["description"] = src["description"]?.DeepClone(),
                         ["metadata"] = src["metadata"]?.DeepClone() ?? new JsonObject(),
                         ["links"] = new JsonObject(),
+                        ["app_fee"] = appFee,
+                        ["reference"] = src["reference"]?.DeepClone(),
+                        ["funds_settlement"] = src["funds_settlement"]?.DeepClone() ?? "managed",
                     };
                 }
             }
@@ -173,13 +217,21 @@ public static class GoCardlessInput
                 creditor = Get(links, "creditor")?.GetString();
             }
         }
-        error ??= Metadata(Get(br, "metadata"), "metadata", P + "/metadata") ?? Bool(br, "fallback_enabled", P);
+        error ??= Metadata(Get(br, "metadata"), "metadata", P + "/metadata") ?? Bool(br, "fallback_enabled", P)
+            ?? OneOf(br, "purpose_code", P, PurposeCodes, required: false)
+            ?? OneOf(br, "payment_context_code", P, PaymentContextCodes, required: false)
+            ?? Text(br, "payment_purpose_code", P, required: false, 35);
         if (error is not null)
         {
             return (null, error);
         }
+        var codes = new JsonObject();
+        foreach (var name in new[] { "purpose_code", "payment_context_code", "payment_purpose_code" })
+        {
+            codes[name] = Get(br, name)?.GetString();
+        }
         return (new NewBillingRequest(mandate, payment, Node(Get(br, "metadata")) ?? [], customer, creditor,
-            Get(br, "fallback_enabled")?.ValueKind == JsonValueKind.True), null);
+            Get(br, "fallback_enabled")?.ValueKind == JsonValueKind.True, codes), null);
     }
 
     public static (JsonObject? Fields, Invalid? Error) Customer(JsonElement c)
@@ -266,6 +318,13 @@ public static class GoCardlessInput
             _ => new(new("action", "is not an action of billing requests"), P),
         };
         return error is null ? (Node(d), null) : (null, error);
+    }
+
+    /// <summary>The <c>data</c> of a mandate's or payment's cancel: only <c>metadata</c> [sdk].</summary>
+    public static (JsonObject? Metadata, Invalid? Error) CancelData(JsonElement d)
+    {
+        var error = Unknown(d, "/data", "metadata") ?? Metadata(Get(d, "metadata"), "metadata", "/data/metadata");
+        return error is null ? (Node(Get(d, "metadata")), null) : (null, error);
     }
 
     private static Invalid? CustomerDetails(JsonElement d)

@@ -59,6 +59,9 @@ public static class GoCardlessJson
             ["fallback_occurred"] = body["fallback_occurred"]?.GetValue<bool>() ?? false,
             ["sign_flow_url"] = null,
             ["creditor_name"] = Clone(body["creditor_name"]),
+            ["purpose_code"] = Clone(body["purpose_code"]),
+            ["payment_context_code"] = Clone(body["payment_context_code"]),
+            ["payment_purpose_code"] = Clone(body["payment_purpose_code"]),
             ["actions"] = actions,
             ["resources"] = Clone(body["resources"]) ?? new JsonObject(),
         };
@@ -192,7 +195,8 @@ public sealed record MandateRequestInput(
     bool? Sweeping = null,
     string? AuthorisationSource = null,
     string? Reference = null,
-    string? ConsentType = null);
+    string? ConsentType = null,
+    string? FundsSettlement = null);
 
 /// <param name="Amount">In minor units (pence, cents).</param>
 public sealed record PaymentRequestInput(
@@ -289,16 +293,24 @@ public sealed record BillingRequestObject(
     bool FallbackOccurred,
     string? SignFlowUrl,
     string? CreditorName,
+    string? PurposeCode,
+    string? PaymentContextCode,
+    string? PaymentPurposeCode,
     IReadOnlyList<BillingRequestActionObject> Actions,
     BillingRequestResources Resources);
 
+/// <param name="Reference">The reference the mandate gets at fulfil, as given (null: Rescind generates one).</param>
+/// <param name="FundsSettlement">managed (the default) or direct.</param>
 public sealed record MandateRequestObject(
     string Currency, string? Scheme, string Verify, JsonElement? Constraints, MandateRequestLinks Links, IReadOnlyDictionary<string, string> Metadata,
-    string? Description, bool Sweeping, bool PayerRequestedDualSignature);
+    string? Description, bool Sweeping, bool PayerRequestedDualSignature, string? AuthorisationSource, string? ConsentType, string FundsSettlement, string? Reference);
 
 public sealed record MandateRequestLinks(string? Mandate = null);
 
-public sealed record PaymentRequestObject(long Amount, string Currency, string Scheme, string? Description, IReadOnlyDictionary<string, string> Metadata, PaymentRequestLinks Links);
+/// <param name="AppFee">In minor units, out of the amount.</param>
+public sealed record PaymentRequestObject(
+    long Amount, string Currency, string Scheme, string? Description, IReadOnlyDictionary<string, string> Metadata, PaymentRequestLinks Links,
+    long? AppFee, string? Reference, string FundsSettlement);
 
 public sealed record PaymentRequestLinks(string? Payment = null);
 
@@ -313,7 +325,7 @@ public sealed record BillingRequestResources(GoCardlessCustomer Customer, Custom
 
 public sealed record CustomerBillingDetailObject(
     string Id, string CreatedAt, string? AddressLine1, string? AddressLine2, string? AddressLine3, string? City, string? Region, string? PostalCode,
-    string? CountryCode, string? SwedishIdentityNumber, string? DanishIdentityNumber);
+    string? CountryCode, string? SwedishIdentityNumber, string? DanishIdentityNumber, string? IpAddress);
 
 public sealed record CustomerBankAccountObject(
     string Id, string CreatedAt, string AccountNumberEnding, string? AccountHolderName, string? AccountType, string BankName, string? Currency,
@@ -334,7 +346,7 @@ public sealed record MandateList(IReadOnlyList<MandateObject> Mandates, ListMeta
 /// <param name="NextPossibleChargeDate">A date (<c>2026-01-31</c>).</param>
 public sealed record MandateObject(
     string Id, string CreatedAt, string Reference, string Status, string Scheme, string NextPossibleChargeDate, bool PaymentsRequireApproval,
-    IReadOnlyDictionary<string, string> Metadata, MandateLinks Links);
+    IReadOnlyDictionary<string, string> Metadata, string AuthorisationSource, string? ConsentType, string FundsSettlement, string? VerifiedAt, MandateLinks Links);
 
 /// <param name="CustomerBankAccount">The bank account collect_bank_account took.</param>
 public sealed record MandateLinks(string Creditor, string Customer, string? CustomerBankAccount = null);
@@ -348,7 +360,7 @@ public sealed record PaymentList(IReadOnlyList<PaymentObject> Payments, ListMeta
 /// <param name="ChargeDate">A date (<c>2026-01-31</c>).</param>
 /// <param name="Status">pending_submission when fulfil creates it; the other states of the official client's types.</param>
 public sealed record PaymentObject(
-    string Id, string CreatedAt, string ChargeDate, long Amount, string? Description, string Currency, string Status, string? Reference,
+    string Id, string CreatedAt, string ChargeDate, long Amount, string? Description, string Currency, string Status, string? Reference, long? AppFee,
     IReadOnlyDictionary<string, string> Metadata, long AmountRefunded, string Scheme, PaymentLinks Links);
 
 /// <param name="Mandate">The mandate the same billing request created, when it asked for one.</param>
@@ -408,12 +420,23 @@ public sealed record EventObject(
 /// <param name="Origin">api, payer or gocardless.</param>
 public sealed record EventDetails(string Origin, string Cause, string Description);
 
-public sealed record EventLinks(string BillingRequest, string? BillingRequestFlow = null, string? MandateRequestMandate = null, string? PaymentRequestPayment = null);
+/// <param name="BillingRequest">On billing request events.</param>
+/// <param name="Mandate">On mandate events, and on the events of payments cancelled with their mandate.</param>
+/// <param name="Payment">On payment events.</param>
+public sealed record EventLinks(
+    string? BillingRequest = null, string? BillingRequestFlow = null, string? MandateRequestMandate = null, string? PaymentRequestPayment = null,
+    string? Mandate = null, string? Payment = null);
 
 /// <summary>A list's paging: the cursors of the neighbouring pages and the limit.</summary>
 public sealed record ListMeta(ListCursors Cursors, int Limit);
 
 public sealed record ListCursors(string? Before, string? After);
+
+/// <summary><c>POST /mandates/{id}/actions/cancel</c>, <c>POST /payments/{id}/actions/cancel</c>: an optional
+/// <c>{"data": {"metadata": {…}}}</c>; the metadata is kept on the cancellation's event.</summary>
+public sealed record CancelActionBody(CancelActionData? Data = null);
+
+public sealed record CancelActionData(IReadOnlyDictionary<string, string>? Metadata = null);
 
 /// <summary>A simulated event takes no fields; a body, if sent, is ignored.</summary>
 public sealed record GoCardlessEventBody;

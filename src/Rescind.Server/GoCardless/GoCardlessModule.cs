@@ -36,7 +36,7 @@ public static class GoCardlessModule
             ["billing-request", "flow"],
             GoCardlessSimulation.Actions,
             GoCardlessSimulation.RunFromCliAsync),
-        CancelTargets: [GoCardlessCancelTarget.BillingRequests],
+        CancelTargets: [GoCardlessCancelTarget.BillingRequests, GoCardlessCancelTarget.Mandates, GoCardlessCancelTarget.Payments],
         JsonNaming: System.Text.Json.JsonNamingPolicy.SnakeCaseLower,
         Schemes: [GoCardlessApi.Credentials]);
 

@@ -139,6 +139,81 @@ public static class GoCardlessRules
         "pending_customer_approval", PendingSubmission, "submitted", "confirmed", "paid_out", "cancelled", "customer_approval_denied", "failed", "charged_back",
     ];
 
+    public const string PendingCustomerApproval = "pending_customer_approval";
+    public const string Submitted = "submitted";
+    public const string Active = "active";
+    public const string Failed = "failed";
+    public const string Confirmed = "confirmed";
+
+    // GoCardless's moves of mandates and payments (the simulation's), besides the API's cancel.
+    public const string Submit = "submit";
+    public const string Activate = "activate";
+    public const string Fail = "fail";
+    public const string Confirm = "confirm";
+
+    /// <summary>A simulated move from a state it does not apply to [ours].</summary>
+    public const string InvalidTransition = "invalid_state_transition";
+
+    /// <summary>
+    /// Mandates [doc: cancel "immediately cancels a mandate", and fails with cancellation_failed once it is cancelled;
+    /// ours: also once it failed, expired, was consumed or blocked, as none of those can take payments]. Cancelling
+    /// a mandate cancels its payments that can still be cancelled in the same decision (see <see cref="Payments"/>).
+    /// </summary>
+    public static readonly Lifecycle Mandates = new(
+        name: "gocardless.mandate",
+        states: MandateStates,
+        terminal: [Cancelled, Failed, "expired", "consumed", "blocked"],
+        commands: [Cancel, Submit, Activate, Fail],
+        refusedByDefault: InvalidTransition,
+        table:
+        [
+            // state                  command    rule
+            (PendingCustomerApproval, Cancel,    Rule.Go(Cancelled, "cancelled")),
+            (PendingSubmission,       Cancel,    Rule.Go(Cancelled, "cancelled")),
+            (Submitted,               Cancel,    Rule.Go(Cancelled, "cancelled")),
+            (Active,                  Cancel,    Rule.Go(Cancelled, "cancelled")),
+            ("suspended_by_payer",    Cancel,    Rule.Go(Cancelled, "cancelled")),
+            (Cancelled,               Cancel,    Rule.Refuse(CancellationFailed)),
+            (Failed,                  Cancel,    Rule.Refuse(CancellationFailed)),
+            ("expired",               Cancel,    Rule.Refuse(CancellationFailed)),
+            ("consumed",              Cancel,    Rule.Refuse(CancellationFailed)),
+            ("blocked",               Cancel,    Rule.Refuse(CancellationFailed)),
+
+            (PendingSubmission,       Submit,    Rule.Go(Submitted, "submitted")),
+            (Submitted,               Activate,  Rule.Go(Active, "active")),
+            (PendingSubmission,       Fail,      Rule.Go(Failed, "failed")),
+            (Submitted,               Fail,      Rule.Go(Failed, "failed")),
+        ]);
+
+    /// <summary>
+    /// Payments [doc: cancel "fails with cancellation_failed unless the payment's status is pending_submission"].
+    /// Submission to the banks (the simulation's <c>submit</c>) is what moves a payment past the point of cancel.
+    /// </summary>
+    public static readonly Lifecycle Payments = new(
+        name: "gocardless.payment",
+        states: PaymentStates,
+        terminal: [Cancelled, "customer_approval_denied", Failed, "charged_back"],
+        commands: [Cancel, Submit, Confirm],
+        refusedByDefault: InvalidTransition,
+        table:
+        [
+            (PendingSubmission,       Cancel,    Rule.Go(Cancelled, "cancelled")),
+            (PendingCustomerApproval, Cancel,    Rule.Refuse(CancellationFailed)),
+            (Submitted,               Cancel,    Rule.Refuse(CancellationFailed)),
+            (Confirmed,               Cancel,    Rule.Refuse(CancellationFailed)),
+            ("paid_out",              Cancel,    Rule.Refuse(CancellationFailed)),
+            (Cancelled,               Cancel,    Rule.Refuse(CancellationFailed)),
+            ("customer_approval_denied", Cancel, Rule.Refuse(CancellationFailed)),
+            (Failed,                  Cancel,    Rule.Refuse(CancellationFailed)),
+            ("charged_back",          Cancel,    Rule.Refuse(CancellationFailed)),
+
+            (PendingSubmission,       Submit,    Rule.Go(Submitted, "submitted")),
+            (Submitted,               Confirm,   Rule.Go(Confirmed, "confirmed")),
+        ]);
+
+    /// <summary>Whether a mandate's cancel takes this payment with it: those the payment's own cancel would take.</summary>
+    public static bool CancelledWithMandate(string paymentState) => Payments.RuleFor(paymentState, Cancel).Verdict == Verdict.Go;
+
     /// <summary>The Direct Debit scheme of a mandate in <paramref name="currency"/> when the request named none [ours:
     /// each currency's home scheme].</summary>
     public static string SchemeFor(string currency) => currency switch

@@ -15,6 +15,8 @@ namespace Rescind.Server.GoCardless;
 /// POST /operator/gocardless/billing_requests/{id}/fulfilling         GoCardless starts fulfilling (ready_to_fulfil → fulfilling)
 /// POST /operator/gocardless/billing_requests/{id}/fulfil             GoCardless finishes fulfilling (→ fulfilled)
 /// POST /operator/gocardless/billing_request_flows/{id}/abandon       the payer abandons a flow: it expires now
+/// POST /operator/gocardless/mandates/{id}/{submit|activate|fail}     GoCardless moves a mandate on (submitted, active, failed)
+/// POST /operator/gocardless/payments/{id}/{submit|confirm}           GoCardless submits a payment to the banks, then confirms it
 /// </code>
 /// Answers are GoCardless's object or GoCardless's envelope.
 /// </summary>
@@ -30,6 +32,8 @@ public static class GoCardlessSimulation
         group.MapPost("/billing_requests/{id}/fulfil", (string id, HttpContext http, Coordinator c, Database db, CancellationToken ct) => GoCardlessOverHttpAsync(id, GoCardlessRules.Fulfil, http, c, db, ct))
             .Simulating<BillingRequestEnvelope>();
         group.MapPost("/billing_request_flows/{id}/abandon", AbandonOverHttpAsync).Simulating<FlowEnvelope>();
+        group.MapPost("/mandates/{id}/{command}", MandateOverHttpAsync).Simulating<MandateEnvelope>().WithMetadata(new Coverage.ServedValues("command", MandateMoves));
+        group.MapPost("/payments/{id}/{command}", PaymentOverHttpAsync).Simulating<PaymentEnvelope>().WithMetadata(new Coverage.ServedValues("command", PaymentMoves));
         return group;
     }
 
@@ -127,6 +131,46 @@ public static class GoCardlessSimulation
     {
         var rid = RequestIds.Of(http);
         return GoCardlessEnvelope.Request(await GoCardlessActsAsync(coordinator, db, OperatorApi.Actor(http), id, command, rid, ct), rid).ToResult();
+    }
+
+    public static readonly string[] MandateMoves = [GoCardlessRules.Submit, GoCardlessRules.Activate, GoCardlessRules.Fail];
+
+    public static readonly string[] PaymentMoves = [GoCardlessRules.Submit, GoCardlessRules.Confirm];
+
+    /// <summary>GoCardless moves a mandate of any account on (event origin gocardless).</summary>
+    public static Task<Outcome<MandateRow>> MoveMandateAsync(Coordinator coordinator, Database db, Actor actor, string id, string command, string? httpRequestId, CancellationToken ct) =>
+        MoveAsync(coordinator, db, actor, id, "MD", "gc_mandates", (uow, caller) => GoCardlessResourceCommands.MandateAsync(uow, caller, id, command), httpRequestId, ct);
+
+    /// <summary>GoCardless moves a payment of any account on: submission to the banks, confirmation.</summary>
+    public static Task<Outcome<PaymentRow>> MovePaymentAsync(Coordinator coordinator, Database db, Actor actor, string id, string command, string? httpRequestId, CancellationToken ct) =>
+        MoveAsync(coordinator, db, actor, id, "PM", "gc_payments", (uow, caller) => GoCardlessResourceCommands.PaymentAsync(uow, caller, id, command), httpRequestId, ct);
+
+    private static async Task<Outcome<T>> MoveAsync<T>(
+        Coordinator coordinator, Database db, Actor actor, string id, string prefix, string table, Func<UnitOfWork, Caller, Task<Outcome<T>>> work, string? httpRequestId, CancellationToken ct)
+    {
+        var owner = GoCardlessRules.LooksLike(id, prefix) ? await GoCardlessStore.OwnerAsync(db, table, id, ct) : null;
+        if (owner is not { } o)
+        {
+            return Outcome<T>.Missing(id);
+        }
+        var ctx = new OperationContext(o.AccountId, GoCardlessStore.ApiFor(o.Mode), actor, httpRequestId);
+        return await coordinator.RunAsync(ctx, (uow, _) => work(uow, new Caller(o.AccountId, o.Mode, "gocardless")), ct);
+    }
+
+    private static async Task<IResult> MandateOverHttpAsync(string id, string command, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        var rid = RequestIds.Of(http);
+        return !MandateMoves.Contains(command)
+            ? GoCardlessEnvelope.Usage(404, "path_not_found", "GoCardless has no such mandate event.", rid).ToResult()
+            : GoCardlessEnvelope.Mandate(await MoveMandateAsync(coordinator, db, OperatorApi.Actor(http), id, command, rid, ct), rid).ToResult();
+    }
+
+    private static async Task<IResult> PaymentOverHttpAsync(string id, string command, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)
+    {
+        var rid = RequestIds.Of(http);
+        return !PaymentMoves.Contains(command)
+            ? GoCardlessEnvelope.Usage(404, "path_not_found", "GoCardless has no such payment event.", rid).ToResult()
+            : GoCardlessEnvelope.Payment(await MovePaymentAsync(coordinator, db, OperatorApi.Actor(http), id, command, rid, ct), rid).ToResult();
     }
 
     private static async Task<IResult> AbandonOverHttpAsync(string id, HttpContext http, Coordinator coordinator, Database db, CancellationToken ct)

@@ -262,6 +262,39 @@ public static class GoCardlessStore
         """,
         row);
 
+    /// <summary>Reads and row-locks a mandate of the account and mode (the parent: locked before its payments).</summary>
+    public static Task<MandateRow?> LockMandateAsync(UnitOfWork uow, string? accountId, string? mode, string id) =>
+        uow.QuerySingleOrDefaultAsync<MandateRow>(
+            $"SELECT {MandateColumns} FROM gc_mandates WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId AND mode = @mode") + uow.Db.ForUpdate,
+            new { id, accountId, mode });
+
+    public static Task<PaymentRow?> LockPaymentAsync(UnitOfWork uow, string? accountId, string? mode, string id) =>
+        uow.QuerySingleOrDefaultAsync<PaymentRow>(
+            $"SELECT {PaymentColumns} FROM gc_payments WHERE id = @id" + (accountId is null ? "" : " AND account_id = @accountId AND mode = @mode") + uow.Db.ForUpdate,
+            new { id, accountId, mode });
+
+    /// <summary>A mandate's payments, locked after the mandate, in id order.</summary>
+    public static async Task<IReadOnlyList<PaymentRow>> LockMandatePaymentsAsync(UnitOfWork uow, string mandateId) =>
+        (await uow.QueryAsync<PaymentRow>(
+            $"SELECT {PaymentColumns} FROM gc_payments WHERE mandate_id = @mandateId ORDER BY id" + uow.Db.ForUpdate, new { mandateId })).ToList();
+
+    /// <summary>Writes a locked mandate's new state, conditional on the state and version read under the lock.</summary>
+    public static Task SaveMandateAsync(UnitOfWork uow, MandateRow row, string from) => SaveStateAsync(uow, "gc_mandates", row.Id, row.Version, from, row.Status);
+
+    public static Task SavePaymentAsync(UnitOfWork uow, PaymentRow row, string from) => SaveStateAsync(uow, "gc_payments", row.Id, row.Version, from, row.Status);
+
+    private static Task SaveStateAsync(UnitOfWork uow, string table, string id, int version, string from, string to) => uow.ExecuteExpectingAsync(1,
+        $"UPDATE {table} SET status = @to, updated_at = @Now, version = version + 1 WHERE id = @id AND version = @version AND status = @from",
+        new { to, Now = uow.NowMs, id, version, from });
+
+    /// <summary>A mandate or payment of any account and mode, for the simulation (which acts for GoCardless).</summary>
+    public static async Task<(string AccountId, string Mode)?> OwnerAsync(Database db, string table, string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleOrDefaultAsync<CustomerRow>($"SELECT account_id, mode FROM {table} WHERE id = @id", new { id });
+        return row is null ? null : (row.AccountId, row.Mode);
+    }
+
     public static Task<BankAccountRow?> GetBankAccountAsync(Database db, string accountId, string mode, string id, CancellationToken ct) =>
         GetAsync<BankAccountRow>(db, "gc_customer_bank_accounts", BankAccountColumns, accountId, mode, id, ct);
 
@@ -457,6 +490,25 @@ public static class GoCardlessStore
         return page?.Rows ?? [];
     }
 
+    /// <summary>Mandates or payments of any mode (of every account when <paramref name="accountId"/> is null) for
+    /// Rescind's own API: <paramref name="search"/> is the resource's id, its customer's or its billing request's.</summary>
+    public static async Task<IReadOnlyList<T>> ListAnyModeAsync<T>(
+        Database db, string table, string? accountId, string? status, string? search, string? after, int limit, CancellationToken ct)
+    {
+        var where = new List<string> { "1 = 1" };
+        var args = new DynamicParameters();
+        Equal(where, args, "account_id", accountId);
+        Equal(where, args, "status", status);
+        if (search is not null)
+        {
+            where.Add("(id = @search OR customer_id = @search OR billing_request_id = @search)");
+            args.Add("search", search);
+        }
+        var columns = table == "gc_mandates" ? MandateColumns : PaymentColumns;
+        var page = await PageAsync<T>(db, table, columns, where, args, new PageQuery(limit + 1, after, null), ct); // one more tells there are more
+        return page?.Rows ?? [];
+    }
+
     public static Task<(IReadOnlyList<CustomerRow> Rows, bool Older, bool Newer)?> ListCustomersAsync(
         Database db, string accountId, string mode, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
     {
@@ -501,9 +553,10 @@ public static class GoCardlessStore
         }
     }
 
-    /// <summary>Events of one account and mode from the outbox, newest first by outbox id.</summary>
+    /// <summary>Events of one account and mode from the outbox, newest first by outbox id; <paramref name="resourceId"/>:
+    /// those of one resource (a billing request, mandate or payment; its type given as <paramref name="resourceType"/>).</summary>
     public static async Task<(IReadOnlyList<EventRow> Rows, bool Older, bool Newer)> ListEventsAsync(
-        Database db, string accountId, string mode, string? resourceType, string? action, string? billingRequest,
+        Database db, string accountId, string mode, string? resourceType, string? action, string? resourceId,
         IReadOnlyList<(string Op, long At)> created, long? after, long? before, int limit, CancellationToken ct)
     {
         var where = new List<string> { "account_id = @AccountId", "api = @Api" };
@@ -520,10 +573,10 @@ public static class GoCardlessStore
             where.Add("event_type = @EventType");
             args.Add("EventType", (resourceType ?? BillingRequests) + "." + action);
         }
-        if (billingRequest is not null)
+        if (resourceId is not null)
         {
-            where.Add("resource_id = @BillingRequest");
-            args.Add("BillingRequest", billingRequest);
+            where.Add("resource_id = @ResourceId");
+            args.Add("ResourceId", resourceId);
         }
         AddCreated(where, args, created);
         if (after is not null)

@@ -44,6 +44,30 @@ public abstract class GoCardlessCancelTargetTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Mandates_and_payments_cancel_through_the_seam_with_GoCardless_rules_and_a_dry_run_names_the_payment_that_goes_with_the_mandate()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var links = (await t.FulfilledRequestAsync()).GetProperty("links");
+        var (md, pm) = (links.GetProperty("mandate_request_mandate").GetString()!, links.GetProperty("payment_request_payment").GetString()!);
+
+        var (dry, real) = await TargetCalls.DryThenRealAsync<CancelOutcome.Canceled>(server, t.AccountId, md);
+
+        Assert.Equal([$"Payment {pm} is cancelled with its mandate."], dry.Notes);
+        Assert.Equal(("cancelled", "cancelled"), (real.After.Resource.State, Assert.Single(real.After.Children).State));
+        Assert.Equal(("mandates", pm), (real.After.Resource.Type, real.After.Children[0].Id));
+        Assert.Equal(1, await Audit.ActionCountAsync(server, md, "cancel"));
+        var refused = Assert.IsType<CancelOutcome.Refused>(await TargetCalls.CancelAsync(server, t.AccountId, pm));
+        Assert.Equal((422, "cancellation_failed"), (refused.Status, refused.Code));
+
+        var other = (await t.FulfilledRequestAsync(mode: "sandbox")).GetProperty("links").GetProperty("payment_request_payment").GetString()!;
+        var (_, detail) = await TargetCalls.FindOneAsync(server, t.AccountId, "gocardless:" + other);
+        Assert.Equal(("payments", "test", "pending_submission"), (detail.Resource.Type, detail.Resource.Mode, detail.Resource.State));
+        Assert.IsType<CancelOutcome.Canceled>(await TargetCalls.CancelAsync(server, t.AccountId, other));
+        Assert.Equal(["cancelled"], (await TargetCalls.ListAsync(server, "gocardless", "payments", new ResourceQuery(t.AccountId, null, other, null, 10))).Select(r => r.State));
+        Assert.Equal(2, (await TargetCalls.CountAsync(server, "gocardless", "payments", t.AccountId))["cancelled"]);
+    }
+
+    [Fact]
     public async Task Listing_filters_by_status_searches_by_customer_and_pages_across_modes()
     {
         var t = await Tenant.CreateAsync(server);

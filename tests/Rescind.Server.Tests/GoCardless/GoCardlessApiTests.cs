@@ -207,7 +207,7 @@ public abstract class GoCardlessApiTests(RescindServer server)
         var one = await t.Gc(HttpMethod.Get, "/events/" + second.GetProperty("id").GetString());
         Assert.Equal(second.GetRawText(), one.Json.GetProperty("events").GetRawText());
         (await t.Gc(HttpMethod.Get, "/events/EV0000000000ZZ")).IsGcError(404, "invalid_api_usage", "resource_not_found");
-        (await t.Gc(HttpMethod.Get, "/events?resource_type=payments")).IsGcError(422, "validation_failed", field: "resource_type");
+        (await t.Gc(HttpMethod.Get, "/events?resource_type=payouts")).IsGcError(422, "validation_failed", field: "resource_type");
         var other = await Tenant.CreateAsync(server, "Other");
         (await other.Gc(HttpMethod.Get, "/events/" + second.GetProperty("id").GetString())).IsGcError(404, "invalid_api_usage", "resource_not_found");
     }

@@ -64,6 +64,108 @@ public abstract class GoCardlessRaceTests(RescindServer server)
             "SELECT COUNT(*) FROM gc_billing_requests WHERE account_id = @AccountId AND status = 'cancelled'", new { t.AccountId }));
     }
 
+    /// <summary>Fulfilled requests (a mandate and a payment each), their mandate and payment ids.</summary>
+    private static async Task<List<(string Mandate, string Payment)>> FulfilledAsync(Tenant t, int count)
+    {
+        var list = new List<(string, string)>();
+        for (var i = 0; i < count; i++)
+        {
+            var links = (await t.FulfilledRequestAsync()).GetProperty("links");
+            list.Add((links.GetProperty("mandate_request_mandate").GetString()!, links.GetProperty("payment_request_payment").GetString()!));
+        }
+        return list;
+    }
+
+    private static async Task<string> StateAsync(Tenant t, string kind, string id) =>
+        (await t.Gc(HttpMethod.Get, $"/{kind}/{id}")).Json.GetProperty(kind).GetProperty("status").GetString()!;
+
+    private static async Task<List<string>> ResourceEventsAsync(Tenant t, string filter, string id) =>
+        (await t.Gc(HttpMethod.Get, $"/events?{filter}={id}")).Json.GetProperty("events").EnumerateArray().Select(e => e.GetProperty("action").GetString()!).ToList();
+
+    private static Task<Answer> CancelAsync(Tenant t, string kind, string id) => t.Gc(HttpMethod.Post, $"/{kind}/{id}/actions/cancel", new { data = new { } });
+
+    [Fact]
+    public async Task Payment_cancel_versus_its_submission_to_the_banks_has_exactly_one_winner_every_time()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var resources = await FulfilledAsync(t, Races);
+
+        var races = await Task.WhenAll(resources.Select(async r =>
+        {
+            var cancel = Task.Run(() => CancelAsync(t, "payments", r.Payment));
+            var submit = Task.Run(() => t.SimulateAsync($"payments/{r.Payment}/submit"));
+            return (r.Payment, Cancel: await cancel, Submit: await submit);
+        }));
+
+        foreach (var (pm, cancel, submit) in races)
+        {
+            var (winner, loser, state) = cancel.Code == 200 ? (cancel, submit, "cancelled") : (submit, cancel, "submitted");
+            Assert.True(winner.Code == 200, winner.Body);
+            loser.IsGcError(422, "invalid_state", cancel.Code == 200 ? "invalid_state_transition" : "cancellation_failed");
+            Assert.Equal(state, await StateAsync(t, "payments", pm));
+            Assert.Equal([state, "created"], await ResourceEventsAsync(t, "payment", pm));
+            Assert.Equal((cancel.Code == 200 ? 1 : 0, cancel.Code == 200 ? 0 : 1), (await Audit.ActionCountAsync(server, pm, "cancel"), await Audit.ActionCountAsync(server, pm, "submit")));
+        }
+    }
+
+    [Fact]
+    public async Task Mandate_cancel_versus_its_failure_has_exactly_one_winner_and_only_the_cancel_takes_the_payment()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var resources = await FulfilledAsync(t, Races);
+
+        var races = await Task.WhenAll(resources.Select(async r =>
+        {
+            var cancel = Task.Run(() => CancelAsync(t, "mandates", r.Mandate));
+            var fail = Task.Run(() => t.SimulateAsync($"mandates/{r.Mandate}/fail"));
+            return (r.Mandate, r.Payment, Cancel: await cancel, Fail: await fail);
+        }));
+
+        foreach (var (md, pm, cancel, fail) in races)
+        {
+            var cancelWon = cancel.Code == 200;
+            Assert.True((cancelWon ? cancel : fail).Code == 200, (cancelWon ? cancel : fail).Body);
+            (cancelWon ? fail : cancel).IsGcError(422, "invalid_state", cancelWon ? "invalid_state_transition" : "cancellation_failed");
+            Assert.Equal(cancelWon ? "cancelled" : "failed", await StateAsync(t, "mandates", md));
+            Assert.Equal([cancelWon ? "cancelled" : "failed", "created"], await ResourceEventsAsync(t, "mandate", md));
+            Assert.Equal(cancelWon ? "cancelled" : "pending_submission", await StateAsync(t, "payments", pm));
+            Assert.Equal(cancelWon ? 1 : 0, await Audit.ActionCountAsync(server, pm, "cancel"));
+        }
+    }
+
+    [Fact]
+    public async Task Mandate_cancel_versus_its_payment_submission_leaves_the_payment_either_cancelled_or_submitted_never_both()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var resources = await FulfilledAsync(t, Races);
+
+        var races = await Task.WhenAll(resources.Select(async r =>
+        {
+            var cancel = Task.Run(() => CancelAsync(t, "mandates", r.Mandate));
+            var submit = Task.Run(() => t.SimulateAsync($"payments/{r.Payment}/submit"));
+            return (r.Mandate, r.Payment, Cancel: await cancel, Submit: await submit);
+        }));
+
+        foreach (var (md, pm, cancel, submit) in races)
+        {
+            Assert.True(cancel.Code == 200, cancel.Body); // the mandate cancels either way
+            Assert.Equal("cancelled", await StateAsync(t, "mandates", md));
+            var state = await StateAsync(t, "payments", pm);
+            if (submit.Code == 200)
+            {
+                Assert.Equal("submitted", state); // submitted first: already with the banks, the cancel left it
+                Assert.Equal(0, await Audit.ActionCountAsync(server, pm, "cancel"));
+            }
+            else
+            {
+                submit.IsGcError(422, "invalid_state", "invalid_state_transition");
+                Assert.Equal("cancelled", state);
+                Assert.Equal(1, await Audit.ActionCountAsync(server, pm, "cancel"));
+            }
+            Assert.Equal([state, "created"], await ResourceEventsAsync(t, "payment", pm));
+        }
+    }
+
     [Fact]
     public async Task Parallel_cancels_of_one_request_cancel_it_once_and_the_rest_get_cancellation_failed()
     {

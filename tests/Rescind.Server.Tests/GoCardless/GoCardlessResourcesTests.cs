@@ -56,6 +56,14 @@ public abstract class GoCardlessResourcesTests(RescindServer server)
         Assert.True(account.GetProperty("enabled").GetBoolean());
         Assert.Matches("^[0-9]{2}$", Str(account, "account_number_ending"));
 
+        // A created event each, after the request's fulfilled event [doc].
+        var mandateCreated = Assert.Single((await t.Gc(HttpMethod.Get, "/events?mandate=" + md)).Json.GetProperty("events").EnumerateArray());
+        Assert.Equal(("mandates", "created", "mandate_created", md), (Str(mandateCreated, "resource_type"), Str(mandateCreated, "action"), Str(mandateCreated, "details", "cause"), Str(mandateCreated, "links", "mandate")));
+        var paymentCreated = Assert.Single((await t.Gc(HttpMethod.Get, "/events?payment=" + pm)).Json.GetProperty("events").EnumerateArray());
+        Assert.Equal(("payments", "created", pm, md), (Str(paymentCreated, "resource_type"), Str(paymentCreated, "action"), Str(paymentCreated, "links", "payment"), Str(paymentCreated, "links", "mandate")));
+        var all = (await t.Gc(HttpMethod.Get, "/events")).Json.GetProperty("events").EnumerateArray().Select(e => Str(e, "resource_type") + " " + Str(e, "action")).ToList();
+        Assert.Equal(["payments created", "mandates created", "billing_requests fulfilled"], all[..3]);
+
         // One audit row each, in the fulfil's transaction.
         foreach (var (type, id) in new[] { ("mandates", md), ("payments", pm), ("customer_bank_accounts", ba) })
         {
@@ -153,6 +161,76 @@ public abstract class GoCardlessResourcesTests(RescindServer server)
         Assert.Empty(Ids(await t.Gc(HttpMethod.Get, "/customer_bank_accounts?enabled=false"), "customer_bank_accounts"));
         Assert.Equal([accounts[1]], Ids(await t.Gc(HttpMethod.Get, "/customer_bank_accounts?customer=" + L(1, "customer")), "customer_bank_accounts"));
         Assert.Equal(accounts[1..], Ids(await t.Gc(HttpMethod.Get, "/customer_bank_accounts?after=" + accounts[0]), "customer_bank_accounts"));
+    }
+
+    [Fact]
+    public async Task Every_accepted_field_is_kept_on_the_request_and_carried_to_the_mandate_and_payment()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var created = (await t.Gc(HttpMethod.Post, "/billing_requests", new
+        {
+            billing_requests = new
+            {
+                mandate_request = new
+                {
+                    currency = "GBP", reference = "GYM-0042", description = "Monthly membership", authorisation_source = "telephone",
+                    consent_type = "recurring", funds_settlement = "direct", metadata = new { plan = "gold" },
+                },
+                payment_request = new { amount = 1500, currency = "GBP", reference = "JOIN-42", app_fee = 100, funds_settlement = "managed", metadata = new { order = "42" } },
+                purpose_code = "utility",
+                payment_context_code = "billing_goods_and_services_in_advance",
+                payment_purpose_code = "GDSV",
+            },
+        })).BillingRequest();
+        var id = Str(created, "id");
+        foreach (var br in new[] { created, (await t.BrGetAsync(id)).BillingRequest() })
+        {
+            Assert.Equal("utility", Str(br, "purpose_code"));
+            Assert.Equal("billing_goods_and_services_in_advance", Str(br, "payment_context_code"));
+            Assert.Equal("GDSV", Str(br, "payment_purpose_code"));
+            var m = br.GetProperty("mandate_request");
+            Assert.Equal(("GYM-0042", "Monthly membership", "telephone", "recurring", "direct", "gold"),
+                (Str(m, "reference"), Str(m, "description"), Str(m, "authorisation_source"), Str(m, "consent_type"), Str(m, "funds_settlement"), Str(m, "metadata", "plan")));
+            var p = br.GetProperty("payment_request");
+            Assert.Equal(("JOIN-42", 100L, "managed", "42"), (Str(p, "reference"), p.GetProperty("app_fee").GetInt64(), Str(p, "funds_settlement"), Str(p, "metadata", "order")));
+        }
+
+        foreach (var action in new[] { "collect_customer_details", "collect_bank_account" })
+        {
+            Assert.Equal(200, (await t.PayerAsync(id, action)).Code);
+        }
+        var confirmed = (await t.BrActAsync(id, "confirm_payer_details", new { metadata = new { confirmed_by = "phone" } })).BillingRequest();
+        Assert.Equal("phone", Str(confirmed, "metadata", "confirmed_by"));
+        Assert.Equal(200, (await t.PayerAsync(id, "bank_authorisation")).Code);
+        var fulfilled = (await t.BrActAsync(id, "fulfil", new { metadata = new { fulfilled_by = "crm" } })).BillingRequest();
+        Assert.Equal("crm", Str(fulfilled, "metadata", "fulfilled_by"));
+        Assert.False(fulfilled.GetProperty("metadata").TryGetProperty("confirmed_by", out _)); // replaced, as cancel's
+        var events = await t.EventsAsync(id);
+        Assert.Equal("crm", Str(events.Single(e => Str(e, "action") == "fulfilled"), "metadata", "fulfilled_by"));
+        Assert.Equal("phone", Str(events.Single(e => Str(e, "action") == "payer_details_confirmed"), "metadata", "confirmed_by"));
+
+        var md = Str(fulfilled, "links", "mandate_request_mandate");
+        var mandate = (await t.Gc(HttpMethod.Get, "/mandates/" + md)).Json.GetProperty("mandates");
+        Assert.Equal(("GYM-0042", "telephone", "recurring", "direct", "gold"),
+            (Str(mandate, "reference"), Str(mandate, "authorisation_source"), Str(mandate, "consent_type"), Str(mandate, "funds_settlement"), Str(mandate, "metadata", "plan")));
+        Assert.Equal([md], Ids(await t.Gc(HttpMethod.Get, "/mandates?reference=GYM-0042"), "mandates"));
+        var payment = (await t.Gc(HttpMethod.Get, "/payments/" + Str(fulfilled, "links", "payment_request_payment"))).Json.GetProperty("payments");
+        Assert.Equal(("JOIN-42", 100L, "42"), (Str(payment, "reference"), payment.GetProperty("app_fee").GetInt64(), Str(payment, "metadata", "order")));
+    }
+
+    [Theory]
+    [InlineData("{\"mandate_request\": {\"currency\": \"GBP\", \"reference\": \"A-REFERENCE-LONGER-THAN-THIRTY-FIVE-CHARS\"}}", "reference")]
+    [InlineData("{\"mandate_request\": {\"currency\": \"GBP\", \"authorisation_source\": \"fax\"}}", "authorisation_source")]
+    [InlineData("{\"mandate_request\": {\"currency\": \"GBP\", \"funds_settlement\": \"later\"}}", "funds_settlement")]
+    [InlineData("{\"payment_request\": {\"amount\": 100, \"currency\": \"GBP\", \"app_fee\": 101}}", "app_fee")]
+    [InlineData("{\"payment_request\": {\"amount\": 100, \"currency\": \"GBP\", \"app_fee\": -1}}", "app_fee")]
+    [InlineData("{\"payment_request\": {\"amount\": 100, \"currency\": \"GBP\", \"reference\": 7}}", "reference")]
+    [InlineData("{\"mandate_request\": {\"currency\": \"GBP\"}, \"purpose_code\": \"holiday\"}", "purpose_code")]
+    [InlineData("{\"mandate_request\": {\"currency\": \"GBP\"}, \"payment_context_code\": \"gift\"}", "payment_context_code")]
+    public async Task Bad_values_of_the_kept_fields_are_422_validation_failed_naming_them(string request, string field)
+    {
+        var t = await Tenant.CreateAsync(server);
+        (await t.Gc(HttpMethod.Post, "/billing_requests", "{\"billing_requests\": " + request + "}")).IsGcError(422, "validation_failed", field: field);
     }
 
     [Theory]

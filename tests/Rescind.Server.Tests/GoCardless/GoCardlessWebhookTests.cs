@@ -44,6 +44,29 @@ public abstract class GoCardlessWebhookTests(RescindServer server) : IAsyncLifet
         Assert.Equal(JsonSerializer.Serialize(fromApi.Json.GetProperty("events")), JsonSerializer.Serialize(cancelled));
         Assert.DoesNotContain(receiver.Requests, r => r.Path == "/gc/sandbox"); // live events never reach a sandbox endpoint
     }
+
+    [Fact]
+    public async Task A_cancelled_mandate_and_the_payment_it_takes_arrive_as_webhooks_like_the_billing_request_events()
+    {
+        var t = await Tenant.CreateAsync(server);
+        await RegisterAsync(t, "gocardless", "/gc/mandates");
+        var links = (await t.FulfilledRequestAsync()).GetProperty("links");
+        var (md, pm) = (links.GetProperty("mandate_request_mandate").GetString()!, links.GetProperty("payment_request_payment").GetString()!);
+        Assert.Equal(200, (await t.Gc(HttpMethod.Post, $"/mandates/{md}/actions/cancel", new { data = new { metadata = new { reason = "closed" } } })).Code);
+
+        Assert.Equal(200, (await Tenant.Operator(server, HttpMethod.Post, "/operator/jobs/run")).Code);
+
+        var events = receiver.Requests.Where(r => r.Path == "/gc/mandates")
+            .SelectMany(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("events").EnumerateArray()).ToList();
+        var mandate = events.Single(e => e.GetProperty("resource_type").GetString() == "mandates" && e.GetProperty("action").GetString() == "cancelled");
+        Assert.Equal(("cancelled", md, "closed"), (mandate.GetProperty("action").GetString(), mandate.GetProperty("links").GetProperty("mandate").GetString(),
+            mandate.GetProperty("metadata").GetProperty("reason").GetString()));
+        var payment = events.Single(e => e.GetProperty("resource_type").GetString() == "payments" && e.GetProperty("action").GetString() == "cancelled");
+        Assert.Single(events, e => e.GetProperty("resource_type").GetString() == "mandates" && e.GetProperty("action").GetString() == "created");
+        Assert.Equal(pm, payment.GetProperty("links").GetProperty("payment").GetString());
+        var fromApi = await t.Gc(HttpMethod.Get, "/events/" + mandate.GetProperty("id").GetString());
+        Assert.Equal(JsonSerializer.Serialize(fromApi.Json.GetProperty("events")), JsonSerializer.Serialize(mandate));
+    }
 }
 
 [Trait("Category", "Sqlite")]

@@ -62,6 +62,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /events/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/events/" + o.GcEvent),
         ["GET /mandates/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/mandates/" + o.Mandate),
         ["GET /payments/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/payments/" + o.Payment),
+        ["POST /mandates/{id}/actions/cancel"] = (o, _) => new("gocardless", HttpMethod.Post, $"/mandates/{o.Mandate}/actions/cancel", new { data = new { } }),
+        ["POST /payments/{id}/actions/cancel"] = (o, _) => new("gocardless", HttpMethod.Post, $"/payments/{o.Payment}/actions/cancel", new { data = new { } }),
         ["GET /customer_bank_accounts/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/customer_bank_accounts/" + o.BankAccount),
         ["GET /v1/w3s/walletSets/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/walletSets/" + o.WalletSet),
         ["GET /v1/w3s/wallets/{id}"] = (o, _) => new("circle", HttpMethod.Get, "/v1/w3s/wallets/" + o.Wallet),
