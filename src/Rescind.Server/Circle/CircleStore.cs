@@ -176,22 +176,21 @@ public static class CircleStore
 
     /// <summary>The account's simulated chain, created on first use at height 0 with the chain's base fee.</summary>
     /// <remarks>Held exclusively: on PostgreSQL with the chain's advisory lock (see <see cref="ShareChainAsync"/>),
-    /// taken in the same statement as the first-use insert, and the row lock.</remarks>
+    /// taken before anything else so that the transaction's time (read at its first use, in the first-use insert)
+    /// is read once the lock is held, and the row lock.</remarks>
     public static async Task<ChainRow> LockChainAsync(UnitOfWork uow, string accountId, string blockchain)
     {
         var chain = CircleRules.FindChain(blockchain)!;
-        await uow.ExecuteAsync(uow.Db.Kind == DatabaseKind.Postgres
-            ? $"""
-              WITH held AS (SELECT pg_advisory_xact_lock({ChainLockKey}))
-              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
-              SELECT @accountId, @blockchain, 0, @BaseFeeGwei, @Next FROM held
-              ON CONFLICT (account_id, blockchain) DO NOTHING
-              """
-            : """
-              INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
-              VALUES (@accountId, @blockchain, 0, @BaseFeeGwei, @Next)
-              ON CONFLICT (account_id, blockchain) DO NOTHING
-              """,
+        if (uow.Db.Kind == DatabaseKind.Postgres)
+        {
+            await uow.ExecuteAsync($"SELECT pg_advisory_xact_lock({ChainLockKey})", new { accountId, blockchain });
+        }
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO circle_chains (account_id, blockchain, height, base_fee, next_block_at)
+            VALUES (@accountId, @blockchain, 0, @BaseFeeGwei, @Next)
+            ON CONFLICT (account_id, blockchain) DO NOTHING
+            """,
             new { accountId, blockchain, chain.BaseFeeGwei, Next = uow.NowMs + chain.BlockSeconds * 1000L });
         return (await uow.QuerySingleOrDefaultAsync<ChainRow>(
             $"SELECT {ChainColumns} FROM circle_chains WHERE account_id = @accountId AND blockchain = @blockchain" + uow.Db.ForUpdate,
