@@ -9,8 +9,8 @@ namespace Rescind.Server.OperatorConsole;
 /// <summary>
 /// Console sign-ins as server-side sessions: the cookie carries a session id, and a session ends for good when its
 /// operator signs out (or its credential is revoked), so a copy of the cookie taken before sign-out opens nothing.
-/// Only the id's hash is stored. Ended sessions, and sessions older than the cookie's longest life, are purged by
-/// the retention job.
+/// Only the id's hash is stored. Each sign-in deletes the sessions past their longest life (ended or not), so the
+/// table holds at most a day of sign-ins.
 /// </summary>
 public static class ConsoleSessions
 {
@@ -22,10 +22,14 @@ public static class ConsoleSessions
     public static async Task<string> StartAsync(Database db, TimeProvider clock, string credentialId, CancellationToken ct)
     {
         var session = "cs_" + Ids.Secret(32);
+        var now = clock.GetUtcNow();
         await using var connection = await db.OpenAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM console_sessions WHERE created_at <= @oldest",
+            new { oldest = Time.ToUnixMs(now - MaxAge) }, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO console_sessions (id_hash, credential_id, created_at) VALUES (@hash, @credentialId, @now)",
-            new { hash = Ids.Sha256Hex(session), credentialId, now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
+            new { hash = Ids.Sha256Hex(session), credentialId, now = Time.ToUnixMs(now) }, cancellationToken: ct));
         return session;
     }
 

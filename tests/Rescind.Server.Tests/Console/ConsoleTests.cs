@@ -133,6 +133,20 @@ public abstract class ConsoleTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_sign_in_deletes_the_sessions_older_than_a_day()
+    {
+        var old = server.Clock.GetUtcNow().AddHours(-25).ToUnixTimeMilliseconds();
+        await Audit.TamperAsync(server, "INSERT INTO console_sessions (id_hash, credential_id, created_at) VALUES (@hash, 'opc_gone', @old)",
+            new { hash = Guid.NewGuid().ToString("N"), old });
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM console_sessions WHERE credential_id = 'opc_gone'"));
+
+        using var session = await ConsoleSession.SignInAsync(server);
+
+        Assert.Equal(0, await server.CountAsync("SELECT COUNT(*) FROM console_sessions WHERE credential_id = 'opc_gone'"));
+        Assert.Equal(200, (await session.GetAsync("/console")).Code); // the new one stays
+    }
+
+    [Fact]
     public async Task Every_console_answer_forbids_script_framing_sniffing_referrers_and_caching()
     {
         using var session = await ConsoleSession.SignInAsync(server);
