@@ -129,3 +129,18 @@ public sealed class IdempotencyPerMode : Migration
         Delete.Column("mode").FromTable("idempotency");
     }
 }
+
+/// <summary>How many events of each resource the retention job deleted, so that the invariants comparing a
+/// resource's events with its audit rows still hold after a purge.</summary>
+[Migration(2026_12_06_2301, "core: events purged by retention, per resource")]
+public sealed class OutboxPurged : Migration
+{
+    public override void Up() =>
+        Create.Table("outbox_purged")
+            .WithColumn("resource_id").AsString(80).NotNullable().PrimaryKey()
+            .WithColumn("api").AsString(32).NotNullable().PrimaryKey()
+            .WithColumn("events").AsInt64().NotNullable()
+            .WithColumn("purged_at").AsInt64().NotNullable();
+
+    public override void Down() => Delete.Table("outbox_purged");
+}

@@ -1,3 +1,4 @@
+using Rescind.Core.Jobs;
 using Rescind.Core.Coordination;
 
 namespace Rescind.Server.Circle;
@@ -15,11 +16,11 @@ public static class CircleInvariants
             WHERE a.to_state IS NULL OR a.to_state <> t.state
             """),
         new SqlInvariant("circle: one transactions.outbound event per audited transition",
-            """
+            $"""
             SELECT 'transaction ' || t.id || ' has ' || (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = t.id)
-                   || ' audit rows but ' || (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = t.id) || ' events'
+                   || ' audit rows but ' || {RetentionJob.EventCountSql("t.id")} || ' events'
             FROM circle_transactions t
-            WHERE (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = t.id) <> (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = t.id)
+            WHERE (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = t.id) <> {RetentionJob.EventCountSql("t.id")}
             """),
         new SqlInvariant("circle: every balance is the sum of its ledger and not negative",
             """

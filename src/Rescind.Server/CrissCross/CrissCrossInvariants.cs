@@ -1,3 +1,4 @@
+using Rescind.Core.Jobs;
 using Rescind.Core.Coordination;
 
 namespace Rescind.Server.CrissCross;
@@ -35,20 +36,20 @@ public static class CrissCrossInvariants
             """),
         // Every audited move of a transaction out of flight, settlement and refund emitted one event.
         new SqlInvariant("crisscross: one event per transaction outcome",
-            """
+            $"""
             SELECT 'transaction ' || t.id || ' has ' || (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = t.id AND a.action IN ('complete', 'fail', 'error', 'expire', 'cancel', 'settle', 'refund'))
-                   || ' outcome audit rows but ' || (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = t.id) || ' events'
+                   || ' outcome audit rows but ' || {RetentionJob.EventCountSql("t.id")} || ' events'
             FROM crisscross_transactions t
             WHERE (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = t.id AND a.action IN ('complete', 'fail', 'error', 'expire', 'cancel', 'settle', 'refund'))
-                  <> (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = t.id)
+                  <> {RetentionJob.EventCountSql("t.id")}
             """),
         new SqlInvariant("crisscross: one event per session state the merchant hears of",
-            """
+            $"""
             SELECT 'session ' || s.id || ' has ' || (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = s.id AND a.to_state IN ('CANCELLED', 'PENDING_CANCELLATION', 'COMPLETED', 'EXPIRED'))
-                   || ' audited moves to announced states but ' || (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = s.id) || ' events'
+                   || ' audited moves to announced states but ' || {RetentionJob.EventCountSql("s.id")} || ' events'
             FROM crisscross_sessions s
             WHERE (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = s.id AND a.to_state IN ('CANCELLED', 'PENDING_CANCELLATION', 'COMPLETED', 'EXPIRED'))
-                  <> (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = s.id)
+                  <> {RetentionJob.EventCountSql("s.id")}
             """),
         // Refunds never exceed what was paid, add up, and REFUNDED means all of it.
         new SqlInvariant("crisscross: refunds add up and never exceed the amount",
@@ -64,13 +65,13 @@ public static class CrissCrossInvariants
             """),
         // A refund made through the vendor's contract is audited from PENDING to its end, with one event for the end.
         new SqlInvariant("crisscross: each asynchronous refund's state is its last audited state, its end announced once",
-            """
+            $"""
             SELECT 'refund ' || r.id || ' is ' || r.status || ' but its audit log ends in ' || COALESCE(a.to_state, 'nothing')
             FROM crisscross_refunds r
             LEFT JOIN audit_log a ON a.id = (SELECT MAX(x.id) FROM audit_log x WHERE x.resource_id = r.id)
             WHERE r.session_id IS NOT NULL
               AND (a.to_state IS NULL OR a.to_state <> r.status
-                   OR (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = r.id) <> CASE WHEN r.status = 'PENDING' THEN 0 ELSE 1 END)
+                   OR {RetentionJob.EventCountSql("r.id")} <> CASE WHEN r.status = 'PENDING' THEN 0 ELSE 1 END)
             """),
         // A late completion is a paid transaction of a session that was cancelled while it was in flight.
         new SqlInvariant("crisscross: late completions belong to cancelled sessions",

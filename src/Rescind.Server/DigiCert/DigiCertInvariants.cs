@@ -31,7 +31,8 @@ public static class DigiCertInvariants
             FROM digicert_orders o
             JOIN (SELECT resource_id, COUNT(*) AS n FROM audit_log WHERE api = 'digicert' AND resource_type = 'order' GROUP BY resource_id) ac
               ON ac.resource_id = CAST(o.id AS VARCHAR(20))
-            LEFT JOIN (SELECT resource_id, COUNT(*) AS n FROM outbox WHERE api = 'digicert' GROUP BY resource_id) ec
+            LEFT JOIN (SELECT resource_id, SUM(n) AS n FROM (SELECT resource_id, COUNT(*) AS n FROM outbox WHERE api = 'digicert' GROUP BY resource_id
+                         UNION ALL SELECT resource_id, events AS n FROM outbox_purged WHERE api = 'digicert') e GROUP BY resource_id) ec
               ON ec.resource_id = ac.resource_id
             WHERE ec.n IS NULL OR ec.n <> ac.n
             """),

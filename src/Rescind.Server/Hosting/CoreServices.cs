@@ -36,6 +36,8 @@ public static class CoreServices
         services.AddSingleton<AccountStore>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<IJob, IdempotencyPurgeJob>();
+        services.AddOptions<RetentionOptions>().Bind(configuration.GetSection("Rescind:Retention"));
+        services.AddSingleton<IJob, RetentionJob>();
         services.AddOptions<WebhookOptions>().Bind(configuration.GetSection("Rescind:Webhooks"));
         services.AddSingleton<WebhookShapes>();
         services.AddSingleton<Verifier>();

@@ -1,3 +1,4 @@
+using Rescind.Core.Jobs;
 using Rescind.Core.Coordination;
 
 namespace Rescind.Server.Numeral;
@@ -17,11 +18,11 @@ public static class NumeralInvariants
             """),
         // Every audited transition of a request emitted its event, and no event was emitted without one.
         new SqlInvariant("numeral: one event per audited transition",
-            """
+            $"""
             SELECT 'certificate request ' || r.id || ' has ' || (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = r.id)
-                   || ' audit rows but ' || (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = r.id) || ' events'
+                   || ' audit rows but ' || {RetentionJob.EventCountSql("r.id")} || ' events'
             FROM numeral_requests r
-            WHERE (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = r.id) <> (SELECT COUNT(*) FROM outbox o WHERE o.resource_id = r.id)
+            WHERE (SELECT COUNT(*) FROM audit_log a WHERE a.resource_id = r.id) <> {RetentionJob.EventCountSql("r.id")}
             """),
         // Reminders stop when a request stops waiting for its customer (cancel, expiry, submission).
         new SqlInvariant("numeral: reminders only for pending requests",
