@@ -40,6 +40,14 @@ public sealed class Database : IAsyncDisposable
     /// changing) before it fails; set once per physical connection rather than per transaction.</summary>
     public const string LockTimeout = "10s";
 
+    /// <summary>SQLite's equivalent: how long a write waits for the single writer's lock that another process (a CLI
+    /// verb, a backup, a shell) holds before it fails as unavailable (503 with <c>Retry-After</c>). The connection
+    /// string's <c>Default Timeout</c>, given explicitly, wins; both SQLite's busy handler and
+    /// Microsoft.Data.Sqlite's own retry of a busy statement are held to it.</summary>
+    public const int SqliteLockTimeoutSeconds = 10;
+
+    private int sqliteBusyMs = SqliteLockTimeoutSeconds * 1000;
+
     /// <summary>
     /// The connection string the request path's pool uses: every session starts with <see cref="LockTimeout"/>
     /// (one statement fewer per keyed request than a <c>SET LOCAL</c>), Npgsql prepares the statements a node
@@ -125,8 +133,11 @@ public sealed class Database : IAsyncDisposable
             ? new SqliteConnectionStringBuilder(spec)
             : new SqliteConnectionStringBuilder { DataSource = spec };
         sqlite.Pooling = true;
-        sqlite.DefaultTimeout = 30;
-        return new Database(DatabaseKind.Sqlite, sqlite.ToString()) { GroupCommit = true };
+        if (!spec.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
+        {
+            sqlite.DefaultTimeout = SqliteLockTimeoutSeconds;
+        }
+        return new Database(DatabaseKind.Sqlite, sqlite.ToString()) { GroupCommit = true, sqliteBusyMs = sqlite.DefaultTimeout * 1000 };
     }
 
     public static Database ForSqliteFile(string path) => Open(Path.GetFullPath(path));
@@ -173,7 +184,7 @@ public sealed class Database : IAsyncDisposable
     }
 
     // WAL lets readers run beside the single writer; FULL keeps every acknowledged commit durable.
-    private const string SqlitePragmas = "PRAGMA busy_timeout=30000; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+    private string SqlitePragmas => $"PRAGMA busy_timeout={sqliteBusyMs}; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 
     /// <summary>SQLite handles whose session settings are already applied (weak: a handle the pool closes goes).</summary>
     private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SQLitePCL.sqlite3, object> Configured = new();
@@ -226,7 +237,9 @@ public sealed class Database : IAsyncDisposable
     public static bool IsTransient(Exception e) => e switch
     {
         PostgresException pg => pg.SqlState is PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
-        SqliteException sq => sq.SqliteErrorCode is 5 or 6, // SQLITE_BUSY, SQLITE_LOCKED
+        // SQLITE_LOCKED, and SQLITE_BUSY_SNAPSHOT (a read transaction that may not become a write one). A plain
+        // SQLITE_BUSY comes only after the busy handler waited the whole lock timeout: see IsUnavailable.
+        SqliteException sq => sq.SqliteErrorCode is 6 || sq.SqliteExtendedErrorCode is 517,
         ConcurrencyConflictException => true,
         _ => false,
     };
@@ -239,7 +252,8 @@ public sealed class Database : IAsyncDisposable
         NpgsqlException n when n.Message.Contains("connection", StringComparison.OrdinalIgnoreCase) && n is not PostgresException => true,
         PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
             or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections or PostgresErrorCodes.LockNotAvailable,
-        SqliteException sq => sq.SqliteErrorCode is 10 or 13 or 14, // IOERR, FULL, CANTOPEN
+        // IOERR, FULL, CANTOPEN; BUSY once the writer's lock stayed held past SqliteLockTimeoutSeconds
+        SqliteException sq => sq.SqliteErrorCode is 10 or 13 or 14 || (sq.SqliteErrorCode is 5 && sq.SqliteExtendedErrorCode is not 517),
         _ => false,
     };
 

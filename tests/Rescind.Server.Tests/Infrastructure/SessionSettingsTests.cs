@@ -24,7 +24,7 @@ public sealed class SqliteSessionTests : IDisposable
             {
                 Assert.Equal(2, await c.ExecuteScalarAsync<int>("PRAGMA synchronous"));
                 Assert.Equal(1, await c.ExecuteScalarAsync<int>("PRAGMA foreign_keys"));
-                Assert.Equal(30000, await c.ExecuteScalarAsync<int>("PRAGMA busy_timeout"));
+                Assert.Equal(Database.SqliteLockTimeoutSeconds * 1000, await c.ExecuteScalarAsync<int>("PRAGMA busy_timeout"));
             }
         }
     }
