@@ -91,7 +91,29 @@ public static class CancellationsApi
             [.. d.Children.Select(CancellationJson.Resource)], vendor.RootElement.Clone()));
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext http, Coordinator coordinator, CancellationRunner runner, TimeProvider clock, CancellationToken ct)
+    /// <summary>A resource named twice (the same string, or <c>id</c> beside <c>api:id</c>): refused, since its second
+    /// outcome would only repeat or contradict the first.</summary>
+    private static string? Twice(IReadOnlyList<string> resources)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in resources)
+        {
+            if (!seen.Add(r))
+            {
+                return $"resources names {r} twice.";
+            }
+        }
+        foreach (var r in resources)
+        {
+            if (r.IndexOf(':') is > 0 and var colon && seen.Contains(r[(colon + 1)..]))
+            {
+                return $"resources names {r[(colon + 1)..]} both bare and as {r}; name each resource once.";
+            }
+        }
+        return null;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext http, Coordinator coordinator, CancellationRunner runner, ResourceBudget budget, TimeProvider clock, CancellationToken ct)
     {
         var read = await JsonBody.ReadAsync(http.Request, MaxBodyBytes, ct);
         using var doc = read.Document;
@@ -125,7 +147,17 @@ public static class CancellationsApi
         {
             return Problem(400, "invalid_request", f.Error!.Message);
         }
+        if (Twice(resources!) is { } twice)
+        {
+            return Problem(400, "invalid_request", twice);
+        }
         var p = Of(http);
+        if (budget.TryCharge(p.AccountId!, resources!.Count) is { } wait)
+        {
+            http.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Problem(429, "rate_limited",
+                $"This account's bulk and dry-run cancellations are charged one permit per resource, and {resources.Count} are not available now; retry in {wait} s.");
+        }
         var now = clock.GetUtcNow();
         if (dryRun)
         {

@@ -34,6 +34,7 @@ public static class ServerApp
         var limits = builder.Configuration.GetSection("Rescind:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions();
         builder.Services.AddRescindRateLimits(limits);
         builder.Services.AddSingleton(limits);
+        builder.Services.AddSingleton<ResourceBudget>();
         // Kestrel's own cap sits above every API's limit, which each API enforces itself to answer in its envelope.
         builder.WebHost.ConfigureKestrel(k =>
         {

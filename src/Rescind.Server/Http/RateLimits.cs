@@ -17,6 +17,48 @@ public sealed class RateLimitOptions
 
     /// <summary>…and in a burst; past it the address gets 429 for any credential not seen to succeed.</summary>
     public int FailedAuthBurst { get; set; } = 50;
+
+    /// <summary>Resources one account's bulk and dry-run cancellations may name per second, sustained (0 turns the
+    /// charge off): a request naming many resources is charged one per resource, not one per request.</summary>
+    public int ResourcesPerSecond { get; set; } = 500;
+
+    /// <summary>…and in a burst (at least one whole bulk request, <c>MaxResources</c>).</summary>
+    public int ResourceBurst { get; set; } = 1000;
+}
+
+/// <summary>
+/// The per-account budget of resources that bulk and dry-run cancellations draw on, one permit per resource named,
+/// so that one request (one permit of the per-credential limit) cannot buy a thousand transactions, and one account's
+/// bulk work cannot crowd out another's. Per node, as the request limits are.
+/// </summary>
+public sealed class ResourceBudget(RateLimitOptions options)
+{
+    private readonly PartitionedRateLimiter<string> buckets = PartitionedRateLimiter.Create<string, string>(account =>
+        RateLimitPartition.GetTokenBucketLimiter(account, _ => new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = Math.Max(options.ResourceBurst, 1),
+            TokensPerPeriod = Math.Max(options.ResourcesPerSecond, 1),
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        }));
+
+    /// <summary>Takes <paramref name="resources"/> permits of the account's bucket; null when taken, else how long to
+    /// wait (in whole seconds, at least one) before the bucket holds that many.</summary>
+    public int? TryCharge(string accountId, int resources)
+    {
+        if (options.ResourcesPerSecond <= 0 || resources <= 0)
+        {
+            return null;
+        }
+        var wanted = Math.Min(resources, Math.Max(options.ResourceBurst, 1));
+        using var lease = buckets.AttemptAcquire(accountId, wanted);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)) : 1;
+    }
 }
 
 /// <summary>Per-credential token buckets from ASP.NET Core's rate limiter, answered in each API's envelope.</summary>

@@ -106,6 +106,7 @@ public abstract class RescindServer : IAsyncLifetime
             b.UseSetting("Rescind:OperatorToken", OperatorToken);
             b.UseSetting("Rescind:Jobs:Enabled", "false");
             b.UseSetting("Rescind:RateLimit:PermitsPerSecond", "0");
+            b.UseSetting("Rescind:RateLimit:ResourcesPerSecond", "0");
             b.UseSetting("Logging:LogLevel:Default", "Warning");
             b.UseSetting("Rescind:Contracts:Check", "true");
             b.UseSetting("Rescind:Outbound:AllowPrivateNetworks", "true"); // the suite's receivers listen on loopback
