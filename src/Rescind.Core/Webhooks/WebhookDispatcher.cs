@@ -19,8 +19,16 @@ public sealed class WebhookOptions
     /// <summary>Attempts in flight at once on one node; a slow receiver holds one slot, not the queue.</summary>
     public int Concurrency { get; set; } = 16;
 
-    /// <summary>Deliveries claimed per round: memory stays bounded whatever the backlog.</summary>
+    /// <summary>Deliveries claimed at once: memory stays bounded whatever the backlog.</summary>
     public int BatchSize { get; set; } = 64;
+
+    /// <summary>Attempts one endpoint may have in flight at once: a slow or flooded receiver holds at most this many
+    /// of the slots, the other endpoints the rest.</summary>
+    public int PerEndpoint { get; set; } = 4;
+
+    /// <summary>How long one round of the dispatcher goes on claiming before it lets the attempts in flight end and
+    /// returns (the pump starts the next at once; the job runner's other jobs run in between).</summary>
+    public TimeSpan RoundBudget { get; set; } = TimeSpan.FromSeconds(10);
 
     public int DefaultTimeoutMs { get; set; } = 10_000;
 
@@ -50,26 +58,82 @@ public sealed class WebhookDispatcher(
 
     private long Now => Time.ToUnixMs(clock.GetUtcNow());
 
-    /// <summary>Fans out every new event, then delivers everything due now, a bounded batch at a time.</summary>
+    /// <summary>
+    /// Fans out every new event, then delivers what is due: attempts run in parallel in
+    /// <see cref="WebhookOptions.Concurrency"/> slots, and each slot is refilled as soon as its attempt ends, so a slow
+    /// receiver holds only its own slots. An endpoint has at most <see cref="WebhookOptions.PerEndpoint"/> attempts in
+    /// flight (across nodes, up to a race between two nodes' claims), so one tenant's backlog cannot take every slot.
+    /// Attempts that ended together are settled in one commit. A round stops claiming after
+    /// <see cref="WebhookOptions.RoundBudget"/> and returns once its attempts in flight ended, so that the jobs run
+    /// after it are not held by a slow receiver either.
+    /// </summary>
     public async Task<int> RunOnceAsync(CancellationToken ct)
     {
         await FanOutAsync(ct);
         var attempted = 0;
-        while (true)
+        var started = Stopwatch.GetTimestamp();
+        var lastFanOut = started;
+        var running = new List<Task<Outcome>>();
+        try
         {
-            var claimed = await ClaimAsync(ct);
-            var outcomes = new Outcome[claimed.Count];
-            var (events, endpoints) = await LoadAsync(claimed, ct);
-            await Parallel.ForEachAsync(Enumerable.Range(0, claimed.Count), new ParallelOptions { MaxDegreeOfParallelism = Options.Concurrency, CancellationToken = ct },
-                async (i, c) => outcomes[i] = await AttemptAsync(claimed[i], events.GetValueOrDefault(claimed[i].OutboxId), endpoints.GetValueOrDefault(claimed[i].EndpointId), c));
-            // One commit for the whole batch: a crash before it only means these are retried when their lease ends.
-            await FinishAsync(outcomes, ct);
-            attempted += claimed.Count;
-            if (claimed.Count < Options.BatchSize)
+            while (true)
             {
-                return attempted;
+                var free = Math.Min(Options.Concurrency - running.Count, Options.BatchSize);
+                if (free > 0 && Stopwatch.GetElapsedTime(started) < Options.RoundBudget)
+                {
+                    if (Stopwatch.GetElapsedTime(lastFanOut) >= Options.IdleDelay)
+                    {
+                        await FanOutAsync(ct);
+                        lastFanOut = Stopwatch.GetTimestamp();
+                    }
+                    var claimed = await ClaimAsync(free, ct);
+                    var (events, endpoints) = await LoadAsync(claimed, ct);
+                    foreach (var d in claimed)
+                    {
+                        running.Add(AttemptAsync(d, events.GetValueOrDefault(d.OutboxId), endpoints.GetValueOrDefault(d.EndpointId), ct));
+                    }
+                    attempted += claimed.Count;
+                }
+                if (running.Count == 0)
+                {
+                    return attempted;
+                }
+                await Task.WhenAny(running);
+                await FinishAsync(await TakeEndedAsync(running), ct);
             }
         }
+        catch when (running.Count > 0)
+        {
+            // A fault of the round (the database, a bug) still waits for its attempts, so none runs on detached;
+            // whatever it cannot settle now is retried when its lease ends.
+            try
+            {
+                await Task.WhenAll(running);
+                await FinishAsync(await TakeEndedAsync(running), CancellationToken.None);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                log.LogWarning("Webhook attempts of a failed round left to their lease: {Message}", e.Message);
+            }
+            catch (OperationCanceledException)
+            {
+                // stopping
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Removes the attempts that ended from <paramref name="running"/> and returns their outcomes.</summary>
+    private static async Task<IReadOnlyList<Outcome>> TakeEndedAsync(List<Task<Outcome>> running)
+    {
+        var ended = running.Where(t => t.IsCompleted).ToList();
+        running.RemoveAll(t => t.IsCompleted);
+        var outcomes = new List<Outcome>(ended.Count);
+        foreach (var t in ended)
+        {
+            outcomes.Add(await t);
+        }
+        return outcomes;
     }
 
     public async Task<int> FanOutAsync(CancellationToken ct)
@@ -110,18 +174,48 @@ public sealed class WebhookDispatcher(
         }
     }
 
-    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(CancellationToken ct)
+    /// <summary>
+    /// Claims up to <paramref name="slots"/> due deliveries under a lease: first the endpoints with due work and fewer
+    /// than <see cref="WebhookOptions.PerEndpoint"/> attempts in flight, oldest due first (one query over the endpoints, each an index seek), then up to
+    /// deliveries of each up to that bound (<c>FOR UPDATE SKIP LOCKED</c> on PostgreSQL, the
+    /// single writer on SQLite), so that however long one endpoint's backlog, the others' work is reached.
+    /// </summary>
+    private async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(int slots, CancellationToken ct)
     {
         var now = Now;
         await using var connection = await db.OpenAsync(ct);
-        return (await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition(
+        // (unqualified columns in the EXISTS below are the delivery's: the endpoint has none of these names)
+        const string Due = "status = 'pending' AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until <= @now)";
+        var ready = (await connection.QueryAsync<(string Id, long InFlight)>(new CommandDefinition(
             $"""
-            UPDATE webhook_deliveries SET locked_until = @lease, attempts = attempts + 1
-            WHERE id IN (SELECT id FROM webhook_deliveries
-                         WHERE status = 'pending' AND next_attempt_at <= @now AND (locked_until IS NULL OR locked_until <= @now)
-                         ORDER BY next_attempt_at, id LIMIT @n{db.ForUpdateSkipLocked})
-            RETURNING id, outbox_id, endpoint_id, attempts, created_at
-            """, new { now, lease = now + (long)Options.Lease.TotalMilliseconds, n = Options.BatchSize }, cancellationToken: ct))).ToList();
+            SELECT id, in_flight FROM (
+                SELECT w.id,
+                       (SELECT COUNT(*) FROM webhook_deliveries f WHERE f.endpoint_id = w.id AND f.status = 'pending' AND f.locked_until > @now) AS in_flight,
+                       (SELECT MIN(m.next_attempt_at) FROM webhook_deliveries m WHERE m.endpoint_id = w.id AND m.status = 'pending') AS oldest
+                FROM webhook_endpoints w
+                WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.endpoint_id = w.id AND d.{Due})) e
+            WHERE in_flight < @per
+            ORDER BY oldest, id
+            LIMIT @slots
+            """, new { now, slots, per = Options.PerEndpoint }, cancellationToken: ct))).ToList();
+        var claimed = new List<ClaimedDelivery>();
+        foreach (var (endpoint, inFlight) in ready)
+        {
+            var n = Math.Min(Options.PerEndpoint - (int)inFlight, slots - claimed.Count);
+            if (n <= 0)
+            {
+                continue;
+            }
+            claimed.AddRange(await connection.QueryAsync<ClaimedDelivery>(new CommandDefinition(
+                $"""
+                UPDATE webhook_deliveries SET locked_until = @lease, attempts = attempts + 1
+                WHERE id IN (SELECT id FROM webhook_deliveries
+                             WHERE endpoint_id = @endpoint AND {Due}
+                             ORDER BY next_attempt_at, id LIMIT @n{db.ForUpdateSkipLocked})
+                RETURNING id, outbox_id, endpoint_id, attempts, created_at
+                """, new { now, lease = now + (long)Options.Lease.TotalMilliseconds, endpoint, n }, cancellationToken: ct)));
+        }
+        return claimed;
     }
 
     private sealed record Outcome(ClaimedDelivery Delivery, int? StatusCode, string? Error, string? Excerpt, int ElapsedMs, bool Dead, long FinishedAt);

@@ -61,3 +61,14 @@ public sealed class WebhookSchema : Migration
         Delete.Table("webhook_endpoints");
     }
 }
+
+/// <summary>The dispatcher claims per endpoint (its oldest due deliveries, whether it has one in flight): an index
+/// seek per endpoint instead of a walk of every tenant's backlog.</summary>
+[Migration(2026_12_06_2302, "core: webhook deliveries due per endpoint")]
+public sealed class WebhookDeliveriesDuePerEndpoint : Migration
+{
+    public override void Up() =>
+        Execute.Sql("CREATE INDEX ix_webhook_deliveries_endpoint_due ON webhook_deliveries (endpoint_id, next_attempt_at, id) WHERE status = 'pending'");
+
+    public override void Down() => Execute.Sql("DROP INDEX ix_webhook_deliveries_endpoint_due");
+}

@@ -24,6 +24,9 @@ public sealed class Receiver : IAsyncDisposable
 
     public Func<string, int, (int Status, TimeSpan Delay)> Behave { get; set; } = (_, _) => (200, TimeSpan.Zero);
 
+    /// <summary>Awaited before a request to a path is answered (e.g. a gate the test opens), after it is counted.</summary>
+    public Func<string, Task> Hold { get; set; } = _ => Task.CompletedTask;
+
     public string BaseUrl { get; }
 
     private Receiver(WebApplication app, string baseUrl)
@@ -46,6 +49,7 @@ public sealed class Receiver : IAsyncDisposable
             var path = http.Request.Path.Value ?? "/";
             var n = self!.counts.AddOrUpdate(path, 1, (_, c) => c + 1);
             var (status, delay) = self.Behave(path, n);
+            await self.Hold(path).WaitAsync(http.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             if (delay > TimeSpan.Zero)
             {
                 try
