@@ -162,7 +162,7 @@ public static class CrissCrossRules
         ]);
 
     /// <summary>The payment methods a transaction may name, by the vendor's <c>paymentMethodId</c> [doc: <c>card</c>,
-    /// <c>mobilemoney</c>; ours: <c>banktransfer</c>, spelled as mobilemoney is, and the registry]: card stops in
+    /// <c>mobilemoney</c>, and <c>banktransfer</c> as its Payouts pages name it; ours: the registry]: card stops in
     /// flight, mobile money cannot and its prompt times out after 120 s (doc: 60–120 s).</summary>
     public static readonly IReadOnlyList<Provider> Providers =
     [
