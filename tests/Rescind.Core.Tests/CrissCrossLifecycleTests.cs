@@ -18,7 +18,7 @@ public sealed class CrissCrossLifecycleTests
     private static readonly string[] SessionStates = ["OPEN", "PROCESSING", "COMPLETED", "EXPIRED", "PENDING_CANCELLATION", "CANCELLED"];
     private static readonly string[] SessionCommands = ["pay", "attempt_ended", "paid", "expire", "cancel"];
     private static readonly string[] TransactionStates = ["PENDING", "PROCESSING", "COMPLETED", "SETTLED", "FAILED", "ERRORED", "CANCELLED", "EXPIRED", "REFUNDED"];
-    private static readonly string[] FlightCommands = ["process", "complete", "fail", "error", "expire", "cancel"];
+    private static readonly string[] FlightCommands = ["process", "complete", "fail", "error", "expire", "cancel", "authorize"];
 
     public static TheoryData<string, string, string, string?, string?> Sessions => new()
     {
@@ -59,8 +59,9 @@ public sealed class CrissCrossLifecycleTests
         { "CANCELLED", "cancel", Done, null, null },
     };
 
-    /// <summary>The flight: PENDING and PROCESSING take every outcome (process only from PENDING); an ended
-    /// transaction repeats its own outcome as a no-op and refuses every other; SETTLED and REFUNDED refuse all.</summary>
+    /// <summary>The flight: PENDING and PROCESSING take every outcome (process and authorize only from PENDING); an
+    /// ended transaction repeats its own outcome as a no-op and refuses every other (authorize with
+    /// TRANSACTION_NOT_AUTHORIZABLE); SETTLED and REFUNDED refuse all.</summary>
     public static TheoryData<string, string, string, string?, string?> Flight
     {
         get
@@ -77,6 +78,8 @@ public sealed class CrissCrossLifecycleTests
             {
                 { "PENDING", "process", Go, "PROCESSING", null },
                 { "PROCESSING", "process", Done, null, null },
+                { "PENDING", "authorize", Go, "PROCESSING", null },
+                { "PROCESSING", "authorize", Done, null, null },
             };
             foreach (var (command, (to, @event)) in outcome)
             {
@@ -88,7 +91,7 @@ public sealed class CrissCrossLifecycleTests
                 foreach (var command in FlightCommands)
                 {
                     var own = outcome.TryGetValue(command, out var o) && o.To == ended;
-                    data.Add(ended, command, own ? Done : Refused, own ? null : NotInFlight, null);
+                    data.Add(ended, command, own ? Done : Refused, own ? null : command == "authorize" ? "TRANSACTION_NOT_AUTHORIZABLE" : NotInFlight, null);
                 }
             }
             return data;

@@ -22,7 +22,9 @@ namespace Rescind.Server.CrissCross;
 /// GET  /v1/checkout/sessions                 list (status, limit, cursor)
 /// POST /v1/payment                           start a payment attempt on a session
 /// GET  /v1/payment/{transactionId}           payment status
+/// POST /v1/payment/authorize                 submit the payer's authorisation for a transaction
 /// POST /v1/payment/refunds                   full or partial refund
+/// GET  /v1/payment/refunds/{transactionId}   a refund (its own transaction id)
 /// GET  /v1/reports/cancellations             cancelled sessions by reason (from, to)
 /// </code>
 /// </summary>
@@ -66,6 +68,13 @@ public static class CrissCrossApi
             .Accepts<VendorRefundRequest>("application/json").Keyed()
             .Produces<RefundRecord>(202)
             .Produces<RefundResult>(201)
+            .Errors(404);
+        v1.MapGet("/payment/refunds/{transactionId}", GetRefundAsync)
+            .Produces<RefundRecord>(200)
+            .Errors(404);
+        v1.MapPost("/payment/authorize", AuthorizeAsync)
+            .Accepts<AuthorizeRequest>("application/json").Keyed()
+            .Produces<AuthorizeResult>(200)
             .Errors(404);
         v1.MapGet("/payment/available-methods", AvailableMethodsAsync)
             .Parameters(new ParameterDoc("sessionId", Microsoft.OpenApi.ParameterLocation.Query, Required: true, Description: "the checkout session the payer pays"))
@@ -409,6 +418,40 @@ public static class CrissCrossApi
     {
         var row = IsUuid(transactionId) ? await CrissCrossStore.GetTransactionAsync(db, Of(http).AccountId, transactionId, ct) : null;
         return row is null ? CrissCrossEnvelope.NoTransaction(transactionId).ToResult() : Ok(CrissCrossJson.Payment(row));
+    }
+
+    /// <summary>The payer's authorisation for a transaction that asks for one [doc: {transactionId,
+    /// authorizationData?}; its fields follow the authState, so they are stored as given].</summary>
+    private static async Task<IResult> AuthorizeAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)
+    {
+        var read = await JsonBody.ReadAsync(http.Request, rescind.Value.MaxBodyBytes, ct);
+        using var doc = read.Document;
+        if (doc is null)
+        {
+            return BodyFailure(read);
+        }
+        var f = new JsonFields(doc.RootElement).Allow("transactionId", "authorizationData");
+        var transactionId = f.String("transactionId", required: true, 36, IsUuid, "a UUID");
+        var data = f.Object("authorizationData", required: false);
+        if (!f.Ok)
+        {
+            return Bad(f.Error!.Message);
+        }
+        var ctx = WithKey(http, Context(http), doc, options.Value, out var keyError);
+        if (keyError is not null)
+        {
+            return keyError.ToResult();
+        }
+        return (await coordinator.ExecuteAsync(ctx, (uow, _) => CrissCrossCommands.AuthorizeAsync(uow, transactionId!, data),
+            CrissCrossEnvelope.Authorized, ct)).ToResult();
+    }
+
+    /// <summary>A refund by the transaction id its create answered [doc: "Retrieve a Refund", polled with the returned
+    /// transactionId; ours: the path, which the vendor's pages do not print].</summary>
+    private static async Task<IResult> GetRefundAsync(string transactionId, HttpContext http, Database db, CancellationToken ct)
+    {
+        var row = IsUuid(transactionId) ? await CrissCrossStore.GetRefundAsync(db, Of(http).AccountId, transactionId, ct) : null;
+        return row is null ? CrissCrossEnvelope.NoRefund(transactionId).ToResult() : Ok(CrissCrossJson.RefundOf(row));
     }
 
     private static async Task<IResult> RefundAsync(HttpContext http, Coordinator coordinator, IOptions<RescindOptions> rescind, IOptions<CrissCrossOptions> options, CancellationToken ct)

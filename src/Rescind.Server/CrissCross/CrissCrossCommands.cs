@@ -209,16 +209,49 @@ public static class CrissCrossCommands
         }
     }
 
+    /// <summary>
+    /// The merchant submits the payer's authorisation for a transaction that waits for one (a card's 3-D Secure
+    /// challenge, a redirect) [doc: POST /v1/payment/authorize]: the data is kept and the provider processes the
+    /// transaction (PENDING → PROCESSING). A repeat on a processing transaction changes nothing; an ended one is
+    /// refused; mobile money is approved on the payer's handset and has no authorisation step [doc].
+    /// </summary>
+    public static async Task<Outcome<TransactionRow>> AuthorizeAsync(UnitOfWork uow, string transactionId, string? authorizationData)
+    {
+        if (await CrissCrossStore.LockTransactionAsync(uow, uow.Context.AccountId, transactionId) is not { } tx)
+        {
+            return Outcome<TransactionRow>.Missing(transactionId);
+        }
+        if (PaymentMethodId(tx.Provider) == MobileMoney)
+        {
+            return Outcome<TransactionRow>.Refuse(AuthorizationNotRequired, tx.Status,
+                "A mobile-money payment is approved on the payer's handset; it has no authorize step.");
+        }
+        switch (DecideTransaction(tx.Status, Authorize))
+        {
+            case Decision.Refused r:
+                return Outcome<TransactionRow>.Refuse(r.Code, r.State);
+            case Decision.AlreadyDone:
+                return Outcome.AlreadyDone(tx);
+            case Decision.Transitioned t:
+                tx.Status = t.To;
+                tx.UpdatedAt = uow.NowMs;
+                await CrissCrossStore.UpdateTransactionAsync(uow, tx, t.From);
+                await CrissCrossStore.StoreAuthorizationAsync(uow, tx.Id, authorizationData);
+                await uow.RecordAsync(new Change(CrissCrossStore.Api, CrissCrossStore.TransactionType, tx.Id, Authorize, t.From, t.To,
+                    t.Event, CrissCrossJson.Serialize(CrissCrossJson.Payment(tx)), "authorization submitted"));
+                return Outcome.Done(tx);
+            default:
+                throw new InvalidOperationException("an authorization is never deferred");
+        }
+    }
+
     /// <summary>Refunds all (no amount) or part of a completed transaction, never more than is left of what was paid.</summary>
     public static async Task<Outcome<RefundMade>> RefundAsync(UnitOfWork uow, string transactionId, long? amount)
     {
-        var peek = await CrissCrossStore.PeekTransactionAsync(uow, uow.Context.AccountId, transactionId);
-        if (peek is null)
+        if (await CrissCrossStore.LockTransactionAsync(uow, uow.Context.AccountId, transactionId) is not { } tx)
         {
             return Outcome<RefundMade>.Missing(transactionId);
         }
-        await CrissCrossStore.LockSessionAsync(uow, null, peek.SessionId); // parent first, as every writer does
-        var tx = (await CrissCrossStore.LockTransactionsAsync(uow, peek.SessionId)).Single(t => t.Id == transactionId);
         var remaining = checked(tx.Amount - tx.RefundedAmount);
         var full = DecideTransaction(tx.Status, Refund);
         if (full is Decision.Refused r)

@@ -18,6 +18,7 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
     public const string Forbidden = "FORBIDDEN";
     public const string SessionNotFound = "SESSION_NOT_FOUND";
     public const string TransactionNotFound = "TRANSACTION_NOT_FOUND";
+    public const string RefundNotFound = "REFUND_NOT_FOUND";
     public const string IdempotencyConflict = "IDEMPOTENCY_CONFLICT";
     public const string IdempotencyInFlight = "IDEMPOTENCY_KEY_IN_USE";
     public const string RefundExceedsPaid = "REFUND_EXCEEDS_PAID_AMOUNT";
@@ -55,6 +56,8 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
 
     public static StoredResponse NoSession(string id) => Fail(404, SessionNotFound, $"No checkout session {Quote(id)} exists for this merchant.");
 
+    public static StoredResponse NoRefund(string id) => Fail(404, RefundNotFound, $"No refund {Quote(id)} exists for this merchant.");
+
     public static StoredResponse NoTransaction(string id) => Fail(404, TransactionNotFound, $"No transaction {Quote(id)} exists for this merchant.");
 
     /// <summary>A refusal in Collect's words: its status, error code and message (409: "the resource's state does
@@ -74,6 +77,8 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
         CrissCrossRules.OriginalTransactionRequired => (400, r.Code, r.Detail ?? "Name the transaction to refund with originalTransactionId."),
         CrissCrossRules.CurrencyMismatch => (422, r.Code, r.Detail ?? "The refund's currency must be the transaction's."),
         CrissCrossRules.RefundNotPending => (409, r.Code, $"The refund is {r.State} and no longer pending."),
+        CrissCrossRules.TransactionNotAuthorizable => (422, r.Code, $"The transaction is {r.State}; there is nothing left to authorize."),
+        CrissCrossRules.AuthorizationNotRequired => (422, r.Code, r.Detail ?? "This payment method has no authorize step."),
         _ => (409, r.Code, $"The resource is {r.State} and does not allow this action."),
     };
 
@@ -125,6 +130,17 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
         _ => throw new InvalidOperationException($"a provider event is never deferred, got {outcome}"),
     };
 
+    /// <summary>An authorization: 200 with where the transaction stands (also when it had already been authorized
+    /// [ours]); the refusal (422 [doc]); or 404 for the transaction.</summary>
+    public static StoredResponse Authorized(Outcome<TransactionRow> outcome) => outcome switch
+    {
+        Outcome<TransactionRow>.Done { Value: var t } => Ok(CrissCrossJson.Authorization(t)),
+        Outcome<TransactionRow>.AlreadyDone { Value: var t } => Ok(CrissCrossJson.Authorization(t)),
+        Outcome<TransactionRow>.Refused r => Refused(r.Reason),
+        Outcome<TransactionRow>.NotFound n => NoTransaction(n.Id),
+        _ => throw new InvalidOperationException($"an authorization is never deferred, got {outcome}"),
+    };
+
     /// <summary>A refund: 201 with the refund and what is left; the refusal; or 404 for the transaction.</summary>
     public static StoredResponse Refund(Outcome<CrissCrossCommands.RefundMade> outcome) => outcome switch
     {
@@ -152,7 +168,7 @@ public sealed class CrissCrossEnvelope : IErrorEnvelope
         Outcome<RefundRow>.Done { Value: var r } => Ok(CrissCrossJson.RefundOf(r)),
         Outcome<RefundRow>.AlreadyDone { Value: var r } => Ok(CrissCrossJson.RefundOf(r)),
         Outcome<RefundRow>.Refused r => Refused(r.Reason),
-        Outcome<RefundRow>.NotFound n => Fail(404, "REFUND_NOT_FOUND", $"No refund {Quote(n.Id)} exists."),
+        Outcome<RefundRow>.NotFound n => NoRefund(n.Id),
         _ => throw new InvalidOperationException($"a refund's settlement has no other outcome, got {outcome}"),
     };
 

@@ -33,11 +33,18 @@ public static class CrissCrossJson
         t.Id, t.Status, Message(t.Status), t.MerchantReference, t.SessionId, CrissCrossRules.PaymentMethodId(t.Provider) ?? t.Provider,
         AuthStateOf(t), PaymentAttributes(t), t.Amount, t.Currency, t.RefundedAmount, t.LateCompletion != 0, Time.Iso(t.CreatedAt), Time.Iso(t.UpdatedAt));
 
-    /// <summary>While a transaction is in flight: mobile money waits for the payer's PIN [doc: pending_approval],
-    /// the others for the provider [ours: pending]; once it has ended there is no authorisation state [ours: null].</summary>
-    private static AuthState? AuthStateOf(TransactionRow t) => CrissCrossRules.Transactions.IsTerminal(t.Status)
-        ? null
-        : new AuthState(CrissCrossRules.PaymentMethodId(t.Provider) == CrissCrossRules.MobileMoney ? "pending_approval" : "pending");
+    /// <summary>What the transaction still waits for: mobile money, in flight, for the payer's PIN [doc:
+    /// pending_approval]; a PENDING card or bank transfer for the payer's authorisation, which the merchant submits
+    /// with POST /v1/payment/authorize [ours: pending]; nothing once the provider processes it or it has ended [ours: null].</summary>
+    private static AuthState? AuthStateOf(TransactionRow t) =>
+        CrissCrossRules.PaymentMethodId(t.Provider) == CrissCrossRules.MobileMoney
+            ? CrissCrossRules.Transactions.IsTerminal(t.Status) ? null : new AuthState("pending_approval")
+            : t.Status == CrissCrossRules.Pending ? new AuthState("pending") : null;
+
+    /// <summary>The answer to an authorization [doc: status, transactionId, message, authState, processorName,
+    /// processorReference, paymentAttributes; ours: no processor is simulated, so its name and reference are null].</summary>
+    public static AuthorizeResult Authorization(TransactionRow t) =>
+        new(t.Status, t.Id, Message(t.Status), AuthStateOf(t), null, null, PaymentAttributes(t));
 
     /// <summary>The session's paymentAttributes passed through to its payments, with the payment's own attributes over
     /// them [doc: "pass through the payment lifecycle"; ours: the merge].</summary>
@@ -158,6 +165,14 @@ public sealed record AvailableMethod(string PaymentMethodId, string Type, IReadO
 public sealed record RefundRecord(
     string TransactionId, string Status, string? SessionId, string OriginalTransactionId, RefundValue RefundValue, string? Reason,
     string CreatedAt, string UpdatedAt);
+
+/// <summary>Where a transaction stands after its authorization was submitted [doc].</summary>
+public sealed record AuthorizeResult(
+    string Status, string TransactionId, string Message, AuthState? AuthState, string? ProcessorName, string? ProcessorReference,
+    IReadOnlyDictionary<string, string>? PaymentAttributes);
+
+/// <summary>An authorization [doc: transactionId required; authorizationData, a map whose fields follow the authState].</summary>
+public sealed record AuthorizeRequest(string TransactionId, IReadOnlyDictionary<string, JsonElement>? AuthorizationData = null);
 
 /// <summary>An amount in minor units and its ISO 4217 currency [doc].</summary>
 public sealed record RefundValue(long Amount, string Currency);

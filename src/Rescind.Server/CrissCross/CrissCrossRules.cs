@@ -43,6 +43,7 @@ public static class CrissCrossRules
     public const string Error = "error";
     public const string Settle = "settle";
     public const string Refund = "refund";
+    public const string Authorize = "authorize";
 
     public const string EventSessionCancelled = "session.cancelled";
     public const string EventSessionPendingCancellation = "session.pending_cancellation";
@@ -65,6 +66,8 @@ public static class CrissCrossRules
     public const string TransactionNotInFlight = "TRANSACTION_NOT_IN_FLIGHT";
     public const string TransactionNotCompleted = "TRANSACTION_NOT_COMPLETED";
     public const string TransactionRefunded = "TRANSACTION_ALREADY_REFUNDED";
+    public const string TransactionNotAuthorizable = "TRANSACTION_NOT_AUTHORIZABLE";
+    public const string AuthorizationNotRequired = "AUTHORIZATION_NOT_REQUIRED";
 
     /// <summary>How the merchant integrates [doc: hosted checkout, or its own direct calls; the hosted one gets a payment link].</summary>
     public static readonly IReadOnlyList<string> IntegrationTypes = ["hosted", "direct"];
@@ -106,10 +109,23 @@ public static class CrissCrossRules
         name: "crisscross.transaction",
         states: [Pending, Processing, Completed, Settled, Failed, Errored, Cancelled, Expired, Refunded],
         terminal: [Completed, Settled, Failed, Errored, Cancelled, Expired, Refunded],
-        commands: [Process, Complete, Fail, Error, Expire, Cancel],
+        commands: [Process, Complete, Fail, Error, Expire, Cancel, Authorize],
         refusedByDefault: TransactionNotInFlight,
         table:
         [
+            // The merchant submits the payer's authorisation (a 3-D Secure challenge, a redirect) [doc]; the
+            // provider then processes it; a repeat changes nothing; an ended transaction has nothing to authorise
+            // [ours: 422, the one refusal status the doc lists besides 400].
+            (Pending,    Authorize, Rule.Go(Processing)),
+            (Processing, Authorize, Rule.Done),
+            (Completed,  Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+            (Settled,    Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+            (Failed,     Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+            (Errored,    Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+            (Cancelled,  Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+            (Expired,    Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+            (Refunded,   Authorize, Rule.Refuse(TransactionNotAuthorizable)),
+
             (Pending,    Process,  Rule.Go(Processing)),
             (Processing, Process,  Rule.Done),
             (Pending,    Complete, Rule.Go(Completed, EventCompleted)),
@@ -146,7 +162,7 @@ public static class CrissCrossRules
         ]);
 
     /// <summary>The payment methods a transaction may name, by the vendor's <c>paymentMethodId</c> [doc: <c>card</c>,
-    /// <c>mobilemoney</c>; ours: <c>banktransfer</c>, spelled as mobilemoney is, and the registry]: card stops in
+    /// <c>mobilemoney</c>, and <c>banktransfer</c> as its Payouts pages name it; ours: the registry]: card stops in
     /// flight, mobile money cannot and its prompt times out after 120 s (doc: 60–120 s).</summary>
     public static readonly IReadOnlyList<Provider> Providers =
     [

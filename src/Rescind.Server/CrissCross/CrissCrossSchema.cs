@@ -113,3 +113,15 @@ public sealed class CrissCrossVendorFieldsSchema : Migration
         Delete.Column("payer_id").Column("payment_attributes").Column("integration_type").Column("merchant_id").FromTable("crisscross_sessions");
     }
 }
+
+[Migration(2026_12_06_2201, "crisscross: a transaction's submitted authorization data")]
+public sealed class CrissCrossAuthorizationSchema : Migration
+{
+    public override void Up() =>
+        Alter.Table("crisscross_transactions")
+            .AddColumn("authorization_data").AsString(int.MaxValue).Nullable()
+            .AddColumn("authorized_at").AsInt64().Nullable();
+
+    public override void Down() =>
+        Delete.Column("authorized_at").Column("authorization_data").FromTable("crisscross_transactions");
+}

@@ -179,6 +179,19 @@ public static class CrissCrossStore
         uow.QuerySingleOrDefaultAsync<TransactionRow>(
             $"SELECT {TransactionColumns} {TransactionFrom} WHERE t.id = @id{Owner(accountId, "t.account_id")}", new { id, accountId });
 
+    /// <summary>One transaction of the account, locked parent first (its session, then the session's transactions
+    /// in id order, as every writer takes them); null when the account has no such transaction.</summary>
+    public static async Task<TransactionRow?> LockTransactionAsync(UnitOfWork uow, string? accountId, string id)
+    {
+        var peek = await PeekTransactionAsync(uow, accountId, id);
+        if (peek is null)
+        {
+            return null;
+        }
+        await LockSessionAsync(uow, null, peek.SessionId);
+        return (await LockTransactionsAsync(uow, peek.SessionId)).Single(t => t.Id == id);
+    }
+
     public static async Task<SessionRow?> GetSessionAsync(Database db, string? accountId, string id, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
@@ -314,7 +327,28 @@ public static class CrissCrossStore
         row.Version++;
     }
 
+    /// <summary>Keeps the authorisation the merchant submitted with the time it was submitted (the transaction is
+    /// locked; its state moves in <see cref="UpdateTransactionAsync"/>).</summary>
+    public static Task StoreAuthorizationAsync(UnitOfWork uow, string transactionId, string? authorizationData) => uow.ExecuteAsync(
+        "UPDATE crisscross_transactions SET authorization_data = @authorizationData, authorized_at = @Now WHERE id = @transactionId",
+        new { transactionId, authorizationData, Now = uow.NowMs });
+
     private const string RefundColumns = "id, transaction_id, account_id, session_id, amount, currency, reason, status, created_at, updated_at";
+
+    /// <summary>A refund of the account as the vendor returns it: refunds made before they were asynchronous have no
+    /// session or currency of their own, so their transaction's are read.</summary>
+    public static async Task<RefundRow?> GetRefundAsync(Database db, string accountId, string id, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<RefundRow>(new CommandDefinition(
+            """
+            SELECT r.id, r.transaction_id, r.account_id, COALESCE(r.session_id, t.session_id) AS session_id, r.amount,
+                   COALESCE(r.currency, t.currency) AS currency, r.reason, r.status, r.created_at, r.updated_at
+            FROM crisscross_refunds r JOIN crisscross_transactions t ON t.id = r.transaction_id
+            WHERE r.id = @id AND r.account_id = @accountId
+            """,
+            new { id, accountId }, cancellationToken: ct));
+    }
 
     public static Task InsertRefundAsync(UnitOfWork uow, RefundRow r) => uow.ExecuteAsync(
         $"INSERT INTO crisscross_refunds ({RefundColumns}) VALUES (@Id, @TransactionId, @AccountId, @SessionId, @Amount, @Currency, @Reason, @Status, @CreatedAt, @UpdatedAt)",

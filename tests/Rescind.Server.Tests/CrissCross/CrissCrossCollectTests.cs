@@ -194,6 +194,104 @@ public abstract class CrissCrossCollectTests(RescindServer server) : IAsyncLifet
             ? $$"""{ "sessionId": "{{sessionId}}", "refundValue": { "amount": {{amount}}, "currency": "{{currency}}" }, "reason": "customer returned the goods" }"""
             : $$"""{ "sessionId": "{{sessionId}}", "refundValue": { "amount": {{amount}}, "currency": "{{currency}}" }, "originalTransactionId": "{{original}}" }""");
 
+    private static Task<Answer> GetRefundAsync(CrissCrossMerchant m, string refundId) =>
+        m.SendAsync(HttpMethod.Get, "/v1/payment/refunds/" + refundId);
+
+    private static Task<Answer> AuthorizeAsync(CrissCrossMerchant m, string transactionId, string? key = null) =>
+        m.SendAsync(HttpMethod.Post, "/v1/payment/authorize", $$"""
+            {
+              "transactionId": "{{transactionId}}",
+              "authorizationData": { "threeDSecureResult": "authenticated", "redirectResult": { "status": "ok" } }
+            }
+            """, key);
+
+    private static Task<Answer> CardPaymentAsync(CrissCrossMerchant m, string sessionId) =>
+        m.SendAsync(HttpMethod.Post, "/v1/payment", $$"""
+            {
+              "sessionId": "{{sessionId}}",
+              "paymentMethodId": "card",
+              "paymentDetails": { "token": "tok_from_secure_fields" },
+              "attributes": { "basketId": "b-2" }
+            }
+            """);
+
+    [Fact]
+    public async Task A_refund_is_retrieved_by_its_transactionId_only_by_its_merchant_and_an_earlier_refund_reads_the_same_way()
+    {
+        var m = await CrissCrossMerchant.CreateAsync(server);
+        var id = await DocumentedSessionAsync(m, amount: 800);
+        var tx = (await MobileMoneyAsync(m, id)).Str("transactionId");
+        await m.ProviderAsync(tx, "complete");
+        var refund = await RefundAsync(m, id, 300);
+        var legacy = await m.RefundAsync(tx, 100); // Rescind's earlier synchronous refund
+
+        var a = await GetRefundAsync(m, refund.Str("transactionId"));
+        var b = await GetRefundAsync(m, legacy.Str("refundId"));
+
+        Assert.True(a.Code == 200, a.Body);
+        Assert.Equal(refund.Body, a.Body);
+        Assert.True(b.Code == 200, b.Body);
+        Assert.Equal(("SUCCEEDED", tx, id, 100L, "KES"), (b.Str("status"), b.Str("originalTransactionId"), b.Str("sessionId"),
+            b.Json.GetProperty("refundValue").GetProperty("amount").GetInt64(), b.Json.GetProperty("refundValue").GetProperty("currency").GetString()));
+        var other = await CrissCrossMerchant.CreateAsync(server, "Other");
+        (await GetRefundAsync(other, refund.Str("transactionId"))).IsCollectError(404, "REFUND_NOT_FOUND");
+        (await GetRefundAsync(m, Guid.CreateVersion7().ToString())).IsCollectError(404, "REFUND_NOT_FOUND");
+        (await GetRefundAsync(m, "not-a-uuid")).IsCollectError(404, "REFUND_NOT_FOUND");
+        (await GetRefundAsync(m, tx)).IsCollectError(404, "REFUND_NOT_FOUND"); // a payment is not a refund
+    }
+
+    [Fact]
+    public async Task Authorize_moves_a_pending_card_payment_to_PROCESSING_keeps_the_data_and_refuses_mobile_money_and_ended_ones_with_422()
+    {
+        var m = await CrissCrossMerchant.CreateAsync(server);
+        var id = await DocumentedSessionAsync(m);
+        var paid = await CardPaymentAsync(m, id);
+        Assert.True(paid.Code == 201, paid.Body);
+        var tx = paid.Str("transactionId");
+
+        var a = await AuthorizeAsync(m, tx);
+
+        Assert.True(a.Code == 200, a.Body);
+        Assert.Equal(("PROCESSING", tx), (a.Str("status"), a.Str("transactionId")));
+        Assert.Equal(["status", "transactionId", "message", "authState", "processorName", "processorReference", "paymentAttributes"],
+            a.Json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(JsonValueKind.Null, a.Json.GetProperty("authState").ValueKind); // nothing more is asked of the payer
+        Assert.Equal("b-2", a.Json.GetProperty("paymentAttributes").GetProperty("basketId").GetString());
+        Assert.Equal("PROCESSING", await m.PaymentStatusAsync(tx));
+        Assert.Equal(1, await server.CountAsync(
+            "SELECT COUNT(*) FROM crisscross_transactions WHERE id = @tx AND authorization_data LIKE '%authenticated%' AND authorized_at IS NOT NULL", new { tx }));
+        Assert.Equal(a.Body, (await AuthorizeAsync(m, tx)).Body); // a repeat changes nothing
+        var other = await CrissCrossMerchant.CreateAsync(server, "Other");
+        (await AuthorizeAsync(other, tx)).IsCollectError(404, "TRANSACTION_NOT_FOUND");
+        (await AuthorizeAsync(m, Guid.CreateVersion7().ToString())).IsCollectError(404, "TRANSACTION_NOT_FOUND");
+        (await m.SendAsync(HttpMethod.Post, "/v1/payment/authorize", new { authorizationData = new { } })).IsCollectError(400, "INVALID_REQUEST");
+        (await m.SendAsync(HttpMethod.Post, "/v1/payment/authorize", new { transactionId = tx, authorizationData = "3ds" })).IsCollectError(400, "INVALID_REQUEST");
+        (await m.SendAsync(HttpMethod.Post, "/v1/payment/authorize", new { transactionId = tx, sessionId = id })).IsCollectError(400, "INVALID_REQUEST");
+
+        await m.ProviderAsync(tx, "complete");
+        (await AuthorizeAsync(m, tx)).IsCollectError(422, "TRANSACTION_NOT_AUTHORIZABLE");
+        var momo = (await MobileMoneyAsync(m, await DocumentedSessionAsync(m))).Str("transactionId");
+        (await AuthorizeAsync(m, momo)).IsCollectError(422, "AUTHORIZATION_NOT_REQUIRED");
+        Assert.Equal("PENDING", await m.PaymentStatusAsync(momo));
+    }
+
+    [Fact]
+    public async Task A_cancel_after_authorize_cancels_the_processing_card_payment_at_once_and_authorize_is_then_422()
+    {
+        var m = await CrissCrossMerchant.CreateAsync(server);
+        var id = await DocumentedSessionAsync(m);
+        var tx = (await CardPaymentAsync(m, id)).Str("transactionId");
+        Assert.Equal(200, (await AuthorizeAsync(m, tx)).Code);
+
+        var cancel = await m.CancelAsync(id);
+
+        Assert.Equal("CANCELLED", cancel.Str("status"));
+        Assert.Equal([tx], CrissCrossMerchant.Ids(cancel.Json.GetProperty("cancelledTransactionIds")));
+        Assert.Equal("CANCELLED", await m.PaymentStatusAsync(tx));
+        (await AuthorizeAsync(m, tx)).IsCollectError(422, "TRANSACTION_NOT_AUTHORIZABLE");
+        Assert.Equal(1, await Audit.EventCountAsync(server, tx, "transaction.cancelled"));
+    }
+
     private static Task<Answer> SettleAsync(CrissCrossMerchant m, string refundId, string action) =>
         Tenant.Operator(m.Server, HttpMethod.Post, $"/operator/crisscross/refunds/{refundId}/{action}");
 
@@ -217,8 +315,12 @@ public abstract class CrissCrossCollectTests(RescindServer server) : IAsyncLifet
         var rest = await RefundAsync(m, id, 700);
         Assert.Equal(202, rest.Code);
 
+        var polled = await GetRefundAsync(m, part.Str("transactionId"));
+        Assert.True(polled.Code == 200, polled.Body);
+        Assert.Equal(part.Body, polled.Body); // the record the create answered, until the provider answers
         var ok = await SettleAsync(m, part.Str("transactionId"), "succeed");
         Assert.Equal("SUCCEEDED", ok.Str("status"));
+        Assert.Equal(ok.Body, (await GetRefundAsync(m, part.Str("transactionId"))).Body);
         Assert.Equal(1, await Audit.EventCountAsync(server, part.Str("transactionId"), "refund.succeeded"));
         Assert.Equal(300, (await m.GetPaymentAsync(tx)).Json.GetProperty("refundedAmount").GetInt64());
         Assert.Equal(200, (await SettleAsync(m, part.Str("transactionId"), "succeed")).Code); // the same answer twice is a no-op
@@ -279,12 +381,56 @@ public abstract class CrissCrossCollectTests(RescindServer server) : IAsyncLifet
         var refund = await RefundAsync(m, id, 2500);
         Assert.True(refund.Code == 202, refund.Body);
         Assert.Equal(("PENDING", tx), (refund.Str("status"), refund.Str("originalTransactionId")));
+        Assert.Equal("PENDING", (await GetRefundAsync(m, refund.Str("transactionId"))).Str("status"));
         server.Clock.Advance(TimeSpan.FromSeconds(6));
         await CrissCrossMerchant.RunJobsAsync(server);
+        Assert.Equal("SUCCEEDED", (await GetRefundAsync(m, refund.Str("transactionId"))).Str("status")); // polled, as the doc says
         Assert.Equal("REFUNDED", await m.PaymentStatusAsync(tx));
         Assert.Equal(2500, (await m.GetSessionAsync(id)).Json.GetProperty("refundedAmount").GetInt64());
         Assert.Equal(1, await Audit.EventCountAsync(server, refund.Str("transactionId"), "refund.succeeded"));
         Assert.Equal(1, await Audit.EventCountAsync(server, id, "session.cancelled"));
+    }
+
+    /// <summary>The card side of the integration with the documented bodies: token, session, available methods, a card
+    /// payment, its authorization (the 3-D Secure step), the provider's completion, a partial refund polled by its
+    /// transactionId; and a second card payment cancelled after its authorization.</summary>
+    [Fact]
+    public async Task A_card_integration_from_the_docs_authorizes_pays_refunds_and_a_second_session_cancels_after_authorize()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var token = await CrissCrossMerchant.TokenAsync(t, new { merchantId = t.AccountId["acct_".Length..], clientSecret = t.Credential("crisscross", "live").Secret });
+        Assert.True(token.Code == 200, token.Body);
+        var m = new CrissCrossMerchant(t, token.Str("access_token"));
+        var id = await DocumentedSessionAsync(m, amount: 4000);
+        var methods = await m.SendAsync(HttpMethod.Get, "/v1/payment/available-methods?sessionId=" + id);
+        Assert.Contains(methods.Json.GetProperty("paymentMethods").EnumerateArray(), x => x.GetProperty("paymentMethodId").GetString() == "card");
+        var paid = await CardPaymentAsync(m, id);
+        Assert.True(paid.Code == 201, paid.Body);
+        var tx = paid.Str("transactionId");
+        Assert.Equal("pending", paid.Json.GetProperty("authState").GetProperty("type").GetString()); // the payer's authorisation is due
+
+        var authorized = await AuthorizeAsync(m, tx, Guid.NewGuid().ToString());
+        Assert.True(authorized.Code == 200, authorized.Body);
+        Assert.Equal("PROCESSING", authorized.Str("status"));
+        Assert.Equal("COMPLETED", (await m.ProviderAsync(tx, "complete")).Str("status"));
+        Assert.Equal("COMPLETED", await m.SessionStatusAsync(id));
+        var refund = await RefundAsync(m, id, 1500, original: tx);
+        Assert.True(refund.Code == 202, refund.Body);
+        server.Clock.Advance(TimeSpan.FromSeconds(6));
+        await CrissCrossMerchant.RunJobsAsync(server);
+        var polled = await GetRefundAsync(m, refund.Str("transactionId"));
+        Assert.Equal(("SUCCEEDED", tx), (polled.Str("status"), polled.Str("originalTransactionId")));
+        Assert.Equal(1500, (await m.GetPaymentAsync(tx)).Json.GetProperty("refundedAmount").GetInt64());
+
+        var second = await DocumentedSessionAsync(m);
+        var tx2 = (await CardPaymentAsync(m, second)).Str("transactionId");
+        Assert.Equal(200, (await AuthorizeAsync(m, tx2)).Code);
+        var cancel = await m.SendAsync(HttpMethod.Post, "/v1/checkout/session/cancel", new { sessionId = second, reason = "payer walked away" }, Guid.NewGuid().ToString());
+        Assert.Equal("CANCELLED", cancel.Str("status"));
+        Assert.Equal([tx2], CrissCrossMerchant.Ids(cancel.Json.GetProperty("cancelledTransactionIds")));
+        (await AuthorizeAsync(m, tx2)).IsCollectError(422, "TRANSACTION_NOT_AUTHORIZABLE");
+        (await CardPaymentAsync(m, second)).IsCollectError(409, "SESSION_LOCKED");
+        Assert.Equal(1, await Audit.EventCountAsync(server, second, "session.cancelled"));
     }
 }
 

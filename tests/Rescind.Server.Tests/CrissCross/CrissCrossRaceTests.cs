@@ -75,6 +75,53 @@ public abstract class CrissCrossRaceTests(RescindServer server) : IAsyncLifetime
             "SELECT COUNT(*) FROM crisscross_sessions WHERE account_id = @AccountId AND status = 'COMPLETED'", new { m.Tenant.AccountId }));
     }
 
+    /// <summary>Cancel against the merchant's authorization of a card payment: the cancel always stops the card (it
+    /// can be stopped in flight, authorized or not); the authorization either came first (200, the payment was
+    /// PROCESSING when cancelled) or found it cancelled (422), and the data is kept exactly when it came first.</summary>
+    [Fact]
+    public async Task Fifty_cancel_versus_authorize_races_always_cancel_the_card_and_authorize_either_came_first_or_is_422()
+    {
+        var m = await CrissCrossMerchant.CreateAsync(server);
+        var races = new List<(string Session, string Tx)>();
+        for (var i = 0; i < 50; i++)
+        {
+            var id = await m.SessionAsync();
+            races.Add((id, await m.TransactionAsync(id, "card")));
+        }
+
+        var results = await Task.WhenAll(races.Select(async r =>
+        {
+            var cancel = Task.Run(() => m.CancelAsync(r.Session, "race"));
+            var authorize = Task.Run(() => m.SendAsync(HttpMethod.Post, "/v1/payment/authorize", new { transactionId = r.Tx, authorizationData = new { threeDSecureResult = "authenticated" } }));
+            return (r.Session, r.Tx, Cancel: await cancel, Authorize: await authorize);
+        }));
+
+        var authorizeFirst = 0;
+        foreach (var (session, tx, cancel, authorize) in results)
+        {
+            Assert.Equal("CANCELLED", cancel.Str("status"));
+            Assert.Equal([tx], CrissCrossMerchant.Ids(cancel.Json.GetProperty("cancelledTransactionIds")));
+            Assert.Equal("CANCELLED", await m.PaymentStatusAsync(tx));
+            var txAudit = await Audit.RowsAsync(server, tx);
+            var cancelledFrom = txAudit.Single(r => r.GetProperty("action").GetString() == "cancel").GetProperty("from_state").GetString();
+            if (authorize.Code == 200)
+            {
+                authorizeFirst++;
+                Assert.Equal("PROCESSING", authorize.Str("status"));
+                Assert.Equal((1, "PROCESSING"), (Actions(txAudit, "authorize"), cancelledFrom));
+            }
+            else
+            {
+                authorize.IsCollectError(422, "TRANSACTION_NOT_AUTHORIZABLE");
+                Assert.Equal((0, "PENDING"), (Actions(txAudit, "authorize"), cancelledFrom));
+            }
+            Assert.Equal(["transaction.cancelled"], Types(await Audit.EventsAsync(server, tx)));
+            Assert.Equal(["session.cancelled"], Types(await Audit.EventsAsync(server, session)));
+        }
+        Assert.Equal(authorizeFirst, await server.CountAsync(
+            "SELECT COUNT(*) FROM crisscross_transactions WHERE account_id = @AccountId AND authorization_data IS NOT NULL", new { m.Tenant.AccountId }));
+    }
+
     [Fact]
     public async Task Fifty_cancel_versus_mobile_money_completion_races_end_either_paid_or_cancelled_with_a_late_completion()
     {

@@ -5,7 +5,7 @@ using Rescind.Server.Tests.Infrastructure;
 
 namespace Rescind.Server.Tests.CrissCross;
 
-/// <summary>CrissCross events reach a merchant's endpoint as Collect shapes them: the payload as the body, signed.</summary>
+/// <summary>CrissCross events reach a merchant's endpoint as Collect shapes them: {eventType, timestamp, payload}, signed.</summary>
 public abstract class CrissCrossWebhookTests(RescindServer server) : IAsyncLifetime
 {
     private Receiver receiver = null!;
@@ -27,7 +27,7 @@ public abstract class CrissCrossWebhookTests(RescindServer server) : IAsyncLifet
     }
 
     [Fact]
-    public async Task A_deferred_cancel_delivers_the_session_and_transaction_events_signed_with_the_payload_as_the_body()
+    public async Task A_deferred_cancel_delivers_the_session_and_transaction_events_signed_in_the_vendors_envelope()
     {
         var m = await CrissCrossMerchant.CreateAsync(server);
         var endpoint = await Tenant.Operator(server, HttpMethod.Post, "/operator/webhook-endpoints",
@@ -46,11 +46,21 @@ public abstract class CrissCrossWebhookTests(RescindServer server) : IAsyncLifet
             got.Select(r => r.Headers["X-CrissCross-Event"]).Order());
         Assert.All(got, r => Assert.True(SignatureIsValid(r, secret), "signature"));
         Assert.Equal(got.Count, got.Select(r => r.Headers["X-CrissCross-Event-Id"]).Distinct().Count());
-        var completed = JsonDocument.Parse(got.Single(r => r.Headers["X-CrissCross-Event"] == "transaction.completed").Body).RootElement;
+        Assert.All(got, r =>
+        {
+            var body = JsonDocument.Parse(r.Body).RootElement;
+            Assert.Equal(["eventType", "timestamp", "payload"], body.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(r.Headers["X-CrissCross-Event"], body.GetProperty("eventType").GetString());
+            Assert.True(DateTimeOffset.TryParse(body.GetProperty("timestamp").GetString(), out _));
+            Assert.EndsWith("Z", body.GetProperty("timestamp").GetString(), StringComparison.Ordinal);
+        });
+        JsonElement PayloadOf(string type) => JsonDocument.Parse(got.Single(r => r.Headers["X-CrissCross-Event"] == type).Body).RootElement.GetProperty("payload");
+        var completed = PayloadOf("transaction.completed");
+        Assert.Equal((await m.GetPaymentAsync(tx)).Json.GetRawText(), completed.GetRawText()); // the payload is the payment status object
         Assert.Equal((tx, "COMPLETED", session), (completed.GetProperty("transactionId").GetString(), completed.GetProperty("status").GetString(),
             completed.GetProperty("sessionId").GetString()));
         Assert.True(completed.GetProperty("lateCompletion").GetBoolean());
-        var cancelled = JsonDocument.Parse(got.Single(r => r.Headers["X-CrissCross-Event"] == "session.cancelled").Body).RootElement;
+        var cancelled = PayloadOf("session.cancelled");
         Assert.Equal(("CANCELLED", session), (cancelled.GetProperty("status").GetString(), cancelled.GetProperty("sessionId").GetString()));
         Assert.Equal([tx], CrissCrossMerchant.Ids(cancelled.GetProperty("lateCompletedTransactionIds")));
     }

@@ -22,7 +22,7 @@ public abstract class TenantIsolationTests(RescindServer server)
     private sealed record Owner(
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
-        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount);
+        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount, string Refund);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -50,6 +50,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["POST /v1/payment"] = (o, _) => new("crisscross", HttpMethod.Post, "/v1/payment", new { sessionId = o.Session, provider = "card", paymentMethod = new { type = "card" } }),
         ["POST /v1/payment/refunds"] = (o, _) => new("crisscross", HttpMethod.Post, "/v1/payment/refunds", new { transactionId = o.Transaction }),
         ["GET /v1/payment/{transactionId:crisscrossPaymentId}"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/payment/" + o.Transaction),
+        ["GET /v1/payment/refunds/{transactionId}"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/payment/refunds/" + o.Refund),
+        ["POST /v1/payment/authorize"] = (o, _) => new("crisscross", HttpMethod.Post, "/v1/payment/authorize", new { transactionId = o.Transaction }),
         ["GET /v1/payment/available-methods"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/payment/available-methods?sessionId=" + o.Session),
         ["GET /billing_requests/{id}"] = (o, _) => new("gocardless", HttpMethod.Get, "/billing_requests/" + o.BillingRequest),
         ["POST /billing_requests/{id}/actions/{action}"] = (o, _) => new("gocardless", HttpMethod.Post, $"/billing_requests/{o.BillingRequest}/actions/cancel", new { data = new { } }),
@@ -340,6 +342,10 @@ public abstract class TenantIsolationTests(RescindServer server)
         var m = new CrissCrossMerchant(t, token.Str("access_token"));
         var session = await m.SessionAsync();
         var tx = await m.TransactionAsync(session);
+        var paidSession = await m.SessionAsync();
+        var paidTx = await m.TransactionAsync(paidSession);
+        await m.ProviderAsync(paidTx, "complete");
+        var refund = (await m.RefundAsync(paidTx)).Str("refundId");
         var br = await t.CreateBillingRequestAsync(payment: true);
         var (flow, _) = await t.CreateFlowAsync(br);
         var fulfilled = (await t.FulfilledRequestAsync()).GetProperty("links");
@@ -360,8 +366,8 @@ public abstract class TenantIsolationTests(RescindServer server)
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
             sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate,
             fulfilled.GetProperty("mandate_request_mandate").GetString()!, fulfilled.GetProperty("payment_request_payment").GetString()!,
-            fulfilled.GetProperty("customer_bank_account").GetString()!);
-        string[] ids = [customer, request, accepted, certificate, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
+            fulfilled.GetProperty("customer_bank_account").GetString()!, refund);
+        string[] ids = [customer, request, accepted, certificate, session, tx, paidSession, paidTx, refund, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
             owner.Mandate, owner.Payment, owner.BankAccount];
         return (owner, ids);
     }
