@@ -16,6 +16,8 @@
 #   RESCIND_TEST_DRY=1            prove the cluster works with psql; don't run dotnet test
 #   RESCIND_TEST_NO_COMPAT=1      skip the official npm clients' suites (tests/compat)
 #   RESCIND_TEST_NO_BENCH=1       skip the cancel benchmark's smoke run (bench/)
+#   RESCIND_TEST_NO_PACK=1        skip packing the packages and installing the rescind tool
+#   RESCIND_TEST_PACK=1           pack and install them even when a --filter narrows the run
 #   RESCIND_COVERAGE_UPDATE=1     rewrite the coverage tables (docs/coverage, README) from
 #                                 this run instead of failing when they are stale
 #   RESCIND_CHROMIUM=/path        the chromium the console's browser tests drive
@@ -400,6 +402,51 @@ if [[ $# -eq 0 && -z "${RESCIND_TEST_NO_COMPAT:-}" ]]; then
         rc=1
       fi
     done
+  fi
+fi
+
+# --------------------------------------------------------------------------
+# The packages: `rescind` as a .NET tool (package Rescind) and Rescind.Testing,
+# packed from this run's Release build into a local folder; the tool is then
+# installed from that folder alone (a nuget.config that clears every other
+# source: offline and fast) and run: --version, serve --help, and a demo on a
+# database of its own that verify passes; and a copy of the Rescind.Testing
+# sample is built against the package and run, as a project outside would. Skipped like the compat suites, or
+# with RESCIND_TEST_NO_PACK=1; RESCIND_TEST_PACK=1 runs it with a --filter too.
+# Counted as one test.
+# --------------------------------------------------------------------------
+PACK_PROJECTS=(src/Rescind.Client src/Rescind.Testing)
+if [[ ( $# -eq 0 || "${RESCIND_TEST_PACK:-}" == "1" ) && -z "${RESCIND_TEST_NO_PACK:-}" ]]; then
+  pack_rc=0 pack_start=$SECONDS
+  (
+    set -euo pipefail
+    pkg="$RUN_TMP/packages" tool="$RUN_TMP/tool" data="$RUN_TMP/tool-data"
+    dotnet pack src/Rescind.Server -c Release --no-build -o "$pkg" -v q -nologo
+    for p in "${PACK_PROJECTS[@]}"; do dotnet pack "$p" -c Release --no-build -o "$pkg" -v q -nologo; done
+    printf '<?xml version="1.0" encoding="utf-8"?>\n<configuration><packageSources><clear /><add key="local" value="%s" /></packageSources></configuration>\n' \
+      "$pkg" >"$RUN_TMP/nuget.config"
+    dotnet tool install --tool-path "$tool" --configfile "$RUN_TMP/nuget.config" Rescind
+    "$tool/rescind" --version
+    "$tool/rescind" serve --help >/dev/null
+    "$tool/rescind" demo --data "$data" --json >/dev/null
+    "$tool/rescind" verify --data "$data"
+    # A copy of the sample outside the repository, on the Rescind.Testing package (its dependencies come from
+    # the machine's package cache, which the suite's own restore filled).
+    consumer="$RUN_TMP/consumer"
+    mkdir -p "$consumer"
+    cp Directory.Build.props Directory.Packages.props .editorconfig global.json "$consumer/"
+    cp samples/Rescind.Testing.Sample/*.cs samples/Rescind.Testing.Sample/*.csproj "$consumer/"
+    version="$(sed -n 's:.*<Version>\(.*\)</Version>.*:\1:p' src/Rescind.Testing/Rescind.Testing.csproj)"
+    dotnet restore "$consumer" --configfile "$RUN_TMP/nuget.config" -p:RescindTestingPackage="$version" -v q -nologo
+    dotnet test "$consumer" -c Release --no-restore -p:RescindTestingPackage="$version" -v q -nologo -tl:off
+  ) >"$RUN_TMP/pack.log" 2>&1 || pack_rc=$?
+  if [[ "$pack_rc" -eq 0 ]]; then
+    log "packages: packed $(cd "$RUN_TMP/packages" && echo *.nupkg); the rescind tool installed and ran; the sample passed on the Rescind.Testing package ($((SECONDS - pack_start)) s)"
+    n_passed=$((n_passed + 1))
+  else
+    cat "$RUN_TMP/pack.log" >&2
+    log "packages: packing or the installed rescind tool failed (exit $pack_rc)"
+    n_failed=$((n_failed + 1)); rc=1
   fi
 fi
 

@@ -83,7 +83,7 @@ public static class CliApp
             Recursive(CliOptions.Value("database", "CS", "a PostgreSQL connection string (Host=… or postgres://…) instead of SQLite")),
             Serve(),
             Migrate(),
-            Demo(),
+            DemoVerb(),
             Accounts(),
             Keys(),
             OperatorVerb(),
@@ -215,9 +215,9 @@ public static class CliApp
         if (a.Has("demo") && await OpenedAsync(app.Services.GetRequiredService<SchemaGate>(), app.Lifetime.ApplicationStopping))
         {
             var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
-            var seeded = await SeedDemoAsync(app.Services, CancellationToken.None);
-            Console.WriteLine(DescribeDemo(seeded, url.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal),
-                app.Services.GetRequiredService<Database>()));
+            url = url.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal);
+            var seeded = await Demo.SeedAsync(app.Services, url, CancellationToken.None);
+            Console.WriteLine(Demo.Describe(seeded, url, app.Services.GetRequiredService<Database>()));
         }
         await app.WaitForShutdownAsync();
         // A host that stopped because a background service failed (the host's default on an unhandled fault) has
@@ -272,15 +272,15 @@ public static class CliApp
         return Print($"Schema is up to date ({services.GetRequiredService<Database>().Kind}).", 0);
     });
 
-    private static Command Demo() => new Command("demo",
-        "create a demo account with data, print credentials: a customer, a pending certificate request, and an operator credential")
+    private static Command DemoVerb() => new Command("demo",
+        "create a demo account with, in every API, a resource in each state that matters to its cancel; print credentials and the curl that cancels each")
     {
         CliOptions.Json("print the account id and every credential as one object"),
     }.Runs(async a =>
     {
         await using var services = await OpenAsync(a);
-        var seeded = await SeedDemoAsync(services, CancellationToken.None);
-        return Print(a.Has("json") ? Json(DemoJson(seeded)) : DescribeDemo(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>(), running: false), 0);
+        var seeded = await Demo.SeedAsync(services, "http://127.0.0.1:5080", CancellationToken.None);
+        return Print(a.Has("json") ? Json(Demo.Json(seeded)) : Demo.Describe(seeded, "http://127.0.0.1:5080", services.GetRequiredService<Database>(), running: false), 0);
     });
 
     private static Command Accounts() => new("accounts", "manage accounts (tenants)")
@@ -539,77 +539,6 @@ public static class CliApp
                 return Print("Disabled.", 0);
             }),
         };
-    }
-
-    // ---- demo --------------------------------------------------------------------------------------------
-
-    private sealed record DemoData(CreatedAccount Account, IssuedCredential Operator, string CustomerId, string RequestId);
-
-    /// <summary>A demo account with a customer and a pending certificate request, made through the same code paths
-    /// as the API.</summary>
-    private static async Task<DemoData> SeedDemoAsync(IServiceProvider services, CancellationToken ct)
-    {
-        var accounts = services.GetRequiredService<AccountStore>();
-        var coordinator = services.GetRequiredService<Coordinator>();
-        var clock = services.GetRequiredService<TimeProvider>();
-        var numeral = services.GetRequiredService<IOptions<NumeralOptions>>().Value;
-        var created = await accounts.CreateAccountAsync("Demo", Actor.System, ct);
-        var op = await accounts.CreateOperatorCredentialAsync(Actor.System, ct);
-        var live = created.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live");
-        var ctx = new OperationContext(created.Account.Id, NumeralStore.Api, Actor.Credential(live.Id), "demo");
-        var customer = await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.CreateCustomerAsync(uow, "live",
-            new NewCustomer("demo-buyer-1", "Demo Buyer Inc.", "buyer@example.com")), ct);
-        var customerId = ((Outcome<CustomerRow>.Done)customer).Value.Id;
-        var request = await coordinator.RunAsync(ctx, (uow, _) => NumeralCommands.CreateRequestAsync(uow,
-            new NewRequest(customerId, "US-CA-CDTFA-230", ["US-CA"], clock.GetUtcNow().AddDays(30)), numeral), ct);
-        var requestId = ((Outcome<NumeralCommands.RequestAt>.Done)request).Value.Row.Id;
-        return new DemoData(created, op, customerId, requestId);
-    }
-
-    private static object DemoJson(DemoData d) => new
-    {
-        account_id = d.Account.Account.Id,
-        credentials = d.Account.Credentials.Select(OperatorApi.CredentialJson),
-        operator_token = d.Operator.Secret,
-        numeral = new { customer_id = d.CustomerId, certificate_request_id = d.RequestId },
-    };
-
-    private static string DescribeDemo(DemoData d, string url, Database db, bool running = true)
-    {
-        var live = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "live").Secret;
-        var test = d.Account.Credentials.First(c => c.Api == NumeralStore.Api && c.Mode == "test").Secret;
-        var rescind = d.Account.Credentials.First(c => c.Api == Cancellations.CancellationStore.Api && c.Mode == "live").Secret;
-        var preview = JsonSerializer.Serialize(new { resources = new[] { d.RequestId }, reason = "demo", dry_run = true, idempotency_key = "demo-1" });
-        return $"""
-
-            {(running ? $"Rescind is running at {url}" : $"Demo data created; start the server with `rescind serve` (same --data/--database) and call it at {url}")} on {(db.Kind == DatabaseKind.Sqlite ? "SQLite" : "PostgreSQL")}.
-
-            Operator console  {url}/console   (sign in with the operator token below)
-
-            Demo account      {d.Account.Account.Id}
-              Numeral live key  {live}
-              Numeral test key  {test}   (certificate requests are live-only: this one gets 403 TESTMODE_NOT_SUPPORTED)
-              Operator token    {d.Operator.Secret}
-            Every API's credentials (shown once; docs/<api>.md shows how to use each):
-            {string.Join("\n", d.Account.Credentials.Select(c => $"  {c.Api,-12} {c.Mode,-8} {c.Secret}"))}
-            A pending certificate request {d.RequestId} for customer {d.CustomerId}.
-
-            Cancel it (run it twice: the second answer is the same 200 body):
-              curl -s -X DELETE {url}/tax/certificate-requests/{d.RequestId} \
-                -H "Authorization: Bearer {live}" -H "X-API-Version: {NumeralModule.Version}"
-
-            Or preview the cancel through Rescind's own API (docs/api.md), any API's resources in one call:
-              curl -s -X POST {url}/v1/cancellations -H "Authorization: Bearer {rescind}" -H "Content-Type: application/json" \
-                -d '{preview}'
-
-            List requests:
-              curl -s "{url}/tax/certificate-requests?limit=10" -H "Authorization: Bearer {live}" -H "X-API-Version: {NumeralModule.Version}"
-
-            The audit log (operator):
-              curl -s "{url}/operator/audit?resource_id={d.RequestId}" -H "Authorization: Bearer {d.Operator.Secret}"
-
-            OpenAPI: {url}/openapi/numeral.json    Stop with Ctrl+C.
-            """;
     }
 
     public static string Json(object value) => JsonSerializer.Serialize(value, new JsonSerializerOptions { WriteIndented = true });

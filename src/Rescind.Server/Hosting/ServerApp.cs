@@ -20,7 +20,9 @@ public static class ServerApp
             .Select(s => $"{s.GetType().Name} failed: {s.ExecuteTask!.Exception?.GetBaseException().Message}")
             .ToList();
 
-    public static WebApplication Build(string[] args)
+    /// <param name="configure">The embedding host's last word on the builder before it is built (Rescind.Testing
+    /// replaces services there); <c>serve</c> passes none.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         // Configuration is read once at start: no watcher on the content root, which would otherwise wake for
         // every write to a SQLite file kept under it (./data), as the CPU profile showed (".NET File Watch").
@@ -73,6 +75,7 @@ public static class ServerApp
             builder.Services.Remove(descriptor);
         }
 
+        configure?.Invoke(builder);
         var app = builder.Build();
         if (app.Configuration.GetValue<bool>("Rescind:Contracts:Check"))
         {

@@ -31,6 +31,15 @@ public abstract class CliTests(ProcessStorage store) : IAsyncLifetime
         Assert.Contains(secrets, s => s.StartsWith("sk_test_", StringComparison.Ordinal));
         Assert.StartsWith("op_", o.GetProperty("operator_token").GetString(), StringComparison.Ordinal);
         Assert.StartsWith("cert_req_", o.GetProperty("numeral").GetProperty("certificate_request_id").GetString(), StringComparison.Ordinal);
+        var cases = o.GetProperty("resources").EnumerateArray()
+            .Select(r => (Api: r.GetProperty("api").GetString()!.Split(' ')[0], Case: r.GetProperty("case").GetString()!)).ToHashSet();
+        foreach (var api in new[] { "Numeral", "DigiCert", "CrissCross", "Circle", "GoCardless" })
+        {
+            Assert.All(new[] { "cancellable", "cancelled", "refused" }, c => Assert.Contains((api, c), cases));
+        }
+        Assert.Contains(("CrissCross", "deferred"), cases);
+        Assert.Contains(("Circle", "deferred"), cases);
+        Assert.Equal(0, (await Rescind("verify")).Code);
     }
 
     [Fact]
