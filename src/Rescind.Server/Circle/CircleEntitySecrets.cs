@@ -19,7 +19,7 @@ public enum CiphertextCheck
 /// 32-byte secret with RSA-OAEP (SHA-256) under the public key; we decrypt, compare with the registered secret's
 /// hash, and remember each ciphertext's hash so it is accepted once.
 /// </summary>
-public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, TimeProvider clock)
+public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, TimeProvider clock, SecretBox box)
 {
     private readonly PrivateKeys keys = new();
 
@@ -91,6 +91,7 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
             new { accountId }, ct);
         if (row is not null)
         {
+            row.PrivateKey = box.Open(row.PrivateKey);
             return row;
         }
         using var rsa = RSA.Create(2048);
@@ -102,11 +103,13 @@ public sealed class CircleEntitySecrets(Database db, Coordinator coordinator, Ti
                 """
                 INSERT INTO circle_entities (account_id, public_key, private_key, created_at) VALUES (@accountId, @PublicKey, @PrivateKey, @Now)
                 ON CONFLICT (account_id) DO NOTHING
-                """, new { accountId, fresh.PublicKey, fresh.PrivateKey, Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
+                """, new { accountId, fresh.PublicKey, PrivateKey = box.Seal(fresh.PrivateKey), Now = Time.ToUnixMs(clock.GetUtcNow()) }, cancellationToken: ct));
         }
-        return (await CircleStore.GetAsync<EntityRow>(db,
+        var written = (await CircleStore.GetAsync<EntityRow>(db,
             "SELECT public_key, private_key, secret_hash FROM circle_entities WHERE account_id = @accountId",
             new { accountId }, ct))!;
+        written.PrivateKey = box.Open(written.PrivateKey);
+        return written;
     }
 
     /// <summary>Registers (or replaces) the account's entity secret: 64 hex characters (32 bytes) [doc].</summary>

@@ -1,3 +1,4 @@
+using Rescind.Core.Storage;
 using Rescind.Core.Accounts;
 using Rescind.Core.Jobs;
 using Rescind.Server.Hosting;
@@ -32,6 +33,7 @@ public static class CircleModule
     public static void AddServices(IServiceCollection services)
     {
         services.AddSingleton<CircleEntitySecrets>();
+        services.AddSingleton(new SealedColumn("circle_entities", "account_id", "private_key"));
         services.AddSingleton<IJob, CircleChainJob>();
         services.AddSingleton<Rescind.Core.Webhooks.IWebhookShape, CircleWebhookShape>();
         foreach (var invariant in CircleInvariants.All)

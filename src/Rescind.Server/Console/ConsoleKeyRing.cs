@@ -15,22 +15,23 @@ namespace Rescind.Server.OperatorConsole;
 /// database, so every node sharing the database reads the same keys and a console sign-in made on one node is valid
 /// on all. The application name is fixed so nodes installed in different directories share the protectors too.
 /// </summary>
-public sealed class DatabaseXmlRepository(Database db, TimeProvider clock) : IXmlRepository
+public sealed class DatabaseXmlRepository(Database db, TimeProvider clock, SecretBox box) : IXmlRepository
 {
     public const string ApplicationName = "rescind";
 
     public static void AddTo(IServiceCollection services)
     {
         services.AddDataProtection().SetApplicationName(ApplicationName);
+        services.AddSingleton(new SealedColumn("data_protection_keys", "name", "xml"));
         services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp => new ConfigureOptions<KeyManagementOptions>(o =>
-            o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<Database>(), sp.GetRequiredService<TimeProvider>())));
+            o.XmlRepository = new DatabaseXmlRepository(sp.GetRequiredService<Database>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SecretBox>())));
     }
 
     // Synchronous because IXmlRepository is; the key ring reads it at start-up and when its cache expires, not per request.
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var connection = db.Open();
-        return [.. connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY created_at, name").Select(x => XElement.Parse(x))];
+        return [.. connection.Query<string>("SELECT xml FROM data_protection_keys ORDER BY created_at, name").Select(x => XElement.Parse(box.Open(x)))];
     }
 
     /// <summary>Keys and revocations are immutable documents with unique names: each is inserted once. Two nodes that
@@ -41,7 +42,7 @@ public sealed class DatabaseXmlRepository(Database db, TimeProvider clock) : IXm
         using var connection = db.Open();
         connection.Execute(
             "INSERT INTO data_protection_keys (name, xml, created_at) VALUES (@name, @xml, @now) ON CONFLICT (name) DO NOTHING",
-            new { name = friendlyName, xml = element.ToString(SaveOptions.DisableFormatting), now = Time.ToUnixMs(clock.GetUtcNow()) });
+            new { name = friendlyName, xml = box.Seal(element.ToString(SaveOptions.DisableFormatting)), now = Time.ToUnixMs(clock.GetUtcNow()) });
     }
 }
 

@@ -28,6 +28,8 @@ public static class CoreServices
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFaultInjector>(NoFaults.Instance);
         services.AddSingleton<SchemaGate>();
+        services.AddOptions<SecretsOptions>().Bind(configuration.GetSection("Rescind:Secrets"));
+        services.AddSingleton<SecretBox>();
         services.AddMetrics();
         services.AddSingleton<Rescind.Core.Telemetry.RescindMetrics>();
         services.AddSingleton<WebhookBacklog>();

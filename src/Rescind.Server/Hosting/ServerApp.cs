@@ -129,7 +129,9 @@ public static class ServerApp
 /// from half a second doubling to ten, until the database answers; any other failure stops the start (the first
 /// attempt) or the host (a later one), and <c>serve</c> exits non-zero.
 /// </summary>
-public sealed class StartupTasks(IServiceProvider services, AccountStore accounts, SchemaGate gate, IOptions<RescindOptions> options, ILogger<StartupTasks> log)
+public sealed class StartupTasks(
+    IServiceProvider services, AccountStore accounts, SchemaGate gate, IOptions<RescindOptions> options, SecretBox box, IEnumerable<SealedColumn> sealedColumns,
+    ILogger<StartupTasks> log)
     : BackgroundService
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromSeconds(0.5);
@@ -146,6 +148,14 @@ public sealed class StartupTasks(IServiceProvider services, AccountStore account
         {
             throw new InvalidOperationException(
                 $"Rescind:OperatorToken must be at least {ShortestOperatorToken} characters (it opens every account); issue a random one with `rescind operator token` instead");
+        }
+        if (box.Problem is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+        if (!box.Enabled)
+        {
+            log.LogWarning("Rescind:Secrets:Key is not set: the console's Data Protection keys and Circle's RSA private keys are stored unencrypted (docs/reliability.md)");
         }
         ready = await TryOnceAsync(ct);
         await base.StartAsync(ct);
@@ -175,6 +185,10 @@ public sealed class StartupTasks(IServiceProvider services, AccountStore account
         try
         {
             await CoreServices.MigrateAsync(services, ct);
+            if (await box.SealExistingAsync(services.GetRequiredService<Database>(), sealedColumns, ct) is > 0 and var n)
+            {
+                log.LogInformation("Sealed {Count} secrets stored before Rescind:Secrets:Key was set", n);
+            }
             if (options.Value.OperatorToken is { Length: > 0 } configured)
             {
                 await accounts.EnsureOperatorSecretAsync(configured, ct);
