@@ -15,7 +15,9 @@ public sealed record BodyRead(JsonDocument? Document, SharedFailure? Failure, st
 /// </summary>
 public static class JsonBody
 {
-    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow };
+    // A name twice in one object is refused as malformed (RFC 8259 names should be unique; which one would win differs
+    // between readers, and the JSON nodes some APIs build from a body cannot hold both).
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32, CommentHandling = JsonCommentHandling.Disallow, AllowDuplicateProperties = false };
 
     /// <summary>True when every property name and string value is well-formed UTF-16 (no lone surrogates).</summary>
     public static bool IsValidUnicode(JsonElement e)
@@ -169,6 +171,11 @@ public static class JsonBody
         catch (JsonException e)
         {
             return new(null, SharedFailure.MalformedJson, $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine}).");
+        }
+        catch (InvalidOperationException)
+        {
+            // The duplicate-name check unescapes each name, and a name that spells a lone surrogate cannot be.
+            return new(null, SharedFailure.MalformedJson, "The request body contains a string that is not valid Unicode (a lone surrogate escape).");
         }
     }
 }

@@ -80,7 +80,7 @@ public abstract class NumeralClockTests(RescindServer server)
         Assert.Equal(1, await Audit.ActionCountAsync(server, id, "expire"));
         Assert.Equal(1, await Audit.EventCountAsync(server, id, "tax.certificate_request.invalid"));
         (await t.CancelAsync(id)).IsNumeralError(409, "REQUEST_INVALID");
-        server.Clock.Advance(TimeSpan.FromDays(30));
+        server.Clock.Advance(TimeSpan.FromDays(20)); // (within the mail sink's 30-day retention)
         await RunJobsAsync();
         Assert.Equal(1, await MailCountAsync(id));
         Assert.Equal(1, await Audit.ActionCountAsync(server, id, "expire"));

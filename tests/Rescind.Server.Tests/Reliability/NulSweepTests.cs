@@ -103,7 +103,7 @@ public abstract class NulSweepTests(RescindServer server)
     }
 
     /// <summary>Path parameters whose values the document does not enumerate but the route checks before the body.</summary>
-    private static readonly Dictionary<string, string> Known = new() { ["product_name_id"] = "ssl_basic" };
+    internal static readonly Dictionary<string, string> Known = new() { ["product_name_id"] = "ssl_basic" };
 
     /// <summary><c>a.b</c> → <c>{"a": {"b": "a\u0000b"}}</c>.</summary>
     private static JsonObject Nested(string field)
@@ -117,7 +117,7 @@ public abstract class NulSweepTests(RescindServer server)
         return new JsonObject { [names[0]] = value };
     }
 
-    private static Dictionary<string, string> Headers(string document, Tenant t, string crissCrossToken) => document switch
+    internal static Dictionary<string, string> Headers(string document, Tenant t, string crissCrossToken) => document switch
     {
         "numeral" => new() { ["Authorization"] = "Bearer " + t.LiveKey, ["X-API-Version"] = Tenant.NumeralVersion },
         "digicert" => new() { ["X-DC-DEVKEY"] = t.Credential("digicert", "live").Secret },
@@ -144,7 +144,7 @@ public abstract class NulSweepTests(RescindServer server)
         }
     }
 
-    private static JsonNode Resolve(JsonNode doc, JsonNode node)
+    internal static JsonNode Resolve(JsonNode doc, JsonNode node)
     {
         while (node["$ref"] is { } r)
         {
@@ -155,7 +155,7 @@ public abstract class NulSweepTests(RescindServer server)
 
     /// <summary>The top-level string properties of a request schema (through $ref, allOf and a wrapping object such as
     /// GoCardless's <c>{"billing_requests": {...}}</c>), as dotted paths.</summary>
-    private static IEnumerable<string> StringFields(JsonNode doc, JsonNode? schema, string prefix = "", int depth = 0)
+    internal static IEnumerable<string> StringFields(JsonNode doc, JsonNode? schema, string prefix = "", int depth = 0)
     {
         if (schema is null || depth > 1)
         {
