@@ -23,6 +23,7 @@ namespace Rescind.Server.DigiCert;
 /// GET  /services/v2/request/{request_id}                       request info
 /// PUT  /services/v2/request/{request_id}/status                approve or reject {status, processor_comment}
 /// GET  /services/v2/audit-log                                  audit log: filters[order_id], filters[date_from|date_to], offset, limit
+/// GET  /services/v2/certificate/…/download/…                   certificate download (DigiCertDownloads)
 /// </code>
 /// </summary>
 public static class DigiCertApi
@@ -56,6 +57,7 @@ public static class DigiCertApi
         v2.MapGet("/audit-log", AuditLogAsync)
             .Parameters(Query("filters[order_id]", "integer"), Query("filters[date_from]"), Query("filters[date_to]"), Query("offset", "integer"), Query("limit", "integer"))
             .Produces<AuditLog>(200).WithMetadata(Error(400), Error(404));
+        DigiCertDownloads.Map(v2);
         return app;
     }
 

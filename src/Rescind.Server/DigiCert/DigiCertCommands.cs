@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Rescind.Core;
 using Rescind.Core.Coordination;
@@ -242,16 +241,22 @@ public static class DigiCertCommands
                 var reissue = t.From == DigiCertRules.ReissuePending
                     ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
                     : null;
+                DigiCertCertificates.Issued? certificate = null;
                 if (t.To == DigiCertRules.Issued)
                 {
                     order.CertificateId = await DigiCertStore.NextIdAsync(uow, "certificate");
-                    order.SerialNumber = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-                    order.Thumbprint = Convert.ToHexString(RandomNumberGenerator.GetBytes(20)); // a SHA-1 thumbprint's shape
                     order.DateIssued = uow.NowMs;
                     // Validity runs from the first issuance; a reissue keeps the order's end date [ours].
                     order.ValidTill ??= Time.ToUnixMs(uow.Now.AddDays(365 * order.ValidityYears));
+                    certificate = DigiCertCertificates.Issue(order, uow.Now, Time.FromUnixMs(order.ValidTill.Value));
+                    order.SerialNumber = certificate.SerialNumber;
+                    order.Thumbprint = certificate.Thumbprint;
                 }
                 order = await ApplyOrderAsync(uow, order, t, command, reissue is null ? null : Reason(("reissue_request_id", reissue.Id)));
+                if (certificate is not null)
+                {
+                    await DigiCertStore.StoreChainAsync(uow, order.Id, certificate.ChainPem);
+                }
                 if (reissue is not null)
                 {
                     var requestCommand = t.To == DigiCertRules.Issued ? DigiCertRules.Approve : DigiCertRules.Reject;

@@ -84,3 +84,20 @@ public sealed class DigiCertOrderDetailsSchema : Migration
         Delete.Column("thumbprint").Column("smime").Column("organization_id").Column("dns_names").FromTable("digicert_orders");
     }
 }
+
+[Migration(2026_12_06_2101, "digicert: the issued certificate's chain as PEM, for the download endpoints")]
+public sealed class DigiCertCertificateChainSchema : Migration
+{
+    public override void Up()
+    {
+        Alter.Table("digicert_orders")
+            .AddColumn("certificate_chain").AsString(16000).Nullable(); // end-entity, intermediate, root; set at each issuance
+        Create.Index("ix_digicert_orders_certificate").OnTable("digicert_orders").OnColumn("certificate_id").Ascending();
+    }
+
+    public override void Down()
+    {
+        Delete.Index("ix_digicert_orders_certificate").OnTable("digicert_orders");
+        Delete.Column("certificate_chain").FromTable("digicert_orders");
+    }
+}

@@ -258,6 +258,35 @@ public static class DigiCertStore
             new { accountId, value = serialOrThumbprint.ToUpperInvariant() }, cancellationToken: ct));
     }
 
+    /// <summary>The certificate issued just now, kept beside its order (not among the columns every read carries).</summary>
+    public static Task StoreChainAsync(UnitOfWork uow, long orderId, string chainPem) =>
+        uow.ExecuteExpectingAsync(1, "UPDATE digicert_orders SET certificate_chain = @chainPem WHERE id = @orderId", new { orderId, chainPem });
+
+    /// <summary>What a download needs of an order of the account, by order id or by its current certificate's id.</summary>
+    public sealed class Download
+    {
+        public long Id { get; set; }
+
+        public string Status { get; set; } = "";
+
+        public string CommonName { get; set; } = "";
+
+        public long? CertificateId { get; set; }
+
+        public long? DateIssued { get; set; }
+
+        public string? CertificateChain { get; set; }
+    }
+
+    public static async Task<Download?> GetDownloadAsync(Database db, string accountId, long? orderId, long? certificateId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Download>(new CommandDefinition(
+            "SELECT id, status, common_name, certificate_id, date_issued, certificate_chain FROM digicert_orders WHERE account_id = @accountId AND "
+            + (orderId is null ? "certificate_id = @certificateId" : "id = @orderId"),
+            new { accountId, orderId, certificateId }, cancellationToken: ct));
+    }
+
     /// <summary>Newest first after the order <paramref name="afterId"/> (keyset paging for Rescind's own API), one
     /// more than <paramref name="limit"/> when there are more. Search as in <see cref="ListOrdersAsync"/>.</summary>
     public static async Task<IReadOnlyList<OrderRow>> ListOrdersAfterAsync(

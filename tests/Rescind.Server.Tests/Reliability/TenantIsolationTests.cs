@@ -22,7 +22,8 @@ public abstract class TenantIsolationTests(RescindServer server)
     private sealed record Owner(
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
-        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount);
+        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount,
+        string DigiCertIssued, string DigiCertCertificate);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -43,6 +44,10 @@ public abstract class TenantIsolationTests(RescindServer server)
             new { status = "canceled", note = "intruder" }),
         ["POST /services/v2/order/certificate/{order_id}/reissue"] = (o, _) => new("digicert", HttpMethod.Post, $"/services/v2/order/certificate/{o.DigiCertOrder}/reissue", new { }),
         ["PUT /services/v2/order/certificate/{order_id}/revoke"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/order/certificate/{o.DigiCertOrder}/revoke", new { comments = "intruder" }),
+        ["GET /services/v2/certificate/download/order/{order_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/certificate/download/order/" + o.DigiCertIssued),
+        ["GET /services/v2/certificate/download/order/{order_id}/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/download/order/{o.DigiCertIssued}/format/pem_all"),
+        ["GET /services/v2/certificate/{certificate_id}/download/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/format/pem_all"),
+        ["GET /services/v2/certificate/{certificate_id}/download/platform"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/platform"),
         ["GET /services/v2/request/{request_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/request/" + o.DigiCertRequest),
         ["PUT /services/v2/request/{request_id}/status"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/request/{o.DigiCertRequest}/status", new { status = "rejected", processor_comment = "intruder" }),
         ["GET /v1/checkout/session/{sessionId}"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/checkout/session/" + o.Session),
@@ -336,6 +341,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         await t.SimulateAsync(accepted, "submit");
         var certificate = (await t.SimulateAsync(accepted, "accept")).Str("certificate_id");
         var order = await t.OrderAsync();
+        var issued = await t.IssuedOrderAsync();
+        var issuedCertificate = (await t.GetOrderAsync(issued)).Json.GetProperty("certificate").GetProperty("id").GetInt64();
         var token = await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = t.Credential("crisscross", "live").Secret });
         var m = new CrissCrossMerchant(t, token.Str("access_token"));
         var session = await m.SessionAsync();
@@ -360,7 +367,7 @@ public abstract class TenantIsolationTests(RescindServer server)
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
             sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate,
             fulfilled.GetProperty("mandate_request_mandate").GetString()!, fulfilled.GetProperty("payment_request_payment").GetString()!,
-            fulfilled.GetProperty("customer_bank_account").GetString()!);
+            fulfilled.GetProperty("customer_bank_account").GetString()!, Str(issued), Str(issuedCertificate));
         string[] ids = [customer, request, accepted, certificate, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
             owner.Mandate, owner.Payment, owner.BankAccount];
         return (owner, ids);
