@@ -292,6 +292,18 @@ public static class DigiCertCommands
             VALUES (@Id, @AccountId, @OrderId, @Type, @Status, @RequesterId, @ProcessorId, @Comments, @Date, @DateProcessed, @Version)
             """,
             row);
+        // The acting key's user, as the request's readers show it (joined there; filled here for the answer at hand).
+        var user = await uow.QuerySingleOrDefaultAsync<UserRow>(
+            "SELECT u.id, u.first_name, u.last_name, u.email FROM digicert_keys k JOIN digicert_users u ON u.id = k.user_id WHERE k.credential_id = @Id",
+            new { uow.Context.Actor.Id });
+        if (user is not null)
+        {
+            (row.RequesterUserId, row.RequesterFirstName, row.RequesterLastName, row.RequesterEmail) = (user.Id, user.FirstName, user.LastName, user.Email);
+            if (processed)
+            {
+                (row.ProcessorUserId, row.ProcessorFirstName, row.ProcessorLastName, row.ProcessorEmail) = (user.Id, user.FirstName, user.LastName, user.Email);
+            }
+        }
         return row;
     }
 

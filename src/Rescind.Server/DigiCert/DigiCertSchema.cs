@@ -101,3 +101,43 @@ public sealed class DigiCertCertificateChainSchema : Migration
         Delete.Column("certificate_chain").FromTable("digicert_orders");
     }
 }
+
+[Migration(2026_12_06_2102, "digicert: users with their access roles, and the API keys that act as them")]
+public sealed class DigiCertUsersSchema : Migration
+{
+    public override void Up()
+    {
+        Create.Table("digicert_users")
+            .WithColumn("id").AsInt64().PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("username").AsString(128).NotNullable()
+            .WithColumn("first_name").AsString(128).NotNullable()
+            .WithColumn("last_name").AsString(128).NotNullable()
+            .WithColumn("email").AsString(255).NotNullable()
+            .WithColumn("job_title").AsString(64).Nullable()
+            .WithColumn("telephone").AsString(64).Nullable()
+            .WithColumn("access_role_id").AsInt32().NotNullable()
+            .WithColumn("status").AsString(16).NotNullable()
+            .WithColumn("is_api_only").AsInt32().NotNullable()
+            .WithColumn("date_created").AsInt64().NotNullable()
+            .WithColumn("root_credential_id").AsString(64).Nullable(); // the key Rescind issued that this administrator was made for
+        Create.Index("ux_digicert_users_root").OnTable("digicert_users").OnColumn("root_credential_id").Unique();
+        Create.Index("ix_digicert_users_account").OnTable("digicert_users").OnColumn("account_id").Ascending().OnColumn("username").Ascending();
+
+        Create.Table("digicert_keys")
+            .WithColumn("credential_id").AsString(64).PrimaryKey()
+            .WithColumn("id").AsInt64().NotNullable()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("user_id").AsInt64().NotNullable()
+            .WithColumn("name").AsString(128).NotNullable()
+            .WithColumn("restricted_to_role_id").AsInt32().NotNullable()
+            .WithColumn("date_created").AsInt64().NotNullable();
+        Create.Index("ix_digicert_keys_user").OnTable("digicert_keys").OnColumn("user_id").Ascending();
+    }
+
+    public override void Down()
+    {
+        Delete.Table("digicert_keys");
+        Delete.Table("digicert_users");
+    }
+}

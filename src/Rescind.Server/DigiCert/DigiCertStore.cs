@@ -87,6 +87,24 @@ public sealed class RequestRow
     public string CommonName { get; set; } = "";
 
     public string ProductNameId { get; set; } = "";
+
+    // The users the requester's and processor's keys act as (joined, read-only; null for a change made outside
+    // DigiCert's API, through Rescind's own API or the operator).
+    public long? RequesterUserId { get; set; }
+
+    public string? RequesterFirstName { get; set; }
+
+    public string? RequesterLastName { get; set; }
+
+    public string? RequesterEmail { get; set; }
+
+    public long? ProcessorUserId { get; set; }
+
+    public string? ProcessorFirstName { get; set; }
+
+    public string? ProcessorLastName { get; set; }
+
+    public string? ProcessorEmail { get; set; }
 }
 
 public sealed class AuditRow
@@ -140,12 +158,20 @@ public static class DigiCertStore
         r.id, r.account_id, r.order_id, r.type, r.status,
         r.requester_id, r.processor_id, r.comments,
         r.processor_comment, r.date, r.date_processed, r.version,
-        o.status AS OrderStatus, o.common_name, o.product_name_id
+        o.status AS OrderStatus, o.common_name, o.product_name_id,
+        ru.id AS RequesterUserId, ru.first_name AS RequesterFirstName, ru.last_name AS RequesterLastName, ru.email AS RequesterEmail,
+        pu.id AS ProcessorUserId, pu.first_name AS ProcessorFirstName, pu.last_name AS ProcessorLastName, pu.email AS ProcessorEmail
         """;
 
     private const string SearchClause = @" AND (LOWER(common_name) LIKE @Like ESCAPE '\' OR LOWER(emails) LIKE @Like ESCAPE '\' OR id = @SearchId)";
 
-    private const string RequestFrom = "FROM digicert_requests r JOIN digicert_orders o ON o.id = r.order_id";
+    /// <summary>A request with its order, and the users its requester's and processor's keys act as.</summary>
+    private const string RequestFrom =
+        """
+        FROM digicert_requests r JOIN digicert_orders o ON o.id = r.order_id
+        LEFT JOIN digicert_keys rk ON rk.credential_id = r.requester_id LEFT JOIN digicert_users ru ON ru.id = rk.user_id
+        LEFT JOIN digicert_keys pk ON pk.credential_id = r.processor_id LEFT JOIN digicert_users pu ON pu.id = pk.user_id
+        """;
 
     /// <summary>A fresh id from the one DigiCert id space (orders, requests, certificates).</summary>
     public static Task<long> NextIdAsync(UnitOfWork uow, string kind) =>

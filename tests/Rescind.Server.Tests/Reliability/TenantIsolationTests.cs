@@ -23,7 +23,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
         string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount,
-        string DigiCertIssued, string DigiCertCertificate);
+        string DigiCertIssued, string DigiCertCertificate, string DigiCertUser);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -48,6 +48,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /services/v2/certificate/download/order/{order_id}/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/download/order/{o.DigiCertIssued}/format/pem_all"),
         ["GET /services/v2/certificate/{certificate_id}/download/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/format/pem_all"),
         ["GET /services/v2/certificate/{certificate_id}/download/platform"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/platform"),
+        ["GET /services/v2/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/user/" + o.DigiCertUser),
+        ["POST /services/v2/key/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Post, $"/services/v2/key/user/{o.DigiCertUser}", new { name = "intruder" }),
         ["GET /services/v2/request/{request_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/request/" + o.DigiCertRequest),
         ["PUT /services/v2/request/{request_id}/status"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/request/{o.DigiCertRequest}/status", new { status = "rejected", processor_comment = "intruder" }),
         ["GET /v1/checkout/session/{sessionId}"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/checkout/session/" + o.Session),
@@ -108,6 +110,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["POST /tax/customers"] = "creates: names no existing resource",
         ["GET /tax/certificates/{certificate_id}/document"] = "a pre-signed download URL: its signature is the capability, no account credential (Numeral's model); signatures and expiry are tested in NumeralCertificateTests",
         ["POST /services/v2/order/certificate/{product_name_id}"] = "creates: the id is a product, not an account's resource",
+        ["POST /services/v2/user"] = "creates: names no existing resource",
         ["POST /v1/checkout/session"] = "creates: names no existing resource",
         ["POST /billing_requests"] = "creates: names no existing resource",
         ["POST /customers"] = "creates: names no existing resource",
@@ -343,6 +346,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         var order = await t.OrderAsync();
         var issued = await t.IssuedOrderAsync();
         var issuedCertificate = (await t.GetOrderAsync(issued)).Json.GetProperty("certificate").GetProperty("id").GetInt64();
+        var digicertUser = (await t.DigiCertAsync(HttpMethod.Get, "/services/v2/user/me")).Json.GetProperty("id").GetInt64();
         var token = await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = t.Credential("crisscross", "live").Secret });
         var m = new CrissCrossMerchant(t, token.Str("access_token"));
         var session = await m.SessionAsync();
@@ -367,7 +371,7 @@ public abstract class TenantIsolationTests(RescindServer server)
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
             sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate,
             fulfilled.GetProperty("mandate_request_mandate").GetString()!, fulfilled.GetProperty("payment_request_payment").GetString()!,
-            fulfilled.GetProperty("customer_bank_account").GetString()!, Str(issued), Str(issuedCertificate));
+            fulfilled.GetProperty("customer_bank_account").GetString()!, Str(issued), Str(issuedCertificate), Str(digicertUser));
         string[] ids = [customer, request, accepted, certificate, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
             owner.Mandate, owner.Payment, owner.BankAccount];
         return (owner, ids);
