@@ -24,6 +24,8 @@ namespace Rescind.Server.DigiCert;
 /// PUT  /services/v2/request/{request_id}/status                approve or reject {status, processor_comment}
 /// GET  /services/v2/audit-log                                  audit log: filters[order_id], filters[date_from|date_to], offset, limit
 /// GET  /services/v2/certificate/…/download/…                   certificate download (DigiCertDownloads)
+/// *    /services/v2/user…, /services/v2/key/user/{user_id}      users and keys (DigiCertUsers)
+/// *    /services/v2/webhook…                                    the account's webhook (DigiCertWebhookConfig)
 /// </code>
 /// </summary>
 public static class DigiCertApi
@@ -60,6 +62,7 @@ public static class DigiCertApi
             .Produces<AuditLog>(200).WithMetadata(Error(400), Error(404));
         DigiCertDownloads.Map(v2);
         DigiCertUsers.Map(v2);
+        DigiCertWebhookConfig.Map(v2);
         return app;
     }
 

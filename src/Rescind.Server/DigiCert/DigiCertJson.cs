@@ -187,5 +187,5 @@ public sealed record RevokeBody(string? Comments);
 
 public sealed record RequestStatusBody(string Status, string? ProcessorComment);
 
-/// <summary>A simulated event takes no fields; a body, if sent, is ignored.</summary>
+/// <summary>A simulated event, or a webhook action without fields: a body, if sent, is ignored.</summary>
 public sealed record DigiCertEventBody;

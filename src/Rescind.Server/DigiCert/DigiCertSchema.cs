@@ -141,3 +141,26 @@ public sealed class DigiCertUsersSchema : Migration
         Delete.Table("digicert_users");
     }
 }
+
+[Migration(2026_12_06_2104, "digicert: the account's webhook set up through the Services API")]
+public sealed class DigiCertWebhooksSchema : Migration
+{
+    public override void Up()
+    {
+        Create.Table("digicert_webhooks")
+            .WithColumn("id").AsInt64().PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable().Unique() // one webhook per account [doc]
+            .WithColumn("endpoint_id").AsString(64).NotNullable()         // its endpoint in webhook_endpoints
+            .WithColumn("endpoint").AsString(2000).NotNullable()
+            .WithColumn("secret").AsString(200).Nullable()
+            .WithColumn("events").AsString(4000).NotNullable()            // JSON array of event types
+            .WithColumn("status").AsString(16).NotNullable()
+            .WithColumn("settings").AsString(2000).Nullable()             // webhook_settings as given
+            .WithColumn("challenge_token").AsString(64).Nullable()
+            .WithColumn("challenge_expires_at").AsInt64().Nullable()
+            .WithColumn("challenge_verified").AsInt32().NotNullable()
+            .WithColumn("date_created").AsInt64().NotNullable();
+    }
+
+    public override void Down() => Delete.Table("digicert_webhooks");
+}

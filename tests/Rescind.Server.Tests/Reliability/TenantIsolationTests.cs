@@ -23,7 +23,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
         string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount,
-        string DigiCertIssued, string DigiCertCertificate, string DigiCertUser);
+        string DigiCertIssued, string DigiCertCertificate, string DigiCertUser, string DigiCertWebhook);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -50,6 +50,11 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /services/v2/certificate/{certificate_id}/download/platform"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/platform"),
         ["GET /services/v2/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/user/" + o.DigiCertUser),
         ["POST /services/v2/key/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Post, $"/services/v2/key/user/{o.DigiCertUser}", new { name = "intruder" }),
+        ["PUT /services/v2/webhook/{webhook_id}"] = (o, _) => new("digicert", HttpMethod.Put, "/services/v2/webhook/" + o.DigiCertWebhook, new { endpoint = "https://example.com/intruder" }),
+        ["PUT /services/v2/webhook/{webhook_id}/send-challenge"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/send-challenge"),
+        ["PUT /services/v2/webhook/{webhook_id}/check-challenge"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/check-challenge", new { token = "x" }),
+        ["PUT /services/v2/webhook/{webhook_id}/activate"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/activate"),
+        ["PUT /services/v2/webhook/{webhook_id}/deactivate"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/deactivate"),
         ["GET /services/v2/request/{request_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/request/" + o.DigiCertRequest),
         ["PUT /services/v2/request/{request_id}/status"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/request/{o.DigiCertRequest}/status", new { status = "rejected", processor_comment = "intruder" }),
         ["GET /v1/checkout/session/{sessionId}"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/checkout/session/" + o.Session),
@@ -111,6 +116,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /tax/certificates/{certificate_id}/document"] = "a pre-signed download URL: its signature is the capability, no account credential (Numeral's model); signatures and expiry are tested in NumeralCertificateTests",
         ["POST /services/v2/order/certificate/{product_name_id}"] = "creates: the id is a product, not an account's resource",
         ["POST /services/v2/user"] = "creates: names no existing resource",
+        ["POST /services/v2/webhook"] = "creates the caller's own webhook: names no existing resource",
+        ["GET /services/v2/webhook"] = "the caller's own webhook (none is 400 webhook_invalid_account, the vendor's answer); another account's is never listed (DigiCertWebhookConfigTests)",
         ["POST /v1/checkout/session"] = "creates: names no existing resource",
         ["POST /billing_requests"] = "creates: names no existing resource",
         ["POST /customers"] = "creates: names no existing resource",
@@ -363,6 +370,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         var sub = await CircleClient.Send(t, HttpMethod.Post, "/v2/notifications/subscriptions",
             JsonSerializer.Serialize(new { endpoint = receiver.BaseUrl + "/owner", notificationTypes = new[] { "*" } }), "test");
         Assert.True(sub.Code == 201, sub.Body);
+        var digicertWebhook = await t.DigiCertAsync(HttpMethod.Post, "/services/v2/webhook", new { endpoint = receiver.BaseUrl + "/digicert" });
+        Assert.True(digicertWebhook.Code == 201, digicertWebhook.Body);
         var scheduled = await t.SendAsync(HttpMethod.Post, "/v1/cancellations",
             JsonSerializer.Serialize(new { resources = new[] { request }, reason = "later", cancel_at = Rescind.Core.Time.Iso(server.Clock.GetUtcNow().AddYears(5)), idempotency_key = Guid.NewGuid().ToString() }),
             new() { ["Authorization"] = "Bearer " + t.Credential("rescind", "live").Secret });
@@ -371,7 +380,8 @@ public abstract class TenantIsolationTests(RescindServer server)
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
             sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate,
             fulfilled.GetProperty("mandate_request_mandate").GetString()!, fulfilled.GetProperty("payment_request_payment").GetString()!,
-            fulfilled.GetProperty("customer_bank_account").GetString()!, Str(issued), Str(issuedCertificate), Str(digicertUser));
+            fulfilled.GetProperty("customer_bank_account").GetString()!, Str(issued), Str(issuedCertificate), Str(digicertUser),
+            Str(digicertWebhook.Json.GetProperty("webhook_id").GetInt64()));
         string[] ids = [customer, request, accepted, certificate, session, tx, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
             owner.Mandate, owner.Payment, owner.BankAccount];
         return (owner, ids);
