@@ -61,6 +61,19 @@ public abstract class DigiCertUsersTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Concurrent_first_calls_of_a_new_key_make_exactly_one_administrator_user()
+    {
+        var t = await Tenant.CreateAsync(server);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => t.DigiCertAsync(HttpMethod.Get, "/services/v2/user/me")));
+
+        Assert.All(answers, a => Assert.True(a.Code == 200, a.Body));
+        Assert.Single(answers.Select(a => a.Json.GetProperty("id").GetInt64()).Distinct());
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM digicert_users WHERE account_id = @a", new { a = t.AccountId }));
+        Assert.Equal(1, await server.CountAsync("SELECT COUNT(*) FROM digicert_keys WHERE account_id = @a", new { a = t.AccountId }));
+    }
+
+    [Fact]
     public async Task A_standard_users_order_waits_for_approval_which_a_standard_user_cannot_give_and_a_manager_can()
     {
         var t = await Tenant.CreateAsync(server);
