@@ -49,6 +49,7 @@ public sealed class UserRow
 /// GET  /services/v2/user                   list users (administrator, manager)
 /// POST /services/v2/user                   add a user, or a service user with its key (administrator)
 /// GET  /services/v2/user/{user_id}         user info; me is the key's own user
+/// PUT  /services/v2/user/{user_id}/role    change a user's access role (administrator)
 /// POST /services/v2/key/user/{user_id}     create an API key for a user (administrator, or the user)
 /// </code>
 /// </summary>
@@ -175,6 +176,8 @@ public static partial class DigiCertUsers
         v2.MapPost("/user", CreateAsync)
             .Accepts<NewUserBody>("application/json").Produces<CreatedKey>(201).WithMetadata(DigiCertApi.Error(400), DigiCertApi.Error(403), DigiCertApi.Error(413));
         v2.MapGet("/user/{user_id}", GetAsync).Produces<UserObject>(200).WithMetadata(DigiCertApi.Error(403), DigiCertApi.Error(404));
+        v2.MapPut("/user/{user_id}/role", ChangeRoleAsync)
+            .Accepts<UserRoleBody>("application/json").Produces(204).WithMetadata(DigiCertApi.Error(400), DigiCertApi.Error(403), DigiCertApi.Error(404), DigiCertApi.Error(413));
         v2.MapPost("/key/user/{user_id}", CreateKeyAsync)
             .Accepts<NewKeyBody>("application/json").Produces<CreatedKey>(201).WithMetadata(DigiCertApi.Error(400), DigiCertApi.Error(403), DigiCertApi.Error(404), DigiCertApi.Error(413));
     }
@@ -293,16 +296,66 @@ public static partial class DigiCertUsers
         {
             return (null, DigiCertEnvelope.InvalidParam("username", "username may contain only a–z, A–Z, 0–9, @, -, _, + and ."));
         }
+        var (role, e9) = AccessRoleOf(root);
+        return e9 is not null ? (null, e9) : (new NewUser(username!, first!, last!, email!, jobTitle, telephone, role, false, null, 0), null);
+    }
+
+    /// <summary>The body of a request only an administrator may make, or the answer refusing it (403 before the body
+    /// is read).</summary>
+    private static async Task<(System.Text.Json.JsonDocument? Doc, IResult? Failure)> AdministratorsBodyAsync(HttpContext http, IOptions<RescindOptions> options,
+        string refusal, CancellationToken ct) =>
+        Of(http).AccessRoleId != Administrator ? (null, DigiCertApi.Answer(Forbidden(refusal))) : await DigiCertApi.ReadBodyAsync(http, options, ct);
+
+    /// <summary>The one access role of <c>access_roles: [{"id": …}]</c> [doc: Add user, Change user role].</summary>
+    private static (int Role, StoredResponse? Error) AccessRoleOf(JsonElement root)
+    {
         if (!root.TryGetProperty("access_roles", out var roles) || roles.ValueKind == JsonValueKind.Null)
         {
-            return (null, DigiCertEnvelope.Missing("access_roles"));
+            return (0, DigiCertEnvelope.Missing("access_roles"));
         }
-        if (roles.ValueKind != JsonValueKind.Array || roles.GetArrayLength() != 1 || roles[0].ValueKind != JsonValueKind.Object
-            || !roles[0].TryGetProperty("id", out var roleId) || !roleId.TryGetInt32(out var role) || !AccessRoles.ContainsKey(role))
+        return roles.ValueKind == JsonValueKind.Array && roles.GetArrayLength() == 1 && roles[0].ValueKind == JsonValueKind.Object
+            && roles[0].TryGetProperty("id", out var roleId) && roleId.TryGetInt32(out var role) && AccessRoles.ContainsKey(role)
+            ? (role, null)
+            : (0, DigiCertEnvelope.InvalidParam("access_roles", $"access_roles must hold one access role {{\"id\": …}}, one of {string.Join(", ", AccessRoles.Keys)}."));
+    }
+
+    /// <summary>Changes a user's access role [doc: Change user role]: the administrator's; 204.</summary>
+    private static async Task<IResult> ChangeRoleAsync(string user_id, HttpContext http, Coordinator coordinator, IOptions<RescindOptions> options, CancellationToken ct)
+    {
+        var me = Of(http);
+        var (doc, failure) = await AdministratorsBodyAsync(http, options, "Only an administrator can change a user's access role.", ct);
+        using var body = doc;
+        if (doc is null)
         {
-            return (null, DigiCertEnvelope.InvalidParam("access_roles", $"access_roles must hold one access role {{\"id\": …}}, one of {string.Join(", ", AccessRoles.Keys)}."));
+            return failure!;
         }
-        return (new NewUser(username!, first!, last!, email!, jobTitle, telephone, role, false, null, 0), null);
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return DigiCertApi.Answer(DigiCertEnvelope.Fail(400, DigiCertEnvelope.BadRequestFormat, "The body must be a JSON object."));
+        }
+        var (role, error) = AccessRoleOf(doc.RootElement);
+        if (error is not null)
+        {
+            return DigiCertApi.Answer(error);
+        }
+        if (!DigiCertApi.TryId(user_id, out var id) && user_id != "me")
+        {
+            return DigiCertApi.Answer(UserMissing(user_id));
+        }
+        var userId = user_id == "me" ? me.Id : id;
+        return DigiCertApi.Answer(await coordinator.ExecuteAsync(Context(http), async (uow, _) =>
+        {
+            var from = await uow.QuerySingleOrDefaultAsync<int?>(
+                "SELECT access_role_id FROM digicert_users WHERE id = @userId AND account_id = @AccountId" + uow.Db.ForUpdate, new { userId, me.AccountId });
+            if (from is null)
+            {
+                return Outcome<bool>.Missing(user_id, "user");
+            }
+            await uow.ExecuteExpectingAsync(1, "UPDATE digicert_users SET access_role_id = @role WHERE id = @userId", new { role, userId });
+            await uow.RecordAsync(new Change(DigiCertStore.Api, "user", DigiCertCommands.Rid(userId), "change_role",
+                from.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), role.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return Outcome.Done(true);
+        }, o => o is Outcome<bool>.Done ? DigiCertEnvelope.NoContent : UserMissing(user_id), ct));
     }
 
     private static (int Role, StoredResponse? Error) KeyRole(JsonElement root)
@@ -319,12 +372,8 @@ public static partial class DigiCertUsers
     private static async Task<IResult> CreateAsync(HttpContext http, Coordinator coordinator, AccountStore accounts, IOptions<RescindOptions> options, CancellationToken ct)
     {
         var me = Of(http);
-        if (me.AccessRoleId != Administrator)
-        {
-            return DigiCertApi.Answer(Forbidden("Only an administrator can add users."));
-        }
-        var (doc, failure) = await DigiCertApi.ReadBodyAsync(http, options, ct);
-        using var _ = doc;
+        var (doc, failure) = await AdministratorsBodyAsync(http, options, "Only an administrator can add users.", ct);
+        using var body = doc;
         if (doc is null)
         {
             return failure!;
@@ -461,3 +510,5 @@ public sealed record NewUserBody(string? Username, string? FirstName, string? La
     IReadOnlyList<NewUserRole>? AccessRoles, bool? IsApiOnly, string? ApiName, int? RestrictedToRoleId);
 
 public sealed record NewKeyBody(string Name, int? RestrictedToRoleId);
+
+public sealed record UserRoleBody(IReadOnlyList<NewUserRole> AccessRoles);

@@ -156,6 +156,27 @@ public abstract class DigiCertUsersTests(RescindServer server)
     }
 
     [Fact]
+    public async Task An_administrator_makes_a_standard_user_a_manager_who_can_then_approve()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var standard = await AddUserAsync(t, "standard.user", 5);
+        var o = await t.OrderAsync(skipApproval: false);
+        const int Manager = 4;
+        var role = new { access_roles = new[] { new { id = Manager } } };
+
+        (await AsAsync(t, standard, HttpMethod.Put, $"/services/v2/request/{o.RequestId}/status", new { status = "approved" })).IsDigiCertError(403, "access_denied|missing_permission");
+        (await AsAsync(t, standard, HttpMethod.Put, $"/services/v2/user/{standard.Id}/role", role)).IsDigiCertError(403, "access_denied|missing_permission");
+        Assert.Equal(204, (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/user/{standard.Id}/role", role)).Code);
+
+        Assert.Equal(Manager, RoleOf((await AsAsync(t, standard, HttpMethod.Get, "/services/v2/user/me")).Json));
+        Assert.Equal(204, (await AsAsync(t, standard, HttpMethod.Put, $"/services/v2/request/{o.RequestId}/status", new { status = "approved" })).Code);
+        Assert.Equal("pending", await t.StatusAsync(o.Id));
+        (await t.DigiCertAsync(HttpMethod.Put, "/services/v2/user/999999999/role", role)).IsDigiCertError(404, "not_found|user");
+        (await t.DigiCertAsync(HttpMethod.Put, $"/services/v2/user/{standard.Id}/role", new { access_roles = new[] { new { id = 7 } } })).IsDigiCertError(400, "invalid_param|access_roles");
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
     public async Task A_keys_API_role_limits_it_to_reading_or_to_users()
     {
         var t = await Tenant.CreateAsync(server);

@@ -49,6 +49,7 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["GET /services/v2/certificate/{certificate_id}/download/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/format/pem_all"),
         ["GET /services/v2/certificate/{certificate_id}/download/platform"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/platform"),
         ["GET /services/v2/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/user/" + o.DigiCertUser),
+        ["PUT /services/v2/user/{user_id}/role"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/user/{o.DigiCertUser}/role", new { access_roles = new[] { new { id = 5 } } }),
         ["POST /services/v2/key/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Post, $"/services/v2/key/user/{o.DigiCertUser}", new { name = "intruder" }),
         ["PUT /services/v2/webhook/{webhook_id}"] = (o, _) => new("digicert", HttpMethod.Put, "/services/v2/webhook/" + o.DigiCertWebhook, new { endpoint = "https://example.com/intruder" }),
         ["PUT /services/v2/webhook/{webhook_id}/send-challenge"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/send-challenge"),
