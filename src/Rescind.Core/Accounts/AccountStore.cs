@@ -58,6 +58,11 @@ public sealed class AccountStore(Database db, Coordinator coordinator, Credentia
             ct);
     }
 
+    /// <summary>Issues a credential of a registered kind inside the caller's transaction, so that an API can link the
+    /// new key to its own records in the same commit (DigiCert's keys belong to a user).</summary>
+    public Task<IssuedCredential> IssueCredentialAsync(UnitOfWork uow, string accountId, string api, string mode) =>
+        InsertCredentialAsync(uow, accountId, kinds.Find(api, mode) ?? throw new InvalidOperationException($"no credential kind {api} {mode}"));
+
     /// <summary>Issues an operator credential (reaches every account through the operator API and console).</summary>
     public Task<IssuedCredential> CreateOperatorCredentialAsync(Actor actor, CancellationToken ct) =>
         coordinator.RunAsync(

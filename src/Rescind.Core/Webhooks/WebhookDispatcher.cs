@@ -155,13 +155,13 @@ public sealed class WebhookDispatcher(
                 }
                 var now = Now;
                 var ids = events.Select(e => e.Id).ToArray();
-                // One set-based statement: every event of the batch times every enabled endpoint of its account and API.
+                // One set-based statement: every event of the batch times every enabled endpoint of its account and API that takes its type.
                 await connection.ExecuteAsync(
                     $"""
                     INSERT INTO webhook_deliveries (outbox_id, event_id, endpoint_id, account_id, status, attempts, next_attempt_at, created_at)
                     SELECT o.id, o.event_id, w.id, o.account_id, 'pending', 0, @now, @now
                     FROM outbox o JOIN webhook_endpoints w ON w.account_id = o.account_id AND w.api = o.api AND w.disabled_at IS NULL
-                    WHERE {db.AnyOf("o.id", "ids")}
+                    WHERE {db.AnyOf("o.id", "ids")} AND (w.event_types IS NULL OR w.event_types LIKE '%,' || o.event_type || ',%')
                     ON CONFLICT (outbox_id, endpoint_id) DO NOTHING
                     """,
                     new { now, ids }, tx);

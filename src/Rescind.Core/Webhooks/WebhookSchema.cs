@@ -72,3 +72,13 @@ public sealed class WebhookDeliveriesDuePerEndpoint : Migration
 
     public override void Down() => Execute.Sql("DROP INDEX ix_webhook_deliveries_endpoint_due");
 }
+
+[Migration(2026_12_06_2103, "core: an endpoint may take only some event types")]
+public sealed class WebhookEventTypesSchema : Migration
+{
+    public override void Up() =>
+        // Null: every event of its account and API. Else the types it takes, each between commas (",a,b,").
+        Alter.Table("webhook_endpoints").AddColumn("event_types").AsString(4000).Nullable();
+
+    public override void Down() => Delete.Column("event_types").FromTable("webhook_endpoints");
+}

@@ -65,6 +65,43 @@ public sealed class WebhookStore(Database db, Coordinator coordinator, WebhookSh
         return (endpoint, Refusal.None);
     }
 
+    /// <summary>Whether a URL may be registered (the checks of <see cref="CreateEndpointAsync"/>), for an API that
+    /// registers its endpoint inside its own transaction.</summary>
+    public async Task<Refusal> CheckUrlAsync(string url, CancellationToken ct) =>
+        !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || url.Length > 2000 ? Refusal.BadUrl
+        : !await outbound.AllowsUrlAsync(url, ct) ? Refusal.NotAllowed
+        : Refusal.None;
+
+    /// <summary>Whether the operator lets URLs reach private networks (a local setup).</summary>
+    public bool AllowsPrivateNetworks => outbound.AllowPrivateNetworks;
+
+    /// <summary>Registers an endpoint inside the caller's transaction (its URL checked with <see cref="CheckUrlAsync"/>
+    /// first), taking only <paramref name="eventTypes"/> (null: every event of its API).</summary>
+    public static async Task<WebhookEndpoint> InsertEndpointAsync(UnitOfWork uow, string accountId, string api, string url, string secret,
+        IReadOnlyCollection<string>? eventTypes, TimeProvider clock)
+    {
+        var endpoint = new WebhookEndpoint(Ids.New("we_", clock), accountId, api, url, secret, 10_000);
+        await uow.ExecuteAsync(
+            """
+            INSERT INTO webhook_endpoints (id, account_id, api, url, secret, timeout_ms, created_at, event_types)
+            VALUES (@Id, @AccountId, @Api, @Url, @Secret, @TimeoutMs, @Now, @Types)
+            """,
+            new { endpoint.Id, endpoint.AccountId, endpoint.Api, endpoint.Url, endpoint.Secret, endpoint.TimeoutMs, Now = uow.NowMs, Types = Types(eventTypes) });
+        await uow.RecordAsync(new Change(api, "webhook_endpoint", endpoint.Id, "webhook_endpoint.created", null, "enabled", Reason: url));
+        return endpoint;
+    }
+
+    /// <summary>Changes an endpoint's URL and the event types it takes, inside the caller's transaction.</summary>
+    public static async Task UpdateEndpointAsync(UnitOfWork uow, string api, string id, string url, IReadOnlyCollection<string>? eventTypes)
+    {
+        await uow.ExecuteExpectingAsync(1, "UPDATE webhook_endpoints SET url = @url, event_types = @Types WHERE id = @id",
+            new { id, url, Types = Types(eventTypes) });
+        await uow.RecordAsync(new Change(api, "webhook_endpoint", id, "webhook_endpoint.updated", "enabled", "enabled",
+            Reason: url + " " + (Types(eventTypes) ?? "all events")));
+    }
+
+    private static string? Types(IReadOnlyCollection<string>? eventTypes) => eventTypes is null ? null : "," + string.Join(",", eventTypes) + ",";
+
     public Task<bool> DisableEndpointAsync(string id, Actor actor, CancellationToken ct) =>
         coordinator.RunAsync(new OperationContext(null, "rescind", actor, null), async (uow, _) =>
         {

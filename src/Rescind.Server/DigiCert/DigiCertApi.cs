@@ -23,6 +23,9 @@ namespace Rescind.Server.DigiCert;
 /// GET  /services/v2/request/{request_id}                       request info
 /// PUT  /services/v2/request/{request_id}/status                approve or reject {status, processor_comment}
 /// GET  /services/v2/audit-log                                  audit log: filters[order_id], filters[date_from|date_to], offset, limit
+/// GET  /services/v2/certificate/…/download/…                   certificate download (DigiCertDownloads)
+/// *    /services/v2/user…, /services/v2/key/user/{user_id}      users and keys (DigiCertUsers)
+/// *    /services/v2/webhook…                                    the account's webhook (DigiCertWebhookConfig)
 /// </code>
 /// </summary>
 public static class DigiCertApi
@@ -33,7 +36,8 @@ public static class DigiCertApi
     {
         var v2 = app.MapGroup("/services/v2").WithGroupName(DigiCertStore.Api).RequireCaller(Credentials)
             .Parameters(ParameterDoc.Header("X-DC-DEVKEY", required: true, "The account's API key."))
-            .WithMetadata(Error(401), Error(429));
+            .WithMetadata(Error(401), Error(403), Error(429))
+            .AddEndpointFilter(DigiCertUsers.Filter);
         v2.MapPost("/order/certificate/{product_name_id}", CreateOrderAsync)
             .Accepts<NewOrderBody>("application/json").Produces<CreatedOrder>(201).WithMetadata(Error(400), Error(404), Error(413))
             .WithMetadata(new Coverage.ServedValues("product_name_id", [.. DigiCertRules.Products.Keys]));
@@ -56,6 +60,9 @@ public static class DigiCertApi
         v2.MapGet("/audit-log", AuditLogAsync)
             .Parameters(Query("filters[order_id]", "integer"), Query("filters[date_from]"), Query("filters[date_to]"), Query("offset", "integer"), Query("limit", "integer"))
             .Produces<AuditLog>(200).WithMetadata(Error(400), Error(404));
+        DigiCertDownloads.Map(v2);
+        DigiCertUsers.Map(v2);
+        DigiCertWebhookConfig.Map(v2);
         return app;
     }
 
@@ -87,7 +94,8 @@ public static class DigiCertApi
             && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out id) && id > 0;
     }
 
-    private static async Task<(JsonDocument? Doc, IResult? Failure)> ReadBodyAsync(HttpContext http, IOptions<RescindOptions> options, CancellationToken ct)
+    /// <summary>The request's JSON body, or the answer to a body that is too large or not JSON.</summary>
+    internal static async Task<(JsonDocument? Doc, IResult? Failure)> ReadBodyAsync(HttpContext http, IOptions<RescindOptions> options, CancellationToken ct)
     {
         var read = await JsonBody.ReadAsync(http.Request, options.Value.MaxBodyBytes, ct);
         if (read.Document is not null)
@@ -114,6 +122,10 @@ public static class DigiCertApi
                 return failure!;
             }
             var (input, error) = DigiCertOrderBody.Parse(doc.RootElement, product_name_id, product.Type);
+            if (input is { SkipApproval: true } && !DigiCertUsers.MaySkipApproval(DigiCertUsers.Of(http).AccessRoleId))
+            {
+                return Answer(DigiCertUsers.Forbidden("Your access role cannot skip the approval step: the order needs approval by a manager or administrator."));
+            }
             return input is null
                 ? Answer(error!)
                 : Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.CreateOrderAsync(uow, input), DigiCertEnvelope.Placed, ct));
@@ -324,6 +336,11 @@ public static class DigiCertApi
             if (!TryId(request_id, out var id))
             {
                 return Answer(DigiCertEnvelope.RequestMissing(request_id));
+            }
+            if (!DigiCertUsers.MayApprove(DigiCertUsers.Of(http).AccessRoleId))
+            {
+                // Checked before the request is looked up: this key may not process any request [ours: the order].
+                return Answer(DigiCertUsers.Forbidden("Only an administrator or a manager can approve or reject requests."));
             }
             var command = status == DigiCertRules.Approved ? DigiCertRules.Approve : DigiCertRules.Reject;
             return Answer(await coordinator.ExecuteAsync(Context(http), (uow, _) => DigiCertCommands.UpdateRequestStatusAsync(uow, id, command, comment), DigiCertEnvelope.RequestProcessed, ct));

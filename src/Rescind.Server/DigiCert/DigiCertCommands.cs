@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Rescind.Core;
 using Rescind.Core.Coordination;
@@ -242,16 +241,22 @@ public static class DigiCertCommands
                 var reissue = t.From == DigiCertRules.ReissuePending
                     ? await DigiCertStore.LockOpenRequestAsync(uow, order.Id, DigiCertStore.ReissueRequest)
                     : null;
+                DigiCertCertificates.Issued? certificate = null;
                 if (t.To == DigiCertRules.Issued)
                 {
                     order.CertificateId = await DigiCertStore.NextIdAsync(uow, "certificate");
-                    order.SerialNumber = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-                    order.Thumbprint = Convert.ToHexString(RandomNumberGenerator.GetBytes(20)); // a SHA-1 thumbprint's shape
                     order.DateIssued = uow.NowMs;
                     // Validity runs from the first issuance; a reissue keeps the order's end date [ours].
                     order.ValidTill ??= Time.ToUnixMs(uow.Now.AddDays(365 * order.ValidityYears));
+                    certificate = DigiCertCertificates.Issue(order, uow.Now, Time.FromUnixMs(order.ValidTill.Value));
+                    order.SerialNumber = certificate.SerialNumber;
+                    order.Thumbprint = certificate.Thumbprint;
                 }
                 order = await ApplyOrderAsync(uow, order, t, command, reissue is null ? null : Reason(("reissue_request_id", reissue.Id)));
+                if (certificate is not null)
+                {
+                    await DigiCertStore.StoreChainAsync(uow, order.Id, certificate.ChainPem);
+                }
                 if (reissue is not null)
                 {
                     var requestCommand = t.To == DigiCertRules.Issued ? DigiCertRules.Approve : DigiCertRules.Reject;
@@ -287,6 +292,18 @@ public static class DigiCertCommands
             VALUES (@Id, @AccountId, @OrderId, @Type, @Status, @RequesterId, @ProcessorId, @Comments, @Date, @DateProcessed, @Version)
             """,
             row);
+        // The acting key's user, as the request's readers show it (joined there; filled here for the answer at hand).
+        var user = await uow.QuerySingleOrDefaultAsync<UserRow>(
+            "SELECT u.id, u.first_name, u.last_name, u.email FROM digicert_keys k JOIN digicert_users u ON u.id = k.user_id WHERE k.credential_id = @Id",
+            new { uow.Context.Actor.Id });
+        if (user is not null)
+        {
+            (row.RequesterUserId, row.RequesterFirstName, row.RequesterLastName, row.RequesterEmail) = (user.Id, user.FirstName, user.LastName, user.Email);
+            if (processed)
+            {
+                (row.ProcessorUserId, row.ProcessorFirstName, row.ProcessorLastName, row.ProcessorEmail) = (user.Id, user.FirstName, user.LastName, user.Email);
+            }
+        }
         return row;
     }
 

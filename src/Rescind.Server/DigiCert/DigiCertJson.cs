@@ -59,8 +59,8 @@ public static class DigiCertJson
         r.Type,
         r.Status,
         Time.Iso(r.DateProcessed),
-        r.RequesterId is null ? null : new UserRef(r.RequesterId),
-        r.ProcessorId is null ? null : new UserRef(r.ProcessorId),
+        r.RequesterUserId is { } requester ? new UserRef(requester, r.RequesterFirstName!, r.RequesterLastName!, r.RequesterEmail!) : null,
+        r.ProcessorId is not null && r.ProcessorUserId is { } processor ? new UserRef(processor, r.ProcessorFirstName!, r.ProcessorLastName!, r.ProcessorEmail!) : null,
         r.Comments,
         r.ProcessorComment,
         new RequestOrder(r.OrderId, r.OrderStatus, new RequestCertificate(r.CommonName), new RequestProduct(r.ProductNameId)));
@@ -115,7 +115,8 @@ public sealed record OrderObject(
     OrganizationRef? Organization,
     IReadOnlyList<OrderRequest>? Requests);
 
-public sealed record UserRef(string Id);
+/// <summary>A user as requests name them [doc: Structures – User details object].</summary>
+public sealed record UserRef(long Id, string FirstName, string LastName, string Email);
 
 public sealed record RequestCertificate(string CommonName);
 
@@ -186,5 +187,5 @@ public sealed record RevokeBody(string? Comments);
 
 public sealed record RequestStatusBody(string Status, string? ProcessorComment);
 
-/// <summary>A simulated event takes no fields; a body, if sent, is ignored.</summary>
+/// <summary>A simulated event, or a webhook action without fields: a body, if sent, is ignored.</summary>
 public sealed record DigiCertEventBody;

@@ -84,3 +84,83 @@ public sealed class DigiCertOrderDetailsSchema : Migration
         Delete.Column("thumbprint").Column("smime").Column("organization_id").Column("dns_names").FromTable("digicert_orders");
     }
 }
+
+[Migration(2026_12_06_2101, "digicert: the issued certificate's chain as PEM, for the download endpoints")]
+public sealed class DigiCertCertificateChainSchema : Migration
+{
+    public override void Up()
+    {
+        Alter.Table("digicert_orders")
+            .AddColumn("certificate_chain").AsString(16000).Nullable(); // end-entity, intermediate, root; set at each issuance
+        Create.Index("ix_digicert_orders_certificate").OnTable("digicert_orders").OnColumn("certificate_id").Ascending();
+    }
+
+    public override void Down()
+    {
+        Delete.Index("ix_digicert_orders_certificate").OnTable("digicert_orders");
+        Delete.Column("certificate_chain").FromTable("digicert_orders");
+    }
+}
+
+[Migration(2026_12_06_2102, "digicert: users with their access roles, and the API keys that act as them")]
+public sealed class DigiCertUsersSchema : Migration
+{
+    public override void Up()
+    {
+        Create.Table("digicert_users")
+            .WithColumn("id").AsInt64().PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("username").AsString(128).NotNullable()
+            .WithColumn("first_name").AsString(128).NotNullable()
+            .WithColumn("last_name").AsString(128).NotNullable()
+            .WithColumn("email").AsString(255).NotNullable()
+            .WithColumn("job_title").AsString(64).Nullable()
+            .WithColumn("telephone").AsString(64).Nullable()
+            .WithColumn("access_role_id").AsInt32().NotNullable()
+            .WithColumn("status").AsString(16).NotNullable()
+            .WithColumn("is_api_only").AsInt32().NotNullable()
+            .WithColumn("date_created").AsInt64().NotNullable()
+            .WithColumn("root_credential_id").AsString(64).Nullable(); // the key Rescind issued that this administrator was made for
+        Create.Index("ux_digicert_users_root").OnTable("digicert_users").OnColumn("root_credential_id").Unique();
+        Create.Index("ix_digicert_users_account").OnTable("digicert_users").OnColumn("account_id").Ascending().OnColumn("username").Ascending();
+
+        Create.Table("digicert_keys")
+            .WithColumn("credential_id").AsString(64).PrimaryKey()
+            .WithColumn("id").AsInt64().NotNullable()
+            .WithColumn("account_id").AsString(64).NotNullable()
+            .WithColumn("user_id").AsInt64().NotNullable()
+            .WithColumn("name").AsString(128).NotNullable()
+            .WithColumn("restricted_to_role_id").AsInt32().NotNullable()
+            .WithColumn("date_created").AsInt64().NotNullable();
+        Create.Index("ix_digicert_keys_user").OnTable("digicert_keys").OnColumn("user_id").Ascending();
+    }
+
+    public override void Down()
+    {
+        Delete.Table("digicert_keys");
+        Delete.Table("digicert_users");
+    }
+}
+
+[Migration(2026_12_06_2104, "digicert: the account's webhook set up through the Services API")]
+public sealed class DigiCertWebhooksSchema : Migration
+{
+    public override void Up()
+    {
+        Create.Table("digicert_webhooks")
+            .WithColumn("id").AsInt64().PrimaryKey()
+            .WithColumn("account_id").AsString(64).NotNullable().Unique() // one webhook per account [doc]
+            .WithColumn("endpoint_id").AsString(64).NotNullable()         // its endpoint in webhook_endpoints
+            .WithColumn("endpoint").AsString(2000).NotNullable()
+            .WithColumn("secret").AsString(200).Nullable()
+            .WithColumn("events").AsString(4000).NotNullable()            // JSON array of event types
+            .WithColumn("status").AsString(16).NotNullable()
+            .WithColumn("settings").AsString(2000).Nullable()             // webhook_settings as given
+            .WithColumn("challenge_token").AsString(64).Nullable()
+            .WithColumn("challenge_expires_at").AsInt64().Nullable()
+            .WithColumn("challenge_verified").AsInt32().NotNullable()
+            .WithColumn("date_created").AsInt64().NotNullable();
+    }
+
+    public override void Down() => Delete.Table("digicert_webhooks");
+}

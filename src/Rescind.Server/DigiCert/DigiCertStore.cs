@@ -87,6 +87,24 @@ public sealed class RequestRow
     public string CommonName { get; set; } = "";
 
     public string ProductNameId { get; set; } = "";
+
+    // The users the requester's and processor's keys act as (joined, read-only; null for a change made outside
+    // DigiCert's API, through Rescind's own API or the operator).
+    public long? RequesterUserId { get; set; }
+
+    public string? RequesterFirstName { get; set; }
+
+    public string? RequesterLastName { get; set; }
+
+    public string? RequesterEmail { get; set; }
+
+    public long? ProcessorUserId { get; set; }
+
+    public string? ProcessorFirstName { get; set; }
+
+    public string? ProcessorLastName { get; set; }
+
+    public string? ProcessorEmail { get; set; }
 }
 
 public sealed class AuditRow
@@ -140,12 +158,20 @@ public static class DigiCertStore
         r.id, r.account_id, r.order_id, r.type, r.status,
         r.requester_id, r.processor_id, r.comments,
         r.processor_comment, r.date, r.date_processed, r.version,
-        o.status AS OrderStatus, o.common_name, o.product_name_id
+        o.status AS OrderStatus, o.common_name, o.product_name_id,
+        ru.id AS RequesterUserId, ru.first_name AS RequesterFirstName, ru.last_name AS RequesterLastName, ru.email AS RequesterEmail,
+        pu.id AS ProcessorUserId, pu.first_name AS ProcessorFirstName, pu.last_name AS ProcessorLastName, pu.email AS ProcessorEmail
         """;
 
     private const string SearchClause = @" AND (LOWER(common_name) LIKE @Like ESCAPE '\' OR LOWER(emails) LIKE @Like ESCAPE '\' OR id = @SearchId)";
 
-    private const string RequestFrom = "FROM digicert_requests r JOIN digicert_orders o ON o.id = r.order_id";
+    /// <summary>A request with its order, and the users its requester's and processor's keys act as.</summary>
+    private const string RequestFrom =
+        """
+        FROM digicert_requests r JOIN digicert_orders o ON o.id = r.order_id
+        LEFT JOIN digicert_keys rk ON rk.credential_id = r.requester_id LEFT JOIN digicert_users ru ON ru.id = rk.user_id
+        LEFT JOIN digicert_keys pk ON pk.credential_id = r.processor_id LEFT JOIN digicert_users pu ON pu.id = pk.user_id
+        """;
 
     /// <summary>A fresh id from the one DigiCert id space (orders, requests, certificates).</summary>
     public static Task<long> NextIdAsync(UnitOfWork uow, string kind) =>
@@ -256,6 +282,35 @@ public static class DigiCertStore
         return await connection.QueryFirstOrDefaultAsync<OrderRow>(new CommandDefinition(
             $"SELECT {OrderColumns} FROM digicert_orders WHERE account_id = @accountId AND (serial_number = @value OR thumbprint = @value) ORDER BY id LIMIT 1",
             new { accountId, value = serialOrThumbprint.ToUpperInvariant() }, cancellationToken: ct));
+    }
+
+    /// <summary>The certificate issued just now, kept beside its order (not among the columns every read carries).</summary>
+    public static Task StoreChainAsync(UnitOfWork uow, long orderId, string chainPem) =>
+        uow.ExecuteExpectingAsync(1, "UPDATE digicert_orders SET certificate_chain = @chainPem WHERE id = @orderId", new { orderId, chainPem });
+
+    /// <summary>What a download needs of an order of the account, by order id or by its current certificate's id.</summary>
+    public sealed class Download
+    {
+        public long Id { get; set; }
+
+        public string Status { get; set; } = "";
+
+        public string CommonName { get; set; } = "";
+
+        public long? CertificateId { get; set; }
+
+        public long? DateIssued { get; set; }
+
+        public string? CertificateChain { get; set; }
+    }
+
+    public static async Task<Download?> GetDownloadAsync(Database db, string accountId, long? orderId, long? certificateId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenAsync(ct);
+        return await connection.QuerySingleOrDefaultAsync<Download>(new CommandDefinition(
+            "SELECT id, status, common_name, certificate_id, date_issued, certificate_chain FROM digicert_orders WHERE account_id = @accountId AND "
+            + (orderId is null ? "certificate_id = @certificateId" : "id = @orderId"),
+            new { accountId, orderId, certificateId }, cancellationToken: ct));
     }
 
     /// <summary>Newest first after the order <paramref name="afterId"/> (keyset paging for Rescind's own API), one

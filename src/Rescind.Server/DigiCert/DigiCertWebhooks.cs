@@ -19,10 +19,12 @@ public sealed class DigiCertWebhookShape : IWebhookShape
     {
         using var payload = JsonDocument.Parse(e.Payload);
         var body = JsonSerializer.Serialize(new { @event = e.EventType, data = payload.RootElement }, DigiCertJson.Options);
-        return new WebhookRequest(body, new Dictionary<string, string>
+        var headers = new Dictionary<string, string> { ["Rescind-Event-Id"] = e.EventId };
+        if (endpoint.Secret.Length > 0)
         {
-            ["X-WEBHOOK-KEY"] = endpoint.Secret,
-            ["Rescind-Event-Id"] = e.EventId,
-        });
+            // A webhook set up through the Services API without a secret gets no X-WEBHOOK-KEY [doc].
+            headers["X-WEBHOOK-KEY"] = endpoint.Secret;
+        }
+        return new WebhookRequest(body, headers);
     }
 }

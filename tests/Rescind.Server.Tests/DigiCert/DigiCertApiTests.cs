@@ -60,7 +60,12 @@ public abstract class DigiCertApiTests(RescindServer server)
         Assert.Equal("approved", approved.GetProperty("status").GetString());
         Assert.Equal("ok", approved.GetProperty("processor_comment").GetString());
         Assert.EndsWith("Z", approved.GetProperty("date_processed").GetString(), StringComparison.Ordinal);
-        Assert.Equal(t.Credential("digicert", "live").Id, approved.GetProperty("processor").GetProperty("id").GetString());
+        // The processor is the user the approving key acts as [doc: a user details object].
+        var me = (await t.DigiCertAsync(HttpMethod.Get, "/services/v2/user/me")).Json;
+        var processor = approved.GetProperty("processor");
+        Assert.Equal(me.GetProperty("id").GetInt64(), processor.GetProperty("id").GetInt64());
+        Assert.Equal(me.GetProperty("email").GetString(), processor.GetProperty("email").GetString());
+        Assert.Equal(me.GetProperty("id").GetInt64(), approved.GetProperty("requester").GetProperty("id").GetInt64());
         // Approving again is a no-op; rejecting an approved request is refused.
         Assert.Equal(204, (await t.ProcessAsync(o.RequestId, "approved")).Code);
         (await t.ProcessAsync(o.RequestId, "rejected")).IsDigiCertError(400, "invalid_status|request");

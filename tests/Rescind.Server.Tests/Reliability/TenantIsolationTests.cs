@@ -22,7 +22,8 @@ public abstract class TenantIsolationTests(RescindServer server)
     private sealed record Owner(
         string NumeralCustomer, string NumeralRequest, string DigiCertOrder, string DigiCertRequest, string Session, string Transaction,
         string BillingRequest, string Flow, string GcCustomer, string Creditor, string GcEvent, string WalletSet, string Wallet,
-        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount, string Refund);
+        string CircleTransaction, string Subscription, string Cancellation, string NumeralCertificate, string Mandate, string Payment, string BankAccount, string Refund,
+        string DigiCertIssued, string DigiCertCertificate, string DigiCertUser, string DigiCertWebhook);
 
     /// <summary>One aimed call; <paramref name="Status"/> is the API's documented answer for an id that is not the
     /// caller's (404, except where the vendor validates a link: GoCardless answers 422 as for a missing one).</summary>
@@ -43,6 +44,18 @@ public abstract class TenantIsolationTests(RescindServer server)
             new { status = "canceled", note = "intruder" }),
         ["POST /services/v2/order/certificate/{order_id}/reissue"] = (o, _) => new("digicert", HttpMethod.Post, $"/services/v2/order/certificate/{o.DigiCertOrder}/reissue", new { }),
         ["PUT /services/v2/order/certificate/{order_id}/revoke"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/order/certificate/{o.DigiCertOrder}/revoke", new { comments = "intruder" }),
+        ["GET /services/v2/certificate/download/order/{order_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/certificate/download/order/" + o.DigiCertIssued),
+        ["GET /services/v2/certificate/download/order/{order_id}/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/download/order/{o.DigiCertIssued}/format/pem_all"),
+        ["GET /services/v2/certificate/{certificate_id}/download/format/{format_type}"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/format/pem_all"),
+        ["GET /services/v2/certificate/{certificate_id}/download/platform"] = (o, _) => new("digicert", HttpMethod.Get, $"/services/v2/certificate/{o.DigiCertCertificate}/download/platform"),
+        ["GET /services/v2/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/user/" + o.DigiCertUser),
+        ["PUT /services/v2/user/{user_id}/role"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/user/{o.DigiCertUser}/role", new { access_roles = new[] { new { id = 5 } } }),
+        ["POST /services/v2/key/user/{user_id}"] = (o, _) => new("digicert", HttpMethod.Post, $"/services/v2/key/user/{o.DigiCertUser}", new { name = "intruder" }),
+        ["PUT /services/v2/webhook/{webhook_id}"] = (o, _) => new("digicert", HttpMethod.Put, "/services/v2/webhook/" + o.DigiCertWebhook, new { endpoint = "https://example.com/intruder" }),
+        ["PUT /services/v2/webhook/{webhook_id}/send-challenge"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/send-challenge"),
+        ["PUT /services/v2/webhook/{webhook_id}/check-challenge"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/check-challenge", new { token = "x" }),
+        ["PUT /services/v2/webhook/{webhook_id}/activate"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/activate"),
+        ["PUT /services/v2/webhook/{webhook_id}/deactivate"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/webhook/{o.DigiCertWebhook}/deactivate"),
         ["GET /services/v2/request/{request_id}"] = (o, _) => new("digicert", HttpMethod.Get, "/services/v2/request/" + o.DigiCertRequest),
         ["PUT /services/v2/request/{request_id}/status"] = (o, _) => new("digicert", HttpMethod.Put, $"/services/v2/request/{o.DigiCertRequest}/status", new { status = "rejected", processor_comment = "intruder" }),
         ["GET /v1/checkout/session/{sessionId}"] = (o, _) => new("crisscross", HttpMethod.Get, "/v1/checkout/session/" + o.Session),
@@ -105,6 +118,9 @@ public abstract class TenantIsolationTests(RescindServer server)
         ["POST /tax/customers"] = "creates: names no existing resource",
         ["GET /tax/certificates/{certificate_id}/document"] = "a pre-signed download URL: its signature is the capability, no account credential (Numeral's model); signatures and expiry are tested in NumeralCertificateTests",
         ["POST /services/v2/order/certificate/{product_name_id}"] = "creates: the id is a product, not an account's resource",
+        ["POST /services/v2/user"] = "creates: names no existing resource",
+        ["POST /services/v2/webhook"] = "creates the caller's own webhook: names no existing resource",
+        ["GET /services/v2/webhook"] = "the caller's own webhook (none is 400 webhook_invalid_account, the vendor's answer); another account's is never listed (DigiCertWebhookConfigTests)",
         ["POST /v1/checkout/session"] = "creates: names no existing resource",
         ["POST /billing_requests"] = "creates: names no existing resource",
         ["POST /customers"] = "creates: names no existing resource",
@@ -338,6 +354,9 @@ public abstract class TenantIsolationTests(RescindServer server)
         await t.SimulateAsync(accepted, "submit");
         var certificate = (await t.SimulateAsync(accepted, "accept")).Str("certificate_id");
         var order = await t.OrderAsync();
+        var issued = await t.IssuedOrderAsync();
+        var issuedCertificate = (await t.GetOrderAsync(issued)).Json.GetProperty("certificate").GetProperty("id").GetInt64();
+        var digicertUser = (await t.DigiCertAsync(HttpMethod.Get, "/services/v2/user/me")).Json.GetProperty("id").GetInt64();
         var token = await CrissCrossMerchant.TokenAsync(t, new { client_id = t.AccountId, client_secret = t.Credential("crisscross", "live").Secret });
         var m = new CrissCrossMerchant(t, token.Str("access_token"));
         var session = await m.SessionAsync();
@@ -358,6 +377,8 @@ public abstract class TenantIsolationTests(RescindServer server)
         var sub = await CircleClient.Send(t, HttpMethod.Post, "/v2/notifications/subscriptions",
             JsonSerializer.Serialize(new { endpoint = receiver.BaseUrl + "/owner", notificationTypes = new[] { "*" } }), "test");
         Assert.True(sub.Code == 201, sub.Body);
+        var digicertWebhook = await t.DigiCertAsync(HttpMethod.Post, "/services/v2/webhook", new { endpoint = receiver.BaseUrl + "/digicert" });
+        Assert.True(digicertWebhook.Code == 201, digicertWebhook.Body);
         var scheduled = await t.SendAsync(HttpMethod.Post, "/v1/cancellations",
             JsonSerializer.Serialize(new { resources = new[] { request }, reason = "later", cancel_at = Rescind.Core.Time.Iso(server.Clock.GetUtcNow().AddYears(5)), idempotency_key = Guid.NewGuid().ToString() }),
             new() { ["Authorization"] = "Bearer " + t.Credential("rescind", "live").Secret });
@@ -366,7 +387,8 @@ public abstract class TenantIsolationTests(RescindServer server)
             await FirstAsync("/events", "events"), from.GetProperty("walletSetId").GetString()!, from.GetProperty("id").GetString()!, ctx,
             sub.Json.GetProperty("data").GetProperty("id").GetString()!, scheduled.Str("id"), certificate,
             fulfilled.GetProperty("mandate_request_mandate").GetString()!, fulfilled.GetProperty("payment_request_payment").GetString()!,
-            fulfilled.GetProperty("customer_bank_account").GetString()!, refund);
+            fulfilled.GetProperty("customer_bank_account").GetString()!, refund, Str(issued), Str(issuedCertificate), Str(digicertUser),
+            Str(digicertWebhook.Json.GetProperty("webhook_id").GetInt64()));
         string[] ids = [customer, request, accepted, certificate, session, tx, paidSession, paidTx, refund, br, flow, gcCustomer, owner.Creditor, owner.GcEvent, owner.WalletSet, owner.Wallet, ctx, owner.Subscription, owner.Cancellation,
             owner.Mandate, owner.Payment, owner.BankAccount];
         return (owner, ids);
