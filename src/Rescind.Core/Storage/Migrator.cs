@@ -11,7 +11,15 @@ public static class Migrator
     /// Brings the schema up to date. On PostgreSQL several nodes may start at once, so the run is serialised by an
     /// advisory lock; on SQLite the file lock does the same.
     /// </summary>
-    public static async Task MigrateAsync(Database db, IEnumerable<Assembly> migrationAssemblies, CancellationToken ct)
+    public static Task MigrateAsync(Database db, IEnumerable<Assembly> migrationAssemblies, CancellationToken ct) =>
+        RunAsync(db, migrationAssemblies, null, ct);
+
+    /// <summary>Brings the schema up to <paramref name="version"/> and no further: how a database of an older release
+    /// is made, e.g. to test that a later migration carries its data over.</summary>
+    public static Task MigrateUpToAsync(Database db, IEnumerable<Assembly> migrationAssemblies, long version, CancellationToken ct) =>
+        RunAsync(db, migrationAssemblies, version, ct);
+
+    private static async Task RunAsync(Database db, IEnumerable<Assembly> migrationAssemblies, long? version, CancellationToken ct)
     {
         var assemblies = migrationAssemblies.Append(typeof(Migrator).Assembly).Distinct().ToArray();
         await using var lockConnection = await db.OpenAsync(ct);
@@ -42,7 +50,15 @@ public static class Migrator
                 })
                 .BuildServiceProvider(validateScopes: false);
             using var scope = services.CreateScope();
-            scope.ServiceProvider.GetRequiredService<IMigrationRunner>().MigrateUp();
+            var runner = scope.ServiceProvider.GetRequiredService<IMigrationRunner>();
+            if (version is { } v)
+            {
+                runner.MigrateUp(v);
+            }
+            else
+            {
+                runner.MigrateUp();
+            }
         }
         finally
         {

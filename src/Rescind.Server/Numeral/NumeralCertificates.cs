@@ -50,6 +50,11 @@ public static class NumeralCertificates
 {
     public const string ObjectName = "tax.exemption_certificate";
 
+    /// <summary>Written when a reviewed submission leaves a certificate [ours: named after the object, as the request
+    /// events are; Numeral documents no certificate event in 2026-03-01 and announces
+    /// <c>certificate.processing_completed</c> only for a future release].</summary>
+    public const string EventCreated = "tax.exemption_certificate.created";
+
     /// <summary>Stored states: a submission the reviewer accepted, or one it rejected.</summary>
     public const string Active = "active";
 

@@ -157,7 +157,8 @@ public static class NumeralCommands
 
     /// <summary>Writes the certificate of a reviewed submission: valid from today for
     /// <see cref="NumeralCertificates.ValidityDays"/> [ours], with its document and the secret its download URLs are
-    /// signed with. Audited; no event (Numeral announces certificate webhooks only for a future release).</summary>
+    /// signed with. Audited, with the event <see cref="NumeralCertificates.EventCreated"/> whose payload is the
+    /// certificate as the list shows it [ours: Numeral names no certificate event in 2026-03-01].</summary>
     private static async Task<string> CreateCertificateAsync(UnitOfWork uow, RequestRow request, string status)
     {
         var jurisdictions = JsonSerializer.Deserialize<string[]>(request.Jurisdictions) ?? [];
@@ -179,9 +180,12 @@ public static class NumeralCommands
             DownloadSecret = Ids.Secret(40),
             CreatedAt = uow.NowMs,
             UpdatedAt = uow.NowMs,
+            CustomerReference = request.CustomerReference,
+            CustomerDeletedAt = request.CustomerDeletedAt,
         };
         await NumeralStore.InsertCertificateAsync(uow, row);
-        await uow.RecordAsync(new Change(NumeralStore.Api, NumeralCertificates.ObjectName, id, "create", null, status));
+        await uow.RecordAsync(new Change(NumeralStore.Api, NumeralCertificates.ObjectName, id, "create", null, status,
+            NumeralCertificates.EventCreated, NumeralJson.Serialize(NumeralJson.Certificate(row, uow.NowMs))));
         return id;
     }
 

@@ -59,6 +59,29 @@ public abstract class NumeralCertificateTests(RescindServer server)
     }
 
     [Fact]
+    public async Task A_reviewed_submission_writes_one_certificate_created_event_with_the_certificate_as_listed()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var customer = await t.CreateCustomerAsync("ev-1");
+        var (_, accepted) = await ReviewedAsync(t, customer);
+        var (_, rejected) = await ReviewedAsync(t, customer, accept: false);
+
+        foreach (var (certificate, status) in new[] { (accepted, "active"), (rejected, "invalid") })
+        {
+            var events = await Audit.EventsAsync(server, certificate);
+            var created = Assert.Single(events);
+            Assert.Equal("tax.exemption_certificate.created", created.GetProperty("type").GetString());
+            var listed = (await t.Numeral(HttpMethod.Get, $"{Certificates}?customer_id={customer}")).Json.GetProperty("certificates")
+                .EnumerateArray().Single(c => c.GetProperty("id").GetString() == certificate);
+            Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(
+                System.Text.Json.Nodes.JsonNode.Parse(listed.GetRawText()), System.Text.Json.Nodes.JsonNode.Parse(created.GetProperty("payload").GetRawText())),
+                created.GetProperty("payload").GetRawText());
+            Assert.Equal(status, listed.GetProperty("status").GetString());
+        }
+        await Audit.AssertVerifiedAsync(server);
+    }
+
+    [Fact]
     public async Task The_download_url_serves_the_document_without_a_key_and_expires_an_hour_after_it_was_issued()
     {
         var t = await Tenant.CreateAsync(server);
