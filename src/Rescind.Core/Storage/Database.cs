@@ -113,6 +113,12 @@ public sealed class Database : IAsyncDisposable
     /// <summary><c>column</c> is one of the array parameter <c>@parameter</c>.</summary>
     public string AnyOf(string column, string parameter) => Kind.AnyOf(column, parameter);
 
+    /// <summary>The text at <paramref name="path"/> (object keys, written by the server, never user input) of the
+    /// JSON document held as text in <paramref name="column"/>; SQL NULL when absent or JSON null.</summary>
+    public string JsonText(string column, params string[] path) => Kind == DatabaseKind.Postgres
+        ? $"({column}::jsonb #>> '{{{string.Join(',', path)}}}')"
+        : $"json_extract({column}, '$.{string.Join('.', path)}')";
+
     /// <summary>
     /// Accepts a PostgreSQL connection string (<c>Host=…</c>) or URI (<c>postgres://…</c>), a SQLite connection
     /// string (<c>Data Source=…</c>) or a path to a SQLite file.

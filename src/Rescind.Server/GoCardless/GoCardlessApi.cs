@@ -26,8 +26,9 @@ namespace Rescind.Server.GoCardless;
 /// GET  /events, GET /events/{id}                          events from the outbox
 /// GET  /customer_bank_accounts(/{id})                     bank accounts collect_bank_account took (customer, enabled)
 /// GET  /mandates(/{id})                                   mandates fulfil created (customer, customer_bank_account,
-///                                                         creditor, status, reference)
-/// GET  /payments(/{id})                                   payments fulfil created (customer, mandate, creditor, status)
+///                                                         creditor, status, reference, scheme)
+/// GET  /payments(/{id})                                   payments fulfil created (customer, mandate, creditor, status,
+///                                                         currency, scheme, subscription, charge_date[..])
 /// POST /mandates/{id}/actions/cancel                      cancel a mandate and its pending_submission payments
 /// POST /payments/{id}/actions/cancel                      cancel a payment still pending_submission
 /// </code>
@@ -61,10 +62,11 @@ public static class GoCardlessApi
         gc.MapGet("/customer_bank_accounts", ListBankAccountsAsync).Listing(Query("customer"), Query("enabled", "boolean")).Produces<CustomerBankAccountList>(200);
         gc.MapGet("/customer_bank_accounts/{id}", GetBankAccountAsync).Produces<CustomerBankAccountEnvelope>(200).WithMetadata(Error(404));
         gc.MapGet("/mandates", ListMandatesAsync)
-            .Listing(Query("customer"), Query("customer_bank_account"), Query("creditor"), Query("status"), Query("reference")).Produces<MandateList>(200);
+            .Listing(Query("customer"), Query("customer_bank_account"), Query("creditor"), Query("status"), Query("reference"), Query("scheme")).Produces<MandateList>(200);
         gc.MapGet("/mandates/{id}", GetMandateAsync).Produces<MandateEnvelope>(200).WithMetadata(Error(404));
         gc.MapPost("/mandates/{id}/actions/cancel", CancelMandateAsync).Acting<CancelActionBody, MandateEnvelope>();
-        gc.MapGet("/payments", ListPaymentsAsync).Listing(Query("customer"), Query("mandate"), Query("creditor"), Query("status")).Produces<PaymentList>(200);
+        gc.MapGet("/payments", ListPaymentsAsync).Listing(Query("customer"), Query("mandate"), Query("creditor"), Query("status"), Query("currency"), Query("scheme"),
+            Query("subscription"), Query("charge_date[gt]"), Query("charge_date[gte]"), Query("charge_date[lt]"), Query("charge_date[lte]")).Produces<PaymentList>(200);
         gc.MapGet("/payments/{id}", GetPaymentAsync).Produces<PaymentEnvelope>(200).WithMetadata(Error(404));
         gc.MapPost("/payments/{id}/actions/cancel", CancelPaymentAsync).Acting<CancelActionBody, PaymentEnvelope>();
         gc.MapGet("/creditors", ListCreditorsAsync).Listing().Produces<CreditorList>(200);
@@ -443,7 +445,7 @@ public static class GoCardlessApi
     private static async Task<IResult> ListMandatesAsync(HttpContext http, Database db, CancellationToken ct)
     {
         var p = Principal(http);
-        var q = ListQuery.Parse(http.Request.Query, ["customer", "customer_bank_account", "creditor", "status", "reference"]);
+        var q = ListQuery.Parse(http.Request.Query, ["customer", "customer_bank_account", "creditor", "status", "reference", "scheme"]);
         if (q.Error is not null)
         {
             return Invalid(http, q.Error);
@@ -455,14 +457,24 @@ public static class GoCardlessApi
             return Invalid(http, new(new("status", "must be one or more of " + string.Join(", ", GoCardlessRules.MandateStates)), "/status"));
         }
         var page = await GoCardlessStore.ListMandatesAsync(db, p.AccountId!, p.Mode, q.Value("customer"), q.Value("customer_bank_account"), q.Value("creditor"),
-            statuses, q.Value("reference"), q.Created, q.Page, ct);
+            statuses, q.Value("reference"), q.Value("scheme")?.Split(','), q.Created, q.Page, ct);
         return Paged(http, q, GoCardlessStore.Mandates, page, GoCardlessJson.Mandate, r => r.Id);
     }
 
+    private static readonly Dictionary<string, string> ChargeDateOps = new(StringComparer.Ordinal)
+    {
+        ["charge_date[gt]"] = ">",
+        ["charge_date[gte]"] = ">=",
+        ["charge_date[lt]"] = "<",
+        ["charge_date[lte]"] = "<=",
+    };
+
+    /// <summary>The payments list takes one status, one currency and one scheme, unlike the mandates list [sdk:
+    /// PaymentListRequest]; charge_date bounds are dates (YYYY-MM-DD) [doc].</summary>
     private static async Task<IResult> ListPaymentsAsync(HttpContext http, Database db, CancellationToken ct)
     {
         var p = Principal(http);
-        var q = ListQuery.Parse(http.Request.Query, ["customer", "mandate", "creditor", "status"]);
+        var q = ListQuery.Parse(http.Request.Query, ["customer", "mandate", "creditor", "status", "currency", "scheme", "subscription", .. ChargeDateOps.Keys]);
         if (q.Error is not null)
         {
             return Invalid(http, q.Error);
@@ -472,7 +484,25 @@ public static class GoCardlessApi
         {
             return Invalid(http, new(new("status", "must be one of " + string.Join(", ", GoCardlessRules.PaymentStates)), "/status"));
         }
-        var page = await GoCardlessStore.ListPaymentsAsync(db, p.AccountId!, p.Mode, q.Value("customer"), q.Value("mandate"), q.Value("creditor"), status, q.Created, q.Page, ct);
+        var currency = q.Value("currency");
+        if (currency is not null && !GoCardlessInput.MandateCurrencies.Contains(currency))
+        {
+            return Invalid(http, new(new("currency", "must be one of " + string.Join(", ", GoCardlessInput.MandateCurrencies)), "/currency"));
+        }
+        var chargeDate = new List<(string, string)>();
+        foreach (var (name, op) in ChargeDateOps)
+        {
+            if (q.Value(name) is { } date)
+            {
+                if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _))
+                {
+                    return Invalid(http, new(new(name, "must be a date such as 2026-01-31"), "/" + name));
+                }
+                chargeDate.Add((op, date));
+            }
+        }
+        var filter = new PaymentFilter(q.Value("customer"), q.Value("mandate"), q.Value("creditor"), status, currency, q.Value("scheme"), q.Value("subscription"), chargeDate);
+        var page = await GoCardlessStore.ListPaymentsAsync(db, p.AccountId!, p.Mode, filter, q.Created, q.Page, ct);
         return Paged(http, q, GoCardlessStore.Payments, page, GoCardlessJson.Payment, r => r.Id);
     }
 

@@ -441,7 +441,7 @@ public static class GoCardlessStore
     /// comma-separated list) [sdk].</summary>
     public static Task<(IReadOnlyList<MandateRow> Rows, bool Older, bool Newer)?> ListMandatesAsync(
         Database db, string accountId, string mode, string? customer, string? bankAccount, string? creditor, string[]? statuses, string? reference,
-        IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
+        string[]? schemes, IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
     {
         var (where, args) = Scope(accountId, mode);
         Equal(where, args, "customer_id", customer);
@@ -449,19 +449,40 @@ public static class GoCardlessStore
         Equal(where, args, "creditor_id", creditor);
         Equal(where, args, "reference", reference);
         AnyOf(db, where, args, "status", statuses);
+        if (schemes is not null)
+        {
+            // The official client sends a list of schemes comma-separated, as it does statuses [sdk].
+            where.Add(db.AnyOf(db.JsonText("body", "scheme"), "Any_scheme"));
+            args.Add("Any_scheme", schemes);
+        }
         AddCreated(where, args, created);
         return PageAsync<MandateRow>(db, "gc_mandates", MandateColumns, where, args, page, ct);
     }
 
     public static Task<(IReadOnlyList<PaymentRow> Rows, bool Older, bool Newer)?> ListPaymentsAsync(
-        Database db, string accountId, string mode, string? customer, string? mandate, string? creditor, string? status,
+        Database db, string accountId, string mode, PaymentFilter filter,
         IReadOnlyList<(string Op, long At)> created, PageQuery page, CancellationToken ct)
     {
         var (where, args) = Scope(accountId, mode);
-        Equal(where, args, "customer_id", customer);
-        Equal(where, args, "mandate_id", mandate);
-        Equal(where, args, "creditor_id", creditor);
-        Equal(where, args, "status", status);
+        Equal(where, args, "customer_id", filter.Customer);
+        Equal(where, args, "mandate_id", filter.Mandate);
+        Equal(where, args, "creditor_id", filter.Creditor);
+        Equal(where, args, "status", filter.Status);
+        // What only the body holds is filtered there: payments are listed per account and mode first [ours].
+        foreach (var (name, value, path) in new[] { ("currency", filter.Currency, "currency"), ("scheme", filter.Scheme, "scheme"), ("subscription", filter.Subscription, "links.subscription") })
+        {
+            if (value is not null)
+            {
+                where.Add($"{db.JsonText("body", path.Split('.'))} = @J_{name}");
+                args.Add("J_" + name, value);
+            }
+        }
+        for (var i = 0; i < filter.ChargeDate.Count; i++)
+        {
+            // ISO dates (YYYY-MM-DD) order as text.
+            where.Add($"{db.JsonText("body", "charge_date")} {filter.ChargeDate[i].Op} @ChargeDate{i}");
+            args.Add($"ChargeDate{i}", filter.ChargeDate[i].Date);
+        }
         AddCreated(where, args, created);
         return PageAsync<PaymentRow>(db, "gc_payments", PaymentColumns, where, args, page, ct);
     }
@@ -613,3 +634,9 @@ public static class GoCardlessStore
             new { id, accountId, api = ApiFor(mode) });
     }
 }
+
+/// <summary>The payments list's filters [sdk: PaymentListRequest]; <see cref="ChargeDate"/> holds
+/// <c>charge_date[gt|gte|lt|lte]</c> as an operator and an ISO date.</summary>
+public sealed record PaymentFilter(
+    string? Customer, string? Mandate, string? Creditor, string? Status, string? Currency, string? Scheme, string? Subscription,
+    IReadOnlyList<(string Op, string Date)> ChargeDate);

@@ -164,6 +164,44 @@ public abstract class GoCardlessResourcesTests(RescindServer server)
     }
 
     [Fact]
+    public async Task Payments_filter_by_currency_scheme_subscription_and_charge_date_and_mandates_by_a_list_of_schemes()
+    {
+        var t = await Tenant.CreateAsync(server);
+        var requests = new List<JsonElement>();
+        for (var i = 0; i < 2; i++)
+        {
+            requests.Add(await t.FulfilledRequestAsync());
+            server.Clock.Advance(TimeSpan.FromDays(3));
+        }
+        var payments = requests.Select(r => Str(r, "links", "payment_request_payment")).Reverse().ToList();
+        var dates = new List<string>();
+        foreach (var id in payments)
+        {
+            dates.Add(Str((await t.Gc(HttpMethod.Get, "/payments/" + id)).Json.GetProperty("payments"), "charge_date"));
+        }
+        Assert.True(string.CompareOrdinal(dates[0], dates[1]) > 0, $"{dates[0]} after {dates[1]}");
+
+        Assert.Equal(payments, Ids(await t.Gc(HttpMethod.Get, "/payments?currency=GBP&scheme=faster_payments"), "payments"));
+        Assert.Empty(Ids(await t.Gc(HttpMethod.Get, "/payments?currency=EUR"), "payments"));
+        Assert.Empty(Ids(await t.Gc(HttpMethod.Get, "/payments?scheme=bacs"), "payments"));
+        Assert.Empty(Ids(await t.Gc(HttpMethod.Get, "/payments?subscription=SB0000000000"), "payments"));
+        Assert.Equal([payments[0]], Ids(await t.Gc(HttpMethod.Get, "/payments?charge_date[gt]=" + dates[1]), "payments"));
+        Assert.Equal(payments, Ids(await t.Gc(HttpMethod.Get, "/payments?charge_date[gte]=" + dates[1]), "payments"));
+        Assert.Equal([payments[1]], Ids(await t.Gc(HttpMethod.Get, "/payments?charge_date[lt]=" + dates[0]), "payments"));
+        Assert.Equal([payments[1]], Ids(await t.Gc(HttpMethod.Get, "/payments?charge_date[gte]=" + dates[1] + "&charge_date[lte]=" + dates[1]), "payments"));
+
+        // The payments list takes one status, unlike the mandates list [sdk: PaymentListRequest].
+        (await t.Gc(HttpMethod.Get, "/payments?status=pending_submission,submitted")).IsGcError(422, "validation_failed", field: "status");
+        (await t.Gc(HttpMethod.Get, "/payments?currency=XYZ")).IsGcError(422, "validation_failed", field: "currency");
+        (await t.Gc(HttpMethod.Get, "/payments?charge_date[gt]=2026-13-01")).IsGcError(422, "validation_failed", field: "charge_date[gt]");
+
+        var mandates = requests.Select(r => Str(r, "links", "mandate_request_mandate")).Reverse().ToList();
+        Assert.Equal(mandates, Ids(await t.Gc(HttpMethod.Get, "/mandates?scheme=sepa_core,bacs"), "mandates"));
+        Assert.Equal(mandates, Ids(await t.Gc(HttpMethod.Get, "/mandates?scheme=bacs"), "mandates"));
+        Assert.Empty(Ids(await t.Gc(HttpMethod.Get, "/mandates?scheme=sepa_core"), "mandates"));
+    }
+
+    [Fact]
     public async Task Every_accepted_field_is_kept_on_the_request_and_carried_to_the_mandate_and_payment()
     {
         var t = await Tenant.CreateAsync(server);

@@ -99,3 +99,20 @@ test('cancelling a mandate cancels its pending payment, and a payment submitted 
 
   await assert.rejects(gc.mandates.cancel('MD0000000000AA'), (e) => e.errors[0].reason === 'resource_not_found');
 });
+
+test('the client\'s list filters: one payment status, currency, scheme and charge_date bounds; a list of mandate schemes', async () => {
+  const reference = unique();
+  const { mandate, payment } = await fulfilled(reference);
+  const pm = await gc.payments.find(payment);
+
+  const ids = (list) => list.payments.map((p) => p.id);
+  assert.ok(ids(await gc.payments.list({ mandate, status: 'pending_submission', currency: 'GBP', scheme: pm.scheme })).includes(payment));
+  assert.ok(ids(await gc.payments.list({ mandate, charge_date: { gte: pm.charge_date, lte: pm.charge_date } })).includes(payment));
+  assert.deepEqual(ids(await gc.payments.list({ mandate, charge_date: { gt: pm.charge_date } })), []);
+  assert.deepEqual(ids(await gc.payments.list({ mandate, currency: 'EUR' })), []);
+  assert.deepEqual(ids(await gc.payments.list({ subscription: 'SB0000000000AA' })), []);
+
+  const schemes = await gc.mandates.list({ reference, scheme: ['bacs', 'sepa_core'], status: ['pending_submission', 'active'] });
+  assert.deepEqual(schemes.mandates.map((m) => m.id), [mandate]);
+  assert.deepEqual((await gc.mandates.list({ reference, scheme: ['sepa_core'] })).mandates, []);
+});
