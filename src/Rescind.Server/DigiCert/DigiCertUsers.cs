@@ -314,7 +314,7 @@ public static partial class DigiCertUsers
             return (0, DigiCertEnvelope.Missing("access_roles"));
         }
         return roles.ValueKind == JsonValueKind.Array && roles.GetArrayLength() == 1 && roles[0].ValueKind == JsonValueKind.Object
-            && roles[0].TryGetProperty("id", out var roleId) && roleId.TryGetInt32(out var role) && AccessRoles.ContainsKey(role)
+            && roles[0].TryGetProperty("id", out var roleId) && roleId.ValueKind == JsonValueKind.Number && roleId.TryGetInt32(out var role) && AccessRoles.ContainsKey(role)
             ? (role, null)
             : (0, DigiCertEnvelope.InvalidParam("access_roles", $"access_roles must hold one access role {{\"id\": …}}, one of {string.Join(", ", AccessRoles.Keys)}."));
     }
@@ -364,7 +364,7 @@ public static partial class DigiCertUsers
         {
             return (0, null);
         }
-        return r.TryGetInt32(out var role) && KeyRoles.Contains(role)
+        return r.ValueKind == JsonValueKind.Number && r.TryGetInt32(out var role) && KeyRoles.Contains(role)
             ? (role, null)
             : (0, DigiCertEnvelope.InvalidParam("restricted_to_role_id", $"restricted_to_role_id must be one of {string.Join(", ", KeyRoles)}."));
     }
