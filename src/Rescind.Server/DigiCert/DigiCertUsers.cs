@@ -252,7 +252,7 @@ public static partial class DigiCertUsers
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            return (null, DigiCertEnvelope.Fail(400, DigiCertEnvelope.BadRequestFormat, "The body must be a JSON object."));
+            return (null, NotAnObject);
         }
         var apiOnly = root.TryGetProperty("is_api_only", out var flag) && flag.ValueKind == JsonValueKind.True;
         if (root.TryGetProperty("is_api_only", out flag) && flag.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
@@ -331,18 +331,17 @@ public static partial class DigiCertUsers
         }
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return DigiCertApi.Answer(DigiCertEnvelope.Fail(400, DigiCertEnvelope.BadRequestFormat, "The body must be a JSON object."));
+            return DigiCertApi.Answer(NotAnObject);
         }
         var (role, error) = AccessRoleOf(doc.RootElement);
         if (error is not null)
         {
             return DigiCertApi.Answer(error);
         }
-        if (!DigiCertApi.TryId(user_id, out var id) && user_id != "me")
+        if (UserIdOf(user_id, me) is not { } userId)
         {
             return DigiCertApi.Answer(UserMissing(user_id));
         }
-        var userId = user_id == "me" ? me.Id : id;
         return DigiCertApi.Answer(await coordinator.ExecuteAsync(Context(http), async (uow, _) =>
         {
             var from = await uow.QuerySingleOrDefaultAsync<int?>(
@@ -357,6 +356,11 @@ public static partial class DigiCertUsers
             return Outcome.Done(true);
         }, o => o is Outcome<bool>.Done ? DigiCertEnvelope.NoContent : UserMissing(user_id), ct));
     }
+
+    private static StoredResponse NotAnObject => DigiCertEnvelope.Fail(400, DigiCertEnvelope.BadRequestFormat, "The body must be a JSON object.");
+
+    /// <summary>The user a path names: <c>me</c> (the caller) or a numeric id; null when it is neither.</summary>
+    private static long? UserIdOf(string userId, UserRow me) => userId == "me" ? me.Id : DigiCertApi.TryId(userId, out var id) ? id : null;
 
     private static (int Role, StoredResponse? Error) KeyRole(JsonElement root)
     {
@@ -432,7 +436,7 @@ public static partial class DigiCertUsers
         }
         if (doc.RootElement.ValueKind != JsonValueKind.Object)
         {
-            return DigiCertApi.Answer(DigiCertEnvelope.Fail(400, DigiCertEnvelope.BadRequestFormat, "The body must be a JSON object."));
+            return DigiCertApi.Answer(NotAnObject);
         }
         var (name, e1) = DigiCertOrderBody.Str(doc.RootElement, "name", "name", 128, required: true);
         var (role, e2) = KeyRole(doc.RootElement);
@@ -440,11 +444,10 @@ public static partial class DigiCertUsers
         {
             return DigiCertApi.Answer(e);
         }
-        if (!DigiCertApi.TryId(user_id, out var id) && user_id != "me")
+        if (UserIdOf(user_id, me) is not { } userId)
         {
             return DigiCertApi.Answer(UserMissing(user_id));
         }
-        var userId = user_id == "me" ? me.Id : id;
         return DigiCertApi.Answer(await coordinator.ExecuteAsync(Context(http), async (uow, _) =>
         {
             var user = await uow.QuerySingleOrDefaultAsync<UserRow>(
