@@ -16,6 +16,10 @@ public sealed class CancelService(Coordinator coordinator, IServiceProvider serv
     public static CancelTarget? Target(string api, string type) =>
         Targets.FirstOrDefault(t => t.Api == api && t.Type == type);
 
+    /// <summary><c>api:id</c> → (api, id); an unqualified id → (null, id).</summary>
+    public static (string? Api, string Bare) Qualified(string id) =>
+        id.IndexOf(':') is > 0 and var colon ? (id[..colon], id[(colon + 1)..]) : (null, id);
+
     /// <summary>
     /// The resources named <paramref name="id"/> in the account (any account when null). An id may be qualified
     /// as <c>api:id</c> when two APIs could share it; unqualified ids are looked up in every target whose id shape
@@ -23,7 +27,7 @@ public sealed class CancelService(Coordinator coordinator, IServiceProvider serv
     /// </summary>
     public async Task<IReadOnlyList<(CancelTarget Target, ResourceDetail Detail)>> FindAsync(string? accountId, string id, CancellationToken ct)
     {
-        var (api, bare) = id.IndexOf(':') is > 0 and var colon ? (id[..colon], id[(colon + 1)..]) : ((string?)null, id);
+        var (api, bare) = Qualified(id);
         var found = new List<(CancelTarget, ResourceDetail)>();
         foreach (var target in Targets)
         {

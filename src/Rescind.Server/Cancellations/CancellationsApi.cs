@@ -105,9 +105,9 @@ public static class CancellationsApi
         }
         foreach (var r in resources)
         {
-            if (r.IndexOf(':') is > 0 and var colon && seen.Contains(r[(colon + 1)..]))
+            if (CancelService.Qualified(r) is { Api: not null, Bare: var bare } && seen.Contains(bare))
             {
-                return $"resources names {r[(colon + 1)..]} both bare and as {r}; name each resource once.";
+                return $"resources names {bare} both bare and as {r}; name each resource once.";
             }
         }
         return null;
