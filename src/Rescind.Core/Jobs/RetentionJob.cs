@@ -15,9 +15,14 @@ public sealed class RetentionOptions
     /// <summary>The mail sink (reminders and notices written for an SMTP relay or the operator to read).</summary>
     public TimeSpan Mail { get; set; } = TimeSpan.FromDays(30);
 
-    /// <summary>Audit rows of credential use that are not a resource's history (a CrissCross bearer token issued).</summary>
+    /// <summary>Audit rows of credential use that are not a resource's history (those an API declares as
+    /// <see cref="CredentialAuditRows"/>, e.g. a CrissCross bearer token issued).</summary>
     public TimeSpan CredentialAudit { get; set; } = TimeSpan.FromDays(90);
 }
+
+/// <summary>Audit rows an API writes for the use of a credential (not a resource's history), which
+/// <see cref="RetentionOptions.CredentialAudit"/> bounds; each API registers its own.</summary>
+public sealed record CredentialAuditRows(string Api, string ResourceType, string Action);
 
 /// <summary>
 /// Deletes what is past its retention, in bounded batches, each batch in one transaction. Several nodes may run it at
@@ -25,7 +30,7 @@ public sealed class RetentionOptions
 /// <c>outbox_purged</c>) only by the node whose delete removed them, so <c>rescind verify</c> still checks one event per
 /// audited change after a purge.
 /// </summary>
-public sealed class RetentionJob(Database db, TimeProvider clock, IOptions<RetentionOptions> options) : IJob
+public sealed class RetentionJob(Database db, TimeProvider clock, IOptions<RetentionOptions> options, IEnumerable<CredentialAuditRows> credentialAudit) : IJob
 {
     public const int Batch = 500;
 
@@ -49,16 +54,16 @@ public sealed class RetentionJob(Database db, TimeProvider clock, IOptions<Reten
         {
             total += await RepeatAsync(() => DeleteAsync(
                 $"DELETE FROM mail_sink WHERE id IN (SELECT id FROM mail_sink WHERE created_at < @before ORDER BY id LIMIT {Batch})",
-                now - (long)o.Mail.TotalMilliseconds, ct));
+                new { before = now - (long)o.Mail.TotalMilliseconds }, ct));
         }
-        if (o.CredentialAudit > TimeSpan.Zero)
+        foreach (var rows in o.CredentialAudit > TimeSpan.Zero ? credentialAudit : [])
         {
             total += await RepeatAsync(() => DeleteAsync(
                 $"""
                 DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log
-                WHERE resource_type = 'oauth.token' AND action = 'token.issued' AND at < @before ORDER BY id LIMIT {Batch})
+                WHERE api = @Api AND resource_type = @ResourceType AND action = @Action AND at < @before ORDER BY id LIMIT {Batch})
                 """,
-                now - (long)o.CredentialAudit.TotalMilliseconds, ct));
+                new { rows.Api, rows.ResourceType, rows.Action, before = now - (long)o.CredentialAudit.TotalMilliseconds }, ct));
         }
         return total;
     }
@@ -77,10 +82,10 @@ public sealed class RetentionJob(Database db, TimeProvider clock, IOptions<Reten
         }
     }
 
-    private async Task<int> DeleteAsync(string sql, long before, CancellationToken ct)
+    private async Task<int> DeleteAsync(string sql, object args, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(sql, new { before }, cancellationToken: ct));
+        return await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
     }
 
     /// <summary>One batch of old events: the log of their finished deliveries, the deliveries, then the events that no

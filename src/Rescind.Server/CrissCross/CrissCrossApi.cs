@@ -30,6 +30,9 @@ namespace Rescind.Server.CrissCross;
 /// </summary>
 public static class CrissCrossApi
 {
+    /// <summary>The audit row of a bearer token issued: credential use, not a resource's history.</summary>
+    public static readonly Rescind.Core.Jobs.CredentialAuditRows TokenAudit = new(CrissCrossStore.Api, "oauth.token", "token.issued");
+
 
     public static IEndpointRouteBuilder MapCrissCross(this IEndpointRouteBuilder app)
     {
@@ -220,7 +223,7 @@ public static class CrissCrossApi
                 await uow.ExecuteAsync(
                     "INSERT INTO crisscross_tokens (hash, account_id, credential_id, created_at, expires_at) VALUES (@hash, @AccountId, @CredentialId, @Now, @expiresAt)",
                     new { hash = Ids.Sha256Hex(token), principal.AccountId, principal.CredentialId, Now = uow.NowMs, expiresAt = checked(uow.NowMs + (long)lifetime.TotalMilliseconds) });
-                await uow.RecordAsync(new Change(CrissCrossStore.Api, "oauth.token", principal.CredentialId, "token.issued", null, null,
+                await uow.RecordAsync(new Change(CrissCrossStore.Api, TokenAudit.ResourceType, principal.CredentialId, TokenAudit.Action, null, null,
                     Reason: $"expires in {(long)lifetime.TotalSeconds} s"));
                 return 0;
             }, ct);

@@ -46,6 +46,7 @@ public static class CrissCrossModule
 
     public static void AddServices(IServiceCollection services)
     {
+        services.AddSingleton(CrissCrossApi.TokenAudit); // a token issued is credential use, kept as Rescind:Retention:CredentialAudit says
         // The web host registers IConfiguration; the CLI's offline verbs do not (they run on the defaults).
         services.AddOptions<CrissCrossOptions>().Configure<IServiceProvider>((o, sp) =>
             sp.GetService<IConfiguration>()?.GetSection("Rescind:CrissCross").Bind(o));
